@@ -1,0 +1,173 @@
+//! The presentation circuit v1 as an R1CS: [`PresentationCircuit`].
+//!
+//! Public inputs are allocated first, in [`super::PUBLIC_INPUT_NAMES`] order, then the
+//! witnesses in a fixed order, so setup and proving see the same variables.
+
+use super::{Statement, NUM_PUBLIC_INPUTS};
+use crate::babyjubjub::constraints::EdwardsVar;
+use crate::credential::constraints::{CredentialVar, HolderSecretVar};
+use crate::credential::{Credential, HolderSecret};
+use crate::eddsa::constraints::{enforce_valid, SignatureVar};
+use crate::eddsa::Signature;
+use crate::field::Fr;
+use crate::gadgets::{from_bits_le, range_check};
+use crate::status::constraints::StatusPathVar;
+use crate::status::StatusPath;
+use crate::tags::{TIER_BITS, TIME_BITS};
+use ark_r1cs_std::{alloc::AllocVar, eq::EqGadget, fields::fp::FpVar};
+use ark_relations::gr1cs::{
+    ConstraintSynthesizer, ConstraintSystem, ConstraintSystemRef, OptimizationGoal, SynthesisError,
+    SynthesisMode,
+};
+
+/// The private witness of a presentation.
+#[derive(Clone, Debug)]
+pub struct Witness {
+    /// The credential fields.
+    pub credential: Credential,
+    /// The authority's signature over the credential's commitment.
+    pub signature: Signature,
+    /// The holder's secret.
+    pub secret: HolderSecret,
+    /// The status path for the credential's serial.
+    pub status: StatusPath,
+}
+
+/// Circuit v1. With no statement and witness it is the shape used for the setup.
+#[derive(Clone, Debug, Default)]
+pub struct PresentationCircuit {
+    /// The public statement (`None` at setup).
+    pub statement: Option<Statement>,
+    /// The private witness (`None` at setup).
+    pub witness: Option<Witness>,
+}
+
+/// Constraints per component, in synthesis order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Breakdown {
+    /// `(component, constraints)`.
+    pub components: Vec<(&'static str, usize)>,
+    /// Total constraints.
+    pub constraints: usize,
+    /// Public inputs (not counting the constant 1).
+    pub public_inputs: usize,
+    /// Private witness variables.
+    pub witnesses: usize,
+}
+
+impl Breakdown {
+    /// The Groth16 evaluation domain: the next power of two at or above
+    /// constraints + public inputs + 1 (arkworks adds one row per instance variable).
+    pub fn domain_size(&self) -> usize {
+        (self.constraints + self.public_inputs + 1).next_power_of_two()
+    }
+}
+
+impl PresentationCircuit {
+    /// The circuit for a statement and its witness.
+    pub fn new(statement: Statement, witness: Witness) -> Self {
+        Self {
+            statement: Some(statement),
+            witness: Some(witness),
+        }
+    }
+
+    fn synthesize(
+        self,
+        cs: ConstraintSystemRef<Fr>,
+        meter: &mut Vec<(&'static str, usize)>,
+    ) -> Result<(), SynthesisError> {
+        let st = self.statement;
+        let w = self.witness;
+        let mut mark = {
+            let cs = cs.clone();
+            let mut last = cs.num_constraints();
+            move |name: &'static str, meter: &mut Vec<(&'static str, usize)>| {
+                let now = cs.num_constraints();
+                meter.push((name, now - last));
+                last = now;
+            }
+        };
+        let missing = || SynthesisError::AssignmentMissing;
+        let input = |f: fn(&Statement) -> Fr| {
+            FpVar::new_input(cs.clone(), || st.as_ref().map(f).ok_or(missing()))
+        };
+        let issuer = EdwardsVar::new(input(|s| s.issuer_pk_x)?, input(|s| s.issuer_pk_y)?);
+        let status_root = input(|s| s.status_root)?;
+        let min_tier = input(|s| Fr::from(s.min_tier))?;
+        let min_permit_tier = input(|s| Fr::from(s.min_permit_tier))?;
+        let now = input(|s| Fr::from(s.now))?;
+        let scope = input(|s| s.scope)?;
+        let _challenge = input(|s| s.challenge)?;
+        let _manifest = input(|s| s.manifest)?;
+        let pseudonym = input(|s| s.pseudonym)?;
+        debug_assert_eq!(cs.num_instance_variables(), NUM_PUBLIC_INPUTS + 1);
+
+        // 2. Holder binding: pk = Poseidon(sk), pseudonym = Poseidon(sk, scope).
+        let sk = HolderSecretVar::from_secret(cs.clone(), w.as_ref().map(|w| &w.secret))?;
+        let pk = sk.commitment()?;
+        sk.pseudonym(&scope)?.enforce_equal(&pseudonym)?;
+        mark("holder binding and pseudonym", meter);
+
+        // 1. The authority's signature over the credential.
+        let cred = CredentialVar::new_witness(
+            cs.clone(),
+            || w.as_ref().map(|w| w.credential).ok_or(missing()),
+            pk,
+        )?;
+        let message = cred.commitment()?;
+        mark("credential fields and commitment", meter);
+        let sig = SignatureVar::new_witness(cs.clone(), || {
+            w.as_ref().map(|w| w.signature).ok_or(missing())
+        })?;
+        enforce_valid(&issuer, &message, &sig)?;
+        mark("EdDSA-Poseidon signature", meter);
+
+        // 3. Tiers and validity, every compared value range-checked.
+        range_check(&min_tier, TIER_BITS)?;
+        range_check(&min_permit_tier, TIER_BITS)?;
+        range_check(&now, TIME_BITS)?;
+        range_check(&(from_bits_le(&cred.tier)? - &min_tier), TIER_BITS)?;
+        range_check(
+            &(from_bits_le(&cred.permit_tier)? - &min_permit_tier),
+            TIER_BITS,
+        )?;
+        range_check(&(&now - from_bits_le(&cred.not_before)?), TIME_BITS)?;
+        range_check(
+            &(from_bits_le(&cred.expires)? - &now - Fr::from(1u64)),
+            TIME_BITS,
+        )?;
+        mark("tiers and validity", meter);
+
+        // 4. Not revoked under the public root.
+        let path = StatusPathVar::new_witness(cs.clone(), || {
+            w.as_ref()
+                .map(|w| (w.status, w.credential.serial))
+                .ok_or(missing())
+        })?;
+        path.enforce_unrevoked(&cred.serial, &status_root)?;
+        mark("status list", meter);
+        Ok(())
+    }
+}
+
+impl ConstraintSynthesizer<Fr> for PresentationCircuit {
+    fn generate_constraints(self, cs: ConstraintSystemRef<Fr>) -> Result<(), SynthesisError> {
+        self.synthesize(cs, &mut Vec::new())
+    }
+}
+
+/// Synthesises the circuit shape and counts constraints per component.
+pub fn constraint_breakdown() -> Result<Breakdown, SynthesisError> {
+    let cs = ConstraintSystem::<Fr>::new_ref();
+    cs.set_optimization_goal(OptimizationGoal::Constraints);
+    cs.set_mode(SynthesisMode::Setup);
+    let mut components = Vec::new();
+    PresentationCircuit::default().synthesize(cs.clone(), &mut components)?;
+    Ok(Breakdown {
+        components,
+        constraints: cs.num_constraints(),
+        public_inputs: cs.num_instance_variables() - 1,
+        witnesses: cs.num_witness_variables(),
+    })
+}

@@ -1,0 +1,322 @@
+//! Circuit v1 end to end at the constraint level: an honest witness satisfies it, and
+//! each failing twin (one thing changed) does not, natively or in the circuit.
+
+use alc_circuits::credential::{permit_hash, Credential, HolderSecret, SignedCredential};
+use alc_circuits::eddsa::SecretKey;
+use alc_circuits::presentation::{
+    constraint_breakdown, encode_challenge, encode_manifest, encode_scope, PresentationCircuit,
+    Statement, Unsatisfied, Witness,
+};
+use alc_circuits::status::StatusList;
+use alc_circuits::Fr;
+use ark_relations::gr1cs::{ConstraintSynthesizer, ConstraintSystem};
+
+const NOW: u64 = 1_790_000_000;
+
+struct Fixture {
+    issuer: SecretKey,
+    secret: HolderSecret,
+    list: StatusList,
+    credential: Credential,
+    statement: Statement,
+}
+
+impl Fixture {
+    fn new() -> Self {
+        let issuer = SecretKey::from_bytes([42; 32]);
+        let secret = HolderSecret::from_field(Fr::from(123_456_789u64));
+        let mut list = StatusList::new();
+        for s in [1u32, 2, 70, 5000] {
+            list.revoke(s).unwrap();
+        }
+        let credential = Credential {
+            serial: 3,
+            tier: 1,
+            permit: permit_hash("permit-acme-1"),
+            permit_tier: 2,
+            not_before: NOW - 1000,
+            expires: NOW + 1000,
+            holder: secret.commitment(),
+        };
+        let pk = *issuer.public_key().point();
+        let scope = encode_scope("gateway.example");
+        let statement = Statement {
+            issuer_pk_x: pk.x,
+            issuer_pk_y: pk.y,
+            status_root: list.root(),
+            min_tier: 1,
+            min_permit_tier: 2,
+            now: NOW,
+            scope,
+            challenge: encode_challenge(&[7; 32]),
+            manifest: encode_manifest(&[9; 32]),
+            pseudonym: secret.pseudonym(&scope),
+        };
+        Self {
+            issuer,
+            secret,
+            list,
+            credential,
+            statement,
+        }
+    }
+
+    fn witness(&self) -> Witness {
+        let signed = SignedCredential::sign(self.credential, &self.issuer).unwrap();
+        Witness {
+            credential: self.credential,
+            signature: signed.signature,
+            secret: self.secret.clone(),
+            status: self.list.path(self.credential.serial).unwrap(),
+        }
+    }
+}
+
+fn satisfied(statement: Statement, witness: Witness) -> bool {
+    let cs = ConstraintSystem::<Fr>::new_ref();
+    PresentationCircuit::new(statement, witness)
+        .generate_constraints(cs.clone())
+        .unwrap();
+    cs.is_satisfied().unwrap()
+}
+
+/// Asserts the twin is rejected natively with `why` and leaves the circuit unsatisfied.
+fn rejected(statement: Statement, witness: Witness, why: Unsatisfied) {
+    assert_eq!(statement.check(&witness), Err(why));
+    assert!(
+        !satisfied(statement, witness),
+        "{why:?} satisfied the circuit"
+    );
+}
+
+#[test]
+fn honest_witness_satisfies() {
+    let f = Fixture::new();
+    assert_eq!(f.statement.check(&f.witness()), Ok(()));
+    assert!(satisfied(f.statement, f.witness()));
+}
+
+#[test]
+fn wrong_issuer_key() {
+    let f = Fixture::new();
+    let other = *SecretKey::from_bytes([43; 32]).public_key().point();
+    let st = Statement {
+        issuer_pk_x: other.x,
+        issuer_pk_y: other.y,
+        ..f.statement
+    };
+    rejected(st, f.witness(), Unsatisfied::Signature);
+}
+
+#[test]
+fn tampered_credential_field() {
+    let f = Fixture::new();
+    let mut w = f.witness();
+    w.credential.tier = 2;
+    rejected(f.statement, w, Unsatisfied::Signature);
+    let mut w = f.witness();
+    w.credential.expires += 1;
+    rejected(f.statement, w, Unsatisfied::Signature);
+}
+
+#[test]
+fn signature_by_another_key() {
+    let f = Fixture::new();
+    let mut w = f.witness();
+    w.signature = SignedCredential::sign(f.credential, &SecretKey::from_bytes([1; 32]))
+        .unwrap()
+        .signature;
+    rejected(f.statement, w, Unsatisfied::Signature);
+}
+
+#[test]
+fn revoked_bit() {
+    let mut f = Fixture::new();
+    f.list.revoke(f.credential.serial).unwrap();
+    f.statement.status_root = f.list.root();
+    rejected(f.statement, f.witness(), Unsatisfied::Revoked);
+}
+
+#[test]
+fn root_of_another_list() {
+    let f = Fixture::new();
+    let mut other = f.list.clone();
+    other.revoke(999).unwrap();
+    let st = Statement {
+        status_root: other.root(),
+        ..f.statement
+    };
+    rejected(st, f.witness(), Unsatisfied::StatusRoot);
+}
+
+#[test]
+fn tier_below_minimum() {
+    let f = Fixture::new();
+    rejected(
+        Statement {
+            min_tier: 2,
+            ..f.statement
+        },
+        f.witness(),
+        Unsatisfied::Tier,
+    );
+    rejected(
+        Statement {
+            min_tier: 255,
+            ..f.statement
+        },
+        f.witness(),
+        Unsatisfied::Tier,
+    );
+}
+
+#[test]
+fn permit_tier_below_minimum() {
+    let f = Fixture::new();
+    rejected(
+        Statement {
+            min_permit_tier: 3,
+            ..f.statement
+        },
+        f.witness(),
+        Unsatisfied::PermitTier,
+    );
+}
+
+#[test]
+fn not_yet_valid_and_expired_at_the_edges() {
+    let f = Fixture::new();
+    let c = f.credential;
+    // The edges themselves: valid from not_before inclusive, until expires exclusive.
+    assert!(satisfied(
+        Statement {
+            now: c.not_before,
+            ..f.statement
+        },
+        f.witness()
+    ));
+    assert!(satisfied(
+        Statement {
+            now: c.expires - 1,
+            ..f.statement
+        },
+        f.witness()
+    ));
+    rejected(
+        Statement {
+            now: c.not_before - 1,
+            ..f.statement
+        },
+        f.witness(),
+        Unsatisfied::NotYetValid,
+    );
+    rejected(
+        Statement {
+            now: c.expires,
+            ..f.statement
+        },
+        f.witness(),
+        Unsatisfied::Expired,
+    );
+}
+
+#[test]
+fn values_near_2_64_do_not_wrap() {
+    // A credential valid until the end of time, presented at the very last second.
+    let mut f = Fixture::new();
+    f.credential.expires = u64::MAX;
+    f.credential.not_before = 0;
+    let st = Statement {
+        now: u64::MAX - 1,
+        ..f.statement
+    };
+    assert!(satisfied(st, f.witness()));
+    // now == expires == 2^64 - 1: `expires - now - 1` is -1, that is r - 1, in the
+    // field; the 64-bit range check must reject it rather than wrap.
+    rejected(
+        Statement {
+            now: u64::MAX,
+            ..f.statement
+        },
+        f.witness(),
+        Unsatisfied::Expired,
+    );
+    // A credential that expired at second 1 of the epoch, presented at 2^64 - 1.
+    f.credential.expires = 1;
+    rejected(
+        Statement {
+            now: u64::MAX,
+            ..f.statement
+        },
+        f.witness(),
+        Unsatisfied::Expired,
+    );
+    // Not yet valid: not_before at 2^64 - 1, presented at 0.
+    f.credential.not_before = u64::MAX - 1;
+    f.credential.expires = u64::MAX;
+    rejected(
+        Statement {
+            now: 0,
+            ..f.statement
+        },
+        f.witness(),
+        Unsatisfied::NotYetValid,
+    );
+}
+
+#[test]
+fn another_scope_needs_another_pseudonym() {
+    let f = Fixture::new();
+    let scope = encode_scope("other.gateway");
+    rejected(
+        Statement {
+            scope,
+            ..f.statement
+        },
+        f.witness(),
+        Unsatisfied::Pseudonym,
+    );
+    let ok = Statement {
+        scope,
+        pseudonym: f.secret.pseudonym(&scope),
+        ..f.statement
+    };
+    assert!(satisfied(ok, f.witness()));
+    assert_ne!(ok.pseudonym, f.statement.pseudonym);
+}
+
+#[test]
+fn another_holder_secret() {
+    let f = Fixture::new();
+    let mut w = f.witness();
+    w.secret = HolderSecret::from_field(Fr::from(1u64));
+    rejected(f.statement, w, Unsatisfied::Holder);
+}
+
+#[test]
+fn pinned_constraint_count() {
+    // Regenerate with ALC_UPDATE_PINS=1 after a deliberate change (a new circuit version).
+    let b = constraint_breakdown().unwrap();
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/circuit_data/v1/constraints.txt"
+    );
+    let actual = b.constraints.to_string();
+    if std::env::var_os("ALC_UPDATE_PINS").is_some() {
+        std::fs::write(path, format!("{actual}\n")).unwrap();
+    } else {
+        let pinned = std::fs::read_to_string(path).unwrap();
+        assert_eq!(
+            actual,
+            pinned.trim(),
+            "constraint count changed: that is a new circuit version"
+        );
+    }
+    assert_eq!(b.public_inputs, 10);
+    assert_eq!(b.domain_size(), 8192, "{b:?}");
+    assert_eq!(
+        b.components.iter().map(|c| c.1).sum::<usize>(),
+        b.constraints
+    );
+    println!("{b:#?}");
+}
