@@ -92,7 +92,8 @@ pub fn permit_hash(permit_id: &str) -> Fr {
 }
 
 /// A credential with the authority's signature over its commitment.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct SignedCredential {
     /// The fields.
     pub credential: Credential,

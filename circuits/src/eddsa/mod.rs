@@ -205,6 +205,69 @@ impl Default for Signature {
     }
 }
 
+/// JSON forms: a point as `["x", "y"]`, a signature as `{"R8": [..], "S": "<decimal>"}`.
+mod json {
+    use super::*;
+    use crate::field;
+    use serde::{de::Error, Deserialize, Deserializer, Serialize, Serializer};
+
+    fn point_strings(p: &Point) -> [String; 2] {
+        [field::to_decimal(&p.x), field::to_decimal(&p.y)]
+    }
+
+    fn parse_point<E: Error>(xy: &[String; 2]) -> Result<(Fr, Fr), E> {
+        Ok((
+            field::from_decimal(&xy[0]).map_err(E::custom)?,
+            field::from_decimal(&xy[1]).map_err(E::custom)?,
+        ))
+    }
+
+    impl Serialize for PublicKey {
+        fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            point_strings(&self.0).serialize(s)
+        }
+    }
+
+    impl<'de> Deserialize<'de> for PublicKey {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            let (x, y) = parse_point(&<[String; 2]>::deserialize(d)?)?;
+            PublicKey::from_coordinates(x, y).map_err(D::Error::custom)
+        }
+    }
+
+    #[derive(Serialize, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct SignatureJson {
+        #[serde(rename = "R8")]
+        r8: [String; 2],
+        #[serde(rename = "S")]
+        s: String,
+    }
+
+    impl Serialize for Signature {
+        fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            SignatureJson {
+                r8: point_strings(&self.r8),
+                s: self.s_biguint().to_string(),
+            }
+            .serialize(s)
+        }
+    }
+
+    impl<'de> Deserialize<'de> for Signature {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            let j = SignatureJson::deserialize(d)?;
+            let (x, y) = parse_point(&j.r8)?;
+            if j.s.is_empty() || j.s.len() > 80 || !j.s.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(D::Error::custom("S is not a decimal integer"));
+            }
+            let s: BigUint = j.s.parse().map_err(D::Error::custom)?;
+            Signature::from_parts(Point::new_unchecked(x, y), &s)
+                .ok_or_else(|| D::Error::custom("S does not fit 256 bits"))
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -229,6 +292,21 @@ mod tests {
         let malleable = Signature::from_parts(sig.r8, &(sig.s_biguint() + l)).unwrap();
         assert!(!pk.verify(&m, &malleable));
         assert!(format!("{sk:?}").contains("redacted"));
+    }
+
+    #[test]
+    fn json_round_trips_and_validates() {
+        let sk = SecretKey::from_bytes([5; 32]);
+        let pk = sk.public_key();
+        let sig = sk.sign(&Fr::from(1u64));
+        let pj = serde_json::to_string(&pk).unwrap();
+        assert_eq!(serde_json::from_str::<PublicKey>(&pj).unwrap(), pk);
+        let sj = serde_json::to_string(&sig).unwrap();
+        assert!(sj.contains("\"R8\"") && sj.contains("\"S\""), "{sj}");
+        assert_eq!(serde_json::from_str::<Signature>(&sj).unwrap(), sig);
+        // The identity is not a public key; S must be decimal.
+        assert!(serde_json::from_str::<PublicKey>(r#"["0","1"]"#).is_err());
+        assert!(serde_json::from_str::<Signature>(r#"{"R8":["0","1"],"S":"-1"}"#).is_err());
     }
 
     #[test]

@@ -1,0 +1,178 @@
+//! Keys for circuit v1: the Groth16 setup and the proving-key encodings.
+//!
+//! The setup is single-party: whoever runs [`setup`] knows the toxic waste and could
+//! forge proofs, so it must be run by a party the verifiers trust (the README states
+//! the trust assumption). Randomness comes from the caller (the OS in `alc setup`; a
+//! fixed seed only in tests).
+//!
+//! A proving key has two encodings: compressed (about half the size, every point
+//! decompressed and checked on load: seconds) and the fast-load form (uncompressed,
+//! deserialised without curve or subgroup checks: milliseconds). The fast form is
+//! only read after its SHA-256 equals a digest the caller pinned, so a tampered or
+//! corrupted file is refused before any point is trusted.
+
+use alc_circuits::presentation::{PresentationCircuit, NUM_PUBLIC_INPUTS};
+use alc_circuits::Fr;
+use alc_verifier::VerifyingKey;
+use ark_bn254::Bn254;
+use ark_groth16::Groth16;
+use ark_relations::gr1cs::{
+    ConstraintSynthesizer, ConstraintSystem, Matrix, OptimizationGoal, SynthesisMode,
+    R1CS_PREDICATE_LABEL,
+};
+use ark_serialize::{CanonicalDeserialize, CanonicalSerialize, Compress, Validate};
+use rand::{CryptoRng, RngCore};
+use sha2::{Digest, Sha256};
+use std::sync::Arc;
+
+/// A proving key that cannot be loaded or does not fit circuit v1.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum KeyError {
+    /// The fast-load file's SHA-256 is not the pinned digest.
+    #[error("proving key digest mismatch: expected {expected}, found {found}")]
+    DigestMismatch {
+        /// The pinned digest (hex).
+        expected: String,
+        /// The file's digest (hex).
+        found: String,
+    },
+    /// The bytes are not a proving key.
+    #[error("malformed proving key: {0}")]
+    Malformed(String),
+    /// A key for another circuit.
+    #[error("proving key does not match circuit v1 ({0})")]
+    WrongCircuit(String),
+    /// The setup or the circuit synthesis failed.
+    #[error("circuit synthesis failed: {0}")]
+    Synthesis(String),
+}
+
+/// The constraint matrices, computed once per key and shared by every proof.
+#[derive(Debug)]
+pub(crate) struct Matrices {
+    pub(crate) abc: Vec<Matrix<Fr>>,
+    pub(crate) num_instance: usize,
+    pub(crate) num_witness: usize,
+    pub(crate) num_constraints: usize,
+}
+
+/// A proving key for circuit v1, with the circuit's matrices.
+#[derive(Clone, Debug)]
+pub struct ProvingKey {
+    pub(crate) pk: Arc<ark_groth16::ProvingKey<Bn254>>,
+    pub(crate) matrices: Arc<Matrices>,
+}
+
+fn matrices() -> Result<Matrices, KeyError> {
+    let cs = ConstraintSystem::<Fr>::new_ref();
+    cs.set_optimization_goal(OptimizationGoal::Constraints);
+    cs.set_mode(SynthesisMode::Setup);
+    PresentationCircuit::default()
+        .generate_constraints(cs.clone())
+        .map_err(|e| KeyError::Synthesis(e.to_string()))?;
+    cs.finalize();
+    let mut all = cs
+        .to_matrices()
+        .map_err(|e| KeyError::Synthesis(e.to_string()))?;
+    let abc = all
+        .remove(R1CS_PREDICATE_LABEL)
+        .ok_or_else(|| KeyError::Synthesis("no R1CS matrices".into()))?;
+    Ok(Matrices {
+        abc,
+        num_instance: cs.num_instance_variables(),
+        num_witness: cs.num_witness_variables(),
+        num_constraints: cs.num_constraints(),
+    })
+}
+
+/// Runs the Groth16 setup for circuit v1.
+pub fn setup<R: RngCore + CryptoRng>(rng: &mut R) -> Result<(ProvingKey, VerifyingKey), KeyError> {
+    let pk = Groth16::<Bn254>::generate_random_parameters_with_reduction(
+        PresentationCircuit::default(),
+        rng,
+    )
+    .map_err(|e| KeyError::Synthesis(e.to_string()))?;
+    let pk = ProvingKey::from_ark(pk)?;
+    let vk = pk.verifying_key()?;
+    Ok((pk, vk))
+}
+
+impl ProvingKey {
+    /// Wraps an arkworks key after checking its shape against circuit v1.
+    pub fn from_ark(pk: ark_groth16::ProvingKey<Bn254>) -> Result<Self, KeyError> {
+        let m = matrices()?;
+        let inputs = pk.vk.gamma_abc_g1.len().saturating_sub(1);
+        if inputs != NUM_PUBLIC_INPUTS || m.num_instance != NUM_PUBLIC_INPUTS + 1 {
+            return Err(KeyError::WrongCircuit(format!("{inputs} public inputs")));
+        }
+        if pk.a_query.len() != m.num_instance + m.num_witness || pk.l_query.len() != m.num_witness {
+            return Err(KeyError::WrongCircuit(format!(
+                "{} variables in the key, {} in the circuit",
+                pk.a_query.len(),
+                m.num_instance + m.num_witness
+            )));
+        }
+        Ok(Self {
+            pk: Arc::new(pk),
+            matrices: Arc::new(m),
+        })
+    }
+
+    /// The verifying key inside.
+    pub fn verifying_key(&self) -> Result<VerifyingKey, KeyError> {
+        VerifyingKey::from_ark(self.pk.vk.clone())
+            .map_err(|e| KeyError::WrongCircuit(e.to_string()))
+    }
+
+    /// The compressed encoding.
+    pub fn to_compressed_bytes(&self) -> Vec<u8> {
+        self.encode(Compress::Yes)
+    }
+
+    /// The fast-load encoding (uncompressed).
+    pub fn to_fast_bytes(&self) -> Vec<u8> {
+        self.encode(Compress::No)
+    }
+
+    fn encode(&self, c: Compress) -> Vec<u8> {
+        let mut out = Vec::with_capacity(self.pk.serialized_size(c));
+        // Serialising into a Vec cannot fail.
+        let _ = self.pk.serialize_with_mode(&mut out, c);
+        out
+    }
+
+    /// Loads the compressed encoding, checking every point (slow, needs no digest).
+    pub fn from_compressed_bytes(bytes: &[u8]) -> Result<Self, KeyError> {
+        Self::decode(bytes, Compress::Yes, Validate::Yes)
+    }
+
+    /// Loads the fast-load encoding once its SHA-256 equals `digest`.
+    pub fn from_fast_bytes(bytes: &[u8], digest: &[u8; 32]) -> Result<Self, KeyError> {
+        let found: [u8; 32] = Sha256::digest(bytes).into();
+        if &found != digest {
+            return Err(KeyError::DigestMismatch {
+                expected: hex::encode(digest),
+                found: hex::encode(found),
+            });
+        }
+        Self::decode(bytes, Compress::No, Validate::No)
+    }
+
+    fn decode(mut bytes: &[u8], c: Compress, v: Validate) -> Result<Self, KeyError> {
+        let pk = ark_groth16::ProvingKey::<Bn254>::deserialize_with_mode(&mut bytes, c, v)
+            .map_err(|e| KeyError::Malformed(e.to_string()))?;
+        if !bytes.is_empty() {
+            return Err(KeyError::Malformed(format!(
+                "{} trailing bytes",
+                bytes.len()
+            )));
+        }
+        Self::from_ark(pk)
+    }
+}
+
+/// SHA-256 as lowercase hex.
+pub fn digest_hex(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}

@@ -1,0 +1,25 @@
+//! The ALC prover: what a wallet needs to prove "I hold a valid, unrevoked licence of
+//! tier N or higher" with a Groth16 proof, natively or in the browser (wasm32).
+//!
+//! * [`keys`]: the circuit-v1 setup, and proving-key files (checked compressed form and
+//!   the fast-load form, trusted only after its digest matches).
+//! * [`witness`]: building the statement and witness from a credential, the holder
+//!   secret, the public status list and a gateway's request, with a clear error when
+//!   the credential cannot satisfy it.
+//! * [`prove`](mod@prove): the proof, from a witness computed without rebuilding the
+//!   constraint matrices.
+//! * [`files`]: the JSON files of the command line.
+//! * [`example`]: a fresh example issuer, credential, holder and status list.
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+pub mod example;
+pub mod files;
+pub mod keys;
+pub mod prove;
+pub mod witness;
+
+pub use alc_circuits::credential::HolderSecret;
+pub use keys::{setup, KeyError, ProvingKey};
+pub use prove::{prove, ProveError};
+pub use witness::{prepare, PrepareError, Request};

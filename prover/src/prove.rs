@@ -1,0 +1,78 @@
+//! Proving: the witness is computed by running the circuit in witness-only mode (no
+//! constraints recorded, no linear combinations stored), then combined with the
+//! matrices the proving key computed once.
+
+use crate::keys::ProvingKey;
+use alc_circuits::presentation::{PresentationCircuit, Statement, Unsatisfied, Witness};
+use alc_circuits::Fr;
+use alc_verifier::Proof;
+use ark_bn254::Bn254;
+use ark_groth16::Groth16;
+use ark_relations::gr1cs::{
+    ConstraintSynthesizer, ConstraintSystem, OptimizationGoal, SynthesisMode,
+};
+use ark_std::UniformRand;
+use rand::{CryptoRng, RngCore};
+
+/// A proof that could not be made.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ProveError {
+    /// The witness does not satisfy the statement (checked natively first).
+    #[error("cannot prove: {0}")]
+    Unsatisfied(#[from] Unsatisfied),
+    /// Witness generation or the prover failed.
+    #[error("prover failed: {0}")]
+    Internal(String),
+}
+
+/// The full assignment `[1, public inputs..., witnesses...]` of circuit v1.
+pub fn assignment(statement: &Statement, witness: &Witness) -> Result<Vec<Fr>, ProveError> {
+    let internal = |e: ark_relations::gr1cs::SynthesisError| ProveError::Internal(e.to_string());
+    let cs = ConstraintSystem::<Fr>::new_ref();
+    cs.set_optimization_goal(OptimizationGoal::Constraints);
+    cs.set_mode(SynthesisMode::Prove {
+        construct_matrices: false,
+        generate_lc_assignments: false,
+    });
+    PresentationCircuit::new(*statement, witness.clone())
+        .generate_constraints(cs.clone())
+        .map_err(internal)?;
+    let cs = cs
+        .borrow()
+        .ok_or_else(|| ProveError::Internal("constraint system dropped".into()))?;
+    let mut full = cs.instance_assignment().map_err(internal)?.to_vec();
+    full.extend_from_slice(cs.witness_assignment().map_err(internal)?);
+    Ok(full)
+}
+
+/// Proves a statement, after checking natively that the witness satisfies it.
+pub fn prove<R: RngCore + CryptoRng>(
+    pk: &ProvingKey,
+    statement: &Statement,
+    witness: &Witness,
+    rng: &mut R,
+) -> Result<Proof, ProveError> {
+    statement.check(witness)?;
+    let full = assignment(statement, witness)?;
+    let m = &pk.matrices;
+    if full.len() != m.num_instance + m.num_witness {
+        return Err(ProveError::Internal(format!(
+            "assignment has {} variables, circuit {}",
+            full.len(),
+            m.num_instance + m.num_witness
+        )));
+    }
+    let (r, s) = (Fr::rand(rng), Fr::rand(rng));
+    let proof = Groth16::<Bn254>::create_proof_with_reduction_and_matrices(
+        &pk.pk,
+        r,
+        s,
+        &m.abc,
+        m.num_instance,
+        m.num_constraints,
+        &full,
+    )
+    .map_err(|e| ProveError::Internal(e.to_string()))?;
+    Ok(Proof::from_ark(proof))
+}

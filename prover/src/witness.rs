@@ -1,0 +1,103 @@
+//! Building the statement and witness, separately from proving.
+//!
+//! The holder's inputs are the signed credential, the holder secret, the public status
+//! list (the bitstring the authority publishes) and the issuer's public key; the
+//! gateway's [`Request`] says what must be proved. The holder computes its own status
+//! path from the bitstring, so nobody learns which serial it checked.
+
+use alc_circuits::credential::{HolderSecret, SignedCredential};
+use alc_circuits::eddsa::PublicKey;
+use alc_circuits::presentation::{
+    encode_challenge, encode_manifest, encode_scope, Statement, Unsatisfied, Witness,
+};
+use alc_circuits::status::{StatusError, StatusList};
+use serde::{Deserialize, Serialize};
+
+/// What a gateway asks a holder to prove.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Request {
+    /// Minimum licence tier.
+    pub min_tier: u8,
+    /// Minimum permit tier (0: none needed).
+    pub min_permit_tier: u8,
+    /// The gateway's clock (unix seconds), as given in its challenge.
+    #[serde(with = "alc_circuits::field::u64_string")]
+    pub now: u64,
+    /// The gateway's identifier.
+    pub scope: String,
+    /// The gateway's random challenge, hex (16 to 64 bytes).
+    pub challenge: String,
+    /// SHA-256 of the agent manifest, hex (32 bytes).
+    pub manifest: String,
+}
+
+/// Why a statement and witness cannot be built.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum PrepareError {
+    /// The credential cannot satisfy the request (revoked, expired, tier too low...).
+    #[error("{0}")]
+    Unsatisfied(#[from] Unsatisfied),
+    /// The serial is not in the status list.
+    #[error(transparent)]
+    Status(#[from] StatusError),
+    /// The request is malformed.
+    #[error("malformed request: {0}")]
+    Request(&'static str),
+}
+
+impl Request {
+    /// The challenge bytes.
+    pub fn challenge_bytes(&self) -> Result<Vec<u8>, PrepareError> {
+        let b = hex::decode(&self.challenge)
+            .map_err(|_| PrepareError::Request("challenge is not hex"))?;
+        if !(16..=64).contains(&b.len()) {
+            return Err(PrepareError::Request("challenge must be 16 to 64 bytes"));
+        }
+        Ok(b)
+    }
+
+    /// The manifest digest.
+    pub fn manifest_digest(&self) -> Result<[u8; 32], PrepareError> {
+        let b = hex::decode(&self.manifest)
+            .map_err(|_| PrepareError::Request("manifest is not hex"))?;
+        b.try_into()
+            .map_err(|_| PrepareError::Request("manifest must be a 32-byte SHA-256 digest"))
+    }
+}
+
+/// Builds the statement and witness, checking natively that they satisfy circuit v1.
+pub fn prepare(
+    issuer: &PublicKey,
+    credential: &SignedCredential,
+    secret: &HolderSecret,
+    status: &StatusList,
+    request: &Request,
+) -> Result<(Statement, Witness), PrepareError> {
+    if request.scope.is_empty() {
+        return Err(PrepareError::Request("scope is empty"));
+    }
+    let scope = encode_scope(&request.scope);
+    let pk = issuer.point();
+    let statement = Statement {
+        issuer_pk_x: pk.x,
+        issuer_pk_y: pk.y,
+        status_root: status.root(),
+        min_tier: request.min_tier,
+        min_permit_tier: request.min_permit_tier,
+        now: request.now,
+        scope,
+        challenge: encode_challenge(&request.challenge_bytes()?),
+        manifest: encode_manifest(&request.manifest_digest()?),
+        pseudonym: secret.pseudonym(&scope),
+    };
+    let witness = Witness {
+        credential: credential.credential,
+        signature: credential.signature,
+        secret: secret.clone(),
+        status: status.path(credential.credential.serial)?,
+    };
+    statement.check(&witness)?;
+    Ok((statement, witness))
+}

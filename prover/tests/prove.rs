@@ -1,0 +1,263 @@
+//! Proofs end to end: setup, prove, verify, and the failing twins that only a real
+//! proof can show (changed public inputs, flipped bytes), plus the pinned keys.
+
+use alc_circuits::field::to_decimal;
+use alc_circuits::presentation::{encode_challenge, encode_manifest, Statement, Unsatisfied};
+use alc_prover::example::Example;
+use alc_prover::{keys, prepare, prove, PrepareError, ProveError, ProvingKey};
+use alc_verifier::{verify, verify_batch, Presentation, Proof, VerifyError, VerifyingKey};
+use ark_ff::One;
+use rand::SeedableRng;
+use rand_chacha::ChaCha20Rng;
+use std::sync::OnceLock;
+
+const NOW: u64 = 1_790_000_000;
+const PIN_SEED: u64 = 2026;
+
+fn keys() -> &'static (ProvingKey, VerifyingKey) {
+    static K: OnceLock<(ProvingKey, VerifyingKey)> = OnceLock::new();
+    K.get_or_init(|| keys::setup(&mut ChaCha20Rng::seed_from_u64(PIN_SEED)).unwrap())
+}
+
+fn example(seed: u64) -> (Example, Statement, alc_circuits::presentation::Witness) {
+    let ex = Example::generate(&mut ChaCha20Rng::seed_from_u64(seed), NOW);
+    let (st, w) = prepare(
+        &ex.issuer.public_key(),
+        &ex.credential,
+        &ex.holder,
+        &ex.status,
+        &ex.request,
+    )
+    .unwrap();
+    (ex, st, w)
+}
+
+fn proof_for(seed: u64) -> (Proof, Statement) {
+    let (_, st, w) = example(seed);
+    let p = prove(
+        &keys().0,
+        &st,
+        &w,
+        &mut ChaCha20Rng::seed_from_u64(seed + 1000),
+    )
+    .unwrap();
+    (p, st)
+}
+
+#[test]
+fn proof_verifies_and_is_128_bytes() {
+    let (p, st) = proof_for(1);
+    assert_eq!(verify(&keys().1, &p, &st), Ok(()));
+    assert_eq!(p.to_bytes().len(), 128);
+    assert_eq!(Proof::from_bytes(&p.to_bytes()).unwrap(), p);
+}
+
+#[test]
+fn changed_public_inputs_are_rejected() {
+    let (p, st) = proof_for(2);
+    let vk = &keys().1;
+    let twins = [
+        Statement {
+            challenge: encode_challenge(&[1; 32]),
+            ..st
+        },
+        Statement {
+            manifest: encode_manifest(&[1; 32]),
+            ..st
+        },
+        Statement {
+            now: st.now + 1,
+            ..st
+        },
+        Statement { min_tier: 0, ..st },
+        Statement {
+            min_permit_tier: 0,
+            ..st
+        },
+        Statement {
+            scope: st.scope + ark_bn254::Fr::one(),
+            ..st
+        },
+        Statement {
+            pseudonym: st.pseudonym + ark_bn254::Fr::one(),
+            ..st
+        },
+        Statement {
+            status_root: st.status_root + ark_bn254::Fr::one(),
+            ..st
+        },
+    ];
+    for t in twins {
+        assert_eq!(verify(vk, &p, &t), Err(VerifyError::Invalid), "{t:?}");
+    }
+    // Another proof's statement.
+    let (_, other) = proof_for(3);
+    assert_eq!(verify(vk, &p, &other), Err(VerifyError::Invalid));
+}
+
+#[test]
+fn flipped_proof_bytes_are_rejected() {
+    let (p, st) = proof_for(4);
+    let bytes = p.to_bytes();
+    for i in [0usize, 5, 31, 32, 64, 95, 96, 127] {
+        for bit in [0u8, 3, 7] {
+            let mut b = bytes;
+            b[i] ^= 1 << bit;
+            match Proof::from_bytes(&b) {
+                Err(_) => {}
+                Ok(q) => assert_eq!(
+                    verify(&keys().1, &q, &st),
+                    Err(VerifyError::Invalid),
+                    "byte {i} bit {bit}"
+                ),
+            }
+        }
+    }
+}
+
+#[test]
+fn batch_verifies_and_one_bad_proof_fails_it() {
+    let items: Vec<(Proof, Statement)> = (10..14).map(proof_for).collect();
+    let mut rng = ChaCha20Rng::seed_from_u64(7);
+    assert_eq!(verify_batch(&keys().1, &items, &mut rng), Ok(()));
+    assert_eq!(verify_batch(&keys().1, &[], &mut rng), Ok(()));
+    for bad in 0..items.len() {
+        let mut twin = items.clone();
+        twin[bad].1.now += 1;
+        assert_eq!(
+            verify_batch(&keys().1, &twin, &mut rng),
+            Err(VerifyError::Invalid),
+            "bad {bad}"
+        );
+    }
+    // Two proofs swapped between statements.
+    let mut swapped = items.clone();
+    let p0 = swapped[0].0.clone();
+    swapped[0].0 = swapped[1].0.clone();
+    swapped[1].0 = p0;
+    assert_eq!(
+        verify_batch(&keys().1, &swapped, &mut rng),
+        Err(VerifyError::Invalid)
+    );
+}
+
+#[test]
+fn prover_refuses_with_a_clear_reason() {
+    let (mut ex, _, _) = example(5);
+    ex.status.revoke(ex.credential.credential.serial).unwrap();
+    let r = prepare(
+        &ex.issuer.public_key(),
+        &ex.credential,
+        &ex.holder,
+        &ex.status,
+        &ex.request,
+    );
+    assert_eq!(
+        r.err(),
+        Some(PrepareError::Unsatisfied(Unsatisfied::Revoked))
+    );
+    let (ex, st, w) = example(6);
+    let too_high = Statement { min_tier: 2, ..st };
+    assert_eq!(
+        prove(&keys().0, &too_high, &w, &mut ChaCha20Rng::seed_from_u64(1)).err(),
+        Some(ProveError::Unsatisfied(Unsatisfied::Tier))
+    );
+    let mut late = ex.request.clone();
+    late.now = ex.credential.credential.expires;
+    let r = prepare(
+        &ex.issuer.public_key(),
+        &ex.credential,
+        &ex.holder,
+        &ex.status,
+        &late,
+    );
+    assert_eq!(
+        r.err(),
+        Some(PrepareError::Unsatisfied(Unsatisfied::Expired))
+    );
+}
+
+#[test]
+fn proving_key_encodings() {
+    let pk = &keys().0;
+    let fast = pk.to_fast_bytes();
+    let digest: [u8; 32] =
+        sha2::Digest::finalize(sha2::Digest::chain_update(sha2::Sha256::default(), &fast)).into();
+    let loaded = ProvingKey::from_fast_bytes(&fast, &digest).unwrap();
+    assert_eq!(loaded.verifying_key().unwrap(), keys().1);
+    // A flipped byte changes the digest: refused before any point is read.
+    let mut bad = fast.clone();
+    bad[1000] ^= 1;
+    assert!(matches!(
+        ProvingKey::from_fast_bytes(&bad, &digest),
+        Err(keys::KeyError::DigestMismatch { .. })
+    ));
+    // The compressed form is checked point by point.
+    let compressed = pk.to_compressed_bytes();
+    assert!(compressed.len() < fast.len());
+    assert_eq!(
+        ProvingKey::from_compressed_bytes(&compressed)
+            .unwrap()
+            .verifying_key()
+            .unwrap(),
+        keys().1
+    );
+    assert!(ProvingKey::from_compressed_bytes(&compressed[..compressed.len() - 1]).is_err());
+    assert!(ProvingKey::from_compressed_bytes(&[compressed.as_slice(), &[0]].concat()).is_err());
+    // Move a_query[0]'s x coordinate (offset 656: the verifying key, beta_g1, delta_g1
+    // and a length come first) until it leaves the curve: refused.
+    let refused = (1..=16u8).any(|v| {
+        let mut bad = compressed.clone();
+        bad[656] ^= v;
+        ProvingKey::from_compressed_bytes(&bad).is_err()
+    });
+    assert!(refused, "an off-curve point was accepted");
+    // A proof made with the fast-loaded key verifies.
+    let (_, st, w) = example(8);
+    let p = prove(&loaded, &st, &w, &mut ChaCha20Rng::seed_from_u64(9)).unwrap();
+    assert_eq!(verify(&keys().1, &p, &st), Ok(()));
+}
+
+/// The verifying key of the fixed-seed setup, and a proof made with it, are pinned in
+/// `circuits/circuit_data/v1/`. A change to the circuit, the setup or arkworks'
+/// randomness consumption shows here. Regenerate with `ALC_UPDATE_PINS=1`.
+#[test]
+fn pinned_verifying_key_and_proof() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../circuits/circuit_data/v1");
+    let vk = &keys().1;
+    if std::env::var_os("ALC_UPDATE_PINS").is_some() {
+        let (p, st) = proof_for(100);
+        std::fs::write(
+            format!("{dir}/verifying_key.hex"),
+            format!("{}\n", hex::encode(vk.to_bytes())),
+        )
+        .unwrap();
+        std::fs::write(
+            format!("{dir}/verifying_key.sha256"),
+            format!("{}\n", vk.digest_hex()),
+        )
+        .unwrap();
+        std::fs::write(
+            format!("{dir}/presentation.json"),
+            Presentation {
+                proof: p,
+                statement: st,
+            }
+            .to_json()
+                + "\n",
+        )
+        .unwrap();
+    }
+    let pinned = std::fs::read_to_string(format!("{dir}/verifying_key.sha256")).unwrap();
+    assert_eq!(
+        vk.digest_hex(),
+        pinned.trim(),
+        "the fixed-seed verifying key changed"
+    );
+    let pres = Presentation::from_json(
+        &std::fs::read_to_string(format!("{dir}/presentation.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(verify(vk, &pres.proof, &pres.statement), Ok(()));
+    assert!(!to_decimal(&pres.statement.pseudonym).is_empty());
+}

@@ -1,0 +1,25 @@
+//! Verification of ALC presentation proofs: Groth16 over BN254 for circuit v1.
+//!
+//! * [`VerifyingKey`]: a validated, prepared verifying key with its SHA-256 digest.
+//! * [`Proof`]: 128 bytes compressed, deserialised with curve and subgroup checks.
+//! * [`verify`] one proof, [`verify_batch`] many with one final exponentiation.
+//! * [`snarkjs`]: verifying key, proof and public inputs in snarkjs 0.7 JSON.
+//! * [`Presentation`]: the JSON file a prover hands to a verifier.
+//!
+//! Verification failure is deliberately opaque ([`VerifyError::Invalid`]): a caller
+//! learns that a proof does not verify, never which check failed.
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+mod key;
+mod presentation;
+mod proof;
+pub mod snarkjs;
+mod verify;
+
+pub use key::{KeyError, VerifyingKey};
+pub use presentation::{Presentation, PresentationError};
+pub use proof::{DecodeError, Proof, PROOF_BYTES};
+pub use verify::{verify, verify_batch, verify_inputs, VerifyError};
+
+pub use alc_circuits::presentation::{Statement, NUM_PUBLIC_INPUTS, PUBLIC_INPUT_NAMES};
