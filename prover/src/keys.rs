@@ -21,7 +21,7 @@ use ark_relations::gr1cs::{
     R1CS_PREDICATE_LABEL,
 };
 use ark_serialize::{CanonicalDeserialize, CanonicalSerialize, Compress, Validate};
-use rand::{CryptoRng, RngCore};
+use rand_core::CryptoRngCore;
 use sha2::{Digest, Sha256};
 use std::sync::Arc;
 
@@ -87,10 +87,10 @@ fn matrices() -> Result<Matrices, KeyError> {
 }
 
 /// Runs the Groth16 setup for circuit v1.
-pub fn setup<R: RngCore + CryptoRng>(rng: &mut R) -> Result<(ProvingKey, VerifyingKey), KeyError> {
+pub fn setup(rng: &mut dyn CryptoRngCore) -> Result<(ProvingKey, VerifyingKey), KeyError> {
     let pk = Groth16::<Bn254>::generate_random_parameters_with_reduction(
         PresentationCircuit::default(),
-        rng,
+        &mut rng.as_rngcore(),
     )
     .map_err(|e| KeyError::Synthesis(e.to_string()))?;
     let pk = ProvingKey::from_ark(pk)?;

@@ -12,7 +12,7 @@ use ark_relations::gr1cs::{
     ConstraintSynthesizer, ConstraintSystem, OptimizationGoal, SynthesisMode,
 };
 use ark_std::UniformRand;
-use rand::{CryptoRng, RngCore};
+use rand_core::CryptoRngCore;
 
 /// A proof that could not be made.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -47,11 +47,11 @@ pub fn assignment(statement: &Statement, witness: &Witness) -> Result<Vec<Fr>, P
 }
 
 /// Proves a statement, after checking natively that the witness satisfies it.
-pub fn prove<R: RngCore + CryptoRng>(
+pub fn prove(
     pk: &ProvingKey,
     statement: &Statement,
     witness: &Witness,
-    rng: &mut R,
+    rng: &mut dyn CryptoRngCore,
 ) -> Result<Proof, ProveError> {
     statement.check(witness)?;
     let full = assignment(statement, witness)?;
@@ -63,7 +63,7 @@ pub fn prove<R: RngCore + CryptoRng>(
             m.num_instance + m.num_witness
         )));
     }
-    let (r, s) = (Fr::rand(rng), Fr::rand(rng));
+    let (r, s) = (Fr::rand(&mut rng.as_rngcore()), Fr::rand(&mut rng.as_rngcore()));
     let proof = Groth16::<Bn254>::create_proof_with_reduction_and_matrices(
         &pk.pk,
         r,

@@ -19,7 +19,7 @@ use ark_bn254::{Bn254, G1Affine, G1Projective, G2Affine};
 use ark_ec::{pairing::Pairing, AffineRepr, CurveGroup, VariableBaseMSM};
 use ark_ff::{AdditiveGroup, One, PrimeField};
 use ark_groth16::Groth16;
-use rand::{CryptoRng, RngCore};
+use rand_core::CryptoRngCore;
 
 /// A proof that does not verify. Deliberately carries no reason.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -48,10 +48,10 @@ pub fn verify_inputs(vk: &VerifyingKey, proof: &Proof, inputs: &[Fr]) -> Result<
 }
 
 /// Verifies many proofs at once (module docs). An empty batch verifies.
-pub fn verify_batch<R: RngCore + CryptoRng>(
+pub fn verify_batch(
     vk: &VerifyingKey,
     items: &[(Proof, Statement)],
-    rng: &mut R,
+    rng: &mut dyn CryptoRngCore,
 ) -> Result<(), VerifyError> {
     if items.is_empty() {
         return Ok(());

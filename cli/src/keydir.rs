@@ -1,0 +1,85 @@
+//! The key directory written by `alc setup`:
+//!
+//! | file | content |
+//! |---|---|
+//! | `proving_key.bin` | compressed proving key (points checked on load) |
+//! | `proving_key.fast` | uncompressed proving key, loaded unchecked after its digest matches |
+//! | `verifying_key.bin` | compressed verifying key |
+//! | `digests.json` | SHA-256 of the three files and the circuit id: the pin |
+//!
+//! `digests.json` is what a prover trusts: copy it (or the verifying key digest it
+//! holds) through a channel you trust; the key files themselves may come from anywhere.
+
+use crate::fsio::{read_bytes, read_string};
+use alc_circuits::tags::CIRCUIT_ID;
+use alc_prover::ProvingKey;
+use alc_verifier::VerifyingKey;
+use anyhow::{bail, Context, Result};
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+pub const PROVING_KEY: &str = "proving_key.bin";
+pub const PROVING_KEY_FAST: &str = "proving_key.fast";
+pub const VERIFYING_KEY: &str = "verifying_key.bin";
+pub const DIGESTS: &str = "digests.json";
+
+/// The pinned digests of a key directory.
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Digests {
+    pub circuit: String,
+    pub proving_key: String,
+    pub proving_key_fast: String,
+    pub verifying_key: String,
+}
+
+/// Where the demo caches its keys: `$XDG_CACHE_HOME/alc/keys-v1`, else
+/// `$HOME/.cache/alc/keys-v1`, else `./alc-keys`.
+pub fn default_cache() -> PathBuf {
+    let base = std::env::var_os("XDG_CACHE_HOME")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").filter(|v| !v.is_empty()).map(|h| PathBuf::from(h).join(".cache")));
+    match base {
+        Some(b) => b.join("alc").join("keys-v1"),
+        None => PathBuf::from("alc-keys"),
+    }
+}
+
+pub fn read_digests(dir: &Path) -> Result<Digests> {
+    let path = dir.join(DIGESTS);
+    let d: Digests = serde_json::from_str(&read_string(&path).context("no keys here: run `alc setup` first")?)
+        .with_context(|| format!("{} is not a digests file", path.display()))?;
+    if d.circuit != CIRCUIT_ID {
+        bail!("keys in {} are for circuit {:?}, this alc needs {CIRCUIT_ID:?}", dir.display(), d.circuit);
+    }
+    Ok(d)
+}
+
+fn hex32(s: &str, what: &str) -> Result<[u8; 32]> {
+    hex::decode(s).ok().and_then(|b| b.try_into().ok()).with_context(|| format!("{what} digest is not 32 bytes of hex"))
+}
+
+/// Loads the verifying key, which must match its pinned digest.
+pub fn load_verifying_key(dir: &Path) -> Result<VerifyingKey> {
+    let d = read_digests(dir)?;
+    let path = dir.join(VERIFYING_KEY);
+    let vk = VerifyingKey::from_bytes(&read_bytes(&path)?).with_context(|| format!("{} is not a verifying key", path.display()))?;
+    if vk.digest() != hex32(&d.verifying_key, "verifying key")? {
+        bail!("{} does not match the digest pinned in {DIGESTS}", path.display());
+    }
+    Ok(vk)
+}
+
+/// Loads the proving key: the fast form, trusted only after its digest matches.
+pub fn load_proving_key(dir: &Path) -> Result<ProvingKey> {
+    let d = read_digests(dir)?;
+    let path = dir.join(PROVING_KEY_FAST);
+    let pk = ProvingKey::from_fast_bytes(&read_bytes(&path)?, &hex32(&d.proving_key_fast, "proving key")?)
+        .with_context(|| format!("cannot load {}", path.display()))?;
+    let vk = pk.verifying_key()?;
+    if vk.digest() != hex32(&d.verifying_key, "verifying key")? {
+        bail!("the proving key in {} does not belong to its verifying key", dir.display());
+    }
+    Ok(pk)
+}

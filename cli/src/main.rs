@@ -1,0 +1,113 @@
+//! `alc`: the command line of ALC.
+#![forbid(unsafe_code)]
+
+mod commands;
+mod fsio;
+mod keydir;
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// ALC: zero-knowledge licence credentials for operators of autonomous AI agents.
+#[derive(Parser)]
+#[command(name = "alc", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the zero-knowledge round trip: example -> setup -> prove -> verify, with timings.
+    ///
+    /// Example: alc demo
+    Demo {
+        /// Key directory (created by setup on first run, reused afterwards).
+        #[arg(long, env = "ALC_KEYS", default_value_os_t = keydir::default_cache())]
+        keys: PathBuf,
+    },
+    /// Write the proving and verifying keys of circuit v1 (single-party trusted setup).
+    ///
+    /// Example: alc setup --keys alc-keys
+    Setup {
+        /// Directory for the keys.
+        #[arg(long, env = "ALC_KEYS", default_value = "alc-keys")]
+        keys: PathBuf,
+        /// Overwrite existing keys.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Write a fresh example: issuer key, holder secret, credential, status list, request.
+    ///
+    /// Example: alc example alc-example
+    Example {
+        /// Directory for the example files.
+        dir: PathBuf,
+        /// The request's time (unix seconds); default: now.
+        #[arg(long)]
+        now: Option<u64>,
+        /// Overwrite existing files.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Prove a request with a credential, its holder secret and the public status list.
+    ///
+    /// Example: alc prove --keys alc-keys --dir alc-example
+    Prove(commands::prove::Args),
+    /// Verify a presentation (proof and statement).
+    ///
+    /// Example: alc verify --keys alc-keys alc-example/presentation.json
+    Verify(commands::verify::Args),
+    /// Export the verifying key, a proof and its public inputs as snarkjs 0.7 JSON.
+    ///
+    /// Example: alc export-snarkjs out --keys alc-keys --presentation alc-example/presentation.json
+    ExportSnarkjs {
+        /// Output directory (verification_key.json, proof.json, public.json).
+        dir: PathBuf,
+        /// Key directory.
+        #[arg(long, env = "ALC_KEYS", default_value = "alc-keys")]
+        keys: PathBuf,
+        /// The presentation to export.
+        #[arg(long)]
+        presentation: PathBuf,
+    },
+    /// Facts about the circuit.
+    Circuit {
+        #[command(subcommand)]
+        what: CircuitCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum CircuitCommand {
+    /// Constraints per component and in total.
+    ///
+    /// Example: alc circuit info
+    Info,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Demo { keys } => commands::demo::run(&keys),
+        Command::Setup { keys, force } => commands::setup::run(&keys, force).map(|_| ()),
+        Command::Example { dir, now, force } => commands::example::run(&dir, now, force),
+        Command::Prove(args) => commands::prove::run(&args),
+        Command::Verify(args) => commands::verify::run(&args),
+        Command::ExportSnarkjs { dir, keys, presentation } => commands::snarkjs::run(&dir, &keys, &presentation),
+        Command::Circuit { what: CircuitCommand::Info } => commands::info::run(),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {}", format_error(&e));
+            ExitCode::FAILURE
+        },
+    }
+}
+
+/// One line: the error and its causes, outermost first.
+fn format_error(e: &anyhow::Error) -> String {
+    e.chain().map(ToString::to_string).collect::<Vec<_>>().join(": ")
+}

@@ -1,0 +1,153 @@
+//! snarkjs JSON and validated decoding: an ALC proof exported as snarkjs 0.7 JSON is
+//! accepted by snarkjs itself (node), imports round-trip, and malformed points or
+//! non-canonical inputs are refused.
+
+use alc_circuits::field::to_decimal;
+use alc_prover::example::Example;
+use alc_prover::{keys, prepare, prove};
+use alc_verifier::snarkjs::{self, SnarkjsError};
+use alc_verifier::{verify, verify_inputs, DecodeError, Proof, Statement, VerifyError, VerifyingKey};
+use ark_bn254::{Fq, Fq2, G1Affine, G2Affine};
+use ark_ff::{One, PrimeField};
+use ark_serialize::CanonicalSerialize;
+use rand::SeedableRng;
+use rand_chacha::ChaCha20Rng;
+use std::path::Path;
+use std::process::Command;
+use std::sync::OnceLock;
+
+fn fixture() -> &'static (VerifyingKey, Proof, Statement) {
+    static F: OnceLock<(VerifyingKey, Proof, Statement)> = OnceLock::new();
+    F.get_or_init(|| {
+        let (pk, vk) = keys::setup(&mut ChaCha20Rng::seed_from_u64(11)).unwrap();
+        let ex = Example::generate(&mut ChaCha20Rng::seed_from_u64(12), 1_790_000_000);
+        let (st, w) = prepare(&ex.issuer.public_key(), &ex.credential, &ex.holder, &ex.status, &ex.request).unwrap();
+        let p = prove(&pk, &st, &w, &mut ChaCha20Rng::seed_from_u64(13)).unwrap();
+        (vk, p, st)
+    })
+}
+
+#[test]
+fn import_round_trips() {
+    let (vk, p, st) = fixture();
+    let vk2 = snarkjs::import_verifying_key(&snarkjs::export_verifying_key(vk)).unwrap();
+    assert_eq!(&vk2, vk);
+    let p2 = snarkjs::import_proof(&snarkjs::export_proof(p)).unwrap();
+    assert_eq!(&p2, p);
+    let inputs = snarkjs::import_public(&snarkjs::export_public(&st.public_inputs())).unwrap();
+    assert_eq!(inputs, st.public_inputs().to_vec());
+    assert_eq!(verify_inputs(&vk2, &p2, &inputs), Ok(()));
+}
+
+fn snarkjs_verify(vk: &str, public: &str, proof: &str) -> bool {
+    let tools = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tools/js");
+    assert!(
+        tools.join("node_modules/snarkjs").exists(),
+        "snarkjs is not installed: run `npm ci --prefix tools/js` (the README's test command does)"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    for (name, body) in [("vk.json", vk), ("public.json", public), ("proof.json", proof)] {
+        std::fs::write(dir.path().join(name), body).unwrap();
+    }
+    let out = Command::new("node")
+        .arg(tools.join("snarkjs-verify.mjs"))
+        .args(["vk.json", "public.json", "proof.json"].map(|n| dir.path().join(n)))
+        .output()
+        .expect("node runs");
+    match out.status.code() {
+        Some(0) => true,
+        Some(1) => false,
+        _ => panic!("snarkjs-verify failed: {}", String::from_utf8_lossy(&out.stderr)),
+    }
+}
+
+#[test]
+fn snarkjs_accepts_alc_proofs_and_rejects_twins() {
+    let (vk, p, st) = fixture();
+    let vk_json = snarkjs::export_verifying_key(vk);
+    let proof_json = snarkjs::export_proof(p);
+    let public = st.public_inputs();
+    assert!(snarkjs_verify(&vk_json, &snarkjs::export_public(&public), &proof_json));
+    // Changed challenge (index 7) and changed manifest (index 8).
+    for i in [7usize, 8, 5, 9] {
+        let mut twin = public;
+        twin[i] += alc_circuits::Fr::one();
+        assert!(!snarkjs_verify(&vk_json, &snarkjs::export_public(&twin), &proof_json), "input {i}");
+    }
+}
+
+#[test]
+fn non_canonical_public_input_is_refused() {
+    let (vk, p, st) = fixture();
+    let mut public: Vec<String> = st.public_inputs().iter().map(to_decimal).collect();
+    // challenge + r: the same value modulo r, but not canonical.
+    let r = alc_circuits::field::modulus();
+    let big = alc_circuits::field::to_biguint(&st.challenge) + r;
+    public[7] = big.to_string();
+    let json = serde_json::to_string(&public).unwrap();
+    assert_eq!(snarkjs::import_public(&json), Err(SnarkjsError::Number("public input")));
+    assert_eq!(alc_circuits::field::from_decimal(&public[7]), Err(alc_circuits::field::FieldError::NotCanonical));
+    // The typed API cannot even express it; the raw API checks the count.
+    assert_eq!(verify_inputs(vk, p, &st.public_inputs()[..9]), Err(VerifyError::Invalid));
+    assert_eq!(verify(vk, p, st), Ok(()));
+}
+
+/// A G2 point on the twist but outside the prime-order subgroup.
+fn g2_outside_subgroup() -> G2Affine {
+    (1u64..)
+        .find_map(|i| {
+            let p = G2Affine::get_point_from_x_unchecked(Fq2::new(Fq::from(i), Fq::one()), false)?;
+            (!p.is_in_correct_subgroup_assuming_on_curve()).then_some(p)
+        })
+        .unwrap()
+}
+
+/// An x with no G1 point above it.
+fn g1_x_off_curve() -> Fq {
+    (1u64..).map(Fq::from).find(|x| G1Affine::get_point_from_x_unchecked(*x, false).is_none()).unwrap()
+}
+
+#[test]
+fn proof_points_off_curve_or_outside_subgroup_are_refused() {
+    let (_, p, _) = fixture();
+    let bytes = p.to_bytes();
+    // B outside the subgroup (compressed form).
+    let mut b = Vec::new();
+    g2_outside_subgroup().serialize_compressed(&mut b).unwrap();
+    let mut bad = bytes;
+    bad[32..96].copy_from_slice(&b);
+    assert_eq!(Proof::from_bytes(&bad), Err(DecodeError::Point));
+    // A with an x that is not on the curve.
+    let mut a = Vec::new();
+    g1_x_off_curve().serialize_compressed(&mut a).unwrap();
+    let mut bad = bytes;
+    bad[..32].copy_from_slice(&a);
+    assert_eq!(Proof::from_bytes(&bad), Err(DecodeError::Point));
+    assert_eq!(Proof::from_bytes(&bytes[..127]), Err(DecodeError::Length(127)));
+
+    // The same in snarkjs JSON: off-curve A, out-of-subgroup B, infinity.
+    let json: serde_json::Value = serde_json::from_str(&snarkjs::export_proof(p)).unwrap();
+    let mut off = json.clone();
+    let y = off["pi_a"][1].as_str().unwrap().to_owned();
+    off["pi_a"][1] = serde_json::Value::String((<Fq as std::str::FromStr>::from_str(&y).unwrap() + Fq::one()).into_bigint().to_string());
+    assert_eq!(snarkjs::import_proof(&off.to_string()), Err(SnarkjsError::Point("pi_a")));
+    let mut sub = json.clone();
+    let q = g2_outside_subgroup();
+    sub["pi_b"] = serde_json::json!([[q.x.c0.into_bigint().to_string(), q.x.c1.into_bigint().to_string()], [q.y.c0.into_bigint().to_string(), q.y.c1.into_bigint().to_string()], ["1", "0"]]);
+    assert_eq!(snarkjs::import_proof(&sub.to_string()), Err(SnarkjsError::Point("pi_b")));
+    let mut inf = json;
+    inf["pi_c"] = serde_json::json!(["0", "1", "0"]);
+    assert_eq!(snarkjs::import_proof(&inf.to_string()), Err(SnarkjsError::Point("pi_c")));
+}
+
+#[test]
+fn keys_of_another_shape_are_refused() {
+    let (vk, _, _) = fixture();
+    let mut v: serde_json::Value = serde_json::from_str(&snarkjs::export_verifying_key(vk)).unwrap();
+    v["IC"].as_array_mut().unwrap().pop();
+    v["nPublic"] = 9.into();
+    assert!(matches!(snarkjs::import_verifying_key(&v.to_string()), Err(SnarkjsError::Unsupported(_))));
+    let bytes = vk.to_bytes();
+    assert!(VerifyingKey::from_bytes(&bytes[..bytes.len() - 1]).is_err());
+    assert_eq!(VerifyingKey::from_bytes(&bytes).unwrap(), *vk);
+}
