@@ -1,6 +1,8 @@
 //! Circuit v1 end to end at the constraint level: an honest witness satisfies it, and
 //! each failing twin (one thing changed) does not, natively or in the circuit.
 
+#![allow(clippy::unwrap_used)] // test helpers: a failed unwrap is a failed test
+
 use alc_circuits::credential::{permit_hash, Credential, HolderSecret, SignedCredential};
 use alc_circuits::eddsa::SecretKey;
 use alc_circuits::presentation::{

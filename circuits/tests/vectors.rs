@@ -3,6 +3,8 @@
 //! through node (`tools/js/verify-eddsa.mjs`; run `npm ci --prefix tools/js` first, as
 //! the README's test command does).
 
+#![allow(clippy::unwrap_used)] // test helpers: a failed unwrap is a failed test
+
 use alc_circuits::babyjubjub::{Point, Scalar, BASE8};
 use alc_circuits::eddsa::{constraints as eddsa_gadget, PublicKey, SecretKey, Signature};
 use alc_circuits::field::{from_decimal, to_decimal};
@@ -16,7 +18,9 @@ use std::path::Path;
 use std::process::Command;
 
 fn load(name: &str) -> Value {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("vectors").join(name);
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("vectors")
+        .join(name);
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
 
@@ -36,11 +40,19 @@ fn poseidon_matches_circomlibjs_for_every_arity() {
     for t in vectors {
         let inputs: Vec<Fr> = t["inputs"].as_array().unwrap().iter().map(fr).collect();
         arities.insert(inputs.len());
-        assert_eq!(poseidon::hash(&inputs).unwrap(), fr(&t["output"]), "{inputs:?}");
+        assert_eq!(
+            poseidon::hash(&inputs).unwrap(),
+            fr(&t["output"]),
+            "{inputs:?}"
+        );
     }
     assert_eq!(arities, (1..=16).collect());
     // Inputs 0 and r - 1 are among them.
-    let all: Vec<&str> = vectors.iter().flat_map(|t| t["inputs"].as_array().unwrap()).filter_map(Value::as_str).collect();
+    let all: Vec<&str> = vectors
+        .iter()
+        .flat_map(|t| t["inputs"].as_array().unwrap())
+        .filter_map(Value::as_str)
+        .collect();
     assert!(all.contains(&"0"));
     assert!(all.contains(&to_decimal(&-Fr::from(1u64)).as_str()));
 }
@@ -50,11 +62,16 @@ fn baby_jubjub_matches_circomlibjs() {
     let v = load("babyjub.json");
     assert_eq!(point(&v["base8"]), BASE8);
     for t in v["additions"].as_array().unwrap() {
-        assert_eq!((point(&t["p"]) + point(&t["q"])).into_affine(), point(&t["sum"]));
+        assert_eq!(
+            (point(&t["p"]) + point(&t["q"])).into_affine(),
+            point(&t["sum"])
+        );
     }
     for t in v["scalar_multiplications"].as_array().unwrap() {
         let k: BigUint = t["scalar"].as_str().unwrap().parse().unwrap();
-        let r = point(&t["point"]).mul_bigint(k.to_u64_digits()).into_affine();
+        let r = point(&t["point"])
+            .mul_bigint(k.to_u64_digits())
+            .into_affine();
         assert_eq!(r, point(&t["result"]), "{}", t["scalar"]);
     }
     let l = BigUint::from_bytes_le(&ark_ff::BigInteger::to_bytes_le(&Scalar::MODULUS));
@@ -67,7 +84,10 @@ fn eddsa_matches_circomlibjs_byte_for_byte() {
     let vectors = v["vectors"].as_array().unwrap();
     assert!(vectors.len() >= 20);
     for (i, t) in vectors.iter().enumerate() {
-        let seed: [u8; 32] = hex::decode(t["private_key"].as_str().unwrap()).unwrap().try_into().unwrap();
+        let seed: [u8; 32] = hex::decode(t["private_key"].as_str().unwrap())
+            .unwrap()
+            .try_into()
+            .unwrap();
         let sk = SecretKey::from_bytes(seed);
         let pk = sk.public_key();
         assert_eq!(*pk.point(), point(&t["public_key"]), "public key {i}");
@@ -114,7 +134,11 @@ fn circomlibjs_accepts_alc_signatures_and_rejects_tampered_ones() {
     for k in 0..6u8 {
         let sk = SecretKey::from_bytes([k.wrapping_mul(37).wrapping_add(1); 32]);
         let pk: PublicKey = sk.public_key();
-        for m in [Fr::from(k as u64), -Fr::from(1u64), Fr::from(0xdead_beef_u64 * (k as u64 + 1))] {
+        for m in [
+            Fr::from(k as u64),
+            -Fr::from(1u64),
+            Fr::from(0xdead_beef_u64 * (k as u64 + 1)),
+        ] {
             let sig = sk.sign(&m);
             items.push(serde_json::json!({ "public_key": pk, "message": to_decimal(&m), "signature": sig }));
             expected.push(true);
@@ -130,9 +154,17 @@ fn circomlibjs_accepts_alc_signatures_and_rejects_tampered_ones() {
     std::fs::create_dir_all(&dir).unwrap();
     let file = dir.join("signatures.json");
     std::fs::write(&file, serde_json::to_string(&items).unwrap()).unwrap();
-    let out = Command::new("node").arg(root.join("verify-eddsa.mjs")).arg(&file).output().expect("node is installed");
+    let out = Command::new("node")
+        .arg(root.join("verify-eddsa.mjs"))
+        .arg(&file)
+        .output()
+        .expect("node is installed");
     let _ = std::fs::remove_dir_all(&dir);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let got: Vec<bool> = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(got, expected);
 }

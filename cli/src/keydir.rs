@@ -39,7 +39,11 @@ pub fn default_cache() -> PathBuf {
     let base = std::env::var_os("XDG_CACHE_HOME")
         .filter(|v| !v.is_empty())
         .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").filter(|v| !v.is_empty()).map(|h| PathBuf::from(h).join(".cache")));
+        .or_else(|| {
+            std::env::var_os("HOME")
+                .filter(|v| !v.is_empty())
+                .map(|h| PathBuf::from(h).join(".cache"))
+        });
     match base {
         Some(b) => b.join("alc").join("keys-v1"),
         None => PathBuf::from("alc-keys"),
@@ -48,25 +52,37 @@ pub fn default_cache() -> PathBuf {
 
 pub fn read_digests(dir: &Path) -> Result<Digests> {
     let path = dir.join(DIGESTS);
-    let d: Digests = serde_json::from_str(&read_string(&path).context("no keys here: run `alc setup` first")?)
-        .with_context(|| format!("{} is not a digests file", path.display()))?;
+    let d: Digests =
+        serde_json::from_str(&read_string(&path).context("no keys here: run `alc setup` first")?)
+            .with_context(|| format!("{} is not a digests file", path.display()))?;
     if d.circuit != CIRCUIT_ID {
-        bail!("keys in {} are for circuit {:?}, this alc needs {CIRCUIT_ID:?}", dir.display(), d.circuit);
+        bail!(
+            "keys in {} are for circuit {:?}, this alc needs {CIRCUIT_ID:?}",
+            dir.display(),
+            d.circuit
+        );
     }
     Ok(d)
 }
 
 fn hex32(s: &str, what: &str) -> Result<[u8; 32]> {
-    hex::decode(s).ok().and_then(|b| b.try_into().ok()).with_context(|| format!("{what} digest is not 32 bytes of hex"))
+    hex::decode(s)
+        .ok()
+        .and_then(|b| b.try_into().ok())
+        .with_context(|| format!("{what} digest is not 32 bytes of hex"))
 }
 
 /// Loads the verifying key, which must match its pinned digest.
 pub fn load_verifying_key(dir: &Path) -> Result<VerifyingKey> {
     let d = read_digests(dir)?;
     let path = dir.join(VERIFYING_KEY);
-    let vk = VerifyingKey::from_bytes(&read_bytes(&path)?).with_context(|| format!("{} is not a verifying key", path.display()))?;
+    let vk = VerifyingKey::from_bytes(&read_bytes(&path)?)
+        .with_context(|| format!("{} is not a verifying key", path.display()))?;
     if vk.digest() != hex32(&d.verifying_key, "verifying key")? {
-        bail!("{} does not match the digest pinned in {DIGESTS}", path.display());
+        bail!(
+            "{} does not match the digest pinned in {DIGESTS}",
+            path.display()
+        );
     }
     Ok(vk)
 }
@@ -75,11 +91,17 @@ pub fn load_verifying_key(dir: &Path) -> Result<VerifyingKey> {
 pub fn load_proving_key(dir: &Path) -> Result<ProvingKey> {
     let d = read_digests(dir)?;
     let path = dir.join(PROVING_KEY_FAST);
-    let pk = ProvingKey::from_fast_bytes(&read_bytes(&path)?, &hex32(&d.proving_key_fast, "proving key")?)
-        .with_context(|| format!("cannot load {}", path.display()))?;
+    let pk = ProvingKey::from_fast_bytes(
+        &read_bytes(&path)?,
+        &hex32(&d.proving_key_fast, "proving key")?,
+    )
+    .with_context(|| format!("cannot load {}", path.display()))?;
     let vk = pk.verifying_key()?;
     if vk.digest() != hex32(&d.verifying_key, "verifying key")? {
-        bail!("the proving key in {} does not belong to its verifying key", dir.display());
+        bail!(
+            "the proving key in {} does not belong to its verifying key",
+            dir.display()
+        );
     }
     Ok(pk)
 }

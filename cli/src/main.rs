@@ -95,19 +95,28 @@ fn main() -> ExitCode {
         Command::Example { dir, now, force } => commands::example::run(&dir, now, force),
         Command::Prove(args) => commands::prove::run(&args),
         Command::Verify(args) => commands::verify::run(&args),
-        Command::ExportSnarkjs { dir, keys, presentation } => commands::snarkjs::run(&dir, &keys, &presentation),
-        Command::Circuit { what: CircuitCommand::Info } => commands::info::run(),
+        Command::ExportSnarkjs {
+            dir,
+            keys,
+            presentation,
+        } => commands::snarkjs::run(&dir, &keys, &presentation),
+        Command::Circuit {
+            what: CircuitCommand::Info,
+        } => commands::info::run(),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {}", format_error(&e));
             ExitCode::FAILURE
-        },
+        }
     }
 }
 
 /// One line: the error and its causes, outermost first.
 fn format_error(e: &anyhow::Error) -> String {
-    e.chain().map(ToString::to_string).collect::<Vec<_>>().join(": ")
+    e.chain()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(": ")
 }

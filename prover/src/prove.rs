@@ -63,7 +63,10 @@ pub fn prove(
             m.num_instance + m.num_witness
         )));
     }
-    let (r, s) = (Fr::rand(&mut rng.as_rngcore()), Fr::rand(&mut rng.as_rngcore()));
+    let (r, s) = (
+        Fr::rand(&mut rng.as_rngcore()),
+        Fr::rand(&mut rng.as_rngcore()),
+    );
     let proof = Groth16::<Bn254>::create_proof_with_reduction_and_matrices(
         &pk.pk,
         r,

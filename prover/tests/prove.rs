@@ -1,6 +1,8 @@
 //! Proofs end to end: setup, prove, verify, and the failing twins that only a real
 //! proof can show (changed public inputs, flipped bytes), plus the pinned keys.
 
+#![allow(clippy::unwrap_used)] // test helpers: a failed unwrap is a failed test
+
 use alc_circuits::field::to_decimal;
 use alc_circuits::presentation::{encode_challenge, encode_manifest, Statement, Unsatisfied};
 use alc_prover::example::Example;

@@ -2,11 +2,15 @@
 //! accepted by snarkjs itself (node), imports round-trip, and malformed points or
 //! non-canonical inputs are refused.
 
+#![allow(clippy::unwrap_used)] // test helpers: a failed unwrap is a failed test
+
 use alc_circuits::field::to_decimal;
 use alc_prover::example::Example;
 use alc_prover::{keys, prepare, prove};
 use alc_verifier::snarkjs::{self, SnarkjsError};
-use alc_verifier::{verify, verify_inputs, DecodeError, Proof, Statement, VerifyError, VerifyingKey};
+use alc_verifier::{
+    verify, verify_inputs, DecodeError, Proof, Statement, VerifyError, VerifyingKey,
+};
 use ark_bn254::{Fq, Fq2, G1Affine, G2Affine};
 use ark_ff::{One, PrimeField};
 use ark_serialize::CanonicalSerialize;
@@ -21,7 +25,14 @@ fn fixture() -> &'static (VerifyingKey, Proof, Statement) {
     F.get_or_init(|| {
         let (pk, vk) = keys::setup(&mut ChaCha20Rng::seed_from_u64(11)).unwrap();
         let ex = Example::generate(&mut ChaCha20Rng::seed_from_u64(12), 1_790_000_000);
-        let (st, w) = prepare(&ex.issuer.public_key(), &ex.credential, &ex.holder, &ex.status, &ex.request).unwrap();
+        let (st, w) = prepare(
+            &ex.issuer.public_key(),
+            &ex.credential,
+            &ex.holder,
+            &ex.status,
+            &ex.request,
+        )
+        .unwrap();
         let p = prove(&pk, &st, &w, &mut ChaCha20Rng::seed_from_u64(13)).unwrap();
         (vk, p, st)
     })
@@ -46,7 +57,11 @@ fn snarkjs_verify(vk: &str, public: &str, proof: &str) -> bool {
         "snarkjs is not installed: run `npm ci --prefix tools/js` (the README's test command does)"
     );
     let dir = tempfile::tempdir().unwrap();
-    for (name, body) in [("vk.json", vk), ("public.json", public), ("proof.json", proof)] {
+    for (name, body) in [
+        ("vk.json", vk),
+        ("public.json", public),
+        ("proof.json", proof),
+    ] {
         std::fs::write(dir.path().join(name), body).unwrap();
     }
     let out = Command::new("node")
@@ -57,7 +72,10 @@ fn snarkjs_verify(vk: &str, public: &str, proof: &str) -> bool {
     match out.status.code() {
         Some(0) => true,
         Some(1) => false,
-        _ => panic!("snarkjs-verify failed: {}", String::from_utf8_lossy(&out.stderr)),
+        _ => panic!(
+            "snarkjs-verify failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        ),
     }
 }
 
@@ -67,12 +85,19 @@ fn snarkjs_accepts_alc_proofs_and_rejects_twins() {
     let vk_json = snarkjs::export_verifying_key(vk);
     let proof_json = snarkjs::export_proof(p);
     let public = st.public_inputs();
-    assert!(snarkjs_verify(&vk_json, &snarkjs::export_public(&public), &proof_json));
+    assert!(snarkjs_verify(
+        &vk_json,
+        &snarkjs::export_public(&public),
+        &proof_json
+    ));
     // Changed challenge (index 7) and changed manifest (index 8).
     for i in [7usize, 8, 5, 9] {
         let mut twin = public;
         twin[i] += alc_circuits::Fr::one();
-        assert!(!snarkjs_verify(&vk_json, &snarkjs::export_public(&twin), &proof_json), "input {i}");
+        assert!(
+            !snarkjs_verify(&vk_json, &snarkjs::export_public(&twin), &proof_json),
+            "input {i}"
+        );
     }
 }
 
@@ -85,10 +110,19 @@ fn non_canonical_public_input_is_refused() {
     let big = alc_circuits::field::to_biguint(&st.challenge) + r;
     public[7] = big.to_string();
     let json = serde_json::to_string(&public).unwrap();
-    assert_eq!(snarkjs::import_public(&json), Err(SnarkjsError::Number("public input")));
-    assert_eq!(alc_circuits::field::from_decimal(&public[7]), Err(alc_circuits::field::FieldError::NotCanonical));
+    assert_eq!(
+        snarkjs::import_public(&json),
+        Err(SnarkjsError::Number("public input"))
+    );
+    assert_eq!(
+        alc_circuits::field::from_decimal(&public[7]),
+        Err(alc_circuits::field::FieldError::NotCanonical)
+    );
     // The typed API cannot even express it; the raw API checks the count.
-    assert_eq!(verify_inputs(vk, p, &st.public_inputs()[..9]), Err(VerifyError::Invalid));
+    assert_eq!(
+        verify_inputs(vk, p, &st.public_inputs()[..9]),
+        Err(VerifyError::Invalid)
+    );
     assert_eq!(verify(vk, p, st), Ok(()));
 }
 
@@ -104,7 +138,10 @@ fn g2_outside_subgroup() -> G2Affine {
 
 /// An x with no G1 point above it.
 fn g1_x_off_curve() -> Fq {
-    (1u64..).map(Fq::from).find(|x| G1Affine::get_point_from_x_unchecked(*x, false).is_none()).unwrap()
+    (1u64..)
+        .map(Fq::from)
+        .find(|x| G1Affine::get_point_from_x_unchecked(*x, false).is_none())
+        .unwrap()
 }
 
 #[test]
@@ -123,30 +160,60 @@ fn proof_points_off_curve_or_outside_subgroup_are_refused() {
     let mut bad = bytes;
     bad[..32].copy_from_slice(&a);
     assert_eq!(Proof::from_bytes(&bad), Err(DecodeError::Point));
-    assert_eq!(Proof::from_bytes(&bytes[..127]), Err(DecodeError::Length(127)));
+    assert_eq!(
+        Proof::from_bytes(&bytes[..127]),
+        Err(DecodeError::Length(127))
+    );
 
     // The same in snarkjs JSON: off-curve A, out-of-subgroup B, infinity.
     let json: serde_json::Value = serde_json::from_str(&snarkjs::export_proof(p)).unwrap();
     let mut off = json.clone();
     let y = off["pi_a"][1].as_str().unwrap().to_owned();
-    off["pi_a"][1] = serde_json::Value::String((<Fq as std::str::FromStr>::from_str(&y).unwrap() + Fq::one()).into_bigint().to_string());
-    assert_eq!(snarkjs::import_proof(&off.to_string()), Err(SnarkjsError::Point("pi_a")));
+    off["pi_a"][1] = serde_json::Value::String(
+        (<Fq as std::str::FromStr>::from_str(&y).unwrap() + Fq::one())
+            .into_bigint()
+            .to_string(),
+    );
+    assert_eq!(
+        snarkjs::import_proof(&off.to_string()),
+        Err(SnarkjsError::Point("pi_a"))
+    );
     let mut sub = json.clone();
     let q = g2_outside_subgroup();
-    sub["pi_b"] = serde_json::json!([[q.x.c0.into_bigint().to_string(), q.x.c1.into_bigint().to_string()], [q.y.c0.into_bigint().to_string(), q.y.c1.into_bigint().to_string()], ["1", "0"]]);
-    assert_eq!(snarkjs::import_proof(&sub.to_string()), Err(SnarkjsError::Point("pi_b")));
+    sub["pi_b"] = serde_json::json!([
+        [
+            q.x.c0.into_bigint().to_string(),
+            q.x.c1.into_bigint().to_string()
+        ],
+        [
+            q.y.c0.into_bigint().to_string(),
+            q.y.c1.into_bigint().to_string()
+        ],
+        ["1", "0"]
+    ]);
+    assert_eq!(
+        snarkjs::import_proof(&sub.to_string()),
+        Err(SnarkjsError::Point("pi_b"))
+    );
     let mut inf = json;
     inf["pi_c"] = serde_json::json!(["0", "1", "0"]);
-    assert_eq!(snarkjs::import_proof(&inf.to_string()), Err(SnarkjsError::Point("pi_c")));
+    assert_eq!(
+        snarkjs::import_proof(&inf.to_string()),
+        Err(SnarkjsError::Point("pi_c"))
+    );
 }
 
 #[test]
 fn keys_of_another_shape_are_refused() {
     let (vk, _, _) = fixture();
-    let mut v: serde_json::Value = serde_json::from_str(&snarkjs::export_verifying_key(vk)).unwrap();
+    let mut v: serde_json::Value =
+        serde_json::from_str(&snarkjs::export_verifying_key(vk)).unwrap();
     v["IC"].as_array_mut().unwrap().pop();
     v["nPublic"] = 9.into();
-    assert!(matches!(snarkjs::import_verifying_key(&v.to_string()), Err(SnarkjsError::Unsupported(_))));
+    assert!(matches!(
+        snarkjs::import_verifying_key(&v.to_string()),
+        Err(SnarkjsError::Unsupported(_))
+    ));
     let bytes = vk.to_bytes();
     assert!(VerifyingKey::from_bytes(&bytes[..bytes.len() - 1]).is_err());
     assert_eq!(VerifyingKey::from_bytes(&bytes).unwrap(), *vk);

@@ -97,7 +97,7 @@ impl HolderSecretVar {
 
     /// `Poseidon(sk)`.
     pub fn commitment(&self) -> Result<FpVar<Fr>, SynthesisError> {
-        hash_var(&[self.0.clone()])
+        hash_var(std::array::from_ref(&self.0))
     }
 
     /// `Poseidon(sk, scope)`.

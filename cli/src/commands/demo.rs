@@ -20,7 +20,10 @@ pub fn run(keys: &Path) -> Result<()> {
     let c = ex.credential.credential;
     step(
         "example",
-        &format!("authority key, operator credential (serial {}, tier {}, permit tier {})", c.serial, c.tier, c.permit_tier),
+        &format!(
+            "authority key, operator credential (serial {}, tier {}, permit tier {})",
+            c.serial, c.tier, c.permit_tier
+        ),
         Some(took),
     );
     if keys.join(DIGESTS).exists() {
@@ -28,23 +31,47 @@ pub fn run(keys: &Path) -> Result<()> {
     } else {
         let (r, took) = timed(|| super::setup::run(keys, false));
         r?;
-        step("setup", &format!("new keys in {} (cached for next time)", keys.display()), Some(took));
+        step(
+            "setup",
+            &format!("new keys in {} (cached for next time)", keys.display()),
+            Some(took),
+        );
     }
     let (pk, took) = timed(|| load_proving_key(keys));
     let pk = pk?;
-    step("load key", "fast-load proving key, SHA-256 checked first", Some(took));
+    step(
+        "load key",
+        "fast-load proving key, SHA-256 checked first",
+        Some(took),
+    );
 
     // The holder works from the published files only.
     let published = std::fs::read_to_string(work.path().join(super::example::STATUS_LIST))?;
     let (list, took) = timed(|| status_list_from_json(&published));
     let list = list?;
     step("status", &format!("published list of {STATUS_CAPACITY} entries, {EXAMPLE_REVOKED} revoked: decoded, tree rebuilt"), Some(took));
-    let (prepared, took) = timed(|| prepare(&ex.issuer.public_key(), &ex.credential, &ex.holder, &list, &ex.request));
+    let (prepared, took) = timed(|| {
+        prepare(
+            &ex.issuer.public_key(),
+            &ex.credential,
+            &ex.holder,
+            &list,
+            &ex.request,
+        )
+    });
     let (statement, witness) = prepared?;
-    step("witness", "own status path (the authority never learns it), statement, witness", Some(took));
+    step(
+        "witness",
+        "own status path (the authority never learns it), statement, witness",
+        Some(took),
+    );
     let (proof, took) = timed(|| prove(&pk, &statement, &witness, &mut rand::rngs::OsRng));
     let proof = proof?;
-    step("prove", "Groth16 proof: tier >= 1, permit tier >= 1, valid now, not revoked", Some(took));
+    step(
+        "prove",
+        "Groth16 proof: tier >= 1, permit tier >= 1, valid now, not revoked",
+        Some(took),
+    );
     let json = Presentation { proof, statement }.to_json();
     std::fs::write(work.path().join(PRESENTATION), &json)?;
 
@@ -53,7 +80,14 @@ pub fn run(keys: &Path) -> Result<()> {
     let p = Presentation::from_json(&json)?;
     let (ok, took) = timed(|| verify(&vk, &p.proof, &p.statement));
     ok.context("the demo's own proof does not verify")?;
-    step("verify", &format!("valid; the gateway sees only a pseudonym and {} bytes", json.len()), Some(took));
+    step(
+        "verify",
+        &format!(
+            "valid; the gateway sees only a pseudonym and {} bytes",
+            json.len()
+        ),
+        Some(took),
+    );
 
     // A failing twin: the same proof for another challenge must not verify.
     let mut replay = p.statement;
@@ -61,6 +95,10 @@ pub fn run(keys: &Path) -> Result<()> {
     if verify(&vk, &p.proof, &replay).is_ok() {
         bail!("a proof verified for another challenge");
     }
-    step("replay", "the same proof under another challenge: rejected", None);
+    step(
+        "replay",
+        "the same proof under another challenge: rejected",
+        None,
+    );
     Ok(())
 }

@@ -16,19 +16,52 @@ pub const PRESENTATION: &str = "presentation.json";
 
 /// Unix seconds now.
 pub fn unix_now() -> Result<u64> {
-    Ok(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).context("the clock is before 1970")?.as_secs())
+    Ok(std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .context("the clock is before 1970")?
+        .as_secs())
 }
 
 /// Writes the example files; returns the example.
 pub fn write_example(dir: &Path, now: u64, force: bool) -> Result<Example> {
     let ex = Example::generate(&mut rand::rngs::OsRng, now);
-    write(&dir.join(ISSUER), issuer_key_to_json(&ex.issuer).as_bytes(), Mode::Secret, force)?;
-    write(&dir.join(HOLDER), holder_to_json(&ex.holder).as_bytes(), Mode::Secret, force)?;
+    write(
+        &dir.join(ISSUER),
+        issuer_key_to_json(&ex.issuer).as_bytes(),
+        Mode::Secret,
+        force,
+    )?;
+    write(
+        &dir.join(HOLDER),
+        holder_to_json(&ex.holder).as_bytes(),
+        Mode::Secret,
+        force,
+    )?;
     let cred = CredentialFile::new(ex.issuer.public_key(), ex.credential);
-    write(&dir.join(CREDENTIAL), cred.to_json().as_bytes(), Mode::Public, force)?;
-    write(&dir.join(STATUS_LIST), status_list_to_json(&ex.status).as_bytes(), Mode::Public, force)?;
-    write(&dir.join(REQUEST), serde_json::to_string_pretty(&ex.request)?.as_bytes(), Mode::Public, force)?;
-    write(&dir.join(MANIFEST), EXAMPLE_MANIFEST.as_bytes(), Mode::Public, force)?;
+    write(
+        &dir.join(CREDENTIAL),
+        cred.to_json().as_bytes(),
+        Mode::Public,
+        force,
+    )?;
+    write(
+        &dir.join(STATUS_LIST),
+        status_list_to_json(&ex.status).as_bytes(),
+        Mode::Public,
+        force,
+    )?;
+    write(
+        &dir.join(REQUEST),
+        serde_json::to_string_pretty(&ex.request)?.as_bytes(),
+        Mode::Public,
+        force,
+    )?;
+    write(
+        &dir.join(MANIFEST),
+        EXAMPLE_MANIFEST.as_bytes(),
+        Mode::Public,
+        force,
+    )?;
     Ok(ex)
 }
 
@@ -42,9 +75,15 @@ pub fn run(dir: &Path, now: Option<u64>, force: bool) -> Result<()> {
     println!("example in {}", dir.display());
     println!("  {ISSUER:<18} the authority's signing key (secret, mode 0600)");
     println!("  {HOLDER:<18} the operator's holder secret (secret, mode 0600)");
-    println!("  {CREDENTIAL:<18} serial {}, tier {}, permit tier {}, valid {}..{}", c.serial, c.tier, c.permit_tier, c.not_before, c.expires);
+    println!(
+        "  {CREDENTIAL:<18} serial {}, tier {}, permit tier {}, valid {}..{}",
+        c.serial, c.tier, c.permit_tier, c.not_before, c.expires
+    );
     println!("  {STATUS_LIST:<18} 2^20 entries, {EXAMPLE_REVOKED} revoked (not this one), W3C bitstring encoding");
-    println!("  {REQUEST:<18} tier >= {}, permit tier >= {}, scope {}, now {}", ex.request.min_tier, ex.request.min_permit_tier, ex.request.scope, ex.request.now);
+    println!(
+        "  {REQUEST:<18} tier >= {}, permit tier >= {}, scope {}, now {}",
+        ex.request.min_tier, ex.request.min_permit_tier, ex.request.scope, ex.request.now
+    );
     println!("  {MANIFEST:<18} the agent manifest whose SHA-256 the request carries");
     Ok(())
 }

@@ -13,7 +13,11 @@ pub fn run() -> Result<()> {
     println!("  {:<36} {:>6}", "total constraints", b.constraints);
     println!("  {:<36} {:>6}", "public inputs", b.public_inputs);
     println!("  {:<36} {:>6}", "witness variables", b.witnesses);
-    println!("  {:<36} {:>6}", "Groth16 evaluation domain", b.domain_size());
+    println!(
+        "  {:<36} {:>6}",
+        "Groth16 evaluation domain",
+        b.domain_size()
+    );
     println!("public inputs, in order: {}", PUBLIC_INPUT_NAMES.join(", "));
     Ok(())
 }

@@ -47,7 +47,8 @@ pub fn run(a: &Args) -> Result<()> {
     let cred = CredentialFile::from_json(&read_string(&credential_path)?)
         .with_context(|| format!("{}", credential_path.display()))?;
     let holder_path = pick(&a.holder, &a.dir, HOLDER);
-    let holder = holder_from_json(&read_string(&holder_path)?).with_context(|| format!("{}", holder_path.display()))?;
+    let holder = holder_from_json(&read_string(&holder_path)?)
+        .with_context(|| format!("{}", holder_path.display()))?;
     let list_path = pick(&a.status_list, &a.dir, STATUS_LIST);
     let request_path = pick(&a.request, &a.dir, REQUEST);
     let request: Request = serde_json::from_str(&read_string(&request_path)?)
@@ -55,18 +56,41 @@ pub fn run(a: &Args) -> Result<()> {
 
     let (pk, took) = timed(|| load_proving_key(&a.keys));
     let pk = pk?;
-    step("load key", "fast-load proving key, SHA-256 checked against digests.json", Some(took));
-    let (list, took) = timed(|| status_list_from_json(&read_string(&list_path)?).with_context(|| format!("{}", list_path.display())));
+    step(
+        "load key",
+        "fast-load proving key, SHA-256 checked against digests.json",
+        Some(took),
+    );
+    let (list, took) = timed(|| {
+        status_list_from_json(&read_string(&list_path)?)
+            .with_context(|| format!("{}", list_path.display()))
+    });
     let list = list?;
-    step("status", &format!("decoded the published list, rebuilt its tree ({} revoked)", list.revoked_count()), Some(took));
+    step(
+        "status",
+        &format!(
+            "decoded the published list, rebuilt its tree ({} revoked)",
+            list.revoked_count()
+        ),
+        Some(took),
+    );
     let (prepared, took) = timed(|| prepare(&cred.issuer, &cred.signed, &holder, &list, &request));
     let (statement, witness) = prepared.context("cannot prove this request")?;
-    step("witness", "own status path, statement and witness, checked natively", Some(took));
+    step(
+        "witness",
+        "own status path, statement and witness, checked natively",
+        Some(took),
+    );
     let (proof, took) = timed(|| prove(&pk, &statement, &witness, &mut rand::rngs::OsRng));
     let proof = proof?;
     step("prove", "Groth16 proof, 128 bytes", Some(took));
     let out = pick(&a.out, &a.dir, PRESENTATION);
-    write(&out, (Presentation { proof, statement }.to_json() + "\n").as_bytes(), Mode::Public, a.force)?;
+    write(
+        &out,
+        (Presentation { proof, statement }.to_json() + "\n").as_bytes(),
+        Mode::Public,
+        a.force,
+    )?;
     step("wrote", &out.display().to_string(), None);
     Ok(())
 }

@@ -11,7 +11,10 @@ use std::path::Path;
 /// Writes the keys and their digests; returns the verifying key digest.
 pub fn run(dir: &Path, force: bool) -> Result<String> {
     if !force && dir.join(DIGESTS).exists() {
-        bail!("keys already exist in {} (use --force to replace them)", dir.display());
+        bail!(
+            "keys already exist in {} (use --force to replace them)",
+            dir.display()
+        );
     }
     let (keys, took) = timed(|| setup(&mut rand::rngs::OsRng));
     let (pk, vk) = keys?;
@@ -28,11 +31,34 @@ pub fn run(dir: &Path, force: bool) -> Result<String> {
     write(&dir.join(PROVING_KEY_FAST), &fast, Mode::Public, true)?;
     write(&dir.join(VERIFYING_KEY), &vk_bytes, Mode::Public, true)?;
     // The digests file goes last: its presence means the directory is complete.
-    write(&dir.join(DIGESTS), (serde_json::to_string_pretty(&digests)? + "\n").as_bytes(), Mode::Public, true)?;
-    println!("setup of {CIRCUIT_ID} in {} ({})", dir.display(), human(took));
-    println!("  {PROVING_KEY:<18} {} bytes  sha256 {}", compressed.len(), digests.proving_key);
-    println!("  {PROVING_KEY_FAST:<18} {} bytes  sha256 {}", fast.len(), digests.proving_key_fast);
-    println!("  {VERIFYING_KEY:<18} {} bytes  sha256 {}", vk_bytes.len(), digests.verifying_key);
-    println!("single-party setup: whoever ran it could forge proofs; see the README's trust assumptions");
+    write(
+        &dir.join(DIGESTS),
+        (serde_json::to_string_pretty(&digests)? + "\n").as_bytes(),
+        Mode::Public,
+        true,
+    )?;
+    println!(
+        "setup of {CIRCUIT_ID} in {} ({})",
+        dir.display(),
+        human(took)
+    );
+    println!(
+        "  {PROVING_KEY:<18} {} bytes  sha256 {}",
+        compressed.len(),
+        digests.proving_key
+    );
+    println!(
+        "  {PROVING_KEY_FAST:<18} {} bytes  sha256 {}",
+        fast.len(),
+        digests.proving_key_fast
+    );
+    println!(
+        "  {VERIFYING_KEY:<18} {} bytes  sha256 {}",
+        vk_bytes.len(),
+        digests.verifying_key
+    );
+    println!(
+        "single-party setup: whoever ran it could forge proofs; see the README's trust assumptions"
+    );
     Ok(digests.verifying_key)
 }

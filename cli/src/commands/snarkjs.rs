@@ -8,16 +8,28 @@ use std::path::Path;
 
 pub fn run(dir: &Path, keys: &Path, presentation: &Path) -> Result<()> {
     let vk = load_verifying_key(keys)?;
-    let p = Presentation::from_json(&read_string(presentation)?).with_context(|| format!("{}", presentation.display()))?;
+    let p = Presentation::from_json(&read_string(presentation)?)
+        .with_context(|| format!("{}", presentation.display()))?;
     let files = [
         ("verification_key.json", snarkjs::export_verifying_key(&vk)),
         ("proof.json", snarkjs::export_proof(&p.proof)),
-        ("public.json", snarkjs::export_public(&p.statement.public_inputs())),
+        (
+            "public.json",
+            snarkjs::export_public(&p.statement.public_inputs()),
+        ),
     ];
     for (name, body) in files {
-        write(&dir.join(name), (body + "\n").as_bytes(), Mode::Public, true)?;
+        write(
+            &dir.join(name),
+            (body + "\n").as_bytes(),
+            Mode::Public,
+            true,
+        )?;
     }
-    println!("wrote verification_key.json, proof.json, public.json in {}", dir.display());
+    println!(
+        "wrote verification_key.json, proof.json, public.json in {}",
+        dir.display()
+    );
     println!("check with: snarkjs groth16 verify {0}/verification_key.json {0}/public.json {0}/proof.json", dir.display());
     Ok(())
 }

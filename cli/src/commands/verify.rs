@@ -26,7 +26,9 @@ pub fn run(a: &Args) -> Result<()> {
     let p = Presentation::from_json(&read_string(&a.presentation)?)
         .with_context(|| format!("{}", a.presentation.display()))?;
     if let Some(path) = &a.issuer_from {
-        let issuer = CredentialFile::from_json(&read_string(path)?).with_context(|| format!("{}", path.display()))?.issuer;
+        let issuer = CredentialFile::from_json(&read_string(path)?)
+            .with_context(|| format!("{}", path.display()))?
+            .issuer;
         if p.statement.issuer() != *issuer.point() {
             bail!("the presentation is for another issuer key");
         }
@@ -34,8 +36,15 @@ pub fn run(a: &Args) -> Result<()> {
     let (ok, took) = timed(|| verify(&vk, &p.proof, &p.statement));
     ok.context("the proof does not verify")?;
     let s = &p.statement;
-    step("verify", "valid: a credential of this issuer, unrevoked under this root, proves", Some(took));
-    println!("            tier >= {}, permit tier >= {}, valid at {}", s.min_tier, s.min_permit_tier, s.now);
+    step(
+        "verify",
+        "valid: a credential of this issuer, unrevoked under this root, proves",
+        Some(took),
+    );
+    println!(
+        "            tier >= {}, permit tier >= {}, valid at {}",
+        s.min_tier, s.min_permit_tier, s.now
+    );
     println!("            status root {}", to_decimal(&s.status_root));
     println!("            pseudonym   {}", to_decimal(&s.pseudonym));
     Ok(())

@@ -1,0 +1,93 @@
+//! Shared fixtures for the ALC benches: the fixed-seed circuit-v1 keys, example
+//! credentials with their prepared statement and witness, and proofs.
+//!
+//! Everything here is deterministic (ChaCha20 with fixed seeds), so two runs measure
+//! the same inputs. Building a fixture is never part of a measurement: the benches
+//! call these functions before they start timing.
+
+use alc_circuits::presentation::{Statement, Witness};
+use alc_prover::example::Example;
+use alc_prover::{keys, prepare, prove, ProvingKey};
+use alc_verifier::{Proof, VerifyingKey};
+use rand::SeedableRng;
+use rand_chacha::ChaCha20Rng;
+use std::sync::OnceLock;
+
+/// The gateway clock of every example (unix seconds).
+pub const NOW: u64 = 1_790_000_000;
+/// Seed of the fixed-seed setup (the same as the pinned keys in the prover tests).
+pub const KEY_SEED: u64 = 2026;
+/// Seed of the default example.
+pub const EXAMPLE_SEED: u64 = 1;
+
+/// A ChaCha20 generator from a seed.
+pub fn rng(seed: u64) -> ChaCha20Rng {
+    ChaCha20Rng::seed_from_u64(seed)
+}
+
+/// The fixed-seed proving and verifying keys of circuit v1 (set up once per process).
+pub fn keys() -> &'static (ProvingKey, VerifyingKey) {
+    static K: OnceLock<(ProvingKey, VerifyingKey)> = OnceLock::new();
+    K.get_or_init(|| keys::setup(&mut rng(KEY_SEED)).expect("circuit-v1 setup"))
+}
+
+/// An example (issuer, holder, credential, status list with 100 revoked, request)
+/// and its prepared statement and witness.
+pub struct Fixture {
+    /// The example's pieces.
+    pub example: Example,
+    /// The prepared statement.
+    pub statement: Statement,
+    /// The prepared witness.
+    pub witness: Witness,
+}
+
+impl Fixture {
+    /// The example generated from `seed` at [`NOW`], prepared.
+    pub fn new(seed: u64) -> Self {
+        let example = Example::generate(&mut rng(seed), NOW);
+        let (statement, witness) = prepare_example(&example);
+        Self {
+            example,
+            statement,
+            witness,
+        }
+    }
+
+    /// A proof of the statement with the fixed-seed key.
+    pub fn prove(&self, seed: u64) -> Proof {
+        prove(&keys().0, &self.statement, &self.witness, &mut rng(seed)).expect("prove")
+    }
+}
+
+/// The default example ([`EXAMPLE_SEED`]), built once per process.
+pub fn fixture() -> &'static Fixture {
+    static F: OnceLock<Fixture> = OnceLock::new();
+    F.get_or_init(|| Fixture::new(EXAMPLE_SEED))
+}
+
+/// What the holder's wallet does before proving: statement and witness from the
+/// issuer key, credential, holder secret, status list and request.
+pub fn prepare_example(ex: &Example) -> (Statement, Witness) {
+    prepare(
+        &ex.issuer.public_key(),
+        &ex.credential,
+        &ex.holder,
+        &ex.status,
+        &ex.request,
+    )
+    .expect("the example satisfies its request")
+}
+
+/// `n` distinct proofs, each of its own example (seeds `first_seed..first_seed + n`),
+/// with their statements. Checked to verify.
+pub fn proofs(n: usize, first_seed: u64) -> Vec<(Proof, Statement)> {
+    (first_seed..first_seed + n as u64)
+        .map(|seed| {
+            let f = Fixture::new(seed);
+            let p = f.prove(seed + 1_000_000);
+            alc_verifier::verify(&keys().1, &p, &f.statement).expect("fixture proof verifies");
+            (p, f.statement)
+        })
+        .collect()
+}

@@ -1,0 +1,112 @@
+//! Helpers for the end-to-end tests: the real `alc` binary, run as a user would.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::OnceLock;
+
+/// The `alc` binary: `$ALC_BIN`, or built now with the same cargo (a no-op when fresh).
+pub fn alc_bin() -> &'static Path {
+    static BIN: OnceLock<PathBuf> = OnceLock::new();
+    BIN.get_or_init(|| {
+        if let Some(p) = std::env::var_os("ALC_BIN") {
+            return PathBuf::from(p);
+        }
+        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+        let out = Command::new(cargo)
+            .args([
+                "build",
+                "-q",
+                "-p",
+                "alc-cli",
+                "--bin",
+                "alc",
+                "--message-format=json",
+            ])
+            .current_dir(workspace())
+            .output()
+            .expect("cargo runs");
+        assert!(
+            out.status.success(),
+            "building alc failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+            .filter_map(|v| {
+                v.get("executable")
+                    .and_then(|e| e.as_str())
+                    .map(PathBuf::from)
+            })
+            .find(|p| p.file_stem().is_some_and(|s| s == "alc"))
+            .expect("cargo reported the alc executable")
+    })
+}
+
+/// The workspace root.
+pub fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// Runs `alc` with arguments in `dir`.
+pub fn alc(dir: &Path, args: &[&str]) -> Output {
+    Command::new(alc_bin())
+        .args(args)
+        .current_dir(dir)
+        .env_remove("ALC_KEYS")
+        .output()
+        .expect("alc runs")
+}
+
+/// Standard output as text.
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+/// Standard error as text.
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// Asserts success and returns stdout.
+pub fn ok(o: Output) -> String {
+    assert!(
+        o.status.success(),
+        "alc failed:\n{}\n{}",
+        stdout(&o),
+        stderr(&o)
+    );
+    stdout(&o)
+}
+
+/// Asserts failure with exactly one `error:` line containing `needle`; returns it.
+pub fn fails(o: Output, needle: &str) -> String {
+    assert!(
+        !o.status.success(),
+        "alc succeeded but should have failed:\n{}",
+        stdout(&o)
+    );
+    let err = stderr(&o);
+    let lines: Vec<&str> = err.lines().collect();
+    assert_eq!(lines.len(), 1, "expected one error line, got:\n{err}");
+    assert!(lines[0].starts_with("error: "), "{err}");
+    assert!(lines[0].contains(needle), "expected {needle:?} in {err:?}");
+    assert!(!err.contains("panicked"), "{err}");
+    err
+}
+
+/// A key directory set up once per test binary.
+pub fn shared_keys() -> &'static Path {
+    static KEYS: OnceLock<(tempfile::TempDir, PathBuf)> = OnceLock::new();
+    &KEYS
+        .get_or_init(|| {
+            let dir = tempfile::tempdir().expect("temp dir");
+            let keys = dir.path().join("keys");
+            ok(alc(
+                dir.path(),
+                &["setup", "--keys", keys.to_str().expect("utf-8 path")],
+            ));
+            (dir, keys)
+        })
+        .1
+}

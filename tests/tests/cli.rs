@@ -1,0 +1,259 @@
+//! The `alc` command end to end: example -> setup -> prove -> verify -> snarkjs, and
+//! one clear error line (never a panic) for each way a user can get it wrong.
+
+#![allow(clippy::unwrap_used)] // test helpers: a failed unwrap is a failed test
+
+use alc_e2e::{alc, fails, ok, shared_keys, workspace};
+use std::path::Path;
+use std::process::Command;
+
+const NOW: &str = "1790000000";
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+/// An example directory with a presentation proved for it.
+fn proved() -> (tempfile::TempDir, std::path::PathBuf) {
+    let t = tempfile::tempdir().unwrap();
+    let ex = t.path().join("ex");
+    ok(alc(t.path(), &["example", s(&ex), "--now", NOW]));
+    let out = ok(alc(
+        t.path(),
+        &["prove", "--keys", s(shared_keys()), "--dir", s(&ex)],
+    ));
+    assert!(
+        out.contains("prove") && out.contains("presentation.json"),
+        "{out}"
+    );
+    (t, ex)
+}
+
+#[test]
+fn round_trip_and_snarkjs_accepts_the_export() {
+    let (t, ex) = proved();
+    let keys = s(shared_keys());
+    let pres = ex.join("presentation.json");
+    let out = ok(alc(
+        t.path(),
+        &[
+            "verify",
+            "--keys",
+            keys,
+            s(&pres),
+            "--issuer-from",
+            s(&ex.join("credential.json")),
+        ],
+    ));
+    assert!(out.contains("valid"), "{out}");
+
+    let sj = t.path().join("snarkjs");
+    ok(alc(
+        t.path(),
+        &[
+            "export-snarkjs",
+            s(&sj),
+            "--keys",
+            keys,
+            "--presentation",
+            s(&pres),
+        ],
+    ));
+    let cli = workspace().join("tools/js/node_modules/snarkjs/build/cli.cjs");
+    assert!(
+        cli.exists(),
+        "snarkjs is not installed: run `npm ci --prefix tools/js` (the README's test command does)"
+    );
+    let run = |public: &Path| {
+        Command::new("node")
+            .arg(&cli)
+            .args(["groth16", "verify"])
+            .args([
+                sj.join("verification_key.json"),
+                public.to_path_buf(),
+                sj.join("proof.json"),
+            ])
+            .output()
+            .unwrap()
+    };
+    let good = run(&sj.join("public.json"));
+    let text =
+        String::from_utf8_lossy(&good.stdout).to_string() + &String::from_utf8_lossy(&good.stderr);
+    assert!(
+        text.contains("OK"),
+        "snarkjs groth16 verify did not accept: {text}"
+    );
+    // A changed challenge is refused by snarkjs too.
+    let mut public: Vec<String> =
+        serde_json::from_str(&std::fs::read_to_string(sj.join("public.json")).unwrap()).unwrap();
+    public[7] = "1".into();
+    let twin = sj.join("public-twin.json");
+    std::fs::write(&twin, serde_json::to_string(&public).unwrap()).unwrap();
+    let bad = run(&twin);
+    let text =
+        String::from_utf8_lossy(&bad.stdout).to_string() + &String::from_utf8_lossy(&bad.stderr);
+    assert!(
+        text.contains("Invalid proof") && !text.contains("OK"),
+        "{text}"
+    );
+}
+
+#[test]
+fn tampered_presentations_are_refused() {
+    let (t, ex) = proved();
+    let keys = s(shared_keys());
+    let pres = ex.join("presentation.json");
+    let json = std::fs::read_to_string(&pres).unwrap();
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    // Another challenge: the proof does not verify.
+    let mut twin = v.clone();
+    twin["statement"]["challenge"] = "12345".into();
+    let p = t.path().join("twin.json");
+    std::fs::write(&p, twin.to_string()).unwrap();
+    fails(
+        alc(t.path(), &["verify", "--keys", keys, s(&p)]),
+        "the proof does not verify",
+    );
+    // A challenge that is not canonical (>= r).
+    twin["statement"]["challenge"] =
+        "21888242871839275222246405745257275088548364400416034343698204186575808495618".into();
+    std::fs::write(&p, twin.to_string()).unwrap();
+    fails(
+        alc(t.path(), &["verify", "--keys", keys, s(&p)]),
+        "not below the BN254 scalar field modulus",
+    );
+    // Flipped proof bytes.
+    let mut twin = v.clone();
+    let hex = twin["proof"].as_str().unwrap().to_owned();
+    let flipped = format!(
+        "{}{}",
+        if hex.starts_with('0') { "1" } else { "0" },
+        &hex[1..]
+    );
+    twin["proof"] = flipped.into();
+    std::fs::write(&p, twin.to_string()).unwrap();
+    let o = alc(t.path(), &["verify", "--keys", keys, s(&p)]);
+    assert!(!o.status.success());
+    // Another issuer required.
+    let other = t.path().join("other");
+    ok(alc(t.path(), &["example", s(&other), "--now", NOW]));
+    fails(
+        alc(
+            t.path(),
+            &[
+                "verify",
+                "--keys",
+                keys,
+                s(&pres),
+                "--issuer-from",
+                s(&other.join("credential.json")),
+            ],
+        ),
+        "another issuer key",
+    );
+}
+
+#[test]
+fn clear_errors_for_user_mistakes() {
+    let t = tempfile::tempdir().unwrap();
+    let dir = t.path();
+    let ex = dir.join("ex");
+    ok(alc(dir, &["example", s(&ex), "--now", NOW]));
+    // Files are not overwritten.
+    fails(
+        alc(dir, &["example", s(&ex), "--now", NOW]),
+        "exists (use --force to overwrite)",
+    );
+    fails(
+        alc(dir, &["setup", "--keys", s(shared_keys())]),
+        "keys already exist",
+    );
+    // No keys.
+    fails(
+        alc(
+            dir,
+            &["prove", "--keys", s(&dir.join("nokeys")), "--dir", s(&ex)],
+        ),
+        "run `alc setup` first",
+    );
+    // Missing input file.
+    fails(
+        alc(
+            dir,
+            &[
+                "prove",
+                "--keys",
+                s(shared_keys()),
+                "--dir",
+                s(&dir.join("nowhere")),
+            ],
+        ),
+        "cannot read",
+    );
+    // A request the credential cannot meet.
+    let req = ex.join("request.json");
+    let body = std::fs::read_to_string(&req)
+        .unwrap()
+        .replace("\"min_tier\": 1", "\"min_tier\": 2");
+    std::fs::write(&req, body).unwrap();
+    fails(
+        alc(dir, &["prove", "--keys", s(shared_keys()), "--dir", s(&ex)]),
+        "licence tier is below the required minimum",
+    );
+    // A file of the wrong kind, and a corrupted one.
+    let o = alc(
+        dir,
+        &[
+            "prove",
+            "--keys",
+            s(shared_keys()),
+            "--dir",
+            s(&ex),
+            "--holder",
+            s(&ex.join("credential.json")),
+        ],
+    );
+    fails(o, "expected a alc-holder-secret file");
+    std::fs::write(
+        ex.join("status-list.json"),
+        "{\"type\": \"alc-status-list\"",
+    )
+    .unwrap();
+    let o = alc(dir, &["prove", "--keys", s(shared_keys()), "--dir", s(&ex)]);
+    fails(o, "not a valid alc-status-list file");
+    // Secrets are written with mode 0600.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        for f in ["issuer.json", "holder.json"] {
+            assert_eq!(
+                std::fs::metadata(ex.join(f)).unwrap().permissions().mode() & 0o777,
+                0o600,
+                "{f}"
+            );
+        }
+    }
+}
+
+#[test]
+fn circuit_info_shows_the_pinned_count() {
+    let out = ok(alc(&workspace(), &["circuit", "info"]));
+    let pinned =
+        std::fs::read_to_string(workspace().join("circuits/circuit_data/v1/constraints.txt"))
+            .unwrap();
+    let total = out
+        .lines()
+        .find(|l| l.contains("total constraints"))
+        .unwrap();
+    assert!(total.ends_with(pinned.trim()), "{total} vs {pinned}");
+    assert!(out.contains("8192"), "{out}");
+}
+
+#[test]
+fn demo_runs_end_to_end() {
+    let t = tempfile::tempdir().unwrap();
+    let out = ok(alc(t.path(), &["demo", "--keys", s(shared_keys())]));
+    for word in ["example", "prove", "verify", "valid", "rejected"] {
+        assert!(out.contains(word), "{word} missing from:\n{out}");
+    }
+}
