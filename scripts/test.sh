@@ -19,7 +19,9 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 
 step "tests (unit, gadgets, outside vectors, proofs, snarkjs, end to end)"
 # One process per test binary (not nextest's one per test), so a binary sets up its
-# Groth16 keys once and shares them between its tests.
+# Groth16 keys once and shares them between its tests. The end-to-end tests run the
+# alc binary, built first.
+cargo build --locked -p alc-cli
 cargo test --workspace --locked --no-fail-fast
 
 step "the prover builds for wasm32-unknown-unknown"

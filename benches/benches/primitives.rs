@@ -1,11 +1,13 @@
 //! Native primitives: circomlib Poseidon for the arities ALC uses, and
 //! EdDSA-Poseidon signing and verification on Baby Jubjub.
 //!
-//! Ids: `poseidon/{1,2,4,5,7}-in`, `eddsa/sign`, `eddsa/verify`.
+//! Ids: `poseidon/{1,2,4,5,7}-in`, `poseidon-form/{reference,fast}` (the circomlib
+//! round structure against the sparse-matrix form, side by side, 4 inputs),
+//! `eddsa/sign`, `eddsa/verify`.
 
 use alc_benches::rng;
 use alc_circuits::eddsa::SecretKey;
-use alc_circuits::poseidon::hash_n;
+use alc_circuits::poseidon::{hash_n, params, permute};
 use alc_circuits::Fr;
 use ark_ff::UniformRand;
 use criterion::{black_box, criterion_group, criterion_main, BenchmarkId, Criterion};
@@ -33,6 +35,14 @@ fn poseidon(c: &mut Criterion) {
     bench_hash::<4>(&mut g);
     bench_hash::<5>(&mut g);
     bench_hash::<7>(&mut g);
+    g.finish();
+
+    let x = inputs::<4>();
+    let mut g = c.benchmark_group("poseidon-form");
+    g.bench_function("reference", |b| {
+        b.iter(|| permute(params(4), black_box(&x)))
+    });
+    g.bench_function("fast", |b| b.iter(|| hash_n::<4>(black_box(&x))));
     g.finish();
 }
 

@@ -23,7 +23,7 @@ use ark_relations::gr1cs::{
 use ark_serialize::{CanonicalDeserialize, CanonicalSerialize, Compress, Validate};
 use rand_core::CryptoRngCore;
 use sha2::{Digest, Sha256};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 /// A proving key that cannot be loaded or does not fit circuit v1.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -64,7 +64,20 @@ pub struct ProvingKey {
     pub(crate) matrices: Arc<Matrices>,
 }
 
-fn matrices() -> Result<Matrices, KeyError> {
+/// Synthesises the circuit's constraint matrices now. They depend on the circuit only,
+/// not on a key, so they are built once per process and shared by every key and proof;
+/// a wallet can call this while idle so the first key load does not pay for it.
+pub fn warm_up() -> Result<(), KeyError> {
+    matrices().map(|_| ())
+}
+
+fn matrices() -> Result<Arc<Matrices>, KeyError> {
+    static M: OnceLock<Result<Arc<Matrices>, KeyError>> = OnceLock::new();
+    M.get_or_init(|| synthesize_matrices().map(Arc::new))
+        .clone()
+}
+
+fn synthesize_matrices() -> Result<Matrices, KeyError> {
     let cs = ConstraintSystem::<Fr>::new_ref();
     cs.set_optimization_goal(OptimizationGoal::Constraints);
     cs.set_mode(SynthesisMode::Setup);
@@ -115,7 +128,7 @@ impl ProvingKey {
         }
         Ok(Self {
             pk: Arc::new(pk),
-            matrices: Arc::new(m),
+            matrices: m,
         })
     }
 

@@ -20,6 +20,7 @@
 //! | 8 | 7 | credential commitment |
 
 pub mod constraints;
+mod fast;
 
 use crate::field::Fr;
 use ark_ff::{AdditiveGroup, Field};
@@ -71,6 +72,16 @@ pub fn params(inputs: usize) -> &'static Params {
     &TABLE.get_or_init(parse_constants)[inputs - 1]
 }
 
+/// The rearranged form used for native hashing, computed on first use.
+fn fast(inputs: usize) -> &'static fast::Fast {
+    static TABLE: OnceLock<Vec<fast::Fast>> = OnceLock::new();
+    &TABLE.get_or_init(|| {
+        (1..=MAX_INPUTS)
+            .map(|n| fast::Fast::new(params(n)))
+            .collect()
+    })[inputs - 1]
+}
+
 fn parse_constants() -> Vec<Params> {
     let mut chunks = CONSTANTS.chunks_exact(32).map(|c| {
         crate::field::from_le_bytes(c).expect("embedded Poseidon constants are canonical")
@@ -109,13 +120,13 @@ pub fn hash(inputs: &[Fr]) -> Result<Fr, ArityError> {
     if inputs.is_empty() || inputs.len() > MAX_INPUTS {
         return Err(ArityError(inputs.len()));
     }
-    Ok(permute(params(inputs.len()), inputs))
+    Ok(fast(inputs.len()).hash(inputs))
 }
 
 /// Poseidon of a fixed number of inputs, checked at compile time.
 pub fn hash_n<const N: usize>(inputs: &[Fr; N]) -> Fr {
     const { assert!(N >= 1 && N <= MAX_INPUTS) };
-    permute(params(N), inputs)
+    fast(N).hash(inputs)
 }
 
 fn sbox(x: &mut Fr) {
@@ -123,7 +134,9 @@ fn sbox(x: &mut Fr) {
     *x *= x2.square();
 }
 
-fn permute(p: &Params, inputs: &[Fr]) -> Fr {
+/// The permutation exactly as circomlib writes it (the reference for [`fast`] and the
+/// shape of the gadget).
+pub fn permute(p: &Params, inputs: &[Fr]) -> Fr {
     let t = p.width;
     let mut state = [Fr::ZERO; MAX_INPUTS + 1];
     state[1..t].copy_from_slice(inputs);
@@ -171,6 +184,24 @@ mod tests {
             hash_n(&[Fr::from(1u64), Fr::from(2u64)]),
             d("7853200120776062878684798364095072458815029376092732009249414926327459813530")
         );
+    }
+
+    #[test]
+    fn fast_form_equals_reference_for_every_width() {
+        use ark_std::UniformRand;
+        let mut rng = ark_std::test_rng();
+        for n in 1..=MAX_INPUTS {
+            for _ in 0..3 {
+                let inputs: Vec<Fr> = (0..n).map(|_| Fr::rand(&mut rng)).collect();
+                assert_eq!(
+                    hash(&inputs).unwrap(),
+                    permute(params(n), &inputs),
+                    "{n} inputs"
+                );
+            }
+            let zeros = vec![Fr::ZERO; n];
+            assert_eq!(hash(&zeros).unwrap(), permute(params(n), &zeros));
+        }
     }
 
     #[test]
