@@ -5,11 +5,13 @@
 //! the trust assumption). Randomness comes from the caller (the OS in `alc setup`; a
 //! fixed seed only in tests).
 //!
-//! A proving key has two encodings: compressed (about half the size, every point
-//! decompressed and checked on load: seconds) and the fast-load form (uncompressed,
-//! deserialised without curve or subgroup checks: milliseconds). The fast form is
-//! only read after its SHA-256 equals a digest the caller pinned, so a tampered or
-//! corrupted file is refused before any point is trusted.
+//! A proving key has two encodings: compressed (arkworks' form, about half the size,
+//! every point decompressed and checked on load, and the circuit synthesised for its
+//! matrices: hundreds of milliseconds) and the fast-load form (the key uncompressed
+//! followed by the circuit's constraint matrices, deserialised without curve or
+//! subgroup checks: milliseconds). The fast form is only read after its SHA-256 equals
+//! a digest the caller pinned, so a tampered or corrupted file is refused before any
+//! point or coefficient is trusted.
 
 use alc_circuits::presentation::{PresentationCircuit, NUM_PUBLIC_INPUTS};
 use alc_circuits::Fr;
@@ -20,7 +22,7 @@ use ark_relations::gr1cs::{
     ConstraintSynthesizer, ConstraintSystem, Matrix, OptimizationGoal, SynthesisMode,
     R1CS_PREDICATE_LABEL,
 };
-use ark_serialize::{CanonicalDeserialize, CanonicalSerialize, Compress, Validate};
+use ark_serialize::{CanonicalDeserialize, CanonicalSerialize, Compress};
 use rand_core::CryptoRngCore;
 use sha2::{Digest, Sha256};
 use std::sync::{Arc, OnceLock};
@@ -48,8 +50,8 @@ pub enum KeyError {
     Synthesis(String),
 }
 
-/// The constraint matrices, computed once per key and shared by every proof.
-#[derive(Debug)]
+/// The constraint matrices and the circuit's shape, shared by every key and proof.
+#[derive(Debug, CanonicalSerialize, CanonicalDeserialize)]
 pub(crate) struct Matrices {
     pub(crate) abc: Vec<Matrix<Fr>>,
     pub(crate) num_instance: usize,
@@ -114,7 +116,13 @@ pub fn setup(rng: &mut dyn CryptoRngCore) -> Result<(ProvingKey, VerifyingKey), 
 impl ProvingKey {
     /// Wraps an arkworks key after checking its shape against circuit v1.
     pub fn from_ark(pk: ark_groth16::ProvingKey<Bn254>) -> Result<Self, KeyError> {
-        let m = matrices()?;
+        Self::with_matrices(pk, matrices()?)
+    }
+
+    fn with_matrices(
+        pk: ark_groth16::ProvingKey<Bn254>,
+        m: Arc<Matrices>,
+    ) -> Result<Self, KeyError> {
         let inputs = pk.vk.gamma_abc_g1.len().saturating_sub(1);
         if inputs != NUM_PUBLIC_INPUTS || m.num_instance != NUM_PUBLIC_INPUTS + 1 {
             return Err(KeyError::WrongCircuit(format!("{inputs} public inputs")));
@@ -143,9 +151,13 @@ impl ProvingKey {
         self.encode(Compress::Yes)
     }
 
-    /// The fast-load encoding (uncompressed).
+    /// The fast-load encoding: the key uncompressed, then the circuit's matrices, so a
+    /// fresh process needs neither point checks nor a circuit synthesis.
     pub fn to_fast_bytes(&self) -> Vec<u8> {
-        self.encode(Compress::No)
+        let mut out = self.encode(Compress::No);
+        // Serialising into a Vec cannot fail.
+        let _ = self.matrices.serialize_uncompressed(&mut out);
+        out
     }
 
     fn encode(&self, c: Compress) -> Vec<u8> {
@@ -157,7 +169,16 @@ impl ProvingKey {
 
     /// Loads the compressed encoding, checking every point (slow, needs no digest).
     pub fn from_compressed_bytes(bytes: &[u8]) -> Result<Self, KeyError> {
-        Self::decode(bytes, Compress::Yes, Validate::Yes)
+        let mut reader = bytes;
+        let pk = ark_groth16::ProvingKey::<Bn254>::deserialize_compressed(&mut reader)
+            .map_err(|e| KeyError::Malformed(e.to_string()))?;
+        if !reader.is_empty() {
+            return Err(KeyError::Malformed(format!(
+                "{} trailing bytes",
+                reader.len()
+            )));
+        }
+        Self::from_ark(pk)
     }
 
     /// Loads the fast-load encoding once its SHA-256 equals `digest`.
@@ -169,19 +190,18 @@ impl ProvingKey {
                 found: hex::encode(found),
             });
         }
-        Self::decode(bytes, Compress::No, Validate::No)
-    }
-
-    fn decode(mut bytes: &[u8], c: Compress, v: Validate) -> Result<Self, KeyError> {
-        let pk = ark_groth16::ProvingKey::<Bn254>::deserialize_with_mode(&mut bytes, c, v)
+        let mut reader = bytes;
+        let pk = ark_groth16::ProvingKey::<Bn254>::deserialize_uncompressed_unchecked(&mut reader)
             .map_err(|e| KeyError::Malformed(e.to_string()))?;
-        if !bytes.is_empty() {
+        let m = Matrices::deserialize_uncompressed_unchecked(&mut reader)
+            .map_err(|e| KeyError::Malformed(e.to_string()))?;
+        if !reader.is_empty() {
             return Err(KeyError::Malformed(format!(
                 "{} trailing bytes",
-                bytes.len()
+                reader.len()
             )));
         }
-        Self::from_ark(pk)
+        Self::with_matrices(pk, Arc::new(m))
     }
 }
 
