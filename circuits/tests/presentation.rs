@@ -132,6 +132,32 @@ fn signature_by_another_key() {
 }
 
 #[test]
+fn malleable_signature_s_plus_l() {
+    // Vary the credential until its signature's S + l still fits the circuit's 251 bits,
+    // so that only the S < l check can reject the malleable twin.
+    let mut f = Fixture::new();
+    let l = num_bigint::BigUint::from_bytes_le(&ark_ff::BigInteger::to_bytes_le(
+        &<alc_circuits::babyjubjub::Scalar as ark_ff::PrimeField>::MODULUS,
+    ));
+    let limit = num_bigint::BigUint::from(1u8) << 251u32;
+    let w = (0u64..)
+        .find_map(|i| {
+            f.credential.not_before = NOW - 1000 - i;
+            let w = f.witness();
+            (w.signature.s_biguint() + &l < limit).then_some(w)
+        })
+        .unwrap();
+    assert!(satisfied(f.statement, w.clone()));
+    let mut twin = w;
+    twin.signature = alc_circuits::eddsa::Signature::from_parts(
+        twin.signature.r8,
+        &(twin.signature.s_biguint() + l),
+    )
+    .unwrap();
+    rejected(f.statement, twin, Unsatisfied::Signature);
+}
+
+#[test]
 fn revoked_bit() {
     let mut f = Fixture::new();
     f.list.revoke(f.credential.serial).unwrap();
