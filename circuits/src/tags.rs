@@ -48,3 +48,6 @@ pub const STATUS_CAPACITY: usize = STATUS_LEAVES * STATUS_LEAF_BITS;
 
 const _: () = assert!(STATUS_CAPACITY == 1 << SERIAL_BITS);
 const _: () = assert!(1 << STATUS_LEAF_BITS_LOG2 == STATUS_LEAF_BITS);
+
+/// Prefix of the bytes an authority signs (Ed25519) in a status response.
+pub const STATUS_RESPONSE_TAG: &[u8] = b"alc/v1/status-response\0";

@@ -15,6 +15,7 @@ mod key;
 mod presentation;
 mod proof;
 pub mod snarkjs;
+pub mod status;
 mod verify;
 
 pub use key::{KeyError, VerifyingKey};

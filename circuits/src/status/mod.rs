@@ -122,6 +122,16 @@ impl StatusList {
         Self { words, levels }
     }
 
+    /// A list with the given serials revoked, built in one pass.
+    pub fn from_revoked(serials: impl IntoIterator<Item = u32>) -> Result<Self, StatusError> {
+        let mut words = vec![0u64; STATUS_LEAVES];
+        for serial in serials {
+            let s = check(serial)?;
+            words[s / STATUS_LEAF_BITS] |= 1 << (s % STATUS_LEAF_BITS);
+        }
+        Ok(Self::from_words(words))
+    }
+
     /// The Merkle root.
     pub fn root(&self) -> Fr {
         self.levels[STATUS_DEPTH][0]
@@ -316,6 +326,11 @@ mod tests {
         assert_eq!(list.root(), reference_root(&list));
         let rebuilt = StatusList::from_bitstring(&list.to_bitstring()).unwrap();
         assert_eq!(rebuilt, list);
+        assert_eq!(
+            StatusList::from_revoked(serials.iter().copied()).unwrap(),
+            list
+        );
+        assert!(StatusList::from_revoked([1 << 20]).is_err());
         assert_eq!(list.revoked_count(), {
             let mut u = serials.clone();
             u.sort();

@@ -1,0 +1,480 @@
+//! The HTTP API (`app(authority) -> Router`), documented at `/openapi.json`.
+//!
+//! Every error is mapped in [`ApiError`]'s `IntoResponse`; request bodies are JSON with
+//! unknown fields refused and a size limit.
+
+use crate::admin::{Actor, CreatedToken, NewToken};
+use crate::assessment::{Attempt, Marked};
+use crate::authority::Authority;
+use crate::error::ApiError;
+use crate::identity::{IdentityStatus, Nonce, Session};
+use crate::incidents::{Incident, IncidentReport, Resolution};
+use crate::issuance::{ApprenticeRequest, CredentialRequest};
+use crate::permits::{
+    IdentityRef, NewAgentSystem, NewOperator, NewPermit, Permit, PermitStatusChange,
+};
+use crate::questions::Answer;
+use crate::revocation::{RevokeRequest, Revoked};
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{DefaultBodyLimit, FromRequest, FromRequestParts, Path, Request, State};
+use axum::http::{header, request::Parts, HeaderValue, StatusCode};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use futures::stream::{self, Stream, StreamExt};
+use serde::{de::DeserializeOwned, Deserialize, Serialize};
+use std::convert::Infallible;
+use std::sync::Arc;
+use tokio_stream::wrappers::BroadcastStream;
+use utoipa::{OpenApi, ToSchema};
+
+type S = State<Arc<Authority>>;
+
+/// JSON body with the service's error format for every rejection.
+pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned, St: Send + Sync> FromRequest<St> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &St) -> Result<Self, Self::Rejection> {
+        match Json::<T>::from_request(req, state).await {
+            Ok(Json(v)) => Ok(Self(v)),
+            Err(JsonRejection::BytesRejection(e))
+                if e.status() == StatusCode::PAYLOAD_TOO_LARGE =>
+            {
+                Err(ApiError::TooLarge)
+            }
+            Err(JsonRejection::MissingJsonContentType(_)) => Err(ApiError::BadRequest(
+                "expected Content-Type: application/json".into(),
+            )),
+            Err(e) => Err(ApiError::BadRequest(e.body_text())),
+        }
+    }
+}
+
+/// The bearer token of a request.
+pub struct Bearer(pub String);
+
+impl<St: Send + Sync> FromRequestParts<St> for Bearer {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &St) -> Result<Self, Self::Rejection> {
+        parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .filter(|t| !t.is_empty() && t.len() <= 256)
+            .map(|t| Self(t.to_owned()))
+            .ok_or(ApiError::Unauthorized("missing bearer token"))
+    }
+}
+
+async fn actor(a: &Authority, bearer: &Bearer, scope: &str) -> Result<Actor, ApiError> {
+    let actor = a.actor(&bearer.0).await?;
+    actor.require(scope)?;
+    Ok(actor)
+}
+
+/// The authority's public description.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct AuthorityInfo {
+    /// Name (the `issuer` of status responses).
+    pub name: String,
+    /// The credential-signing key (Baby Jubjub, decimal `[x, y]`).
+    pub issuer_key: [String; 2],
+    /// The status-signing key (Ed25519, base64url).
+    pub status_key: String,
+    /// The status list's identifier.
+    pub list: String,
+    /// The presentation circuit credentials are made for.
+    pub circuit: String,
+}
+
+#[utoipa::path(get, path = "/v1/authority", responses((status = 200, body = AuthorityInfo)))]
+async fn info(State(a): S) -> Json<AuthorityInfo> {
+    use base64::Engine;
+    let pk = a.keys().issuer_public();
+    let p = pk.point();
+    Json(AuthorityInfo {
+        name: a.config().name.clone(),
+        issuer_key: [
+            alc_circuits::field::to_decimal(&p.x),
+            alc_circuits::field::to_decimal(&p.y),
+        ],
+        status_key: base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .encode(a.keys().status.verifying_key().as_bytes()),
+        list: crate::status::LIST_ID.into(),
+        circuit: alc_circuits::tags::CIRCUIT_ID.into(),
+    })
+}
+
+#[utoipa::path(post, path = "/v1/identity/nonce", responses((status = 200, body = Nonce)))]
+async fn nonce(State(a): S) -> Result<Json<Nonce>, ApiError> {
+    Ok(Json(a.nonce().await?))
+}
+
+/// An ID token to sign in with.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Login {
+    /// The OpenID Connect ID token (JWT), carrying the nonce from `/v1/identity/nonce`.
+    pub id_token: String,
+}
+
+#[utoipa::path(post, path = "/v1/identity", request_body = Login, responses((status = 200, body = Session), (status = 400)))]
+async fn login(State(a): S, ApiJson(l): ApiJson<Login>) -> Result<Json<Session>, ApiError> {
+    Ok(Json(a.login(&l.id_token).await?))
+}
+
+#[utoipa::path(post, path = "/v1/assessment/attempts", responses((status = 200, body = Attempt), (status = 429), (status = 403), (status = 409)), security(("bearer" = [])))]
+async fn start(State(a): S, bearer: Bearer) -> Result<Json<Attempt>, ApiError> {
+    let id = a.session_identity(&bearer.0).await?;
+    Ok(Json(a.start_attempt(&id).await?))
+}
+
+/// Answers to an attempt.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Submission {
+    /// The attempt token.
+    pub attempt: String,
+    /// One answer per question.
+    pub answers: Vec<Answer>,
+}
+
+#[utoipa::path(post, path = "/v1/assessment/submit", request_body = Submission, responses((status = 200, body = Marked), (status = 409)))]
+async fn submit(State(a): S, ApiJson(s): ApiJson<Submission>) -> Result<Json<Marked>, ApiError> {
+    Ok(Json(a.submit_attempt(&s.attempt, &s.answers).await?))
+}
+
+#[utoipa::path(post, path = "/v1/credentials", request_body = CredentialRequest, responses((status = 200, description = "an alc-credential file"), (status = 403), (status = 409)), security(("bearer" = [])))]
+async fn issue(
+    State(a): S,
+    bearer: Bearer,
+    ApiJson(r): ApiJson<CredentialRequest>,
+) -> Result<Response, ApiError> {
+    let id = a.session_identity(&bearer.0).await?;
+    Ok(Json(a.issue(&id, &r).await?).into_response())
+}
+
+#[utoipa::path(post, path = "/v1/credentials/apprentice", request_body = ApprenticeRequest, responses((status = 200, description = "an alc-credential file")), security(("bearer" = [])))]
+async fn apprentice(
+    State(a): S,
+    bearer: Bearer,
+    ApiJson(r): ApiJson<ApprenticeRequest>,
+) -> Result<Response, ApiError> {
+    let id = a.session_identity(&bearer.0).await?;
+    Ok(Json(a.issue_apprentice(&id, &r).await?).into_response())
+}
+
+fn cache_until(resp: Response, next_update: u64, now: u64) -> Response {
+    let mut resp = resp;
+    let max_age = next_update.saturating_sub(now);
+    if let Ok(v) = HeaderValue::from_str(&format!("public, max-age={max_age}")) {
+        resp.headers_mut().insert(header::CACHE_CONTROL, v);
+    }
+    resp
+}
+
+#[utoipa::path(get, path = "/v1/status", responses((status = 200, description = "the latest signed status response {payload, signature}")))]
+async fn status(State(a): S) -> Response {
+    let now = a.now();
+    let (r, signed) = a.status.current(now);
+    cache_until(Json(signed).into_response(), r.next_update, now)
+}
+
+/// The published status list.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct PublishedList {
+    /// The epoch it belongs to.
+    pub epoch: u64,
+    /// Its root (decimal).
+    pub root: String,
+    /// `u` + base64url(gzip(bitstring)), W3C Bitstring Status List form.
+    pub encoded_list: String,
+    /// The signed status response of the epoch.
+    #[schema(value_type = Object)]
+    pub status: alc_verifier::status::SignedStatus,
+}
+
+#[utoipa::path(get, path = "/v1/status/list", responses((status = 200, body = PublishedList)))]
+async fn status_list(State(a): S) -> Response {
+    let now = a.now();
+    let (r, signed) = a.status.current(now);
+    let (epoch, encoded) = a.status.encoded();
+    if epoch != r.epoch {
+        // An epoch was installed between the two reads: the caller retries.
+        return ApiError::Conflict("the list changed while reading it; retry".into())
+            .into_response();
+    }
+    let body = PublishedList {
+        epoch,
+        root: alc_circuits::field::to_decimal(&r.root),
+        encoded_list: encoded.to_string(),
+        status: signed,
+    };
+    cache_until(Json(body).into_response(), r.next_update, now)
+}
+
+#[utoipa::path(get, path = "/v1/status/stream", responses((status = 200, description = "server-sent events `status`, one per signed status response")))]
+async fn stream(State(a): S) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
+    let rx = a.status.subscribe();
+    let (_, first) = a.status.current(a.now());
+    let event = |s: &alc_verifier::status::SignedStatus| -> Result<Event, Infallible> {
+        Ok(Event::default()
+            .event("status")
+            .json_data(s)
+            .unwrap_or_default())
+    };
+    let first = stream::once({
+        let e = event(&first);
+        async move { e }
+    });
+    let rest = BroadcastStream::new(rx).filter_map(move |m| {
+        let out = m.ok().map(|s| event(&s));
+        async move { out }
+    });
+    Sse::new(first.chain(rest)).keep_alive(KeepAlive::default())
+}
+
+/// A filed incident.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct Filed {
+    /// The incident's identifier.
+    pub id: i64,
+}
+
+#[utoipa::path(post, path = "/v1/incidents", request_body = IncidentReport, responses((status = 200, body = Filed)), security(("bearer" = [])))]
+async fn report(
+    State(a): S,
+    bearer: Bearer,
+    ApiJson(r): ApiJson<IncidentReport>,
+) -> Result<Json<Filed>, ApiError> {
+    let who = actor(&a, &bearer, "report").await?;
+    Ok(Json(Filed {
+        id: a.report_incident(&r, &who.id).await?,
+    }))
+}
+
+#[utoipa::path(post, path = "/v1/admin/revoke", request_body = RevokeRequest, responses((status = 200, body = Revoked), (status = 404)), security(("bearer" = [])))]
+async fn revoke(
+    State(a): S,
+    bearer: Bearer,
+    ApiJson(r): ApiJson<RevokeRequest>,
+) -> Result<Json<Revoked>, ApiError> {
+    let who = actor(&a, &bearer, "revoke").await?;
+    Ok(Json(a.revoke(&r, &who.id).await?))
+}
+
+#[utoipa::path(post, path = "/v1/admin/permits", request_body = NewPermit, responses((status = 200, body = Permit)), security(("bearer" = [])))]
+async fn create_permit(
+    State(a): S,
+    bearer: Bearer,
+    ApiJson(p): ApiJson<NewPermit>,
+) -> Result<Json<Permit>, ApiError> {
+    let who = actor(&a, &bearer, "permits").await?;
+    Ok(Json(a.create_permit(&p, &who.id).await?))
+}
+
+#[utoipa::path(post, path = "/v1/admin/permits/{id}/operators", request_body = NewOperator, responses((status = 204)), security(("bearer" = [])))]
+async fn add_operator(
+    State(a): S,
+    bearer: Bearer,
+    Path(id): Path<String>,
+    ApiJson(o): ApiJson<NewOperator>,
+) -> Result<StatusCode, ApiError> {
+    let who = actor(&a, &bearer, "permits").await?;
+    a.add_operator(&id, &o, &who.id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[utoipa::path(post, path = "/v1/admin/permits/{id}/agent-systems", request_body = NewAgentSystem, responses((status = 204)), security(("bearer" = [])))]
+async fn add_agent_system(
+    State(a): S,
+    bearer: Bearer,
+    Path(id): Path<String>,
+    ApiJson(s): ApiJson<NewAgentSystem>,
+) -> Result<StatusCode, ApiError> {
+    let who = actor(&a, &bearer, "permits").await?;
+    a.add_agent_system(&id, &s, &who.id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Credentials revoked by a permit's change.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct PermitChanged {
+    /// Serials revoked.
+    pub revoked: Vec<u32>,
+}
+
+#[utoipa::path(post, path = "/v1/admin/permits/{id}/status", request_body = PermitStatusChange, responses((status = 200, body = PermitChanged)), security(("bearer" = [])))]
+async fn permit_status(
+    State(a): S,
+    bearer: Bearer,
+    Path(id): Path<String>,
+    ApiJson(c): ApiJson<PermitStatusChange>,
+) -> Result<Json<PermitChanged>, ApiError> {
+    let who = actor(&a, &bearer, "permits").await?;
+    Ok(Json(PermitChanged {
+        revoked: a.set_permit_status(&id, &c, &who.id).await?,
+    }))
+}
+
+/// Completed formal training.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Training {
+    /// Who completed it.
+    pub identity: IdentityRef,
+    /// Evidence or reference (audit).
+    pub reason: String,
+}
+
+#[utoipa::path(post, path = "/v1/admin/training", request_body = Training, responses((status = 200, body = IdentityStatus)), security(("bearer" = [])))]
+async fn training(
+    State(a): S,
+    bearer: Bearer,
+    ApiJson(t): ApiJson<Training>,
+) -> Result<Json<IdentityStatus>, ApiError> {
+    let who = actor(&a, &bearer, "training").await?;
+    let id = a
+        .keys()
+        .identity
+        .identity_key(&t.identity.issuer, &t.identity.subject)
+        .to_vec();
+    Ok(Json(a.record_training(&id, &who.id, &t.reason).await?))
+}
+
+#[utoipa::path(get, path = "/v1/admin/incidents", responses((status = 200, body = Vec<Incident>)), security(("bearer" = [])))]
+async fn list_incidents(State(a): S, bearer: Bearer) -> Result<Json<Vec<Incident>>, ApiError> {
+    actor(&a, &bearer, "incidents").await?;
+    Ok(Json(a.incidents().await?))
+}
+
+#[utoipa::path(post, path = "/v1/admin/incidents/{id}/resolve", request_body = Resolution, responses((status = 204)), security(("bearer" = [])))]
+async fn resolve(
+    State(a): S,
+    bearer: Bearer,
+    Path(id): Path<i64>,
+    ApiJson(r): ApiJson<Resolution>,
+) -> Result<StatusCode, ApiError> {
+    let who = actor(&a, &bearer, "incidents").await?;
+    a.resolve_incident(id, &r, &who.id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[utoipa::path(post, path = "/v1/admin/tokens", request_body = NewToken, responses((status = 200, body = CreatedToken)), security(("bearer" = [])))]
+async fn create_token(
+    State(a): S,
+    bearer: Bearer,
+    ApiJson(t): ApiJson<NewToken>,
+) -> Result<Json<CreatedToken>, ApiError> {
+    let who = actor(&a, &bearer, "tokens").await?;
+    Ok(Json(a.create_token(&t, &who.id).await?))
+}
+
+/// The OpenAPI description of this service.
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "ALC licensing authority",
+        description = "Identity, competency assessment, issuance, permits, revocation and signed status."
+    ),
+    paths(
+        info,
+        nonce,
+        login,
+        start,
+        submit,
+        issue,
+        apprentice,
+        status,
+        status_list,
+        stream,
+        report,
+        revoke,
+        create_permit,
+        add_operator,
+        add_agent_system,
+        permit_status,
+        training,
+        list_incidents,
+        resolve,
+        create_token
+    ),
+    components(schemas(
+        AuthorityInfo,
+        Nonce,
+        Login,
+        Session,
+        IdentityStatus,
+        Attempt,
+        Submission,
+        Answer,
+        Marked,
+        CredentialRequest,
+        ApprenticeRequest,
+        PublishedList,
+        IncidentReport,
+        Filed,
+        Incident,
+        Resolution,
+        RevokeRequest,
+        Revoked,
+        NewPermit,
+        Permit,
+        NewOperator,
+        NewAgentSystem,
+        IdentityRef,
+        PermitStatusChange,
+        PermitChanged,
+        Training,
+        NewToken,
+        CreatedToken
+    ))
+)]
+pub struct ApiDoc;
+
+async fn openapi() -> Json<utoipa::openapi::OpenApi> {
+    Json(ApiDoc::openapi())
+}
+
+async fn not_found() -> ApiError {
+    ApiError::NotFound("no such endpoint".into())
+}
+
+/// The service's router.
+pub fn app(authority: Arc<Authority>) -> Router {
+    let limit = authority.config().body_limit_bytes;
+    Router::new()
+        .route("/v1/authority", get(info))
+        .route("/v1/identity/nonce", post(nonce))
+        .route("/v1/identity", post(login))
+        .route("/v1/assessment/attempts", post(start))
+        .route("/v1/assessment/submit", post(submit))
+        .route("/v1/credentials", post(issue))
+        .route("/v1/credentials/apprentice", post(apprentice))
+        .route("/v1/status", get(status))
+        .route("/v1/status/list", get(status_list))
+        .route("/v1/status/stream", get(stream))
+        .route("/v1/incidents", post(report))
+        .route("/v1/admin/revoke", post(revoke))
+        .route("/v1/admin/permits", post(create_permit))
+        .route("/v1/admin/permits/{id}/operators", post(add_operator))
+        .route(
+            "/v1/admin/permits/{id}/agent-systems",
+            post(add_agent_system),
+        )
+        .route("/v1/admin/permits/{id}/status", post(permit_status))
+        .route("/v1/admin/training", post(training))
+        .route("/v1/admin/incidents", get(list_incidents))
+        .route("/v1/admin/incidents/{id}/resolve", post(resolve))
+        .route("/v1/admin/tokens", post(create_token))
+        .route("/openapi.json", get(openapi))
+        .fallback(not_found)
+        .layer(DefaultBodyLimit::max(limit))
+        .layer(tower_http::trace::TraceLayer::new_for_http())
+        .with_state(authority)
+}

@@ -1,0 +1,272 @@
+//! The competency assessment and its FCA-style rules.
+//!
+//! * One open attempt at a time; an attempt that expires unanswered counts as a failure
+//!   (otherwise letting attempts lapse would show the whole bank for free).
+//! * Every `failures_before_cooling_off`-th failure starts a cooling-off of
+//!   `cooling_off_secs`; after `max_failures` failures the identity is locked until an
+//!   administrator records completed formal training, which clears the failures.
+//! * An attempt token is single-use and expires; marking happens in one write
+//!   transaction under the single writer, so concurrent submissions cannot exceed the
+//!   limits or mark an attempt twice.
+
+use crate::authority::{audit, new_token, token_hash, Authority};
+use crate::error::ApiError;
+use crate::identity::{identity_status, IdKey, IdentityStatus};
+use crate::questions::{Answer, Drawn, Shown};
+use serde::{Deserialize, Serialize};
+use sqlx::{Sqlite, Transaction};
+use utoipa::ToSchema;
+
+/// A started attempt.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct Attempt {
+    /// Single-use token to submit the answers with.
+    pub attempt: String,
+    /// Unix seconds.
+    pub expires_at: u64,
+    /// The questions, options shuffled.
+    pub questions: Vec<Shown>,
+}
+
+/// The result of a submitted attempt.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct Marked {
+    /// Passed.
+    pub passed: bool,
+    /// Correct answers.
+    pub correct: u32,
+    /// Questions.
+    pub total: u32,
+    /// The pass mark, percent.
+    pub pass_mark_percent: u32,
+    /// Where the identity stands now.
+    pub identity: IdentityStatus,
+}
+
+#[derive(sqlx::FromRow)]
+struct AttemptRow {
+    id: i64,
+    id_key: Vec<u8>,
+    questions: String,
+    expires_at: i64,
+    submitted_at: Option<i64>,
+}
+
+impl Authority {
+    /// Records one failure and applies the rules.
+    async fn fail(
+        &self,
+        tx: &mut Transaction<'static, Sqlite>,
+        id_key: &[u8],
+        now: u64,
+    ) -> Result<(), ApiError> {
+        let r = &self.cfg.assessment;
+        let failures: i64 = sqlx::query_scalar(
+            "UPDATE identities SET failures = failures + 1 WHERE id_key = ? RETURNING failures",
+        )
+        .bind(id_key)
+        .fetch_one(&mut **tx)
+        .await?;
+        if failures as u32 >= r.max_failures {
+            sqlx::query("UPDATE identities SET locked = 1 WHERE id_key = ?")
+                .bind(id_key)
+                .execute(&mut **tx)
+                .await?;
+        } else if failures as u32 % r.failures_before_cooling_off == 0 {
+            sqlx::query("UPDATE identities SET cooling_until = ? WHERE id_key = ?")
+                .bind((now + r.cooling_off_secs) as i64)
+                .bind(id_key)
+                .execute(&mut **tx)
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// Fails attempts that expired unanswered.
+    async fn expire_attempts(
+        &self,
+        tx: &mut Transaction<'static, Sqlite>,
+        id_key: &[u8],
+        now: u64,
+    ) -> Result<(), ApiError> {
+        let lapsed: Vec<i64> = sqlx::query_scalar(
+            "UPDATE attempts SET submitted_at = expires_at, passed = 0, correct = 0, total = 0
+             WHERE id_key = ? AND submitted_at IS NULL AND expires_at <= ? RETURNING id",
+        )
+        .bind(id_key)
+        .bind(now as i64)
+        .fetch_all(&mut **tx)
+        .await?;
+        for _ in lapsed {
+            self.fail(tx, id_key, now).await?;
+        }
+        Ok(())
+    }
+
+    /// Refuses when the identity may not sit an attempt now.
+    fn check_may_sit(&self, s: &IdentityStatus, now: u64) -> Result<(), ApiError> {
+        if s.passed {
+            return Err(ApiError::Conflict(
+                "this identity has already passed the assessment".into(),
+            ));
+        }
+        if s.locked {
+            return Err(ApiError::Forbidden(
+                "locked after the maximum number of failed attempts: an administrator must record completed formal training".into(),
+            ));
+        }
+        if s.cooling_until > now {
+            return Err(ApiError::TooEarly {
+                message: "cooling-off after failed attempts".into(),
+                retry_at: s.cooling_until,
+            });
+        }
+        Ok(())
+    }
+
+    /// Starts an attempt for a verified identity.
+    pub async fn start_attempt(&self, id_key: &IdKey) -> Result<Attempt, ApiError> {
+        let now = self.now();
+        let mut w = self.write().await?;
+        self.expire_attempts(&mut w.tx, id_key, now).await?;
+        let status = identity_status(&mut w.tx, id_key).await?;
+        if let Err(e) = self.check_may_sit(&status, now) {
+            w.commit().await?; // keep the lapsed attempts' failures
+            return Err(e);
+        }
+        let open: Option<i64> = sqlx::query_scalar(
+            "SELECT expires_at FROM attempts WHERE id_key = ? AND submitted_at IS NULL",
+        )
+        .bind(id_key)
+        .fetch_optional(&mut *w.tx)
+        .await?;
+        if let Some(expires) = open {
+            return Err(ApiError::Conflict(format!(
+                "an attempt is already open until {expires}: submit it first"
+            )));
+        }
+        let drawn = self.bank.draw(&mut rand::rngs::OsRng);
+        let questions = self.bank.present(&drawn).map_err(ApiError::internal)?;
+        let (attempt, hash) = new_token();
+        let expires_at = now + self.cfg.assessment.attempt_ttl_secs;
+        sqlx::query("INSERT INTO attempts (token_hash, id_key, questions, created_at, expires_at) VALUES (?, ?, ?, ?, ?)")
+            .bind(&hash)
+            .bind(id_key)
+            .bind(serde_json::to_string(&drawn).map_err(ApiError::internal)?)
+            .bind(now as i64)
+            .bind(expires_at as i64)
+            .execute(&mut *w.tx)
+            .await?;
+        w.commit().await?;
+        Ok(Attempt {
+            attempt,
+            expires_at,
+            questions,
+        })
+    }
+
+    /// Marks a submitted attempt.
+    pub async fn submit_attempt(
+        &self,
+        token: &str,
+        answers: &[Answer],
+    ) -> Result<Marked, ApiError> {
+        let now = self.now();
+        let mut w = self.write().await?;
+        let row: Option<AttemptRow> = sqlx::query_as(
+            "SELECT id, id_key, questions, expires_at, submitted_at FROM attempts WHERE token_hash = ?",
+        )
+        .bind(token_hash(token))
+        .fetch_optional(&mut *w.tx)
+        .await?;
+        let AttemptRow {
+            id,
+            id_key,
+            questions,
+            expires_at,
+            submitted_at,
+        } = row.ok_or(ApiError::Unauthorized("unknown attempt token"))?;
+        if submitted_at.is_some() {
+            return Err(ApiError::Conflict(
+                "this attempt has already been submitted".into(),
+            ));
+        }
+        if expires_at as u64 <= now {
+            self.expire_attempts(&mut w.tx, &id_key, now).await?;
+            w.commit().await?;
+            return Err(ApiError::Conflict(
+                "this attempt expired and counts as a failed attempt".into(),
+            ));
+        }
+        let status = identity_status(&mut w.tx, &id_key).await?;
+        self.check_may_sit(&status, now)?;
+        let drawn: Vec<Drawn> = serde_json::from_str(&questions).map_err(ApiError::internal)?;
+        let (correct, total) = self
+            .bank
+            .mark(&drawn, answers)
+            .map_err(|e| ApiError::BadRequest(e.0))?;
+        let pass_mark = self.cfg.assessment.pass_mark_percent;
+        let passed = correct * 100 >= total * pass_mark as usize;
+        sqlx::query(
+            "UPDATE attempts SET submitted_at = ?, correct = ?, total = ?, passed = ? WHERE id = ?",
+        )
+        .bind(now as i64)
+        .bind(correct as i64)
+        .bind(total as i64)
+        .bind(passed)
+        .bind(id)
+        .execute(&mut *w.tx)
+        .await?;
+        if passed {
+            sqlx::query("UPDATE identities SET passed_at = ? WHERE id_key = ?")
+                .bind(now as i64)
+                .bind(&id_key)
+                .execute(&mut *w.tx)
+                .await?;
+        } else {
+            self.fail(&mut w.tx, &id_key, now).await?;
+        }
+        let identity = identity_status(&mut w.tx, &id_key).await?;
+        w.commit().await?;
+        Ok(Marked {
+            passed,
+            correct: correct as u32,
+            total: total as u32,
+            pass_mark_percent: pass_mark,
+            identity,
+        })
+    }
+
+    /// Records completed formal training: clears failures, cooling-off and the lock.
+    pub async fn record_training(
+        &self,
+        id_key: &IdKey,
+        actor: &str,
+        reason: &str,
+    ) -> Result<IdentityStatus, ApiError> {
+        let now = self.now();
+        let mut w = self.write().await?;
+        let done = sqlx::query("UPDATE identities SET failures = 0, cooling_until = 0, locked = 0, training_at = ? WHERE id_key = ?")
+            .bind(now as i64)
+            .bind(id_key)
+            .execute(&mut *w.tx)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(ApiError::NotFound(
+                "no such identity: it has never signed in".into(),
+            ));
+        }
+        audit(
+            &mut w.tx,
+            actor,
+            now,
+            "training",
+            reason,
+            serde_json::json!({ "identity": hex::encode(id_key) }),
+        )
+        .await?;
+        let s = identity_status(&mut w.tx, id_key).await?;
+        w.commit().await?;
+        Ok(s)
+    }
+}

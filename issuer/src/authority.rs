@@ -1,0 +1,126 @@
+//! The authority: its state, and the pieces every operation shares (the clock, the
+//! single writer, random tokens, the audit log).
+
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::error::ApiError;
+use crate::keys::Keys;
+use crate::oidc::Verifier;
+use crate::questions::Bank;
+use crate::status::StatusState;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use sha2::{Digest, Sha256};
+use sqlx::{Sqlite, SqlitePool, Transaction};
+use std::sync::Arc;
+
+/// The licensing authority.
+pub struct Authority {
+    pub(crate) db: SqlitePool,
+    pub(crate) cfg: Config,
+    pub(crate) keys: Keys,
+    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) verifier: Verifier,
+    pub(crate) bank: Bank,
+    pub(crate) status: StatusState,
+    write: tokio::sync::Mutex<()>,
+}
+
+/// A write transaction, holding the single-writer lock until it ends.
+pub struct WriteTx<'a> {
+    /// The transaction (`BEGIN IMMEDIATE`).
+    pub tx: Transaction<'static, Sqlite>,
+    pub(crate) guard: tokio::sync::MutexGuard<'a, ()>,
+}
+
+impl WriteTx<'_> {
+    /// Commits (durably: WAL with `synchronous = FULL`).
+    pub async fn commit(self) -> Result<(), ApiError> {
+        self.tx.commit().await.map_err(ApiError::from)
+    }
+}
+
+impl Authority {
+    /// Builds the authority and restores its status list from the database.
+    pub async fn new(
+        db: SqlitePool,
+        cfg: Config,
+        keys: Keys,
+        clock: Arc<dyn Clock>,
+        verifier: Verifier,
+        bank: Bank,
+    ) -> Result<Arc<Self>, ApiError> {
+        let status = StatusState::restore(&db, &cfg, &keys, clock.now()).await?;
+        Ok(Arc::new(Self {
+            db,
+            cfg,
+            keys,
+            clock,
+            verifier,
+            bank,
+            status,
+            write: tokio::sync::Mutex::new(()),
+        }))
+    }
+
+    /// Now, by the authority's clock.
+    pub fn now(&self) -> u64 {
+        self.clock.now()
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &Config {
+        &self.cfg
+    }
+
+    /// The keys' public halves are published; this gives access for the service.
+    pub fn keys(&self) -> &Keys {
+        &self.keys
+    }
+
+    /// The database (for tools and tests that read it directly).
+    pub fn db_pool(&self) -> SqlitePool {
+        self.db.clone()
+    }
+
+    /// Starts a write transaction (one writer at a time).
+    pub async fn write(&self) -> Result<WriteTx<'_>, ApiError> {
+        let guard = self.write.lock().await;
+        let tx = self.db.begin_with("BEGIN IMMEDIATE").await?;
+        Ok(WriteTx { tx, guard })
+    }
+}
+
+/// A fresh random token (32 bytes, base64url) and its SHA-256, which is what is stored.
+pub fn new_token() -> (String, Vec<u8>) {
+    let mut b = [0u8; 32];
+    rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut b);
+    let token = URL_SAFE_NO_PAD.encode(b);
+    let hash = token_hash(&token);
+    (token, hash)
+}
+
+/// SHA-256 of a bearer token.
+pub fn token_hash(token: &str) -> Vec<u8> {
+    Sha256::digest(token.as_bytes()).to_vec()
+}
+
+/// Appends to the audit log inside the caller's transaction.
+pub async fn audit(
+    tx: &mut Transaction<'static, Sqlite>,
+    actor: &str,
+    at: u64,
+    action: &str,
+    reason: &str,
+    details: serde_json::Value,
+) -> Result<(), ApiError> {
+    sqlx::query("INSERT INTO audit (actor, at, action, reason, details) VALUES (?, ?, ?, ?, ?)")
+        .bind(actor)
+        .bind(at as i64)
+        .bind(action)
+        .bind(reason)
+        .bind(details.to_string())
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}

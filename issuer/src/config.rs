@@ -1,0 +1,168 @@
+//! The authority's configuration: `authority.toml` in the data folder (written with the
+//! defaults on first start), overridden by the command line.
+
+use crate::oidc::ProviderConfig;
+use serde::{Deserialize, Serialize};
+use std::path::PathBuf;
+
+/// The configuration.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// The authority's name, written into every status response (`issuer`).
+    #[serde(default = "default_name")]
+    pub name: String,
+    /// Identity providers whose ID tokens are accepted.
+    #[serde(default)]
+    pub identity_providers: Vec<ProviderConfig>,
+    /// Clock leeway for ID tokens, seconds.
+    #[serde(default = "default_leeway")]
+    pub token_leeway_secs: u64,
+    /// The question bank (TOML); the built-in default bank when absent.
+    #[serde(default)]
+    pub question_bank: Option<PathBuf>,
+    /// Assessment rules.
+    #[serde(default)]
+    pub assessment: AssessmentRules,
+    /// Permit requirements.
+    #[serde(default)]
+    pub permits: PermitRules,
+    /// Validity of a new credential, days.
+    #[serde(default = "default_validity")]
+    pub credential_validity_days: u64,
+    /// Seconds between status responses (`next_update - produced_at`).
+    #[serde(default = "default_status_interval")]
+    pub status_interval_secs: u64,
+    /// Largest accepted request body, bytes.
+    #[serde(default = "default_body_limit")]
+    pub body_limit_bytes: usize,
+}
+
+/// FCA-style assessment rules.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AssessmentRules {
+    /// Pass mark, percent of questions answered correctly.
+    pub pass_mark_percent: u32,
+    /// Every this many failures starts a cooling-off.
+    pub failures_before_cooling_off: u32,
+    /// Cooling-off, seconds.
+    pub cooling_off_secs: u64,
+    /// Failures after which the identity is locked until formal training is recorded.
+    pub max_failures: u32,
+    /// Lifetime of an attempt's token, seconds.
+    pub attempt_ttl_secs: u64,
+    /// Lifetime of an identity session, seconds.
+    pub session_ttl_secs: u64,
+}
+
+impl Default for AssessmentRules {
+    fn default() -> Self {
+        Self {
+            pass_mark_percent: 80,
+            failures_before_cooling_off: 2,
+            cooling_off_secs: 24 * 3600,
+            max_failures: 6,
+            attempt_ttl_secs: 30 * 60,
+            session_ttl_secs: 3600,
+        }
+    }
+}
+
+/// Requirements of corporate operating permits.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PermitRules {
+    /// Principal operators a tier-2 or tier-3 permit needs.
+    pub min_principal_operators: u32,
+}
+
+impl Default for PermitRules {
+    fn default() -> Self {
+        Self {
+            min_principal_operators: 2,
+        }
+    }
+}
+
+fn default_name() -> String {
+    "alc-authority".into()
+}
+fn default_leeway() -> u64 {
+    60
+}
+fn default_validity() -> u64 {
+    365
+}
+fn default_status_interval() -> u64 {
+    300
+}
+fn default_body_limit() -> usize {
+    64 * 1024
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            name: default_name(),
+            identity_providers: Vec::new(),
+            token_leeway_secs: default_leeway(),
+            question_bank: None,
+            assessment: AssessmentRules::default(),
+            permits: PermitRules::default(),
+            credential_validity_days: default_validity(),
+            status_interval_secs: default_status_interval(),
+            body_limit_bytes: default_body_limit(),
+        }
+    }
+}
+
+/// A configuration that cannot be used.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct ConfigError(pub String);
+
+impl Config {
+    /// Parses TOML and checks the values make sense.
+    pub fn from_toml(s: &str) -> Result<Self, ConfigError> {
+        let c: Self = toml::from_str(s).map_err(|e| ConfigError(e.to_string()))?;
+        c.validate()?;
+        Ok(c)
+    }
+
+    /// The file written on first start: the defaults, commented.
+    pub fn template() -> String {
+        let body = toml::to_string_pretty(&Self::default()).unwrap_or_default();
+        format!(
+            "# ALC licensing authority configuration (see the README, \"Running an authority\").\n\
+             # Identity providers are added as:\n\
+             # [[identity_providers]]\n\
+             # issuer = \"https://idp.example\"\n\
+             # audience = \"alc-authority\"\n\
+             # jwks = {{ url = \"https://idp.example/jwks.json\" }}   # or {{ file = \"jwks.json\" }}\n\n{body}"
+        )
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        let a = &self.assessment;
+        let bad = |m: &str| Err(ConfigError(m.into()));
+        if !(1..=100).contains(&a.pass_mark_percent) {
+            return bad("assessment.pass_mark_percent must be 1 to 100");
+        }
+        if a.failures_before_cooling_off == 0 || a.max_failures == 0 {
+            return bad(
+                "assessment.failures_before_cooling_off and max_failures must be at least 1",
+            );
+        }
+        if a.attempt_ttl_secs == 0 || a.session_ttl_secs == 0 || self.status_interval_secs == 0 {
+            return bad("lifetimes and the status interval must be positive");
+        }
+        if self.credential_validity_days == 0 {
+            return bad("credential_validity_days must be positive");
+        }
+        if self.body_limit_bytes < 1024 {
+            return bad("body_limit_bytes must be at least 1024");
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,151 @@
+//! Identity (KYC): a nonce, an OpenID Connect ID token from a configured provider, and a
+//! session for the assessment and issuance that follow.
+//!
+//! The identity key is `HMAC(authority secret, issuer, subject)`; the subject itself is
+//! never stored. Attempts, passes and licences hang off the identity key, so a new
+//! session (or a new account at the authority) cannot reset them.
+
+use crate::authority::{new_token, token_hash, Authority};
+use crate::error::ApiError;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// Lifetime of a login nonce, seconds.
+pub const NONCE_TTL: u64 = 600;
+
+/// A nonce to put in the ID token request.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct Nonce {
+    /// Single use.
+    pub nonce: String,
+    /// Unix seconds.
+    pub expires_at: u64,
+}
+
+/// A verified identity's session.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct Session {
+    /// Bearer token for `/v1/assessment/*` and `/v1/credentials*`.
+    pub session: String,
+    /// Unix seconds.
+    pub expires_at: u64,
+    /// Where the identity stands.
+    pub identity: IdentityStatus,
+}
+
+/// Where an identity stands in the assessment.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+pub struct IdentityStatus {
+    /// Passed the assessment.
+    pub passed: bool,
+    /// Failed attempts since the last recorded training.
+    pub failures: u32,
+    /// No attempt before this time (unix seconds; 0 when none).
+    pub cooling_until: u64,
+    /// Locked until an administrator records completed formal training.
+    pub locked: bool,
+}
+
+/// An identity key (32 bytes).
+pub type IdKey = Vec<u8>;
+
+impl Authority {
+    /// Issues a login nonce.
+    pub async fn nonce(&self) -> Result<Nonce, ApiError> {
+        let now = self.now();
+        let (nonce, _) = new_token();
+        sqlx::query("DELETE FROM nonces WHERE expires_at <= ?")
+            .bind(now as i64)
+            .execute(&self.db)
+            .await?;
+        sqlx::query("INSERT INTO nonces (nonce, expires_at) VALUES (?, ?)")
+            .bind(&nonce)
+            .bind((now + NONCE_TTL) as i64)
+            .execute(&self.db)
+            .await?;
+        Ok(Nonce {
+            nonce,
+            expires_at: now + NONCE_TTL,
+        })
+    }
+
+    /// Verifies an ID token, consumes its nonce and opens a session.
+    pub async fn login(&self, id_token: &str) -> Result<Session, ApiError> {
+        let now = self.now();
+        let verified = self
+            .verifier
+            .verify(id_token, now)
+            .await
+            .map_err(|e| ApiError::BadRequest(format!("ID token refused: {e}")))?;
+        let nonce = verified
+            .nonce
+            .ok_or_else(|| ApiError::BadRequest("ID token has no nonce".into()))?;
+        let id_key = self
+            .keys
+            .identity
+            .identity_key(&verified.issuer, &verified.subject)
+            .to_vec();
+        let (session, hash) = new_token();
+        let expires_at = now + self.cfg.assessment.session_ttl_secs;
+        let mut w = self.write().await?;
+        let used = sqlx::query("DELETE FROM nonces WHERE nonce = ? AND expires_at > ?")
+            .bind(&nonce)
+            .bind(now as i64)
+            .execute(&mut *w.tx)
+            .await?;
+        if used.rows_affected() != 1 {
+            return Err(ApiError::BadRequest(
+                "ID token nonce is unknown, expired or already used".into(),
+            ));
+        }
+        sqlx::query("INSERT OR IGNORE INTO identities (id_key, created_at) VALUES (?, ?)")
+            .bind(&id_key)
+            .bind(now as i64)
+            .execute(&mut *w.tx)
+            .await?;
+        sqlx::query("INSERT INTO sessions (token_hash, id_key, expires_at) VALUES (?, ?, ?)")
+            .bind(&hash)
+            .bind(&id_key)
+            .bind(expires_at as i64)
+            .execute(&mut *w.tx)
+            .await?;
+        let identity = identity_status(&mut w.tx, &id_key).await?;
+        w.commit().await?;
+        Ok(Session {
+            session,
+            expires_at,
+            identity,
+        })
+    }
+
+    /// The identity behind a session token.
+    pub async fn session_identity(&self, bearer: &str) -> Result<IdKey, ApiError> {
+        sqlx::query_scalar("SELECT id_key FROM sessions WHERE token_hash = ? AND expires_at > ?")
+            .bind(token_hash(bearer))
+            .bind(self.now() as i64)
+            .fetch_optional(&self.db)
+            .await?
+            .ok_or(ApiError::Unauthorized("unknown or expired session"))
+    }
+}
+
+/// Reads an identity's standing.
+pub async fn identity_status(
+    tx: &mut sqlx::Transaction<'static, sqlx::Sqlite>,
+    id_key: &[u8],
+) -> Result<IdentityStatus, ApiError> {
+    let row: Option<(i64, i64, i64, Option<i64>)> = sqlx::query_as(
+        "SELECT failures, cooling_until, locked, passed_at FROM identities WHERE id_key = ?",
+    )
+    .bind(id_key)
+    .fetch_optional(&mut **tx)
+    .await?;
+    let (failures, cooling_until, locked, passed_at) =
+        row.ok_or_else(|| ApiError::NotFound("unknown identity".into()))?;
+    Ok(IdentityStatus {
+        passed: passed_at.is_some(),
+        failures: failures as u32,
+        cooling_until: cooling_until as u64,
+        locked: locked != 0,
+    })
+}

@@ -1,0 +1,173 @@
+//! Incident intake: gateways report a misbehaving pseudonym with its registry chain;
+//! administrators list and resolve reports.
+
+use crate::authority::{audit, Authority};
+use crate::error::ApiError;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// A gateway's report.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct IncidentReport {
+    /// The licence pseudonym at the reporting gateway (decimal).
+    pub pseudonym: String,
+    /// The reporting gateway's identifier.
+    pub gateway: String,
+    /// The chain of liability from the registry (lease ids and links), as recorded.
+    #[schema(value_type = Vec<Object>)]
+    pub chain: Vec<serde_json::Value>,
+    /// What happened.
+    pub description: String,
+}
+
+/// A stored incident.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct Incident {
+    /// Identifier.
+    pub id: i64,
+    /// The licence pseudonym.
+    pub pseudonym: String,
+    /// The reporting gateway.
+    pub gateway: String,
+    /// The chain.
+    #[schema(value_type = Vec<Object>)]
+    pub chain: Vec<serde_json::Value>,
+    /// What happened.
+    pub description: String,
+    /// Which token reported it.
+    pub reported_by: String,
+    /// Unix seconds.
+    pub created_at: u64,
+    /// Unix seconds, when resolved.
+    pub resolved_at: Option<u64>,
+    /// How it was resolved.
+    pub resolution: Option<String>,
+}
+
+/// A resolution.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Resolution {
+    /// What was done.
+    pub resolution: String,
+}
+
+impl Authority {
+    /// Files a report.
+    pub async fn report_incident(
+        &self,
+        r: &IncidentReport,
+        reporter: &str,
+    ) -> Result<i64, ApiError> {
+        alc_circuits::field::from_decimal(&r.pseudonym)
+            .map_err(|e| ApiError::BadRequest(format!("pseudonym: {e}")))?;
+        if r.gateway.trim().is_empty() || r.description.trim().is_empty() {
+            return Err(ApiError::BadRequest(
+                "gateway and description are required".into(),
+            ));
+        }
+        let now = self.now();
+        let mut w = self.write().await?;
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO incidents (pseudonym, gateway, chain, description, reported_by, created_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+        )
+        .bind(&r.pseudonym)
+        .bind(&r.gateway)
+        .bind(serde_json::to_string(&r.chain).map_err(ApiError::internal)?)
+        .bind(&r.description)
+        .bind(reporter)
+        .bind(now as i64)
+        .fetch_one(&mut *w.tx)
+        .await?;
+        audit(
+            &mut w.tx,
+            reporter,
+            now,
+            "incident-report",
+            &r.description,
+            serde_json::json!({ "incident": id, "gateway": r.gateway }),
+        )
+        .await?;
+        w.commit().await?;
+        Ok(id)
+    }
+
+    /// Lists incidents, open ones first.
+    pub async fn incidents(&self) -> Result<Vec<Incident>, ApiError> {
+        type Row = (
+            i64,
+            String,
+            String,
+            String,
+            String,
+            String,
+            i64,
+            Option<i64>,
+            Option<String>,
+        );
+        let rows: Vec<Row> = sqlx::query_as(
+            "SELECT id, pseudonym, gateway, chain, description, reported_by, created_at, resolved_at, resolution
+             FROM incidents ORDER BY resolved_at IS NOT NULL, id",
+        )
+        .fetch_all(&self.db)
+        .await?;
+        rows.into_iter()
+            .map(
+                |(
+                    id,
+                    pseudonym,
+                    gateway,
+                    chain,
+                    description,
+                    reported_by,
+                    created_at,
+                    resolved_at,
+                    resolution,
+                )| {
+                    Ok(Incident {
+                        id,
+                        pseudonym,
+                        gateway,
+                        chain: serde_json::from_str(&chain).map_err(ApiError::internal)?,
+                        description,
+                        reported_by,
+                        created_at: created_at as u64,
+                        resolved_at: resolved_at.map(|t| t as u64),
+                        resolution,
+                    })
+                },
+            )
+            .collect()
+    }
+
+    /// Resolves an incident.
+    pub async fn resolve_incident(
+        &self,
+        id: i64,
+        r: &Resolution,
+        actor: &str,
+    ) -> Result<(), ApiError> {
+        let now = self.now();
+        let mut w = self.write().await?;
+        let done = sqlx::query("UPDATE incidents SET resolved_at = ?, resolution = ? WHERE id = ? AND resolved_at IS NULL")
+            .bind(now as i64)
+            .bind(&r.resolution)
+            .bind(id)
+            .execute(&mut *w.tx)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(ApiError::NotFound(format!("no open incident {id}")));
+        }
+        audit(
+            &mut w.tx,
+            actor,
+            now,
+            "incident-resolve",
+            &r.resolution,
+            serde_json::json!({ "incident": id }),
+        )
+        .await?;
+        w.commit().await
+    }
+}

@@ -1,0 +1,208 @@
+//! Issuance: a serial in the status list, the EdDSA-Poseidon signature over the
+//! credential's commitment, one live credential per (identity, permit).
+//!
+//! The authority never sees the holder secret: the operator submits `pk = Poseidon(sk)`.
+
+use crate::authority::{audit, Authority};
+use crate::error::ApiError;
+use crate::identity::IdKey;
+use crate::permits::Permit;
+use alc_circuits::credential::{permit_hash, Credential, SignedCredential};
+use alc_circuits::field::{self, Fr};
+use alc_circuits::tags::STATUS_CAPACITY;
+use alc_prover::files::CredentialFile;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// Tier of a licensed operator.
+pub const OPERATOR_TIER: u8 = 1;
+/// Tier of an apprentice (sandbox only).
+pub const APPRENTICE_TIER: u8 = 0;
+
+/// A request for a credential.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CredentialRequest {
+    /// `pk = Poseidon(sk)`, decimal.
+    pub holder: String,
+    /// A corporate operating permit the credential is bound to.
+    #[serde(default)]
+    pub permit: Option<String>,
+}
+
+/// A request for an apprentice credential.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ApprenticeRequest {
+    /// `pk = Poseidon(sk)`, decimal.
+    pub holder: String,
+    /// Serial of the supervising licensed operator's credential.
+    pub supervisor: u32,
+}
+
+fn parse_holder(s: &str) -> Result<Fr, ApiError> {
+    let pk = field::from_decimal(s).map_err(|e| ApiError::BadRequest(format!("holder: {e}")))?;
+    if pk == Fr::from(0u64) {
+        return Err(ApiError::BadRequest(
+            "holder: zero is not a commitment".into(),
+        ));
+    }
+    Ok(pk)
+}
+
+impl Authority {
+    async fn sign_and_store(
+        &self,
+        w: &mut crate::authority::WriteTx<'_>,
+        id_key: &IdKey,
+        mut credential: Credential,
+        permit_id: Option<&str>,
+        supervisor: Option<u32>,
+    ) -> Result<CredentialFile, ApiError> {
+        let next: i64 = sqlx::query_scalar("SELECT ifnull(max(serial) + 1, 0) FROM credentials")
+            .fetch_one(&mut *w.tx)
+            .await?;
+        if next as usize >= STATUS_CAPACITY {
+            return Err(ApiError::Conflict("the status list is full".into()));
+        }
+        credential.serial = next as u32;
+        let signed = SignedCredential::sign(credential, &self.keys.issuer)
+            .map_err(|e| ApiError::BadRequest(e.to_string()))?;
+        let inserted = sqlx::query(
+            "INSERT INTO credentials (serial, id_key, permit_id, tier, permit_tier, not_before, expires, holder, signature, supervisor, issued_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(next)
+        .bind(id_key)
+        .bind(permit_id)
+        .bind(credential.tier as i64)
+        .bind(credential.permit_tier as i64)
+        .bind(credential.not_before as i64)
+        .bind(credential.expires as i64)
+        .bind(field::to_decimal(&credential.holder))
+        .bind(serde_json::to_string(&signed.signature).map_err(ApiError::internal)?)
+        .bind(supervisor.map(i64::from))
+        .bind(self.now() as i64)
+        .execute(&mut *w.tx)
+        .await;
+        match inserted {
+            Ok(_) => Ok(CredentialFile::new(self.keys.issuer_public(), signed)),
+            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Err(ApiError::Conflict(
+                "this identity already holds a live credential for this permit (one licence per identity)".into(),
+            )),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Issues an operator credential to an identity that passed the assessment.
+    pub async fn issue(
+        &self,
+        id_key: &IdKey,
+        req: &CredentialRequest,
+    ) -> Result<CredentialFile, ApiError> {
+        let holder = parse_holder(&req.holder)?;
+        let now = self.now();
+        let mut w = self.write().await?;
+        let passed: Option<Option<i64>> =
+            sqlx::query_scalar("SELECT passed_at FROM identities WHERE id_key = ?")
+                .bind(id_key)
+                .fetch_optional(&mut *w.tx)
+                .await?;
+        if !matches!(passed, Some(Some(_))) {
+            return Err(ApiError::Forbidden(
+                "pass the competency assessment first".into(),
+            ));
+        }
+        let (permit, permit_tier) = match &req.permit {
+            None => (Fr::from(0u64), 0),
+            Some(id) => {
+                let p = Permit::load(&mut w.tx, id).await?;
+                p.require_operator(&mut w.tx, id_key).await?;
+                p.require_met(&mut w.tx, &self.cfg.permits, now).await?;
+                (permit_hash(id), p.tier)
+            }
+        };
+        let credential = Credential {
+            serial: 0,
+            tier: OPERATOR_TIER,
+            permit,
+            permit_tier,
+            not_before: now,
+            expires: now + self.cfg.credential_validity_days * 86_400,
+            holder,
+        };
+        let file = self
+            .sign_and_store(&mut w, id_key, credential, req.permit.as_deref(), None)
+            .await?;
+        let serial = file.signed.credential.serial;
+        audit(
+            &mut w.tx,
+            "operator",
+            now,
+            "issue",
+            "assessment passed",
+            serde_json::json!({ "serial": serial, "permit": req.permit }),
+        )
+        .await?;
+        w.commit().await?;
+        Ok(file)
+    }
+
+    /// Issues an apprentice credential (tier 0) under a licensed supervisor.
+    pub async fn issue_apprentice(
+        &self,
+        id_key: &IdKey,
+        req: &ApprenticeRequest,
+    ) -> Result<CredentialFile, ApiError> {
+        let holder = parse_holder(&req.holder)?;
+        let now = self.now();
+        let mut w = self.write().await?;
+        let sup: Option<(i64, i64, Option<i64>, Vec<u8>)> = sqlx::query_as(
+            "SELECT tier, expires, revoked_at, id_key FROM credentials WHERE serial = ?",
+        )
+        .bind(req.supervisor as i64)
+        .fetch_optional(&mut *w.tx)
+        .await?;
+        match sup {
+            Some((tier, expires, None, sup_key))
+                if tier >= OPERATOR_TIER as i64 && expires as u64 > now =>
+            {
+                if &sup_key == id_key {
+                    return Err(ApiError::BadRequest(
+                        "an operator cannot supervise themselves".into(),
+                    ));
+                }
+            }
+            _ => {
+                return Err(ApiError::BadRequest(
+                    "supervisor must be a live, unexpired operator credential (tier 1 or higher)"
+                        .into(),
+                ))
+            }
+        }
+        let credential = Credential {
+            serial: 0,
+            tier: APPRENTICE_TIER,
+            permit: Fr::from(0u64),
+            permit_tier: 0,
+            not_before: now,
+            expires: now + self.cfg.credential_validity_days * 86_400,
+            holder,
+        };
+        let file = self
+            .sign_and_store(&mut w, id_key, credential, None, Some(req.supervisor))
+            .await?;
+        let serial = file.signed.credential.serial;
+        audit(
+            &mut w.tx,
+            "operator",
+            now,
+            "issue-apprentice",
+            "supervised",
+            serde_json::json!({ "serial": serial, "supervisor": req.supervisor }),
+        )
+        .await?;
+        w.commit().await?;
+        Ok(file)
+    }
+}

@@ -1,0 +1,28 @@
+//! The ALC licensing authority (DESIGN.md): identity with OpenID Connect, the competency
+//! assessment with FCA-style rules, issuance of EdDSA-Poseidon credentials, corporate
+//! operating permits, revocation with signed status responses, incident intake, admin
+//! tokens and an append-only audit log, over SQLite.
+//!
+//! [`api::app`] is the router; [`service::serve`] runs it from a data folder.
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+pub mod admin;
+pub mod api;
+pub mod assessment;
+pub mod authority;
+pub mod clock;
+pub mod config;
+pub mod db;
+pub mod devidp;
+pub mod error;
+pub mod identity;
+pub mod incidents;
+pub mod issuance;
+pub mod keys;
+pub mod oidc;
+pub mod permits;
+pub mod questions;
+pub mod revocation;
+pub mod service;
+pub mod status;

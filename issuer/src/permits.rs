@@ -1,0 +1,428 @@
+//! Corporate operating permits (DESIGN.md, "Corporate permits").
+//!
+//! Tier 1: personal or start-up, no further requirement. Tier 2: insurance in force and
+//! at least `min_principal_operators` principal operators. Tier 3: as tier 2, and every
+//! agent system registered under the permit names a principal operator (and there is at
+//! least one). Permit-bound credentials are refused while a requirement is unmet;
+//! suspending or revoking a permit revokes all its credentials in one status update.
+
+use crate::authority::{audit, Authority};
+use crate::config::PermitRules;
+use crate::error::ApiError;
+use crate::identity::IdKey;
+use serde::{Deserialize, Serialize};
+use sqlx::{Sqlite, Transaction};
+use utoipa::ToSchema;
+
+/// A permit as stored.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Permit {
+    /// Identifier.
+    pub id: String,
+    /// Corporation name.
+    pub name: String,
+    /// Permit tier 1-3.
+    pub tier: u8,
+    /// `active`, `suspended` or `revoked`.
+    pub status: String,
+    /// Insurance, if any.
+    pub insurance: Option<Insurance>,
+}
+
+/// Liability insurance of a permit.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Insurance {
+    /// Insurer.
+    pub insurer: String,
+    /// Policy identifier.
+    pub policy_id: String,
+    /// Cover amount (smallest currency unit).
+    pub cover: u64,
+    /// Unix seconds.
+    pub expires: u64,
+}
+
+/// A new permit.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewPermit {
+    /// Identifier (what credentials' `permit` field hashes).
+    pub id: String,
+    /// Corporation name.
+    pub name: String,
+    /// Permit tier 1-3.
+    pub tier: u8,
+    /// Insurance (required for tiers 2 and 3 before credentials can be issued).
+    #[serde(default)]
+    pub insurance: Option<Insurance>,
+    /// Why (audit).
+    pub reason: String,
+}
+
+/// An identity named by its provider's issuer and subject (hashed on arrival).
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct IdentityRef {
+    /// The identity provider's `iss`.
+    pub issuer: String,
+    /// The subject at that provider.
+    pub subject: String,
+}
+
+/// An operator joining a permit.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewOperator {
+    /// Who.
+    pub identity: IdentityRef,
+    /// A principal operator.
+    pub principal: bool,
+    /// Why (audit).
+    pub reason: String,
+}
+
+/// An agent system registered under a permit.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewAgentSystem {
+    /// Name of the agent system.
+    pub name: String,
+    /// Its principal operator (must be a principal operator of the permit).
+    pub principal: IdentityRef,
+    /// Why (audit).
+    pub reason: String,
+}
+
+/// A change of a permit's status.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PermitStatusChange {
+    /// `active`, `suspended` or `revoked`.
+    pub status: String,
+    /// Why (audit; recorded with the revocations).
+    pub reason: String,
+    /// Emergency: gateways drop every lease minted under an older root.
+    #[serde(default)]
+    pub emergency: bool,
+}
+
+#[derive(sqlx::FromRow)]
+struct PermitRow {
+    id: String,
+    name: String,
+    tier: i64,
+    status: String,
+    insurer: Option<String>,
+    policy_id: Option<String>,
+    cover: Option<i64>,
+    insurance_expires: Option<i64>,
+}
+
+impl Permit {
+    /// Loads a permit.
+    pub async fn load(tx: &mut Transaction<'static, Sqlite>, id: &str) -> Result<Self, ApiError> {
+        let row: Option<PermitRow> = sqlx::query_as(
+            "SELECT id, name, tier, status, insurer, policy_id, cover, insurance_expires FROM permits WHERE id = ?",
+        )
+        .bind(id)
+        .fetch_optional(&mut **tx)
+        .await?;
+        let PermitRow {
+            id,
+            name,
+            tier,
+            status,
+            insurer,
+            policy_id,
+            cover,
+            insurance_expires: expires,
+        } = row.ok_or_else(|| ApiError::NotFound(format!("no permit {id:?}")))?;
+        let insurance = match (insurer, policy_id, cover, expires) {
+            (Some(insurer), Some(policy_id), Some(cover), Some(expires)) => Some(Insurance {
+                insurer,
+                policy_id,
+                cover: cover as u64,
+                expires: expires as u64,
+            }),
+            _ => None,
+        };
+        Ok(Self {
+            id,
+            name,
+            tier: tier as u8,
+            status,
+            insurance,
+        })
+    }
+
+    /// Refuses unless the identity is an operator of this permit.
+    pub async fn require_operator(
+        &self,
+        tx: &mut Transaction<'static, Sqlite>,
+        id_key: &IdKey,
+    ) -> Result<(), ApiError> {
+        let is: Option<i64> = sqlx::query_scalar(
+            "SELECT principal FROM permit_operators WHERE permit_id = ? AND id_key = ?",
+        )
+        .bind(&self.id)
+        .bind(id_key)
+        .fetch_optional(&mut **tx)
+        .await?;
+        is.map(|_| ()).ok_or_else(|| {
+            ApiError::Forbidden(format!(
+                "this identity is not an operator of permit {:?}",
+                self.id
+            ))
+        })
+    }
+
+    /// Refuses unless the permit is active and meets its tier's requirements.
+    pub async fn require_met(
+        &self,
+        tx: &mut Transaction<'static, Sqlite>,
+        rules: &PermitRules,
+        now: u64,
+    ) -> Result<(), ApiError> {
+        let unmet = |m: String| Err(ApiError::Forbidden(format!("permit {:?}: {m}", self.id)));
+        if self.status != "active" {
+            return unmet(format!("is {}", self.status));
+        }
+        if self.tier < 2 {
+            return Ok(());
+        }
+        match &self.insurance {
+            Some(i) if i.expires > now => {}
+            Some(_) => return unmet("insurance has expired".into()),
+            None => return unmet(format!("tier {} needs insurance", self.tier)),
+        }
+        let principals: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM permit_operators WHERE permit_id = ? AND principal = 1",
+        )
+        .bind(&self.id)
+        .fetch_one(&mut **tx)
+        .await?;
+        if (principals as u32) < rules.min_principal_operators {
+            return unmet(format!(
+                "tier {} needs {} principal operators, it has {principals}",
+                self.tier, rules.min_principal_operators
+            ));
+        }
+        if self.tier == 3 {
+            let (systems, unnamed): (i64, i64) = sqlx::query_as(
+                "SELECT count(*), count(*) FILTER (WHERE principal IS NULL OR principal NOT IN
+                   (SELECT id_key FROM permit_operators WHERE permit_id = ?1 AND principal = 1))
+                 FROM agent_systems WHERE permit_id = ?1",
+            )
+            .bind(&self.id)
+            .fetch_one(&mut **tx)
+            .await?;
+            if systems == 0 {
+                return unmet("tier 3 needs its agent systems registered".into());
+            }
+            if unnamed > 0 {
+                return unmet(format!(
+                    "{unnamed} agent systems have no principal operator"
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Authority {
+    /// Registers a permit.
+    pub async fn create_permit(&self, p: &NewPermit, actor: &str) -> Result<Permit, ApiError> {
+        if p.id.is_empty() || p.id.len() > 128 || !p.id.bytes().all(|b| b.is_ascii_graphic()) {
+            return Err(ApiError::BadRequest(
+                "permit id: 1 to 128 printable ASCII characters".into(),
+            ));
+        }
+        if !(1..=3).contains(&p.tier) {
+            return Err(ApiError::BadRequest("permit tier must be 1, 2 or 3".into()));
+        }
+        let now = self.now();
+        let mut w = self.write().await?;
+        let i = p.insurance.as_ref();
+        let done = sqlx::query(
+            "INSERT INTO permits (id, name, tier, status, insurer, policy_id, cover, insurance_expires, created_at)
+             VALUES (?, ?, ?, 'active', ?, ?, ?, ?, ?)",
+        )
+        .bind(&p.id)
+        .bind(&p.name)
+        .bind(p.tier as i64)
+        .bind(i.map(|i| i.insurer.clone()))
+        .bind(i.map(|i| i.policy_id.clone()))
+        .bind(i.map(|i| i.cover as i64))
+        .bind(i.map(|i| i.expires as i64))
+        .bind(now as i64)
+        .execute(&mut *w.tx)
+        .await;
+        match done {
+            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
+                return Err(ApiError::Conflict(format!(
+                    "permit {:?} already exists",
+                    p.id
+                )))
+            }
+            other => {
+                other?;
+            }
+        }
+        audit(
+            &mut w.tx,
+            actor,
+            now,
+            "permit-create",
+            &p.reason,
+            serde_json::json!({ "permit": p.id, "tier": p.tier }),
+        )
+        .await?;
+        let permit = Permit::load(&mut w.tx, &p.id).await?;
+        w.commit().await?;
+        Ok(permit)
+    }
+
+    /// Adds (or updates) an operator of a permit.
+    pub async fn add_operator(
+        &self,
+        permit: &str,
+        op: &NewOperator,
+        actor: &str,
+    ) -> Result<(), ApiError> {
+        let id_key = self
+            .keys
+            .identity
+            .identity_key(&op.identity.issuer, &op.identity.subject)
+            .to_vec();
+        let now = self.now();
+        let mut w = self.write().await?;
+        Permit::load(&mut w.tx, permit).await?;
+        sqlx::query("INSERT OR IGNORE INTO identities (id_key, created_at) VALUES (?, ?)")
+            .bind(&id_key)
+            .bind(now as i64)
+            .execute(&mut *w.tx)
+            .await?;
+        sqlx::query(
+            "INSERT INTO permit_operators (permit_id, id_key, principal) VALUES (?, ?, ?)
+             ON CONFLICT (permit_id, id_key) DO UPDATE SET principal = excluded.principal",
+        )
+        .bind(permit)
+        .bind(&id_key)
+        .bind(op.principal)
+        .execute(&mut *w.tx)
+        .await?;
+        let details = serde_json::json!({ "permit": permit, "identity": hex::encode(&id_key), "principal": op.principal });
+        audit(
+            &mut w.tx,
+            actor,
+            now,
+            "permit-operator",
+            &op.reason,
+            details,
+        )
+        .await?;
+        w.commit().await
+    }
+
+    /// Registers an agent system with its principal operator.
+    pub async fn add_agent_system(
+        &self,
+        permit: &str,
+        sys: &NewAgentSystem,
+        actor: &str,
+    ) -> Result<(), ApiError> {
+        let id_key = self
+            .keys
+            .identity
+            .identity_key(&sys.principal.issuer, &sys.principal.subject)
+            .to_vec();
+        let now = self.now();
+        let mut w = self.write().await?;
+        Permit::load(&mut w.tx, permit).await?;
+        let principal: Option<i64> = sqlx::query_scalar(
+            "SELECT principal FROM permit_operators WHERE permit_id = ? AND id_key = ?",
+        )
+        .bind(permit)
+        .bind(&id_key)
+        .fetch_optional(&mut *w.tx)
+        .await?;
+        if principal != Some(1) {
+            return Err(ApiError::BadRequest(
+                "the named principal is not a principal operator of this permit".into(),
+            ));
+        }
+        sqlx::query(
+            "INSERT INTO agent_systems (permit_id, name, principal) VALUES (?, ?, ?)
+             ON CONFLICT (permit_id, name) DO UPDATE SET principal = excluded.principal",
+        )
+        .bind(permit)
+        .bind(&sys.name)
+        .bind(&id_key)
+        .execute(&mut *w.tx)
+        .await?;
+        audit(
+            &mut w.tx,
+            actor,
+            now,
+            "permit-agent-system",
+            &sys.reason,
+            serde_json::json!({ "permit": permit, "system": sys.name }),
+        )
+        .await?;
+        w.commit().await
+    }
+
+    /// Changes a permit's status; suspending or revoking revokes all its live credentials
+    /// in one status update. Returns the serials revoked.
+    pub async fn set_permit_status(
+        &self,
+        permit: &str,
+        change: &PermitStatusChange,
+        actor: &str,
+    ) -> Result<Vec<u32>, ApiError> {
+        if !matches!(change.status.as_str(), "active" | "suspended" | "revoked") {
+            return Err(ApiError::BadRequest(
+                "status must be active, suspended or revoked".into(),
+            ));
+        }
+        let now = self.now();
+        let mut w = self.write().await?;
+        let p = Permit::load(&mut w.tx, permit).await?;
+        if p.status == "revoked" {
+            return Err(ApiError::Conflict(format!(
+                "permit {permit:?} is revoked for good"
+            )));
+        }
+        sqlx::query("UPDATE permits SET status = ? WHERE id = ?")
+            .bind(&change.status)
+            .bind(permit)
+            .execute(&mut *w.tx)
+            .await?;
+        let serials: Vec<i64> = if change.status == "active" {
+            Vec::new()
+        } else {
+            sqlx::query_scalar(
+                "SELECT serial FROM credentials WHERE permit_id = ? AND revoked_at IS NULL",
+            )
+            .bind(permit)
+            .fetch_all(&mut *w.tx)
+            .await?
+        };
+        let serials: Vec<u32> = serials.into_iter().map(|s| s as u32).collect();
+        let details =
+            serde_json::json!({ "permit": permit, "status": change.status, "revoked": serials });
+        audit(
+            &mut w.tx,
+            actor,
+            now,
+            "permit-status",
+            &change.reason,
+            details,
+        )
+        .await?;
+        self.revoke_in(w, &serials, &change.reason, change.emergency, now)
+            .await?;
+        Ok(serials)
+    }
+}

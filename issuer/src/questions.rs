@@ -1,0 +1,344 @@
+//! The question bank (format: `docs/question-bank.md`): loading with validation, drawing
+//! an attempt, and marking it.
+//!
+//! An attempt draws `draw` questions at random from every area and shuffles each
+//! question's options. What is shown is a question's text and its options in the
+//! shuffled order; what is stored server-side is the order, so marking maps the chosen
+//! position back to the bank's index. Answers and explanations never leave the server.
+
+use rand::seq::SliceRandom;
+use rand::Rng;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// The built-in default bank.
+pub const DEFAULT_BANK: &str = include_str!("../questions/default.toml");
+
+/// Options per question.
+pub const OPTIONS: usize = 4;
+
+/// A question bank.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Bank {
+    /// Format version (1).
+    pub version: u32,
+    /// A title for people.
+    pub title: String,
+    /// The syllabus areas.
+    #[serde(rename = "area")]
+    pub areas: Vec<Area>,
+    /// The questions.
+    #[serde(rename = "question")]
+    pub questions: Vec<Question>,
+}
+
+/// A syllabus area.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Area {
+    /// Identifier.
+    pub id: String,
+    /// Title.
+    pub title: String,
+    /// Questions drawn per attempt.
+    pub draw: usize,
+}
+
+/// A multiple-choice question.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Question {
+    /// Identifier, unique in the bank.
+    pub id: String,
+    /// Its area.
+    pub area: String,
+    /// The question.
+    pub text: String,
+    /// Four options.
+    pub options: Vec<String>,
+    /// Index of the correct option.
+    pub answer: usize,
+    /// Why (kept server-side).
+    pub explanation: String,
+}
+
+/// A bank that cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("question bank: {0}")]
+pub struct BankError(pub String);
+
+fn valid_id(s: &str) -> bool {
+    !s.is_empty()
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
+impl Bank {
+    /// Parses and validates a bank.
+    pub fn from_toml(s: &str) -> Result<Self, BankError> {
+        let bank: Self = toml::from_str(s).map_err(|e| BankError(e.to_string()))?;
+        bank.validate()?;
+        Ok(bank)
+    }
+
+    /// The built-in bank.
+    pub fn default_bank() -> Result<Self, BankError> {
+        Self::from_toml(DEFAULT_BANK)
+    }
+
+    fn validate(&self) -> Result<(), BankError> {
+        let err = |m: String| Err(BankError(m));
+        if self.version != 1 {
+            return err(format!("version {} is not supported (1 is)", self.version));
+        }
+        if self.areas.is_empty() {
+            return err("no areas".into());
+        }
+        let mut areas = BTreeSet::new();
+        for a in &self.areas {
+            if !valid_id(&a.id) || !areas.insert(a.id.as_str()) {
+                return err(format!("area id {:?} is invalid or repeated", a.id));
+            }
+        }
+        let mut ids = BTreeSet::new();
+        let mut per_area: BTreeMap<&str, usize> = BTreeMap::new();
+        for q in &self.questions {
+            let name = &q.id;
+            if !valid_id(name) || !ids.insert(name.as_str()) {
+                return err(format!("question id {name:?} is invalid or repeated"));
+            }
+            if !areas.contains(q.area.as_str()) {
+                return err(format!("question {name:?}: unknown area {:?}", q.area));
+            }
+            if q.text.trim().is_empty() || q.explanation.trim().is_empty() {
+                return err(format!("question {name:?}: empty text or explanation"));
+            }
+            let distinct: BTreeSet<&str> = q.options.iter().map(|o| o.trim()).collect();
+            if q.options.len() != OPTIONS || distinct.len() != OPTIONS || distinct.contains("") {
+                return err(format!(
+                    "question {name:?}: needs {OPTIONS} distinct non-empty options"
+                ));
+            }
+            if q.answer >= OPTIONS {
+                return err(format!(
+                    "question {name:?}: answer {} is out of range ({OPTIONS} options)",
+                    q.answer
+                ));
+            }
+            *per_area.entry(q.area.as_str()).or_default() += 1;
+        }
+        for a in &self.areas {
+            let have = per_area.get(a.id.as_str()).copied().unwrap_or(0);
+            if a.draw == 0 || a.draw > have {
+                return err(format!(
+                    "area {:?}: draw {} but {have} questions",
+                    a.id, a.draw
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Questions per attempt.
+    pub fn attempt_size(&self) -> usize {
+        self.areas.iter().map(|a| a.draw).sum()
+    }
+
+    /// Draws an attempt: `draw` random questions per area, options shuffled.
+    pub fn draw<R: Rng>(&self, rng: &mut R) -> Vec<Drawn> {
+        let mut out = Vec::with_capacity(self.attempt_size());
+        for a in &self.areas {
+            let pool: Vec<&Question> = self.questions.iter().filter(|q| q.area == a.id).collect();
+            for q in pool.choose_multiple(rng, a.draw) {
+                let mut order: Vec<usize> = (0..OPTIONS).collect();
+                order.shuffle(rng);
+                out.push(Drawn {
+                    id: q.id.clone(),
+                    order,
+                });
+            }
+        }
+        out
+    }
+
+    fn question(&self, id: &str) -> Option<&Question> {
+        self.questions.iter().find(|q| q.id == id)
+    }
+
+    /// The questions as a candidate sees them (no answers).
+    pub fn present(&self, drawn: &[Drawn]) -> Result<Vec<Shown>, BankError> {
+        drawn
+            .iter()
+            .map(|d| {
+                let q = self.question(&d.id).ok_or_else(|| {
+                    BankError(format!("question {:?} no longer in the bank", d.id))
+                })?;
+                Ok(Shown {
+                    id: q.id.clone(),
+                    area: q.area.clone(),
+                    text: q.text.clone(),
+                    options: d.order.iter().map(|&i| q.options[i].clone()).collect(),
+                })
+            })
+            .collect()
+    }
+
+    /// Marks answers (`question id -> shown position`): `(correct, total)`. Every drawn
+    /// question must be answered exactly once and nothing else.
+    pub fn mark(&self, drawn: &[Drawn], answers: &[Answer]) -> Result<(usize, usize), MarkError> {
+        let mut given: BTreeMap<&str, usize> = BTreeMap::new();
+        for a in answers {
+            if a.option >= OPTIONS {
+                return Err(MarkError(format!(
+                    "answer to {:?} is out of range",
+                    a.question
+                )));
+            }
+            if given.insert(a.question.as_str(), a.option).is_some() {
+                return Err(MarkError(format!(
+                    "question {:?} answered twice",
+                    a.question
+                )));
+            }
+        }
+        if given.len() != drawn.len() || drawn.iter().any(|d| !given.contains_key(d.id.as_str())) {
+            return Err(MarkError(
+                "answer every question of the attempt, and only those".into(),
+            ));
+        }
+        let mut correct = 0;
+        for d in drawn {
+            let q = self
+                .question(&d.id)
+                .ok_or_else(|| MarkError(format!("question {:?} no longer in the bank", d.id)))?;
+            if d.order.get(given[d.id.as_str()]) == Some(&q.answer) {
+                correct += 1;
+            }
+        }
+        Ok((correct, drawn.len()))
+    }
+}
+
+/// A drawn question: its id and the order its options are shown in.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Drawn {
+    /// The question id.
+    pub id: String,
+    /// `order[shown position] = index in the bank`.
+    pub order: Vec<usize>,
+}
+
+/// A question as shown to a candidate.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Shown {
+    /// The question id.
+    pub id: String,
+    /// Its area.
+    pub area: String,
+    /// The question.
+    pub text: String,
+    /// The options, shuffled.
+    pub options: Vec<String>,
+}
+
+/// A candidate's answer: the position of the chosen option as shown.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Answer {
+    /// The question id.
+    pub question: String,
+    /// The chosen option's position in the shown list (0-based).
+    pub option: usize,
+}
+
+/// Answers that cannot be marked.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct MarkError(pub String);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::SeedableRng;
+
+    #[test]
+    fn default_bank_is_valid_and_covers_six_areas() {
+        let b = Bank::default_bank().unwrap();
+        assert_eq!(b.areas.len(), 6);
+        assert!(b.questions.len() >= 36);
+        assert_eq!(b.attempt_size(), 12);
+    }
+
+    #[test]
+    fn draws_shuffle_and_marking_maps_positions_back() {
+        let b = Bank::default_bank().unwrap();
+        let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(1);
+        let drawn = b.draw(&mut rng);
+        assert_eq!(drawn.len(), 12);
+        for a in &b.areas {
+            assert_eq!(
+                drawn
+                    .iter()
+                    .filter(|d| b.question(&d.id).unwrap().area == a.id)
+                    .count(),
+                a.draw
+            );
+        }
+        let shown = b.present(&drawn).unwrap();
+        // The right answers, as positions in the shown order.
+        let right: Vec<Answer> = drawn
+            .iter()
+            .map(|d| Answer {
+                question: d.id.clone(),
+                option: d
+                    .order
+                    .iter()
+                    .position(|&i| i == b.question(&d.id).unwrap().answer)
+                    .unwrap(),
+            })
+            .collect();
+        assert_eq!(b.mark(&drawn, &right), Ok((12, 12)));
+        for (s, a) in shown.iter().zip(&right) {
+            assert_eq!(
+                s.options[a.option],
+                b.question(&s.id).unwrap().options[b.question(&s.id).unwrap().answer]
+            );
+        }
+        let mut wrong = right.clone();
+        wrong[0].option = (wrong[0].option + 1) % OPTIONS;
+        assert_eq!(b.mark(&drawn, &wrong), Ok((11, 12)));
+        // Incomplete, repeated, foreign or out-of-range answers are refused.
+        assert!(b.mark(&drawn, &right[1..]).is_err());
+        let mut twice = right.clone();
+        twice.push(right[0].clone());
+        assert!(b.mark(&drawn, &twice).is_err());
+        let mut foreign = right.clone();
+        foreign[0].question = "nope".into();
+        assert!(b.mark(&drawn, &foreign).is_err());
+        let mut range = right;
+        range[0].option = 4;
+        assert!(b.mark(&drawn, &range).is_err());
+    }
+
+    #[test]
+    fn malformed_banks_are_refused_with_the_question_named() {
+        let base = DEFAULT_BANK;
+        let cases = [
+            (
+                base.replacen("answer = ", "answer = 7 #", 1),
+                "out of range",
+            ),
+            (base.replacen("draw = 2", "draw = 9", 1), "draw 9"),
+            (base.replacen("version = 1", "version = 2", 1), "version"),
+            (
+                base.replacen("explanation = ", "explanaton = ", 1),
+                "unknown field",
+            ),
+        ];
+        for (text, needle) in cases {
+            let e = Bank::from_toml(&text).unwrap_err();
+            assert!(e.0.contains(needle), "{e} should mention {needle}");
+        }
+    }
+}

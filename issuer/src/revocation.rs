@@ -1,0 +1,123 @@
+//! Revocation: flip bits, record the new epoch and root with the credentials in one
+//! transaction, commit (durable before any answer), then publish the signed response.
+
+use crate::authority::{audit, Authority, WriteTx};
+use crate::error::ApiError;
+use alc_circuits::field;
+use alc_verifier::status::SignedStatus;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// An administrator's revocation.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RevokeRequest {
+    /// The credential's serial.
+    pub serial: u32,
+    /// Why (audit).
+    pub reason: String,
+    /// Emergency: gateways drop every lease minted under an older root.
+    #[serde(default)]
+    pub emergency: bool,
+}
+
+/// What a revocation did.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct Revoked {
+    /// The serials revoked now (empty if they already were).
+    pub serials: Vec<u32>,
+    /// The epoch now current.
+    pub epoch: u64,
+    /// The signed status response of that epoch.
+    #[schema(value_type = Object)]
+    pub status: SignedStatus,
+}
+
+impl Authority {
+    /// Revokes one credential.
+    pub async fn revoke(&self, req: &RevokeRequest, actor: &str) -> Result<Revoked, ApiError> {
+        if req.reason.trim().is_empty() {
+            return Err(ApiError::BadRequest("a revocation needs a reason".into()));
+        }
+        let now = self.now();
+        let mut w = self.write().await?;
+        let revoked: Option<Option<i64>> =
+            sqlx::query_scalar("SELECT revoked_at FROM credentials WHERE serial = ?")
+                .bind(req.serial as i64)
+                .fetch_optional(&mut *w.tx)
+                .await?;
+        let serials = match revoked {
+            None => {
+                return Err(ApiError::NotFound(format!(
+                    "no credential with serial {}",
+                    req.serial
+                )))
+            }
+            Some(Some(_)) => Vec::new(),
+            Some(None) => vec![req.serial],
+        };
+        let details = serde_json::json!({ "serial": req.serial, "emergency": req.emergency, "already": serials.is_empty() });
+        audit(&mut w.tx, actor, now, "revoke", &req.reason, details).await?;
+        self.revoke_in(w, &serials, &req.reason, req.emergency, now)
+            .await
+    }
+
+    /// Revokes `serials` inside `w` and commits; a new epoch if anything changed.
+    pub(crate) async fn revoke_in(
+        &self,
+        mut w: WriteTx<'_>,
+        serials: &[u32],
+        reason: &str,
+        emergency: bool,
+        now: u64,
+    ) -> Result<Revoked, ApiError> {
+        if serials.is_empty() {
+            w.commit().await?;
+            let (response, status) = self.status.current(now);
+            return Ok(Revoked {
+                serials: Vec::new(),
+                epoch: response.epoch,
+                status,
+            });
+        }
+        let (mut list, epoch) = self.status.snapshot();
+        let epoch = epoch + 1;
+        for s in serials {
+            list.revoke(*s).map_err(ApiError::internal)?;
+            sqlx::query(
+                "UPDATE credentials SET revoked_at = ?, revoked_epoch = ?, revocation_reason = ? WHERE serial = ? AND revoked_at IS NULL",
+            )
+            .bind(now as i64)
+            .bind(epoch as i64)
+            .bind(reason)
+            .bind(*s as i64)
+            .execute(&mut *w.tx)
+            .await?;
+        }
+        sqlx::query("INSERT INTO epochs (epoch, root, produced_at, emergency, reason) VALUES (?, ?, ?, ?, ?)")
+            .bind(epoch as i64)
+            .bind(field::to_decimal(&list.root()))
+            .bind(now as i64)
+            .bind(emergency)
+            .bind(reason)
+            .execute(&mut *w.tx)
+            .await?;
+        // The single writer is still held: nothing else can install an epoch until the
+        // commit and the installation below are both done.
+        let WriteTx { tx, guard } = w;
+        tx.commit().await?;
+        let status = self.status.install(list, epoch, emergency, now);
+        drop(guard);
+        tracing::info!(
+            epoch,
+            revoked = serials.len(),
+            emergency,
+            "status list updated"
+        );
+        Ok(Revoked {
+            serials: serials.to_vec(),
+            epoch,
+            status,
+        })
+    }
+}

@@ -1,0 +1,127 @@
+//! Running the authority from a data folder: `authority.toml`, `keys/`, `authority.db`,
+//! `admin-token`, all created on first start.
+
+use crate::authority::Authority;
+use crate::clock::{Clock, SystemClock};
+use crate::config::Config;
+use crate::keys::Keys;
+use crate::oidc::Verifier;
+use crate::questions::Bank;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// A failure to start.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct ServiceError(pub String);
+
+fn fail(what: &str) -> impl Fn(&dyn std::fmt::Display) -> ServiceError + '_ {
+    move |e| ServiceError(format!("{what}: {e}"))
+}
+
+/// Options of `alc authority serve`.
+#[derive(Clone, Debug)]
+pub struct ServeOptions {
+    /// The data folder.
+    pub data: PathBuf,
+    /// Where to listen.
+    pub listen: SocketAddr,
+}
+
+/// Opens (creating on first start) the authority in `data`.
+pub async fn open(data: &Path, clock: Arc<dyn Clock>) -> Result<Arc<Authority>, ServiceError> {
+    std::fs::create_dir_all(data).map_err(|e| fail("cannot create the data folder")(&e))?;
+    let config_path = data.join("authority.toml");
+    if !config_path.exists() {
+        std::fs::write(&config_path, Config::template())
+            .map_err(|e| fail("cannot write authority.toml")(&e))?;
+    }
+    let text = std::fs::read_to_string(&config_path)
+        .map_err(|e| fail("cannot read authority.toml")(&e))?;
+    let cfg = Config::from_toml(&text).map_err(|e| fail(&config_path.display().to_string())(&e))?;
+    let keys = Keys::load_or_create(&data.join("keys")).map_err(|e| fail("keys")(&e))?;
+    let bank = match &cfg.question_bank {
+        None => Bank::default_bank(),
+        Some(p) => {
+            let p = if p.is_relative() {
+                data.join(p)
+            } else {
+                p.clone()
+            };
+            let text =
+                std::fs::read_to_string(&p).map_err(|e| fail(&p.display().to_string())(&e))?;
+            Bank::from_toml(&text)
+        }
+    }
+    .map_err(|e| fail("question bank")(&e))?;
+    let verifier = Verifier::new(cfg.identity_providers.clone(), cfg.token_leeway_secs)
+        .await
+        .map_err(|e| fail("identity providers")(&e))?;
+    let db = crate::db::open(&data.join("authority.db"))
+        .await
+        .map_err(|e| fail("database")(&e))?;
+    let authority = Authority::new(db, cfg, keys, clock, verifier, bank)
+        .await
+        .map_err(|e| fail("status list")(&e))?;
+    let token_path = data.join("admin-token");
+    if authority
+        .ensure_initial_token(&token_path)
+        .await
+        .map_err(|e| fail("admin token")(&e))?
+    {
+        tracing::info!(path = %token_path.display(), "created the initial admin token (all scopes)");
+    }
+    Ok(authority)
+}
+
+/// Serves until interrupted (SIGINT or SIGTERM).
+pub async fn serve(opts: ServeOptions) -> Result<(), ServiceError> {
+    let authority = open(&opts.data, Arc::new(SystemClock)).await?;
+    let listener = tokio::net::TcpListener::bind(opts.listen)
+        .await
+        .map_err(|e| fail(&format!("cannot listen on {}", opts.listen))(&e))?;
+    let addr = listener.local_addr().map_err(|e| fail("listener")(&e))?;
+    println!(
+        "authority listening on http://{addr} (data in {})",
+        opts.data.display()
+    );
+    // Keep status responses fresh for pull and push subscribers.
+    let refresher = {
+        let a = authority.clone();
+        let every = Duration::from_secs((a.config().status_interval_secs / 2).max(1));
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(every);
+            loop {
+                tick.tick().await;
+                a.status.current(a.now());
+            }
+        })
+    };
+    let app = crate::api::app(authority);
+    let result = axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown())
+        .await;
+    refresher.abort();
+    result.map_err(|e| fail("server")(&e))
+}
+
+async fn shutdown() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+}

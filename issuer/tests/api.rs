@@ -1,0 +1,858 @@
+//! The authority's router, driven with `oneshot`: identity, assessment rules (including
+//! 50 concurrent submissions), issuance, permits, revocation and status, incidents,
+//! tokens, and the failing twin of each.
+
+#![allow(clippy::unwrap_used)] // test helpers: a failed unwrap is a failed test
+
+use alc_circuits::credential::HolderSecret;
+use alc_circuits::field::to_decimal;
+use alc_issuer::authority::Authority;
+use alc_issuer::clock::ManualClock;
+use alc_issuer::devidp::DevIdp;
+use alc_issuer::questions::{Bank, DEFAULT_BANK};
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use axum::Router;
+use http_body_util::BodyExt;
+use serde_json::{json, Value};
+use std::sync::Arc;
+use tower::ServiceExt;
+
+const T0: u64 = 1_790_000_000;
+const IDP: &str = "https://idp.test";
+const AUD: &str = "alc-authority";
+
+struct H {
+    app: Router,
+    authority: Arc<Authority>,
+    clock: ManualClock,
+    idp: DevIdp,
+    admin: String,
+    _dir: tempfile::TempDir,
+}
+
+async fn harness() -> H {
+    let dir = tempfile::tempdir().unwrap();
+    let idp = DevIdp::generate(IDP.into());
+    std::fs::write(dir.path().join("jwks.json"), idp.jwks().to_string()).unwrap();
+    let config = format!(
+        "name = \"test-authority\"\nstatus_interval_secs = 300\n\n[[identity_providers]]\nissuer = \"{IDP}\"\naudience = \"{AUD}\"\njwks = {{ file = \"{}\" }}\n",
+        dir.path().join("jwks.json").display()
+    );
+    std::fs::write(dir.path().join("authority.toml"), config).unwrap();
+    let clock = ManualClock::at(T0);
+    let authority = alc_issuer::service::open(dir.path(), Arc::new(clock.clone()))
+        .await
+        .unwrap();
+    let admin = std::fs::read_to_string(dir.path().join("admin-token"))
+        .unwrap()
+        .trim()
+        .to_owned();
+    H {
+        app: alc_issuer::api::app(authority.clone()),
+        authority,
+        clock,
+        idp,
+        admin,
+        _dir: dir,
+    }
+}
+
+impl H {
+    async fn call(
+        &self,
+        method: &str,
+        path: &str,
+        bearer: Option<&str>,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        let mut req = Request::builder().method(method).uri(path);
+        if let Some(b) = bearer {
+            req = req.header("authorization", format!("Bearer {b}"));
+        }
+        let req = match body {
+            Some(v) => req
+                .header("content-type", "application/json")
+                .body(Body::from(v.to_string()))
+                .unwrap(),
+            None => req.body(Body::empty()).unwrap(),
+        };
+        let resp = self.app.clone().oneshot(req).await.unwrap();
+        let status = resp.status();
+        let bytes = resp.into_body().collect().await.unwrap().to_bytes();
+        (
+            status,
+            serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+        )
+    }
+
+    async fn raw(&self, method: &str, path: &str, body: &'static str) -> (StatusCode, Value) {
+        let req = Request::builder()
+            .method(method)
+            .uri(path)
+            .header("content-type", "application/json")
+            .body(Body::from(body))
+            .unwrap();
+        let resp = self.app.clone().oneshot(req).await.unwrap();
+        let status = resp.status();
+        let bytes = resp.into_body().collect().await.unwrap().to_bytes();
+        (
+            status,
+            serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+        )
+    }
+
+    /// Signs in `subject`; returns the session token.
+    async fn login(&self, subject: &str) -> String {
+        let (s, n) = self.call("POST", "/v1/identity/nonce", None, None).await;
+        assert_eq!(s, StatusCode::OK);
+        let token = self.idp.mint(
+            subject,
+            AUD,
+            Some(n["nonce"].as_str().unwrap()),
+            self.clock_now(),
+            300,
+        );
+        let (s, v) = self
+            .call(
+                "POST",
+                "/v1/identity",
+                None,
+                Some(json!({ "id_token": token })),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        v["session"].as_str().unwrap().to_owned()
+    }
+
+    fn clock_now(&self) -> u64 {
+        alc_issuer::clock::Clock::now(&self.clock)
+    }
+
+    /// Starts an attempt and answers it right (or wrong).
+    async fn sit(&self, session: &str, right: bool) -> (StatusCode, Value) {
+        let (s, a) = self
+            .call("POST", "/v1/assessment/attempts", Some(session), None)
+            .await;
+        if s != StatusCode::OK {
+            return (s, a);
+        }
+        let answers = answers(&a, right);
+        self.call(
+            "POST",
+            "/v1/assessment/submit",
+            None,
+            Some(json!({ "attempt": a["attempt"], "answers": answers })),
+        )
+        .await
+    }
+
+    async fn pass(&self, session: &str) {
+        let (s, v) = self.sit(session, true).await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        assert_eq!(v["passed"], true);
+    }
+}
+
+/// The right (or a wrong) option for every question, found by matching option text.
+fn answers(attempt: &Value, right: bool) -> Value {
+    let bank = Bank::from_toml(DEFAULT_BANK).unwrap();
+    let list: Vec<Value> = attempt["questions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|q| {
+            let b = bank.questions.iter().find(|b| b.id == q["id"]).unwrap();
+            let correct = &b.options[b.answer];
+            let pos = q["options"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .position(|o| o == correct.as_str())
+                .unwrap();
+            let pos = if right { pos } else { (pos + 1) % 4 };
+            json!({ "question": q["id"], "option": pos })
+        })
+        .collect();
+    Value::Array(list)
+}
+
+fn holder() -> String {
+    to_decimal(&HolderSecret::generate(&mut rand::rngs::OsRng).commitment())
+}
+
+#[tokio::test]
+async fn identity_tokens_are_checked_and_nonces_single_use() {
+    let h = harness().await;
+    let (_, n) = h.call("POST", "/v1/identity/nonce", None, None).await;
+    let nonce = n["nonce"].as_str().unwrap();
+    let good = h.idp.mint("alice", AUD, Some(nonce), T0, 300);
+    let (s, v) = h
+        .call(
+            "POST",
+            "/v1/identity",
+            None,
+            Some(json!({ "id_token": good })),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["identity"]["passed"], false);
+    // The same nonce again: refused.
+    let again = h.idp.mint("alice", AUD, Some(nonce), T0, 300);
+    let (s, v) = h
+        .call(
+            "POST",
+            "/v1/identity",
+            None,
+            Some(json!({ "id_token": again })),
+        )
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{v}");
+    // Another audience, no nonce, an unknown provider's key, garbage.
+    let (_, n) = h.call("POST", "/v1/identity/nonce", None, None).await;
+    let nonce = n["nonce"].as_str().unwrap();
+    let other_idp = DevIdp::generate(IDP.into());
+    for bad in [
+        h.idp.mint("alice", "someone-else", Some(nonce), T0, 300),
+        h.idp.mint("alice", AUD, None, T0, 300),
+        other_idp.mint("alice", AUD, Some(nonce), T0, 300),
+        h.idp.mint("alice", AUD, Some(nonce), T0 - 10_000, 300),
+        "not.a.jwt".to_owned(),
+    ] {
+        let (s, v) = h
+            .call(
+                "POST",
+                "/v1/identity",
+                None,
+                Some(json!({ "id_token": bad })),
+            )
+            .await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{v}");
+        assert_eq!(v["error"], "bad_request");
+    }
+    // Sessions are required and checked.
+    let (s, _) = h.call("POST", "/v1/assessment/attempts", None, None).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    let (s, _) = h
+        .call("POST", "/v1/assessment/attempts", Some("made-up"), None)
+        .await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn bad_input_gets_clear_json_errors() {
+    let h = harness().await;
+    for (body, code) in [
+        ("{", StatusCode::BAD_REQUEST),
+        (
+            "{\"id_token\": \"x\", \"extra\": 1}",
+            StatusCode::BAD_REQUEST,
+        ),
+        ("[]", StatusCode::BAD_REQUEST),
+    ] {
+        let (s, v) = h.raw("POST", "/v1/identity", body).await;
+        assert_eq!(s, code, "{body}: {v}");
+        assert!(v["message"].as_str().unwrap().len() > 3, "{v}");
+    }
+    let big = json!({ "id_token": "x".repeat(70_000) });
+    let (s, v) = h.call("POST", "/v1/identity", None, Some(big)).await;
+    assert_eq!(s, StatusCode::PAYLOAD_TOO_LARGE, "{v}");
+    let (s, v) = h.call("GET", "/v1/nowhere", None, None).await;
+    assert_eq!(
+        (s, v["error"].as_str()),
+        (StatusCode::NOT_FOUND, Some("not_found"))
+    );
+    let (s, v) = h.call("GET", "/openapi.json", None, None).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(v["paths"]["/v1/admin/revoke"].is_object());
+}
+
+#[tokio::test]
+async fn cooling_off_and_lock_follow_the_rules() {
+    let h = harness().await;
+    let s = h.login("bob").await;
+    // Two failures: cooling-off for 24 hours.
+    for _ in 0..2 {
+        let (st, v) = h.sit(&s, false).await;
+        assert_eq!(st, StatusCode::OK, "{v}");
+        assert_eq!(v["passed"], false);
+    }
+    let (st, v) = h.sit(&s, false).await;
+    assert_eq!(st, StatusCode::TOO_MANY_REQUESTS, "{v}");
+    assert_eq!(v["retry_at"], T0 + 86_400);
+    // A new session for the same identity cannot reset anything.
+    h.clock.advance(86_400 - 1);
+    let s2 = h.login("bob").await;
+    assert_eq!(h.sit(&s2, false).await.0, StatusCode::TOO_MANY_REQUESTS);
+    // After the cooling-off, four more failures reach the maximum of six: locked.
+    for _ in 0..2 {
+        h.clock.advance(86_400);
+        let s = h.login("bob").await;
+        for _ in 0..2 {
+            assert_eq!(h.sit(&s, false).await.0, StatusCode::OK);
+        }
+    }
+    h.clock.advance(86_400 * 2);
+    let s = h.login("bob").await;
+    let (st, v) = h.sit(&s, true).await;
+    assert_eq!(st, StatusCode::FORBIDDEN, "{v}");
+    // Training recorded by an admin unlocks; then a pass.
+    let (st, v) = h
+        .call(
+            "POST",
+            "/v1/admin/training",
+            Some(&h.admin),
+            Some(json!({ "identity": { "issuer": IDP, "subject": "bob" }, "reason": "course 42" })),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+    assert_eq!(v["locked"], false);
+    h.pass(&s).await;
+    // Passed: no further attempts.
+    assert_eq!(h.sit(&s, true).await.0, StatusCode::CONFLICT);
+}
+
+#[tokio::test]
+async fn attempts_are_single_use_expire_and_open_one_at_a_time() {
+    let h = harness().await;
+    let s = h.login("carol").await;
+    let (_, a) = h
+        .call("POST", "/v1/assessment/attempts", Some(&s), None)
+        .await;
+    // Only one open attempt.
+    assert_eq!(
+        h.call("POST", "/v1/assessment/attempts", Some(&s), None)
+            .await
+            .0,
+        StatusCode::CONFLICT
+    );
+    // Incomplete answers are refused and do not consume the attempt.
+    let partial = Value::Array(answers(&a, true).as_array().unwrap()[1..].to_vec());
+    let (st, _) = h
+        .call(
+            "POST",
+            "/v1/assessment/submit",
+            None,
+            Some(json!({ "attempt": a["attempt"], "answers": partial })),
+        )
+        .await;
+    assert_eq!(st, StatusCode::BAD_REQUEST);
+    let body = json!({ "attempt": a["attempt"], "answers": answers(&a, true) });
+    assert_eq!(
+        h.call("POST", "/v1/assessment/submit", None, Some(body.clone()))
+            .await
+            .0,
+        StatusCode::OK
+    );
+    // Replayed token.
+    assert_eq!(
+        h.call("POST", "/v1/assessment/submit", None, Some(body))
+            .await
+            .0,
+        StatusCode::CONFLICT
+    );
+    // An attempt left to expire counts as a failure.
+    let s = h.login("dave").await;
+    let (_, a) = h
+        .call("POST", "/v1/assessment/attempts", Some(&s), None)
+        .await;
+    h.clock.advance(31 * 60);
+    let body = json!({ "attempt": a["attempt"], "answers": answers(&a, true) });
+    let (st, v) = h
+        .call("POST", "/v1/assessment/submit", None, Some(body))
+        .await;
+    assert_eq!(st, StatusCode::CONFLICT, "{v}");
+    let (_, a) = h
+        .call("POST", "/v1/assessment/attempts", Some(&s), None)
+        .await;
+    assert!(a["attempt"].is_string());
+}
+
+/// 50 concurrent submissions for one identity never exceed the limits.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn fifty_concurrent_submissions_never_exceed_the_limits() {
+    let h = Arc::new(harness().await);
+    let s = h.login("eve").await;
+    for round in 0..3 {
+        let (_, a) = h
+            .call("POST", "/v1/assessment/attempts", Some(&s), None)
+            .await;
+        if a["attempt"].is_null() {
+            // Cooling-off after the second failure: wait it out.
+            h.clock.advance(86_400);
+            continue;
+        }
+        let body = json!({ "attempt": a["attempt"], "answers": answers(&a, false) });
+        let tasks: Vec<_> = (0..50)
+            .map(|_| {
+                let (h, body) = (h.clone(), body.clone());
+                tokio::spawn(async move {
+                    h.call("POST", "/v1/assessment/submit", None, Some(body))
+                        .await
+                        .0
+                })
+            })
+            .collect();
+        let mut ok = 0;
+        for t in tasks {
+            match t.await.unwrap() {
+                StatusCode::OK => ok += 1,
+                StatusCode::CONFLICT => {}
+                other => panic!("round {round}: unexpected {other}"),
+            }
+        }
+        assert_eq!(ok, 1, "exactly one submission of an attempt is marked");
+    }
+    // Concurrent starts: at most one open attempt.
+    h.clock.advance(86_400);
+    let s = h.login("eve").await;
+    let tasks: Vec<_> = (0..50)
+        .map(|_| {
+            let (h, s) = (h.clone(), s.clone());
+            tokio::spawn(async move {
+                h.call("POST", "/v1/assessment/attempts", Some(&s), None)
+                    .await
+                    .0
+            })
+        })
+        .collect();
+    let mut started = 0;
+    for t in tasks {
+        if t.await.unwrap() == StatusCode::OK {
+            started += 1;
+        }
+    }
+    assert_eq!(started, 1);
+    let failures: i64 = sqlx::query_scalar("SELECT failures FROM identities")
+        .fetch_one(&h.authority_db())
+        .await
+        .unwrap();
+    assert_eq!(
+        failures, 2,
+        "two rounds marked, one skipped by the cooling-off"
+    );
+}
+
+impl H {
+    fn authority_db(&self) -> sqlx::SqlitePool {
+        self.authority.db_pool()
+    }
+}
+
+#[tokio::test]
+async fn issuance_one_licence_per_identity_and_apprentices() {
+    let h = harness().await;
+    let s = h.login("frank").await;
+    let pk = holder();
+    // Not passed yet.
+    assert_eq!(
+        h.call(
+            "POST",
+            "/v1/credentials",
+            Some(&s),
+            Some(json!({ "holder": pk }))
+        )
+        .await
+        .0,
+        StatusCode::FORBIDDEN
+    );
+    h.pass(&s).await;
+    let (st, c) = h
+        .call(
+            "POST",
+            "/v1/credentials",
+            Some(&s),
+            Some(json!({ "holder": pk })),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{c}");
+    let file = alc_prover::files::CredentialFile::from_json(&c.to_string()).unwrap();
+    assert_eq!(file.signed.credential.tier, 1);
+    assert_eq!(to_decimal(&file.signed.credential.holder), pk);
+    assert_eq!(file.issuer, h.authority.keys().issuer_public());
+    // One licence per identity, even from a new session.
+    let s2 = h.login("frank").await;
+    assert_eq!(
+        h.call(
+            "POST",
+            "/v1/credentials",
+            Some(&s2),
+            Some(json!({ "holder": holder() }))
+        )
+        .await
+        .0,
+        StatusCode::CONFLICT
+    );
+    // Bad holders.
+    for bad in [
+        "0",
+        "-1",
+        "21888242871839275222246405745257275088548364400416034343698204186575808495617",
+        "x",
+    ] {
+        assert_eq!(
+            h.call(
+                "POST",
+                "/v1/credentials",
+                Some(&s),
+                Some(json!({ "holder": bad }))
+            )
+            .await
+            .0,
+            StatusCode::BAD_REQUEST,
+            "{bad}"
+        );
+    }
+    // An apprentice under frank; not under a made-up or apprentice supervisor.
+    let serial = file.signed.credential.serial;
+    let a = h.login("gina").await;
+    let (st, c) = h
+        .call(
+            "POST",
+            "/v1/credentials/apprentice",
+            Some(&a),
+            Some(json!({ "holder": holder(), "supervisor": serial })),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{c}");
+    assert_eq!(c["credential"]["tier"], 0);
+    let b = h.login("hal").await;
+    let appr = c["credential"]["serial"].as_u64().unwrap();
+    for sup in [appr, 9999] {
+        let (st, _) = h
+            .call(
+                "POST",
+                "/v1/credentials/apprentice",
+                Some(&b),
+                Some(json!({ "holder": holder(), "supervisor": sup })),
+            )
+            .await;
+        assert_eq!(st, StatusCode::BAD_REQUEST, "supervisor {sup}");
+    }
+}
+
+async fn operator(h: &H, subject: &str) -> String {
+    let s = h.login(subject).await;
+    h.pass(&s).await;
+    s
+}
+
+#[tokio::test]
+async fn permits_gate_credentials_and_suspension_revokes_them_in_one_epoch() {
+    let h = harness().await;
+    let (a1, a2) = (operator(&h, "p1").await, operator(&h, "p2").await);
+    let insurance = json!({ "insurer": "Lloyd's syndicate 1", "policy_id": "POL-1", "cover": 5_000_000, "expires": T0 + 86_400 * 365 });
+    let (st, v) = h
+        .call(
+            "POST",
+            "/v1/admin/permits",
+            Some(&h.admin),
+            Some(json!({ "id": "acme", "name": "Acme Ltd", "tier": 2, "reason": "application 7" })),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+    let add = |sub: &str, principal: bool| json!({ "identity": { "issuer": IDP, "subject": sub }, "principal": principal, "reason": "r" });
+    assert_eq!(
+        h.call(
+            "POST",
+            "/v1/admin/permits/acme/operators",
+            Some(&h.admin),
+            Some(add("p1", true))
+        )
+        .await
+        .0,
+        StatusCode::NO_CONTENT
+    );
+    // Tier 2 without insurance and with one principal: refused.
+    let req = json!({ "holder": holder(), "permit": "acme" });
+    let (st, v) = h
+        .call("POST", "/v1/credentials", Some(&a1), Some(req.clone()))
+        .await;
+    assert_eq!(st, StatusCode::FORBIDDEN, "{v}");
+    assert!(v["message"].as_str().unwrap().contains("insurance"), "{v}");
+    // Insured, but still one principal short.
+    h.call("POST", "/v1/admin/permits", Some(&h.admin), Some(json!({ "id": "acme2", "name": "Acme 2", "tier": 2, "insurance": insurance, "reason": "r" }))).await;
+    h.call(
+        "POST",
+        "/v1/admin/permits/acme2/operators",
+        Some(&h.admin),
+        Some(add("p1", true)),
+    )
+    .await;
+    let req2 = json!({ "holder": holder(), "permit": "acme2" });
+    let (st, v) = h
+        .call("POST", "/v1/credentials", Some(&a1), Some(req2.clone()))
+        .await;
+    assert_eq!(st, StatusCode::FORBIDDEN);
+    assert!(v["message"].as_str().unwrap().contains("principal"), "{v}");
+    h.call(
+        "POST",
+        "/v1/admin/permits/acme2/operators",
+        Some(&h.admin),
+        Some(add("p2", true)),
+    )
+    .await;
+    let (st, c1) = h
+        .call("POST", "/v1/credentials", Some(&a1), Some(req2))
+        .await;
+    assert_eq!(st, StatusCode::OK, "{c1}");
+    assert_eq!(c1["credential"]["permit_tier"], 2);
+    let (st, c2) = h
+        .call(
+            "POST",
+            "/v1/credentials",
+            Some(&a2),
+            Some(json!({ "holder": holder(), "permit": "acme2" })),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{c2}");
+    // Not an operator of the permit.
+    let outsider = operator(&h, "p3").await;
+    assert_eq!(
+        h.call(
+            "POST",
+            "/v1/credentials",
+            Some(&outsider),
+            Some(json!({ "holder": holder(), "permit": "acme2" }))
+        )
+        .await
+        .0,
+        StatusCode::FORBIDDEN
+    );
+    // Suspension revokes both in one epoch.
+    let (_, before) = h.call("GET", "/v1/status/list", None, None).await;
+    let (st, v) = h
+        .call(
+            "POST",
+            "/v1/admin/permits/acme2/status",
+            Some(&h.admin),
+            Some(json!({ "status": "suspended", "reason": "insurance lapsed", "emergency": true })),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+    assert_eq!(v["revoked"].as_array().unwrap().len(), 2);
+    let (_, after) = h.call("GET", "/v1/status/list", None, None).await;
+    assert_eq!(
+        after["epoch"].as_u64().unwrap(),
+        before["epoch"].as_u64().unwrap() + 1
+    );
+    let list =
+        alc_circuits::status::StatusList::decode(after["encoded_list"].as_str().unwrap()).unwrap();
+    for c in [&c1, &c2] {
+        assert!(list
+            .is_revoked(c["credential"]["serial"].as_u64().unwrap() as u32)
+            .unwrap());
+    }
+    assert_eq!(to_decimal(&list.root()), after["root"].as_str().unwrap());
+    // Tier 3 needs named principals per agent system.
+    h.call("POST", "/v1/admin/permits", Some(&h.admin), Some(json!({ "id": "big", "name": "Big plc", "tier": 3, "insurance": insurance, "reason": "r" }))).await;
+    for sub in ["p1", "p2"] {
+        h.call(
+            "POST",
+            "/v1/admin/permits/big/operators",
+            Some(&h.admin),
+            Some(add(sub, true)),
+        )
+        .await;
+    }
+    let (st, v) = h
+        .call(
+            "POST",
+            "/v1/credentials",
+            Some(&a1),
+            Some(json!({ "holder": holder(), "permit": "big" })),
+        )
+        .await;
+    assert_eq!(st, StatusCode::FORBIDDEN, "{v}");
+    let sys =
+        json!({ "name": "trader", "principal": { "issuer": IDP, "subject": "p1" }, "reason": "r" });
+    assert_eq!(
+        h.call(
+            "POST",
+            "/v1/admin/permits/big/agent-systems",
+            Some(&h.admin),
+            Some(sys)
+        )
+        .await
+        .0,
+        StatusCode::NO_CONTENT
+    );
+    let (st, v) = h
+        .call(
+            "POST",
+            "/v1/credentials",
+            Some(&a1),
+            Some(json!({ "holder": holder(), "permit": "big" })),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+    assert_eq!(v["credential"]["permit_tier"], 3);
+}
+
+#[tokio::test]
+async fn revocation_updates_the_signed_status_and_is_audited() {
+    let h = harness().await;
+    let s = operator(&h, "ivan").await;
+    let (_, c) = h
+        .call(
+            "POST",
+            "/v1/credentials",
+            Some(&s),
+            Some(json!({ "holder": holder() })),
+        )
+        .await;
+    let serial = c["credential"]["serial"].as_u64().unwrap();
+    let key = h.authority.keys().status.verifying_key();
+    let (st, signed) = h.call("GET", "/v1/status", None, None).await;
+    assert_eq!(st, StatusCode::OK);
+    let r0 = serde_json::from_value::<alc_verifier::status::SignedStatus>(signed)
+        .unwrap()
+        .verify(&key)
+        .unwrap();
+    assert_eq!(r0.issuer, "test-authority");
+    assert_eq!(r0.next_update, T0 + 300);
+    // Without a token, with a token lacking the scope: refused.
+    let req = json!({ "serial": serial, "reason": "misconduct", "emergency": true });
+    assert_eq!(
+        h.call("POST", "/v1/admin/revoke", None, Some(req.clone()))
+            .await
+            .0,
+        StatusCode::UNAUTHORIZED
+    );
+    let (_, t) = h
+        .call(
+            "POST",
+            "/v1/admin/tokens",
+            Some(&h.admin),
+            Some(json!({ "id": "gw", "scopes": ["report"], "reason": "gateway" })),
+        )
+        .await;
+    let gw = t["token"].as_str().unwrap().to_owned();
+    assert_eq!(
+        h.call("POST", "/v1/admin/revoke", Some(&gw), Some(req.clone()))
+            .await
+            .0,
+        StatusCode::FORBIDDEN
+    );
+    let (st, v) = h
+        .call(
+            "POST",
+            "/v1/admin/revoke",
+            Some(&h.admin),
+            Some(req.clone()),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+    let r1 = serde_json::from_value::<alc_verifier::status::SignedStatus>(v["status"].clone())
+        .unwrap()
+        .verify(&key)
+        .unwrap();
+    assert_eq!(r1.epoch, r0.epoch + 1);
+    assert!(r1.emergency);
+    assert_ne!(r1.root, r0.root);
+    // Again: nothing changes; an unknown serial: 404.
+    let (_, v) = h
+        .call("POST", "/v1/admin/revoke", Some(&h.admin), Some(req))
+        .await;
+    assert_eq!(v["epoch"].as_u64().unwrap(), r1.epoch);
+    assert_eq!(
+        h.call(
+            "POST",
+            "/v1/admin/revoke",
+            Some(&h.admin),
+            Some(json!({ "serial": 77777, "reason": "x" }))
+        )
+        .await
+        .0,
+        StatusCode::NOT_FOUND
+    );
+    // The holder can no longer prove against the new root.
+    let (_, l) = h.call("GET", "/v1/status/list", None, None).await;
+    let list =
+        alc_circuits::status::StatusList::decode(l["encoded_list"].as_str().unwrap()).unwrap();
+    assert!(list.is_revoked(serial as u32).unwrap());
+    // Responses are re-signed after next_update.
+    h.clock.advance(301);
+    let (_, signed) = h.call("GET", "/v1/status", None, None).await;
+    let r2 = serde_json::from_value::<alc_verifier::status::SignedStatus>(signed)
+        .unwrap()
+        .verify(&key)
+        .unwrap();
+    assert_eq!((r2.epoch, r2.produced_at), (r1.epoch, T0 + 301));
+    // The audit log has it; it refuses edits.
+    let db = h.authority_db();
+    let n: i64 = sqlx::query_scalar("SELECT count(*) FROM audit WHERE action = 'revoke'")
+        .fetch_one(&db)
+        .await
+        .unwrap();
+    assert_eq!(n, 2);
+    assert!(sqlx::query("DELETE FROM audit").execute(&db).await.is_err());
+    // A restart rebuilds the same root.
+    let restored =
+        alc_issuer::status::StatusState::restore(&db, h.authority.config(), h.authority.keys(), T0)
+            .await
+            .unwrap();
+    assert_eq!(restored.snapshot().0.root(), list.root());
+}
+
+#[tokio::test]
+async fn incidents_are_filed_by_gateways_and_resolved_by_admins() {
+    let h = harness().await;
+    let (_, t) = h
+        .call(
+            "POST",
+            "/v1/admin/tokens",
+            Some(&h.admin),
+            Some(json!({ "id": "gw1", "scopes": ["report"], "reason": "gateway one" })),
+        )
+        .await;
+    let gw = t["token"].as_str().unwrap().to_owned();
+    let report = json!({ "pseudonym": "123", "gateway": "gw1.example", "chain": [{ "lease": "l1" }], "description": "agent exceeded its spend limit" });
+    let (st, v) = h
+        .call("POST", "/v1/incidents", Some(&gw), Some(report))
+        .await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+    let id = v["id"].as_i64().unwrap();
+    let bad =
+        json!({ "pseudonym": "not a number", "gateway": "g", "chain": [], "description": "d" });
+    assert_eq!(
+        h.call("POST", "/v1/incidents", Some(&gw), Some(bad))
+            .await
+            .0,
+        StatusCode::BAD_REQUEST
+    );
+    // The gateway token cannot list; the admin can, and resolves.
+    assert_eq!(
+        h.call("GET", "/v1/admin/incidents", Some(&gw), None)
+            .await
+            .0,
+        StatusCode::FORBIDDEN
+    );
+    let (_, list) = h
+        .call("GET", "/v1/admin/incidents", Some(&h.admin), None)
+        .await;
+    assert_eq!(list[0]["reported_by"], "gw1");
+    let path = format!("/v1/admin/incidents/{id}/resolve");
+    assert_eq!(
+        h.call(
+            "POST",
+            &path,
+            Some(&h.admin),
+            Some(json!({ "resolution": "licence suspended" }))
+        )
+        .await
+        .0,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        h.call(
+            "POST",
+            &path,
+            Some(&h.admin),
+            Some(json!({ "resolution": "again" }))
+        )
+        .await
+        .0,
+        StatusCode::NOT_FOUND
+    );
+}
