@@ -77,6 +77,35 @@ enum Command {
         #[command(subcommand)]
         what: CircuitCommand,
     },
+    /// The licensing authority.
+    Authority {
+        #[command(subcommand)]
+        what: AuthorityCommand,
+    },
+    /// A DEVELOPMENT-ONLY OpenID Connect identity provider: it signs ID tokens for any
+    /// subject. For local runs, tests and the demo; never configure it in production.
+    ///
+    /// Example: alc dev-idp --listen 127.0.0.1:8650
+    DevIdp {
+        /// Address to listen on (port 0 picks a free port).
+        #[arg(long, env = "ALC_DEV_IDP_LISTEN", default_value = "127.0.0.1:8650")]
+        listen: std::net::SocketAddr,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuthorityCommand {
+    /// Run the authority's HTTP service (creates the data folder on first start).
+    ///
+    /// Example: alc authority serve --listen 127.0.0.1:8600 --data ./alc-authority
+    Serve {
+        /// Address to listen on (port 0 picks a free port).
+        #[arg(long, env = "ALC_AUTHORITY_LISTEN", default_value = "127.0.0.1:8600")]
+        listen: std::net::SocketAddr,
+        /// Data folder: database, keys, configuration.
+        #[arg(long, env = "ALC_AUTHORITY_DATA", default_value = "alc-authority")]
+        data: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -103,6 +132,10 @@ fn main() -> ExitCode {
         Command::Circuit {
             what: CircuitCommand::Info,
         } => commands::info::run(),
+        Command::Authority {
+            what: AuthorityCommand::Serve { listen, data },
+        } => commands::services::authority(listen, data),
+        Command::DevIdp { listen } => commands::services::dev_idp(listen),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -20,7 +20,7 @@ pub struct Authority {
     pub(crate) cfg: Config,
     pub(crate) keys: Keys,
     pub(crate) clock: Arc<dyn Clock>,
-    pub(crate) verifier: Verifier,
+    pub(crate) verifier: Option<Verifier>,
     pub(crate) bank: Bank,
     pub(crate) status: StatusState,
     write: tokio::sync::Mutex<()>,
@@ -47,7 +47,7 @@ impl Authority {
         cfg: Config,
         keys: Keys,
         clock: Arc<dyn Clock>,
-        verifier: Verifier,
+        verifier: Option<Verifier>,
         bank: Bank,
     ) -> Result<Arc<Self>, ApiError> {
         let status = StatusState::restore(&db, &cfg, &keys, clock.now()).await?;

@@ -13,13 +13,13 @@ pub struct Config {
     #[serde(default = "default_name")]
     pub name: String,
     /// Identity providers whose ID tokens are accepted.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub identity_providers: Vec<ProviderConfig>,
     /// Clock leeway for ID tokens, seconds.
     #[serde(default = "default_leeway")]
     pub token_leeway_secs: u64,
     /// The question bank (TOML); the built-in default bank when absent.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub question_bank: Option<PathBuf>,
     /// Assessment rules.
     #[serde(default)]

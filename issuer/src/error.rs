@@ -35,6 +35,9 @@ pub enum ApiError {
         /// Unix seconds when it may try again.
         retry_at: u64,
     },
+    /// A dependency (an identity provider's keys) is unreachable (503).
+    #[error("{0}")]
+    Unavailable(String),
     /// The body is too large (413).
     #[error("request body too large")]
     TooLarge,
@@ -74,6 +77,7 @@ impl IntoResponse for ApiError {
             Self::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
             Self::TooEarly { .. } => (StatusCode::TOO_MANY_REQUESTS, "cooling_off"),
             Self::TooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "too_large"),
+            Self::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
             Self::Internal(detail) => {
                 tracing::error!(%detail, "internal error");
                 (StatusCode::INTERNAL_SERVER_ERROR, "internal")

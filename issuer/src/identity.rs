@@ -72,11 +72,18 @@ impl Authority {
     /// Verifies an ID token, consumes its nonce and opens a session.
     pub async fn login(&self, id_token: &str) -> Result<Session, ApiError> {
         let now = self.now();
-        let verified = self
-            .verifier
-            .verify(id_token, now)
-            .await
-            .map_err(|e| ApiError::BadRequest(format!("ID token refused: {e}")))?;
+        let verifier = self.verifier.as_ref().ok_or_else(|| {
+            ApiError::BadRequest(
+                "this authority has no identity provider configured (authority.toml)".into(),
+            )
+        })?;
+        let verified = verifier.verify(id_token, now).await.map_err(|e| {
+            if e.is_token_error() {
+                ApiError::BadRequest(format!("ID token refused: {e}"))
+            } else {
+                ApiError::Unavailable(format!("cannot check ID tokens now: {e}"))
+            }
+        })?;
         let nonce = verified
             .nonce
             .ok_or_else(|| ApiError::BadRequest("ID token has no nonce".into()))?;

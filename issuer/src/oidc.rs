@@ -1081,7 +1081,6 @@ fn time_claim(claims: &Map<String, Value>, claim: &'static str) -> Result<Option
             match n.as_f64() {
                 Some(f) if f.is_finite() && f >= 0.0 && f < u64::MAX as f64 => {
                     // Truncation to whole seconds is the intent.
-                    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
                     Ok(Some(f as u64))
                 }
                 _ => Err(invalid("not a non-negative number of seconds")),

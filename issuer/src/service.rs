@@ -33,6 +33,12 @@ pub struct ServeOptions {
 /// Opens (creating on first start) the authority in `data`.
 pub async fn open(data: &Path, clock: Arc<dyn Clock>) -> Result<Arc<Authority>, ServiceError> {
     std::fs::create_dir_all(data).map_err(|e| fail("cannot create the data folder")(&e))?;
+    #[cfg(unix)]
+    {
+        // The database holds identity hashes and the keys folder secrets: owner only.
+        use std::os::unix::fs::PermissionsExt;
+        let _ = std::fs::set_permissions(data, std::fs::Permissions::from_mode(0o700));
+    }
     let config_path = data.join("authority.toml");
     if !config_path.exists() {
         std::fs::write(&config_path, Config::template())
@@ -56,9 +62,15 @@ pub async fn open(data: &Path, clock: Arc<dyn Clock>) -> Result<Arc<Authority>, 
         }
     }
     .map_err(|e| fail("question bank")(&e))?;
-    let verifier = Verifier::new(cfg.identity_providers.clone(), cfg.token_leeway_secs)
-        .await
-        .map_err(|e| fail("identity providers")(&e))?;
+    let verifier = if cfg.identity_providers.is_empty() {
+        tracing::warn!("no identity provider in authority.toml: every sign-in will be refused until one is configured");
+        None
+    } else {
+        let v = Verifier::new(cfg.identity_providers.clone(), cfg.token_leeway_secs)
+            .await
+            .map_err(|e| fail("identity providers")(&e))?;
+        Some(v)
+    };
     let db = crate::db::open(&data.join("authority.db"))
         .await
         .map_err(|e| fail("database")(&e))?;

@@ -110,3 +110,58 @@ pub fn shared_keys() -> &'static Path {
         })
         .1
 }
+
+/// A running `alc` service process, killed when dropped.
+pub struct Service {
+    /// The process.
+    pub child: std::process::Child,
+    /// Its base URL (`http://127.0.0.1:PORT`).
+    pub url: String,
+}
+
+impl Service {
+    /// Starts `alc ARGS` in `dir` and waits for the line announcing its URL.
+    pub fn start(dir: &Path, args: &[&str]) -> Service {
+        use std::io::BufRead;
+        let mut child = Command::new(alc_bin())
+            .args(args)
+            .current_dir(dir)
+            .env_remove("ALC_KEYS")
+            .env("RUST_LOG", "warn")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::inherit())
+            .spawn()
+            .expect("alc starts");
+        let stdout = child.stdout.take().expect("piped stdout");
+        let mut lines = std::io::BufReader::new(stdout).lines();
+        let url = loop {
+            match lines.next() {
+                Some(Ok(line)) => {
+                    if let Some(i) = line.find("http://") {
+                        let url: String = line[i..]
+                            .chars()
+                            .take_while(|c| !c.is_whitespace())
+                            .collect();
+                        break url;
+                    }
+                }
+                _ => panic!("alc {args:?} exited before announcing its address"),
+            }
+        };
+        // Keep draining stdout so the service never blocks on a full pipe.
+        std::thread::spawn(move || for _ in lines {});
+        Service { child, url }
+    }
+
+    /// Kills the process with SIGKILL (no chance to clean up) and waits for it.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Service {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}

@@ -1,0 +1,36 @@
+//! Long-running services: the authority and the development identity provider.
+
+use anyhow::{Context, Result};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+fn runtime() -> Result<tokio::runtime::Runtime> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    tokio::runtime::Runtime::new().context("cannot start the async runtime")
+}
+
+/// `alc authority serve`.
+pub fn authority(listen: SocketAddr, data: PathBuf) -> Result<()> {
+    runtime()?.block_on(alc_issuer::service::serve(
+        alc_issuer::service::ServeOptions { data, listen },
+    ))?;
+    Ok(())
+}
+
+/// `alc dev-idp`.
+pub fn dev_idp(listen: SocketAddr) -> Result<()> {
+    runtime()?.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("cannot listen on {listen}"))?;
+        let addr = listener.local_addr()?;
+        let issuer = format!("http://{addr}");
+        println!("DEVELOPMENT identity provider on {issuer} (jwks: {issuer}/jwks.json, tokens: POST {issuer}/token)");
+        alc_issuer::devidp::serve(listener, alc_issuer::devidp::DevIdp::generate(issuer)).await?;
+        Ok(())
+    })
+}
