@@ -1,0 +1,104 @@
+//! The licensing authority, in process with its real SQLite database (WAL, fsync on
+//! commit) in a temporary folder: issuing one credential, and one revocation from the
+//! request to the new signed status response.
+//!
+//! Ids: `authority/issue`, `authority/revoke` (each iteration's identity, assessment and
+//! credential are set up outside the timing).
+
+use alc_circuits::credential::HolderSecret;
+use alc_circuits::field::to_decimal;
+use alc_issuer::authority::Authority;
+use alc_issuer::clock::SystemClock;
+use alc_issuer::devidp::DevIdp;
+use alc_issuer::issuance::CredentialRequest;
+use alc_issuer::questions::{Answer, Bank, DEFAULT_BANK};
+use alc_issuer::revocation::RevokeRequest;
+use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+const AUD: &str = "alc-authority";
+
+struct Fixture {
+    rt: tokio::runtime::Runtime,
+    authority: Arc<Authority>,
+    idp: DevIdp,
+    bank: Bank,
+    next: AtomicU64,
+    _dir: tempfile::TempDir,
+}
+
+impl Fixture {
+    fn new() -> Self {
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let idp = DevIdp::generate("https://idp.bench".into());
+        std::fs::write(dir.path().join("jwks.json"), idp.jwks().to_string()).unwrap();
+        let config = format!(
+            "[[identity_providers]]\nissuer = \"https://idp.bench\"\naudience = \"{AUD}\"\njwks = {{ file = \"{}\" }}\n",
+            dir.path().join("jwks.json").display()
+        );
+        std::fs::write(dir.path().join("authority.toml"), config).unwrap();
+        let authority = rt.block_on(alc_issuer::service::open(dir.path(), Arc::new(SystemClock))).unwrap();
+        Self { rt, authority, idp, bank: Bank::from_toml(DEFAULT_BANK).unwrap(), next: AtomicU64::new(0), _dir: dir }
+    }
+
+    /// A fresh identity that passed the assessment: its identity key.
+    fn passed_identity(&self) -> Vec<u8> {
+        let a = &self.authority;
+        let subject = format!("op{}", self.next.fetch_add(1, Ordering::SeqCst));
+        self.rt.block_on(async {
+            let n = a.nonce().await.unwrap();
+            let token = self.idp.mint(&subject, AUD, Some(&n.nonce), a.now(), 600);
+            let session = a.login(&token).await.unwrap();
+            let id = a.session_identity(&session.session).await.unwrap();
+            let attempt = a.start_attempt(&id).await.unwrap();
+            let answers: Vec<Answer> = attempt
+                .questions
+                .iter()
+                .map(|q| {
+                    let b = self.bank.questions.iter().find(|b| b.id == q.id).unwrap();
+                    let option = q.options.iter().position(|o| *o == b.options[b.answer]).unwrap();
+                    Answer { question: q.id.clone(), option }
+                })
+                .collect();
+            assert!(a.submit_attempt(&attempt.attempt, &answers).await.unwrap().passed);
+            id
+        })
+    }
+
+    fn request() -> CredentialRequest {
+        let pk = HolderSecret::generate(&mut rand::rngs::OsRng).commitment();
+        CredentialRequest { holder: to_decimal(&pk), permit: None }
+    }
+}
+
+fn authority(c: &mut Criterion) {
+    let f = Fixture::new();
+    let mut g = c.benchmark_group("authority");
+    g.sample_size(30);
+    g.bench_function("issue", |b| {
+        b.iter_batched(
+            || (f.passed_identity(), Fixture::request()),
+            |(id, req)| f.rt.block_on(f.authority.issue(&id, &req)).unwrap(),
+            BatchSize::PerIteration,
+        )
+    });
+    g.bench_function("revoke", |b| {
+        b.iter_batched(
+            || {
+                let id = f.passed_identity();
+                f.rt.block_on(f.authority.issue(&id, &Fixture::request())).unwrap().signed.credential.serial
+            },
+            |serial| {
+                let req = RevokeRequest { serial, reason: "bench".into(), emergency: false };
+                f.rt.block_on(f.authority.revoke(&req, "bench")).unwrap()
+            },
+            BatchSize::PerIteration,
+        )
+    });
+    g.finish();
+}
+
+criterion_group!(benches, authority);
+criterion_main!(benches);
