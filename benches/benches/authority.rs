@@ -39,8 +39,17 @@ impl Fixture {
             dir.path().join("jwks.json").display()
         );
         std::fs::write(dir.path().join("authority.toml"), config).unwrap();
-        let authority = rt.block_on(alc_issuer::service::open(dir.path(), Arc::new(SystemClock))).unwrap();
-        Self { rt, authority, idp, bank: Bank::from_toml(DEFAULT_BANK).unwrap(), next: AtomicU64::new(0), _dir: dir }
+        let authority = rt
+            .block_on(alc_issuer::service::open(dir.path(), Arc::new(SystemClock)))
+            .unwrap();
+        Self {
+            rt,
+            authority,
+            idp,
+            bank: Bank::from_toml(DEFAULT_BANK).unwrap(),
+            next: AtomicU64::new(0),
+            _dir: dir,
+        }
     }
 
     /// A fresh identity that passed the assessment: its identity key.
@@ -58,18 +67,33 @@ impl Fixture {
                 .iter()
                 .map(|q| {
                     let b = self.bank.questions.iter().find(|b| b.id == q.id).unwrap();
-                    let option = q.options.iter().position(|o| *o == b.options[b.answer]).unwrap();
-                    Answer { question: q.id.clone(), option }
+                    let option = q
+                        .options
+                        .iter()
+                        .position(|o| *o == b.options[b.answer])
+                        .unwrap();
+                    Answer {
+                        question: q.id.clone(),
+                        option,
+                    }
                 })
                 .collect();
-            assert!(a.submit_attempt(&attempt.attempt, &answers).await.unwrap().passed);
+            assert!(
+                a.submit_attempt(&attempt.attempt, &answers)
+                    .await
+                    .unwrap()
+                    .passed
+            );
             id
         })
     }
 
     fn request() -> CredentialRequest {
         let pk = HolderSecret::generate(&mut rand::rngs::OsRng).commitment();
-        CredentialRequest { holder: to_decimal(&pk), permit: None }
+        CredentialRequest {
+            holder: to_decimal(&pk),
+            permit: None,
+        }
     }
 }
 
@@ -88,10 +112,18 @@ fn authority(c: &mut Criterion) {
         b.iter_batched(
             || {
                 let id = f.passed_identity();
-                f.rt.block_on(f.authority.issue(&id, &Fixture::request())).unwrap().signed.credential.serial
+                f.rt.block_on(f.authority.issue(&id, &Fixture::request()))
+                    .unwrap()
+                    .signed
+                    .credential
+                    .serial
             },
             |serial| {
-                let req = RevokeRequest { serial, reason: "bench".into(), emergency: false };
+                let req = RevokeRequest {
+                    serial,
+                    reason: "bench".into(),
+                    emergency: false,
+                };
                 f.rt.block_on(f.authority.revoke(&req, "bench")).unwrap()
             },
             BatchSize::PerIteration,

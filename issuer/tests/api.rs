@@ -856,3 +856,72 @@ async fn incidents_are_filed_by_gateways_and_resolved_by_admins() {
         StatusCode::NOT_FOUND
     );
 }
+
+#[tokio::test]
+async fn status_is_pushed_as_server_sent_events_and_cached_until_next_update() {
+    let h = harness().await;
+    let s = operator(&h, "sse").await;
+    let (_, c) = h
+        .call(
+            "POST",
+            "/v1/credentials",
+            Some(&s),
+            Some(json!({ "holder": holder() })),
+        )
+        .await;
+    let serial = c["credential"]["serial"].as_u64().unwrap();
+    // Cache-Control follows next_update.
+    let resp = h
+        .app
+        .clone()
+        .oneshot(Request::get("/v1/status").body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(resp.headers()["cache-control"], "public, max-age=300");
+    h.clock.advance(100);
+    let resp = h
+        .app
+        .clone()
+        .oneshot(Request::get("/v1/status").body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(resp.headers()["cache-control"], "public, max-age=200");
+
+    let resp = h
+        .app
+        .clone()
+        .oneshot(
+            Request::get("/v1/status/stream")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(resp.headers()["content-type"], "text/event-stream");
+    let mut body = resp.into_body();
+    let key = h.authority.keys().status.verifying_key();
+    async fn next_event(body: &mut Body) -> alc_verifier::status::SignedStatus {
+        loop {
+            let frame = body.frame().await.unwrap().unwrap();
+            if let Ok(data) = frame.into_data() {
+                let text = String::from_utf8(data.to_vec()).unwrap();
+                if let Some(line) = text.lines().find(|l| l.starts_with("data:")) {
+                    return serde_json::from_str(line.trim_start_matches("data:").trim()).unwrap();
+                }
+            }
+        }
+    }
+    let first = next_event(&mut body).await.verify(&key).unwrap();
+    let (st, _) = h
+        .call(
+            "POST",
+            "/v1/admin/revoke",
+            Some(&h.admin),
+            Some(json!({ "serial": serial, "reason": "push", "emergency": true })),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK);
+    let pushed = next_event(&mut body).await.verify(&key).unwrap();
+    assert_eq!(pushed.epoch, first.epoch + 1);
+    assert!(pushed.emergency);
+}
