@@ -82,6 +82,11 @@ enum Command {
         #[command(subcommand)]
         what: AuthorityCommand,
     },
+    /// The AI provider's gateway.
+    Gateway {
+        #[command(subcommand)]
+        what: GatewayCommand,
+    },
     /// A DEVELOPMENT-ONLY OpenID Connect identity provider: it signs ID tokens for any
     /// subject. For local runs, tests and the demo; never configure it in production.
     ///
@@ -90,6 +95,30 @@ enum Command {
         /// Address to listen on (port 0 picks a free port).
         #[arg(long, env = "ALC_DEV_IDP_LISTEN", default_value = "127.0.0.1:8650")]
         listen: std::net::SocketAddr,
+    },
+}
+
+#[derive(Subcommand)]
+enum GatewayCommand {
+    /// Run the gateway in front of an upstream API (creates the data folder on first start).
+    ///
+    /// Example: alc gateway serve --listen 127.0.0.1:8700 --data ./alc-gateway --authority http://127.0.0.1:8600 --upstream echo
+    Serve {
+        /// Address to listen on (port 0 picks a free port).
+        #[arg(long, env = "ALC_GATEWAY_LISTEN", default_value = "127.0.0.1:8700")]
+        listen: std::net::SocketAddr,
+        /// Data folder: lease index, kill set, keys, configuration.
+        #[arg(long, env = "ALC_GATEWAY_DATA", default_value = "alc-gateway")]
+        data: PathBuf,
+        /// The licensing authority's URL [default: gateway.toml's, initially http://127.0.0.1:8600].
+        #[arg(long, env = "ALC_GATEWAY_AUTHORITY")]
+        authority: Option<String>,
+        /// The upstream API: `echo` (built in) or an http(s) URL [default: gateway.toml's, initially echo].
+        #[arg(long, env = "ALC_GATEWAY_UPSTREAM")]
+        upstream: Option<String>,
+        /// Key directory holding the circuit's verifying key (from `alc setup`).
+        #[arg(long, env = "ALC_KEYS", default_value_os_t = keydir::default_cache())]
+        keys: PathBuf,
     },
 }
 
@@ -136,6 +165,16 @@ fn main() -> ExitCode {
             what: AuthorityCommand::Serve { listen, data },
         } => commands::services::authority(listen, data),
         Command::DevIdp { listen } => commands::services::dev_idp(listen),
+        Command::Gateway {
+            what:
+                GatewayCommand::Serve {
+                    listen,
+                    data,
+                    authority,
+                    upstream,
+                    keys,
+                },
+        } => commands::services::gateway(listen, data, authority, upstream, &keys),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -11,6 +11,8 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+#[cfg(feature = "service")]
+pub mod gateway;
 mod key;
 mod presentation;
 mod proof;

@@ -34,3 +34,23 @@ pub fn dev_idp(listen: SocketAddr) -> Result<()> {
         Ok(())
     })
 }
+
+/// `alc gateway serve`.
+pub fn gateway(
+    listen: SocketAddr,
+    data: PathBuf,
+    authority: Option<String>,
+    upstream: Option<String>,
+    keys: &std::path::Path,
+) -> Result<()> {
+    let verifying_key = crate::keydir::load_verifying_key(keys)?;
+    let opts = alc_verifier::gateway::service::ServeOptions {
+        data,
+        listen,
+        authority,
+        upstream,
+        verifying_key,
+    };
+    runtime()?.block_on(alc_verifier::gateway::service::serve(opts))?;
+    Ok(())
+}

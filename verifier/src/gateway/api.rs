@@ -1,0 +1,274 @@
+//! The gateway's HTTP surface (`app(state) -> Router`).
+//!
+//! `/v1/public/*` is forwarded as is; `/v1/sandbox/*` and `/v1/autonomous/*` need a lease
+//! (`Authorization: Bearer <lease>`) covering the route: 401 without one, 403 with a JSON
+//! reason when it is expired, killed, superseded by an emergency, or insufficient.
+
+use super::core::{
+    DelegateRequest, Deny, Gateway, Issued, LeaseRequest, AUTONOMOUS, PUBLIC, SANDBOX,
+};
+use super::proxy::Proxy;
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{FromRequest, Request, State};
+use axum::http::{header, HeaderMap, HeaderName, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{any, get, post};
+use axum::{Json, Router};
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+use std::sync::Arc;
+
+/// What the router needs.
+#[derive(Clone)]
+pub struct AppState {
+    /// The gateway.
+    pub gateway: Arc<Gateway>,
+    /// Where allowed calls go.
+    pub proxy: Arc<Proxy>,
+    /// SHA-256 of the gateway's admin token.
+    pub admin_token_hash: [u8; 32],
+    /// The authority's URL and this gateway's incident-report token, if configured.
+    pub reporter: Option<(String, String)>,
+    /// An HTTP client for the authority.
+    pub http: reqwest::Client,
+}
+
+type S = State<AppState>;
+
+/// JSON with the gateway's error format for every rejection.
+pub struct GJson<T>(pub T);
+
+impl<T: DeserializeOwned, St: Send + Sync> FromRequest<St> for GJson<T> {
+    type Rejection = Deny;
+
+    async fn from_request(req: Request, state: &St) -> Result<Self, Self::Rejection> {
+        match Json::<T>::from_request(req, state).await {
+            Ok(Json(v)) => Ok(Self(v)),
+            Err(JsonRejection::MissingJsonContentType(_)) => Err(Deny::BadRequest(
+                "expected Content-Type: application/json".into(),
+            )),
+            Err(e) => Err(Deny::BadRequest(e.body_text())),
+        }
+    }
+}
+
+/// The bearer value of a request, if well formed.
+fn bearer(headers: &HeaderMap) -> Result<&str, Deny> {
+    let v = headers
+        .get(header::AUTHORIZATION)
+        .ok_or(Deny::Unauthenticated(
+            "this route needs a lease: Authorization: Bearer <lease>",
+        ))?;
+    v.to_str()
+        .ok()
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
+        .filter(|t| !t.is_empty() && t.len() <= 8192)
+        .ok_or(Deny::Unauthenticated(
+            "malformed Authorization header: expected Bearer <lease>",
+        ))
+}
+
+fn admin(state: &AppState, headers: &HeaderMap) -> Result<(), Deny> {
+    let t = bearer(headers).map_err(|_| Deny::Unauthenticated("admin token required"))?;
+    let h: [u8; 32] = Sha256::digest(t.as_bytes()).into();
+    // Comparing digests keeps the comparison's timing independent of the token.
+    if h == state.admin_token_hash {
+        Ok(())
+    } else {
+        Err(Deny::Unauthenticated("unknown admin token"))
+    }
+}
+
+async fn info(State(s): S) -> Json<serde_json::Value> {
+    let g = &s.gateway;
+    let c = g.config();
+    Json(serde_json::json!({
+        "scope": c.scope,
+        "authority": c.authority,
+        "policy": {
+            "sandbox": { "min_tier": 0, "min_permit_tier": 0 },
+            "autonomous": { "min_tier": c.min_tier, "min_permit_tier": c.min_permit_tier },
+        },
+        "lease_ttl_secs": c.lease_ttl_secs,
+        "lease_key": g.minter.public().to_bytes_hex(),
+    }))
+}
+
+async fn challenge(State(s): S) -> Result<Response, Deny> {
+    let g = &s.gateway;
+    let (challenge, now, expires_at) = g.challenge().await?;
+    let c = g.config();
+    let roots: Vec<serde_json::Value> = g
+        .status
+        .accepted_roots(now)
+        .into_iter()
+        .map(|(epoch, root)| serde_json::json!({ "epoch": epoch, "root": alc_circuits::field::to_decimal(&root) }))
+        .collect();
+    let body = serde_json::json!({
+        "challenge": challenge,
+        "now": now.to_string(),
+        "expires_at": expires_at,
+        "scope": c.scope,
+        "policy": {
+            "sandbox": { "min_tier": 0, "min_permit_tier": 0 },
+            "autonomous": { "min_tier": c.min_tier, "min_permit_tier": c.min_permit_tier },
+        },
+        "roots": roots,
+        "status": g.status.current().map(|(_, signed)| signed),
+        "issuer_key": [alc_circuits::field::to_decimal(&g.issuer.x), alc_circuits::field::to_decimal(&g.issuer.y)],
+    });
+    let mut resp = Json(body).into_response();
+    resp.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(resp)
+}
+
+async fn lease(State(s): S, GJson(req): GJson<LeaseRequest>) -> Result<Json<Issued>, Deny> {
+    Ok(Json(s.gateway.issue(&req).await?))
+}
+
+async fn renew(
+    State(s): S,
+    headers: HeaderMap,
+    GJson(req): GJson<LeaseRequest>,
+) -> Result<Json<Issued>, Deny> {
+    let b = bearer(&headers)?;
+    Ok(Json(s.gateway.renew(b, &req).await?))
+}
+
+async fn delegate(
+    State(s): S,
+    headers: HeaderMap,
+    GJson(req): GJson<DelegateRequest>,
+) -> Result<Json<Issued>, Deny> {
+    let b = bearer(&headers)?;
+    Ok(Json(s.gateway.delegate(b, &req).await?))
+}
+
+/// A kill order.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KillRequest {
+    /// A lease id (kills its descendants too).
+    #[serde(default)]
+    pub lease: Option<String>,
+    /// A pseudonym (kills every lease it holds here).
+    #[serde(default)]
+    pub pseudonym: Option<String>,
+    /// Why.
+    pub reason: String,
+}
+
+async fn kill(
+    State(s): S,
+    headers: HeaderMap,
+    GJson(k): GJson<KillRequest>,
+) -> Result<StatusCode, Deny> {
+    admin(&s, &headers)?;
+    s.gateway
+        .kill(k.lease.as_deref(), k.pseudonym.as_deref(), &k.reason)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// An incident to file with the authority.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IncidentRequest {
+    /// The misbehaving pseudonym.
+    pub pseudonym: String,
+    /// What happened.
+    pub description: String,
+}
+
+async fn incident(
+    State(s): S,
+    headers: HeaderMap,
+    GJson(i): GJson<IncidentRequest>,
+) -> Result<Json<serde_json::Value>, Deny> {
+    admin(&s, &headers)?;
+    let (authority, token) = s.reporter.as_ref().ok_or_else(|| {
+        Deny::Unavailable("no incident-report token for the authority is configured".into())
+    })?;
+    let chain = s.gateway.store.chain_of(&i.pseudonym).await?;
+    let body = serde_json::json!({ "pseudonym": i.pseudonym, "gateway": s.gateway.config().scope, "chain": chain, "description": i.description });
+    let resp = s
+        .http
+        .post(format!("{authority}/v1/incidents"))
+        .bearer_auth(token)
+        .json(&body)
+        .send()
+        .await
+        .map_err(|e| Deny::Unavailable(format!("the authority is unreachable: {e}")))?;
+    let status = resp.status();
+    let v: serde_json::Value = resp.json().await.unwrap_or_default();
+    if !status.is_success() {
+        return Err(Deny::Unavailable(format!(
+            "the authority refused the report: {v}"
+        )));
+    }
+    Ok(Json(v))
+}
+
+async fn forward(State(s): S, req: Request) -> Response {
+    let path = req.uri().path().to_owned();
+    let (class, rest) = if let Some(r) = path.strip_prefix(PUBLIC) {
+        (PUBLIC, r)
+    } else if let Some(r) = path.strip_prefix(SANDBOX) {
+        (SANDBOX, r)
+    } else if let Some(r) = path.strip_prefix(AUTONOMOUS) {
+        (AUTONOMOUS, r)
+    } else {
+        return Deny::BadRequest("unknown route".into()).into_response();
+    };
+    let rest = format!("/{rest}");
+    let mut extra = HeaderMap::new();
+    let set = |h: &mut HeaderMap, k: &'static str, v: &str| {
+        if let Ok(v) = HeaderValue::from_str(v) {
+            h.insert(HeaderName::from_static(k), v);
+        }
+    };
+    set(
+        &mut extra,
+        "x-alc-route",
+        class.trim_matches('/').trim_start_matches("v1/"),
+    );
+    if class != PUBLIC {
+        let checked = match bearer(req.headers()) {
+            Ok(b) => s.gateway.checked(b, Some(&path)).await,
+            Err(e) => Err(e),
+        };
+        match checked {
+            Ok(c) => {
+                set(&mut extra, "x-alc-pseudonym", &c.lease.pseudonym);
+                set(&mut extra, "x-alc-lease", &c.lease.id);
+                set(&mut extra, "x-alc-agent", &c.lease.agent);
+            }
+            Err(e) => return e.into_response(),
+        }
+    }
+    s.proxy.forward(req, &rest, extra).await
+}
+
+async fn not_found() -> Deny {
+    Deny::BadRequest("unknown route".into())
+}
+
+/// The gateway's router.
+pub fn app(state: AppState) -> Router {
+    Router::new()
+        .route("/v1/gateway", get(info))
+        .route("/v1/lease/challenge", get(challenge))
+        .route("/v1/lease", post(lease))
+        .route("/v1/lease/renew", post(renew))
+        .route("/v1/lease/delegate", post(delegate))
+        .route("/v1/admin/kill", post(kill))
+        .route("/v1/admin/incident", post(incident))
+        .route("/v1/public/{*rest}", any(forward))
+        .route("/v1/sandbox/{*rest}", any(forward))
+        .route("/v1/autonomous/{*rest}", any(forward))
+        .fallback(not_found)
+        .with_state(state)
+}

@@ -1,0 +1,78 @@
+//! The gateway's configuration: `gateway.toml` in its data folder (written with the
+//! defaults on first start), overridden by the command line.
+
+use serde::{Deserialize, Serialize};
+
+/// The configuration.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// This gateway's identifier: proofs are bound to it, pseudonyms are per scope.
+    pub scope: String,
+    /// The licensing authority's base URL.
+    pub authority: String,
+    /// Where allowed calls go: `echo` (built in) or an http(s) URL.
+    pub upstream: String,
+    /// Minimum licence tier for `/v1/autonomous/*`.
+    pub min_tier: u8,
+    /// Minimum permit tier for `/v1/autonomous/*`.
+    pub min_permit_tier: u8,
+    /// Lifetime of a lease, seconds.
+    pub lease_ttl_secs: u64,
+    /// Lifetime of a challenge, seconds.
+    pub challenge_ttl_secs: u64,
+    /// How long after the authority's `next_update` the last good status is still used
+    /// before new autonomous leases are refused (fail closed), seconds.
+    pub status_grace_secs: u64,
+    /// Deepest chain of sub-agent leases (a root lease has depth 0).
+    pub max_depth: u32,
+    /// Requests per minute per pseudonym (all its leases together).
+    pub rate_per_min: u32,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            scope: "gateway.local".into(),
+            authority: "http://127.0.0.1:8600".into(),
+            upstream: "echo".into(),
+            min_tier: 1,
+            min_permit_tier: 0,
+            lease_ttl_secs: 15 * 60,
+            challenge_ttl_secs: 60,
+            status_grace_secs: 300,
+            max_depth: 4,
+            rate_per_min: 6000,
+        }
+    }
+}
+
+/// A configuration that cannot be used.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct ConfigError(pub String);
+
+impl Config {
+    /// Parses and checks TOML.
+    pub fn from_toml(s: &str) -> Result<Self, ConfigError> {
+        let c: Self = toml::from_str(s).map_err(|e| ConfigError(e.to_string()))?;
+        if c.scope.is_empty()
+            || c.lease_ttl_secs == 0
+            || c.challenge_ttl_secs == 0
+            || c.rate_per_min == 0
+        {
+            return Err(ConfigError(
+                "scope, lifetimes and the rate must be non-empty/positive".into(),
+            ));
+        }
+        Ok(c)
+    }
+
+    /// The file written on first start.
+    pub fn template() -> String {
+        format!(
+            "# ALC gateway configuration (see the README, \"Running a gateway\").\n{}",
+            toml::to_string_pretty(&Self::default()).unwrap_or_default()
+        )
+    }
+}

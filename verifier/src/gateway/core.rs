@@ -1,0 +1,621 @@
+//! The gateway's decisions: issuing, renewing and delegating leases, and the per-request
+//! check (token signature once, then the lease index, the kill set, the emergency floor,
+//! the route and tier, and the rate limits from memory).
+
+use super::batch::Batcher;
+use super::config::Config;
+use super::lease::{Lease, Minter, Parsed};
+use super::status::StatusView;
+use super::store::Store;
+use crate::{Presentation, Statement};
+use alc_circuits::babyjubjub::Point;
+use alc_circuits::field::{self, Fr};
+use alc_circuits::presentation::{encode_challenge, encode_manifest, encode_scope};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::{Deserialize, Serialize};
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex, RwLock};
+
+/// Route classes.
+pub const PUBLIC: &str = "/v1/public/";
+/// Needs any lease.
+pub const SANDBOX: &str = "/v1/sandbox/";
+/// Needs an operator lease meeting the configured tiers.
+pub const AUTONOMOUS: &str = "/v1/autonomous/";
+
+/// Why a request is refused; the body is `{"error": code, "reason": sentence}`.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Deny {
+    /// No usable lease (401).
+    #[error("{0}")]
+    Unauthenticated(&'static str),
+    /// A lease that does not allow this (403).
+    #[error("{0}")]
+    Forbidden(String),
+    /// Malformed input (400).
+    #[error("{0}")]
+    BadRequest(String),
+    /// Too many requests (429).
+    #[error("rate limit exceeded")]
+    RateLimited,
+    /// The gateway cannot decide safely now (503), e.g. its status is stale.
+    #[error("{0}")]
+    Unavailable(String),
+    /// A failure inside the gateway (500); the detail is logged.
+    #[error("internal error")]
+    Internal(String),
+}
+
+impl From<sqlx::Error> for Deny {
+    fn from(e: sqlx::Error) -> Self {
+        Self::Internal(e.to_string())
+    }
+}
+
+impl IntoResponse for Deny {
+    fn into_response(self) -> Response {
+        let (status, code) = match &self {
+            Self::Unauthenticated(_) => (StatusCode::UNAUTHORIZED, "unauthenticated"),
+            Self::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
+            Self::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad_request"),
+            Self::RateLimited => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
+            Self::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
+            Self::Internal(detail) => {
+                tracing::error!(%detail, "internal error");
+                (StatusCode::INTERNAL_SERVER_ERROR, "internal")
+            }
+        };
+        (
+            status,
+            Json(serde_json::json!({ "error": code, "reason": self.to_string() })),
+        )
+            .into_response()
+    }
+}
+
+/// A lease request: a presentation for a challenge of this gateway.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LeaseRequest {
+    /// The presentation file's JSON (`alc-presentation-v1`).
+    pub presentation: serde_json::Value,
+    /// The agent the lease is for.
+    pub agent: String,
+    /// SHA-256 of the agent's manifest (hex); the proof binds it.
+    pub manifest: String,
+}
+
+/// A child lease request.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DelegateRequest {
+    /// The sub-agent.
+    pub agent: String,
+    /// SHA-256 of its manifest (hex).
+    pub manifest: String,
+    /// Route prefixes: each must lie inside one of the parent's.
+    pub rights: Vec<String>,
+    /// Lifetime (capped by the parent's expiry).
+    pub ttl_secs: u64,
+    /// Requests per minute (at most the parent's; default the parent's).
+    #[serde(default)]
+    pub rate_per_min: Option<u32>,
+}
+
+/// An issued lease.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Issued {
+    /// The bearer token.
+    pub lease: String,
+    /// Its identifier.
+    pub lease_id: String,
+    /// Unix seconds.
+    pub expires_at: u64,
+    /// Route prefixes it covers.
+    pub rights: Vec<String>,
+    /// The status epoch it was proved against.
+    pub epoch: u64,
+}
+
+/// A checked lease, cached by token.
+#[derive(Debug)]
+pub struct Checked {
+    /// Lease ids from the root lease to this one.
+    pub chain: Vec<String>,
+    /// This lease.
+    pub lease: Lease,
+}
+
+#[derive(Default)]
+struct KillSet {
+    leases: HashSet<String>,
+    pseudonyms: HashSet<String>,
+    last: i64,
+}
+
+/// The gateway.
+pub struct Gateway {
+    pub(crate) cfg: Config,
+    pub(crate) store: Store,
+    pub(crate) minter: Minter,
+    pub(crate) status: Arc<StatusView>,
+    pub(crate) batcher: Batcher,
+    pub(crate) issuer: Point,
+    pub(crate) clock: Arc<dyn Fn() -> u64 + Send + Sync>,
+    scope: Fr,
+    cache: RwLock<HashMap<String, Arc<Checked>>>,
+    kills: RwLock<KillSet>,
+    rates: Mutex<HashMap<String, (u64, u32)>>,
+}
+
+fn hex32(s: &str, what: &str) -> Result<[u8; 32], Deny> {
+    let mut out = [0u8; 32];
+    hex::decode_to_slice(s, &mut out)
+        .map_err(|_| Deny::BadRequest(format!("{what} must be a SHA-256 digest in hex")))?;
+    Ok(out)
+}
+
+fn random_id() -> String {
+    let mut b = [0u8; 16];
+    rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut b);
+    hex::encode(b)
+}
+
+fn valid_agent(a: &str) -> Result<(), Deny> {
+    if a.is_empty() || a.len() > 128 || !a.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(Deny::BadRequest(
+            "agent: 1 to 128 printable ASCII characters".into(),
+        ));
+    }
+    Ok(())
+}
+
+impl Gateway {
+    /// A gateway over its parts.
+    pub fn new(
+        cfg: Config,
+        store: Store,
+        minter: Minter,
+        status: Arc<StatusView>,
+        batcher: Batcher,
+        issuer: Point,
+        clock: Arc<dyn Fn() -> u64 + Send + Sync>,
+    ) -> Arc<Self> {
+        let scope = encode_scope(&cfg.scope);
+        Arc::new(Self {
+            cfg,
+            store,
+            minter,
+            status,
+            batcher,
+            issuer,
+            clock,
+            scope,
+            cache: RwLock::new(HashMap::new()),
+            kills: RwLock::new(KillSet::default()),
+            rates: Mutex::new(HashMap::new()),
+        })
+    }
+
+    /// Now.
+    pub fn now(&self) -> u64 {
+        (self.clock)()
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &Config {
+        &self.cfg
+    }
+
+    /// A fresh challenge: its bytes (hex) and the gateway time it binds.
+    pub async fn challenge(&self) -> Result<(String, u64, u64), Deny> {
+        let now = self.now();
+        let mut bytes = [0u8; 32];
+        rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut bytes);
+        let expires = now + self.cfg.challenge_ttl_secs;
+        self.store
+            .add_challenge(&field::to_decimal(&encode_challenge(&bytes)), now, expires)
+            .await?;
+        Ok((hex::encode(bytes), now, expires))
+    }
+
+    /// Checks a presentation for a new lease; returns the statement and its epoch.
+    async fn check_presentation(
+        &self,
+        req: &LeaseRequest,
+    ) -> Result<(Statement, u64, Vec<String>), Deny> {
+        let now = self.now();
+        valid_agent(&req.agent)?;
+        let p = Presentation::from_json(&req.presentation.to_string())
+            .map_err(|e| Deny::BadRequest(e.to_string()))?;
+        let st = p.statement;
+        if st.scope != self.scope {
+            return Err(Deny::Forbidden(
+                "the proof is for another gateway's scope".into(),
+            ));
+        }
+        if st.issuer() != self.issuer {
+            return Err(Deny::Forbidden(
+                "the proof is for another licensing authority's key".into(),
+            ));
+        }
+        if st.manifest != encode_manifest(&hex32(&req.manifest, "manifest")?) {
+            return Err(Deny::Forbidden(
+                "the proof is bound to another agent manifest".into(),
+            ));
+        }
+        let epoch = self
+            .status
+            .accepts_root(&st.status_root, now)
+            .ok_or_else(|| Deny::Forbidden("the proof's status root is not accepted (stale, superseded by an emergency, or unknown): fetch the current list and prove again".into()))?;
+        let challenge = field::to_decimal(&st.challenge);
+        if !self.store.challenge_open(&challenge, st.now, now).await? {
+            return Err(Deny::Forbidden(
+                "the challenge is unknown, expired or already used".into(),
+            ));
+        }
+        let mut rights = vec![SANDBOX.to_owned()];
+        if st.min_tier >= self.cfg.min_tier && st.min_permit_tier >= self.cfg.min_permit_tier {
+            if !self.status.is_fresh(now) {
+                return Err(Deny::Unavailable("the authority's status is stale: no new autonomous leases until it is reachable again".into()));
+            }
+            rights.push(AUTONOMOUS.to_owned());
+        }
+        if !self.batcher.verify(p.proof, st).await {
+            return Err(Deny::Forbidden("the proof does not verify".into()));
+        }
+        if !self.store.consume_challenge(&challenge, now).await? {
+            return Err(Deny::Forbidden(
+                "the challenge is unknown, expired or already used".into(),
+            ));
+        }
+        Ok((st, epoch, rights))
+    }
+
+    /// Issues a root lease for a presentation.
+    pub async fn issue(&self, req: &LeaseRequest) -> Result<Issued, Deny> {
+        let (st, epoch, rights) = self.check_presentation(req).await?;
+        let now = self.now();
+        let lease = Lease {
+            id: random_id(),
+            parent: None,
+            pseudonym: field::to_decimal(&st.pseudonym),
+            tier: st.min_tier,
+            permit_tier: st.min_permit_tier,
+            epoch,
+            agent: req.agent.clone(),
+            manifest: req.manifest.to_ascii_lowercase(),
+            rights,
+            rate_per_min: self.cfg.rate_per_min,
+            expires: now + self.cfg.lease_ttl_secs,
+            depth: 0,
+        };
+        if self.is_killed_pseudonym(&lease.pseudonym) {
+            return Err(Deny::Forbidden(
+                "this pseudonym is killed at this gateway".into(),
+            ));
+        }
+        let (token, block) = self
+            .minter
+            .mint(&lease)
+            .map_err(|e| Deny::Internal(e.to_string()))?;
+        self.store.add_lease(&block, &lease, now, None).await?;
+        Ok(Issued {
+            lease: token,
+            lease_id: lease.id,
+            expires_at: lease.expires,
+            rights: lease.rights,
+            epoch,
+        })
+    }
+
+    /// Renews: a new proof from the same holder (same pseudonym) as a lease that was not
+    /// killed (it may have expired). A revoked credential cannot prove against the current
+    /// root, so its renewal fails: that is the kill switch.
+    pub async fn renew(&self, bearer: &str, req: &LeaseRequest) -> Result<Issued, Deny> {
+        let old = self.load(bearer, None).await?;
+        self.not_killed(&old)?;
+        let p = Presentation::from_json(&req.presentation.to_string())
+            .map_err(|e| Deny::BadRequest(e.to_string()))?;
+        if field::to_decimal(&p.statement.pseudonym) != old.lease.pseudonym {
+            return Err(Deny::Forbidden(
+                "the renewal proof is from another holder".into(),
+            ));
+        }
+        self.issue(req).await
+    }
+
+    /// Mints a narrower child lease for a sub-agent.
+    pub async fn delegate(&self, bearer: &str, req: &DelegateRequest) -> Result<Issued, Deny> {
+        let parent = self.checked(bearer, None).await?;
+        valid_agent(&req.agent)?;
+        hex32(&req.manifest, "manifest")?;
+        let p = &parent.lease;
+        if p.depth + 1 > self.cfg.max_depth {
+            return Err(Deny::Forbidden(format!(
+                "sub-agent chains are limited to depth {}",
+                self.cfg.max_depth
+            )));
+        }
+        if req.rights.is_empty()
+            || req.rights.iter().any(|r| {
+                !r.starts_with("/v1/") || !p.rights.iter().any(|pr| r.starts_with(pr.as_str()))
+            })
+        {
+            return Err(Deny::Forbidden(
+                "a child lease may only narrow its parent's routes".into(),
+            ));
+        }
+        let rate = req.rate_per_min.unwrap_or(p.rate_per_min);
+        if rate == 0 || rate > p.rate_per_min {
+            return Err(Deny::Forbidden(
+                "a child lease may not have a higher rate than its parent".into(),
+            ));
+        }
+        let now = self.now();
+        if req.ttl_secs == 0 {
+            return Err(Deny::BadRequest("ttl_secs must be positive".into()));
+        }
+        let child = Lease {
+            id: random_id(),
+            parent: Some(p.id.clone()),
+            pseudonym: p.pseudonym.clone(),
+            tier: p.tier,
+            permit_tier: p.permit_tier,
+            epoch: p.epoch,
+            agent: req.agent.clone(),
+            manifest: req.manifest.to_ascii_lowercase(),
+            rights: req.rights.clone(),
+            rate_per_min: rate,
+            expires: (now + req.ttl_secs).min(p.expires),
+            depth: p.depth + 1,
+        };
+        let parsed = self
+            .minter
+            .parse(bearer)
+            .map_err(|_| Deny::Unauthenticated("not a lease of this gateway"))?;
+        let (token, block) = self
+            .minter
+            .attenuate(&parsed.token, &child)
+            .map_err(|e| Deny::Internal(e.to_string()))?;
+        let spawn = serde_json::json!({
+            "child_lease": child.id, "child_agent": child.agent, "parent_lease": p.id,
+            "pseudonym": child.pseudonym, "gateway": self.cfg.scope, "permit_tier": child.permit_tier,
+            "rights": child.rights, "manifest": child.manifest, "at": now,
+        });
+        self.store
+            .add_lease(&block, &child, now, Some(spawn))
+            .await?;
+        Ok(Issued {
+            lease: token,
+            lease_id: child.id,
+            expires_at: child.expires,
+            rights: child.rights,
+            epoch: child.epoch,
+        })
+    }
+
+    /// Kills a lease (and its descendants) or every lease of a pseudonym, at once.
+    pub async fn kill(
+        &self,
+        lease: Option<&str>,
+        pseudonym: Option<&str>,
+        reason: &str,
+    ) -> Result<(), Deny> {
+        let now = self.now();
+        let (kind, value) = match (lease, pseudonym) {
+            (Some(l), None) => {
+                if !self.store.lease_exists(l).await? {
+                    return Err(Deny::BadRequest(format!("no lease {l:?} at this gateway")));
+                }
+                ("lease", l)
+            }
+            (None, Some(p)) => {
+                field::from_decimal(p).map_err(|e| Deny::BadRequest(format!("pseudonym: {e}")))?;
+                ("pseudonym", p)
+            }
+            _ => {
+                return Err(Deny::BadRequest(
+                    "name exactly one of lease or pseudonym".into(),
+                ))
+            }
+        };
+        self.store.kill(kind, value, reason, now).await?;
+        self.refresh_kills().await
+    }
+
+    /// Loads kills recorded by any process since the last refresh.
+    pub async fn refresh_kills(&self) -> Result<(), Deny> {
+        let last = self.kills.read().unwrap_or_else(|p| p.into_inner()).last;
+        let new = self.store.kills_since(last).await?;
+        if new.is_empty() {
+            return Ok(());
+        }
+        let mut k = self.kills.write().unwrap_or_else(|p| p.into_inner());
+        for kill in new {
+            k.last = k.last.max(kill.id);
+            match kill.kind.as_str() {
+                "lease" => k.leases.insert(kill.value),
+                _ => k.pseudonyms.insert(kill.value),
+            };
+        }
+        Ok(())
+    }
+
+    fn is_killed_pseudonym(&self, p: &str) -> bool {
+        self.kills
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .pseudonyms
+            .contains(p)
+    }
+
+    /// Drops cached tokens that have expired (called periodically).
+    pub fn sweep(&self) {
+        let now = self.now();
+        self.cache
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .retain(|_, c| c.lease.expires > now);
+        self.rates
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .retain(|_, (minute, _)| *minute + 1 >= now / 60);
+    }
+
+    /// The lease behind a token: from the cache, or parsed (signature) and resolved in
+    /// the index, checking the token's own rules for `route` on first sight.
+    async fn load(&self, bearer: &str, route: Option<&str>) -> Result<Arc<Checked>, Deny> {
+        if let Some(c) = self
+            .cache
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(bearer)
+        {
+            return Ok(c.clone());
+        }
+        let now = self.now();
+        let parsed = self
+            .minter
+            .parse(bearer)
+            .map_err(|_| Deny::Unauthenticated("not a lease of this gateway"))?;
+        let c = Arc::new(self.index(&parsed).await?);
+        if let Some(r) = route {
+            if c.lease.expires > now && Minter::authorize(&parsed, r, now).is_err() {
+                return Err(Deny::Forbidden(
+                    "the lease does not cover this route".into(),
+                ));
+            }
+        }
+        let mut cache = self.cache.write().unwrap_or_else(|p| p.into_inner());
+        if cache.len() > 100_000 {
+            cache.clear();
+        }
+        cache.insert(bearer.to_owned(), c.clone());
+        Ok(c)
+    }
+
+    fn not_killed(&self, c: &Checked) -> Result<(), Deny> {
+        let k = self.kills.read().unwrap_or_else(|p| p.into_inner());
+        if c.chain.iter().any(|id| k.leases.contains(id)) {
+            return Err(Deny::Forbidden(
+                "the lease, or a lease it descends from, was killed".into(),
+            ));
+        }
+        if k.pseudonyms.contains(&c.lease.pseudonym) {
+            return Err(Deny::Forbidden(
+                "this pseudonym is killed at this gateway".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// The per-request check of a bearer lease for `route` (None: any route, for
+    /// delegation): signature (once), kills, expiry, emergency floor, route, tier, rate.
+    pub async fn checked(&self, bearer: &str, route: Option<&str>) -> Result<Arc<Checked>, Deny> {
+        let c = self.load(bearer, route).await?;
+        let now = self.now();
+        let l = &c.lease;
+        self.not_killed(&c)?;
+        if now >= l.expires {
+            return Err(Deny::Forbidden(EXPIRED.into()));
+        }
+        if l.epoch < self.status.min_epoch() {
+            return Err(Deny::Forbidden(
+                "an emergency revocation superseded the status root of this lease: prove again"
+                    .into(),
+            ));
+        }
+        if let Some(r) = route {
+            if !l.rights.iter().any(|p| r.starts_with(p.as_str())) {
+                return Err(Deny::Forbidden(
+                    "the lease does not cover this route".into(),
+                ));
+            }
+            if r.starts_with(AUTONOMOUS)
+                && (l.tier < self.cfg.min_tier || l.permit_tier < self.cfg.min_permit_tier)
+            {
+                return Err(Deny::Forbidden(
+                    "insufficient licence or permit tier for autonomous routes".into(),
+                ));
+            }
+            self.rate(&l.pseudonym, self.cfg.rate_per_min, now)?;
+            self.rate(&l.id, l.rate_per_min, now)?;
+        }
+        Ok(c)
+    }
+
+    fn rate(&self, key: &str, limit: u32, now: u64) -> Result<(), Deny> {
+        let minute = now / 60;
+        let mut rates = self.rates.lock().unwrap_or_else(|p| p.into_inner());
+        let e = rates.entry(key.to_owned()).or_insert((minute, 0));
+        if e.0 != minute {
+            *e = (minute, 0);
+        }
+        if e.1 >= limit {
+            return Err(Deny::RateLimited);
+        }
+        e.1 += 1;
+        Ok(())
+    }
+
+    /// Resolves every block of a token in the lease index.
+    async fn index(&self, parsed: &Parsed) -> Result<Checked, Deny> {
+        let mut chain = Vec::with_capacity(parsed.blocks.len());
+        let mut last: Option<Lease> = None;
+        for block in &parsed.blocks {
+            let lease = self.store.lease(block).await?.ok_or(Deny::Unauthenticated(
+                "the lease has a block this gateway did not mint",
+            ))?;
+            if lease.parent.as_deref() != last.as_ref().map(|l| l.id.as_str()) {
+                return Err(Deny::Unauthenticated(
+                    "the lease's blocks do not form a chain",
+                ));
+            }
+            chain.push(lease.id.clone());
+            last = Some(lease);
+        }
+        let lease = last.ok_or(Deny::Unauthenticated("empty lease"))?;
+        Ok(Checked { chain, lease })
+    }
+}
+
+impl Gateway {
+    /// The gateway's view of the authority's status.
+    pub fn status(&self) -> &StatusView {
+        &self.status
+    }
+
+    /// Registry entries waiting for submission (the seam for the registry).
+    pub async fn store_outbox(&self) -> Vec<(String, serde_json::Value)> {
+        self.store
+            .outbox()
+            .await
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(_, k, e)| (k, e))
+            .collect()
+    }
+
+    /// The lease id of a token (for administrators and tests).
+    pub async fn lease_id_of(&self, bearer: &str) -> Option<String> {
+        self.load(bearer, None)
+            .await
+            .ok()
+            .map(|c| c.lease.id.clone())
+    }
+
+    /// The pseudonym of a token (for administrators and tests).
+    pub async fn pseudonym_of(&self, bearer: &str) -> Option<String> {
+        self.load(bearer, None)
+            .await
+            .ok()
+            .map(|c| c.lease.pseudonym.clone())
+    }
+}
+
+/// The reason given for an expired lease.
+pub const EXPIRED: &str = "the lease has expired: renew it with a new proof";

@@ -1,0 +1,12 @@
+//! The provider gateway (`alc gateway serve`): challenges, proofs, leases, the kill
+//! switch and sub-agent leases in front of an upstream API (DESIGN.md, "Gateways,
+//! leases and the kill switch").
+pub mod api;
+pub mod batch;
+pub mod config;
+pub mod core;
+pub mod lease;
+pub mod proxy;
+pub mod service;
+pub mod status;
+pub mod store;

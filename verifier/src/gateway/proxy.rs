@@ -1,0 +1,1068 @@
+//! Forwarding to the upstream API.
+//!
+//! After the gateway has checked a request's lease, [`Proxy::forward`] sends the
+//! request on to the configured [`Upstream`] and streams the answer back:
+//!
+//! * bodies are streamed both ways, never buffered whole;
+//! * hop-by-hop headers (`connection`, `keep-alive`, `proxy-*`, `te`, `trailer`,
+//!   `transfer-encoding`, `upgrade` and any header named in `Connection`) are removed
+//!   both ways;
+//! * `Authorization` and `Cookie` are removed from the request, so the lease never
+//!   reaches the upstream; so are client-supplied `x-alc-*` headers (only the
+//!   gateway's own, passed as `extra`, reach the upstream) and client-supplied
+//!   `Forwarded` / `X-Forwarded-*` / `X-Real-IP` (the gateway passes on no client
+//!   addresses and adds none);
+//! * `Host` is set for the upstream;
+//! * an unreachable upstream, a timeout or a protocol error becomes a `502` JSON
+//!   response `{"error":"upstream","message":"<short reason>"}`.
+//!
+//! [`Upstream::Echo`] is a built-in upstream ([`echo_router`]) called in process, for
+//! the demo and tests.
+
+use std::convert::Infallible;
+use std::fmt;
+use std::str::FromStr;
+use std::time::Duration;
+
+use axum::body::{Body, Bytes, HttpBody};
+use axum::extract::Request;
+use axum::http::header::{self, HeaderMap, HeaderName, HeaderValue};
+use axum::http::{Method, StatusCode, Uri, Version};
+use axum::response::{IntoResponse, Response};
+use axum::{Json, Router};
+use futures::StreamExt;
+use serde_json::json;
+
+/// How long connecting to the upstream may take.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// How long a single read from the upstream may stall (waiting for the response
+/// head, or between two pieces of a streamed body) before the call is abandoned.
+/// Generous, because a model may think for a long while before it answers.
+pub const READ_TIMEOUT: Duration = Duration::from_secs(300);
+
+/// The largest request body [`echo_router`] accepts, in bytes (1 MiB).
+pub const ECHO_MAX_BODY: usize = 1 << 20;
+
+/// The largest chunk count [`echo_router`] streams for `?stream=N`.
+pub const ECHO_MAX_STREAM: u32 = 100;
+
+/// The pause between two streamed chunks of [`echo_router`].
+const ECHO_STREAM_PAUSE: Duration = Duration::from_millis(10);
+
+/// Where allowed calls go.
+#[derive(Clone, Debug)]
+pub enum Upstream {
+    /// The built-in [`echo_router`], called in process.
+    Echo,
+    /// An HTTP(S) API; request paths are appended to this URL's path.
+    Url(reqwest::Url),
+}
+
+/// An upstream given as a string that is neither `echo` nor a usable http(s) URL.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum UpstreamError {
+    /// The empty string.
+    #[error("upstream is empty: expected \"echo\" or an http(s) URL")]
+    Empty,
+    /// Not a URL at all.
+    #[error("upstream {input:?} is not a URL ({reason}): expected \"echo\" or an http(s) URL")]
+    NotUrl {
+        /// What was given.
+        input: String,
+        /// Why it does not parse.
+        reason: String,
+    },
+    /// A URL with a scheme other than http or https.
+    #[error("upstream URL scheme {0:?} is not supported: expected http or https")]
+    Scheme(String),
+    /// A URL without a host.
+    #[error("upstream URL has no host")]
+    NoHost,
+    /// A URL with a user name or password (put credentials in headers instead, so
+    /// they never show up where the upstream is logged).
+    #[error("upstream URL must not contain a user name or password")]
+    Credentials,
+    /// A URL with a query or fragment (the query comes from each request).
+    #[error("upstream URL must not contain a query or fragment")]
+    QueryOrFragment,
+}
+
+impl FromStr for Upstream {
+    type Err = UpstreamError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let s = s.trim();
+        if s.is_empty() {
+            return Err(UpstreamError::Empty);
+        }
+        if s.eq_ignore_ascii_case("echo") {
+            return Ok(Upstream::Echo);
+        }
+        let url = reqwest::Url::parse(s).map_err(|e| UpstreamError::NotUrl {
+            input: s.to_owned(),
+            reason: e.to_string(),
+        })?;
+        if !matches!(url.scheme(), "http" | "https") {
+            return Err(UpstreamError::Scheme(url.scheme().to_owned()));
+        }
+        if url.host_str().is_none_or(str::is_empty) {
+            return Err(UpstreamError::NoHost);
+        }
+        if !url.username().is_empty() || url.password().is_some() {
+            return Err(UpstreamError::Credentials);
+        }
+        if url.query().is_some() || url.fragment().is_some() {
+            return Err(UpstreamError::QueryOrFragment);
+        }
+        Ok(Upstream::Url(url))
+    }
+}
+
+impl fmt::Display for Upstream {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Upstream::Echo => f.write_str("echo"),
+            Upstream::Url(url) => f.write_str(url.as_str()),
+        }
+    }
+}
+
+/// A [`Proxy`] that cannot be built.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ProxyError {
+    /// The HTTP client could not be initialised (e.g. the TLS backend).
+    #[error("cannot build the upstream HTTP client: {0}")]
+    Client(String),
+}
+
+/// Forwards allowed requests to the [`Upstream`].
+///
+/// Cheap to clone: the HTTP client's connection pool is shared between clones.
+#[derive(Clone)]
+pub struct Proxy {
+    upstream: Upstream,
+    client: reqwest::Client,
+    echo: Router,
+}
+
+impl fmt::Debug for Proxy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Proxy")
+            .field("upstream", &self.upstream)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Proxy {
+    /// A proxy to `upstream`, with a pooled HTTP client (connect timeout
+    /// [`CONNECT_TIMEOUT`], read timeout [`READ_TIMEOUT`], redirects not followed).
+    ///
+    /// # Panics
+    ///
+    /// If the HTTP client cannot be initialised, which does not happen with the
+    /// rustls backend; [`Proxy::try_new`] reports it instead.
+    pub fn new(upstream: Upstream) -> Self {
+        match Self::try_new(upstream) {
+            Ok(proxy) => proxy,
+            Err(e) => panic!("{e}"),
+        }
+    }
+
+    /// Like [`Proxy::new`], reporting a client that cannot be initialised.
+    pub fn try_new(upstream: Upstream) -> Result<Self, ProxyError> {
+        let client = reqwest::Client::builder()
+            .connect_timeout(CONNECT_TIMEOUT)
+            .read_timeout(READ_TIMEOUT)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(|e| ProxyError::Client(e.to_string()))?;
+        Ok(Proxy {
+            upstream,
+            client,
+            echo: echo_router(),
+        })
+    }
+
+    /// Where this proxy sends requests.
+    pub fn upstream(&self) -> &Upstream {
+        &self.upstream
+    }
+
+    /// Forwards `req` to the upstream at path `rest` (the upstream URL's path
+    /// followed by `rest`), keeping the query string of `req`'s URI, and streams the
+    /// answer back. See the [module documentation](self) for the header rules.
+    ///
+    /// `rest` must start with `/` and be already percent-encoded (only RFC 3986 path
+    /// characters), without `.` or `..` segments; otherwise the answer is a `400`
+    /// JSON response `{"error":"bad_request",...}` and nothing is sent upstream.
+    /// `extra` headers are added to the upstream request, replacing any of the same
+    /// name. Failures to reach the upstream give a `502` JSON response
+    /// `{"error":"upstream","message":...}`. A failure after the upstream's response
+    /// head has been passed on can only cut the response body short.
+    pub async fn forward(&self, req: Request, rest: &str, extra: HeaderMap) -> Response {
+        if !valid_rest(rest) {
+            return error_response(
+                StatusCode::BAD_REQUEST,
+                "bad_request",
+                "invalid upstream path",
+            );
+        }
+        let (parts, body) = req.into_parts();
+        let query = parts.uri.query();
+        match &self.upstream {
+            Upstream::Echo => {
+                let target = match query {
+                    Some(q) => format!("{rest}?{q}"),
+                    None => rest.to_owned(),
+                };
+                let Ok(uri) = Uri::try_from(target) else {
+                    return error_response(
+                        StatusCode::BAD_REQUEST,
+                        "bad_request",
+                        "invalid upstream path",
+                    );
+                };
+                let headers =
+                    upstream_headers(parts.headers, extra, HeaderValue::from_static("echo"));
+                let mut inner = Request::new(body);
+                *inner.method_mut() = parts.method;
+                *inner.uri_mut() = uri;
+                *inner.version_mut() = Version::HTTP_11;
+                *inner.headers_mut() = headers;
+                let response = match call_once(self.echo.clone(), inner).await {
+                    Ok(response) => response,
+                    Err(never) => match never {},
+                };
+                downstream_response(response)
+            }
+            Upstream::Url(base) => {
+                let mut url = base.clone();
+                let path = format!("{}{rest}", base.path().trim_end_matches('/'));
+                url.set_path(&path);
+                url.set_query(query);
+                let Some(host) = host_value(&url) else {
+                    return error_response(
+                        StatusCode::BAD_GATEWAY,
+                        "upstream",
+                        "upstream host is not usable",
+                    );
+                };
+                // Methods whose empty body is announced with `content-length: 0`.
+                let announce_empty =
+                    matches!(parts.method, Method::POST | Method::PUT | Method::PATCH)
+                        || parts.headers.contains_key(header::CONTENT_LENGTH);
+                let mut headers = upstream_headers(parts.headers, extra, host);
+                let builder = self.client.request(parts.method, url);
+                let builder = if body.is_end_stream() || body.size_hint().exact() == Some(0) {
+                    headers.remove(header::CONTENT_LENGTH);
+                    if announce_empty {
+                        headers.insert(header::CONTENT_LENGTH, HeaderValue::from_static("0"));
+                    }
+                    builder.headers(headers)
+                } else {
+                    if let Some(n) = body.size_hint().exact() {
+                        headers.insert(header::CONTENT_LENGTH, HeaderValue::from(n));
+                    }
+                    builder
+                        .headers(headers)
+                        .body(reqwest::Body::wrap_stream(body.into_data_stream()))
+                };
+                match builder.send().await {
+                    Ok(response) => {
+                        let response: axum::http::Response<reqwest::Body> = response.into();
+                        let (parts, body) = response.into_parts();
+                        downstream_response(Response::from_parts(parts, Body::new(body)))
+                    }
+                    Err(e) => {
+                        let message = if e.is_timeout() {
+                            "upstream timed out"
+                        } else if e.is_connect() {
+                            "upstream unreachable"
+                        } else {
+                            "upstream protocol error"
+                        };
+                        tracing::warn!(error = %e.without_url(), "{message}");
+                        error_response(StatusCode::BAD_GATEWAY, "upstream", message)
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// `Service::ready` then `Service::call`, like `tower::ServiceExt::oneshot`.
+/// (`tower` is only a dev-dependency; `axum::ServiceExt` brings `Service` along as
+/// its supertrait.)
+async fn call_once<S>(mut service: S, req: Request) -> Result<S::Response, S::Error>
+where
+    S: axum::ServiceExt<Request>,
+{
+    std::future::poll_fn(|cx| service.poll_ready(cx)).await?;
+    service.call(req).await
+}
+
+/// A JSON error answer `{"error": error, "message": message}`.
+fn error_response(status: StatusCode, error: &str, message: &str) -> Response {
+    (status, Json(json!({ "error": error, "message": message }))).into_response()
+}
+
+/// Whether `rest` is an absolute, percent-encoded path without dot segments.
+fn valid_rest(rest: &str) -> bool {
+    const PATH_PUNCT: &[u8] = b"-._~!$&'()*+,;=:@/%";
+    rest.starts_with('/')
+        && rest
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || PATH_PUNCT.contains(&b))
+        && !rest.split('/').any(|segment| {
+            let s = segment.to_ascii_lowercase();
+            matches!(s.as_str(), "." | ".." | "%2e" | ".%2e" | "%2e." | "%2e%2e")
+        })
+}
+
+/// The `Host` header value for `url`: host, and port when not the scheme's default.
+fn host_value(url: &reqwest::Url) -> Option<HeaderValue> {
+    let host = url.host_str()?;
+    let value = match url.port() {
+        Some(port) => format!("{host}:{port}"),
+        None => host.to_owned(),
+    };
+    HeaderValue::try_from(value).ok()
+}
+
+/// Whether `name` is a hop-by-hop header by itself.
+fn is_hop_by_hop(name: &HeaderName) -> bool {
+    matches!(
+        name.as_str(),
+        "connection"
+            | "keep-alive"
+            | "te"
+            | "trailer"
+            | "trailers"
+            | "transfer-encoding"
+            | "upgrade"
+    ) || name.as_str().starts_with("proxy-")
+}
+
+/// Removes hop-by-hop headers, including those named in `Connection`.
+fn strip_hop_by_hop(headers: &mut HeaderMap) {
+    let named: Vec<HeaderName> = headers
+        .get_all(header::CONNECTION)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .filter_map(|token| HeaderName::from_bytes(token.trim().as_bytes()).ok())
+        .collect();
+    for name in named {
+        headers.remove(name);
+    }
+    let hop: Vec<HeaderName> = headers
+        .keys()
+        .filter(|n| is_hop_by_hop(n))
+        .cloned()
+        .collect();
+    for name in hop {
+        headers.remove(name);
+    }
+}
+
+/// Headers a client must not pass to the upstream, besides hop-by-hop ones.
+fn is_private_request_header(name: &HeaderName) -> bool {
+    let name = name.as_str();
+    matches!(
+        name,
+        "authorization" | "cookie" | "host" | "forwarded" | "x-real-ip"
+    ) || name.starts_with("x-forwarded-")
+        || name.starts_with("x-alc-")
+}
+
+/// The headers of the upstream request: the client's, filtered, plus `extra` and `Host`.
+fn upstream_headers(mut headers: HeaderMap, extra: HeaderMap, host: HeaderValue) -> HeaderMap {
+    strip_hop_by_hop(&mut headers);
+    let private: Vec<HeaderName> = headers
+        .keys()
+        .filter(|n| is_private_request_header(n))
+        .cloned()
+        .collect();
+    for name in private {
+        headers.remove(name);
+    }
+    for name in extra.keys() {
+        headers.remove(name);
+    }
+    let mut last: Option<HeaderName> = None;
+    for (name, value) in extra {
+        if let Some(name) = name {
+            last = Some(name);
+        }
+        if let Some(name) = &last {
+            headers.append(name.clone(), value);
+        }
+    }
+    headers.insert(header::HOST, host);
+    headers
+}
+
+/// The upstream's response with hop-by-hop headers removed.
+fn downstream_response(mut response: Response) -> Response {
+    strip_hop_by_hop(response.headers_mut());
+    response
+}
+
+/// The built-in echo upstream for the demo and tests.
+///
+/// Answers any method and path with `200` and a JSON body
+///
+/// ```json
+/// { "method": "POST", "path": "/v1/chat", "query": "a=1" /* or null */,
+///   "headers": { "x-alc-...": "..." },   // x-alc-* headers only, values joined by ", "
+///   "header_names": ["content-type", ...], // names of all headers received, sorted
+///   "body": "...", "encoding": "utf8",     // or the body in base64, "encoding": "base64"
+///   "bytes": 123 }
+/// ```
+///
+/// `header_names` lets a caller see that e.g. `authorization` did not arrive
+/// without echoing any secret. Bodies up to [`ECHO_MAX_BODY`]; larger ones get a
+/// `413` JSON answer. With `?stream=N` (`N <=` [`ECHO_MAX_STREAM`]) it instead streams
+/// `N` chunks `"chunk 1\n"` … `"chunk N\n"`, 10 ms apart, as `text/plain`; a bad `N`
+/// gets a `400` JSON answer.
+pub fn echo_router() -> Router {
+    Router::new().fallback(echo)
+}
+
+async fn echo(req: Request) -> Response {
+    let (parts, body) = req.into_parts();
+    let query = parts.uri.query();
+    if let Some(n) = query.and_then(stream_param) {
+        return match n.parse::<u32>() {
+            Ok(n) if n <= ECHO_MAX_STREAM => echo_stream(n),
+            _ => error_response(
+                StatusCode::BAD_REQUEST,
+                "bad_request",
+                "stream must be a whole number from 0 to 100",
+            ),
+        };
+    }
+    let too_large = || {
+        error_response(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            "echo accepts bodies up to 1 MiB",
+        )
+    };
+    let declared = parts
+        .headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > ECHO_MAX_BODY as u64) {
+        return too_large();
+    }
+    let mut data = Vec::new();
+    let mut stream = body.into_data_stream();
+    while let Some(chunk) = stream.next().await {
+        let Ok(chunk) = chunk else {
+            return error_response(
+                StatusCode::BAD_REQUEST,
+                "bad_request",
+                "request body could not be read",
+            );
+        };
+        if data.len() + chunk.len() > ECHO_MAX_BODY {
+            return too_large();
+        }
+        data.extend_from_slice(&chunk);
+    }
+
+    let mut alc = serde_json::Map::new();
+    let mut names: Vec<&str> = parts.headers.keys().map(HeaderName::as_str).collect();
+    names.sort_unstable();
+    for name in parts.headers.keys() {
+        if name.as_str().starts_with("x-alc-") {
+            let values: Vec<String> = parts
+                .headers
+                .get_all(name)
+                .iter()
+                .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+                .collect();
+            alc.insert(name.as_str().to_owned(), values.join(", ").into());
+        }
+    }
+    let bytes = data.len();
+    let (body, encoding) = match String::from_utf8(data) {
+        Ok(text) => (text, "utf8"),
+        Err(e) => {
+            use base64::Engine as _;
+            let b64 = base64::engine::general_purpose::STANDARD.encode(e.as_bytes());
+            (b64, "base64")
+        }
+    };
+    Json(json!({
+        "method": parts.method.as_str(),
+        "path": parts.uri.path(),
+        "query": query,
+        "headers": alc,
+        "header_names": names,
+        "body": body,
+        "encoding": encoding,
+        "bytes": bytes,
+    }))
+    .into_response()
+}
+
+/// The raw value of the first `stream` parameter of `query`, if any.
+fn stream_param(query: &str) -> Option<&str> {
+    query.split('&').find_map(|pair| {
+        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+        (key == "stream").then_some(value)
+    })
+}
+
+/// `n` chunks `"chunk i\n"` (1-based), [`ECHO_STREAM_PAUSE`] apart.
+fn echo_stream(n: u32) -> Response {
+    let chunks = futures::stream::unfold(1u32, move |i| async move {
+        if i > n {
+            return None;
+        }
+        if i > 1 {
+            tokio::time::sleep(ECHO_STREAM_PAUSE).await;
+        }
+        Some((
+            Ok::<_, Infallible>(Bytes::from(format!("chunk {i}\n"))),
+            i + 1,
+        ))
+    });
+    (
+        [
+            (header::CONTENT_TYPE, "text/plain; charset=utf-8"),
+            (header::CACHE_CONTROL, "no-cache"),
+        ],
+        Body::from_stream(chunks),
+    )
+        .into_response()
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use axum::http::Request as HttpRequest;
+    use http_body_util::BodyExt;
+    use serde_json::Value;
+    use std::net::SocketAddr;
+    use std::time::Instant;
+
+    /// The gateway's own headers, as it would pass them.
+    fn extra() -> HeaderMap {
+        let mut extra = HeaderMap::new();
+        extra.insert("x-alc-pseudonym", HeaderValue::from_static("pseudo-42"));
+        extra.insert("x-alc-lease", HeaderValue::from_static("lease-7"));
+        extra.insert("x-alc-agent", HeaderValue::from_static("agent-1"));
+        extra.insert("x-alc-route", HeaderValue::from_static("chat"));
+        extra
+    }
+
+    fn request(method: &str, uri: &str, body: impl Into<Body>) -> Request {
+        HttpRequest::builder()
+            .method(method)
+            .uri(uri)
+            .body(body.into())
+            .unwrap()
+    }
+
+    /// A request carrying a lease, a cookie, hop-by-hop headers, forged gateway
+    /// headers, a client address, and one ordinary header that must get through.
+    fn dirty_request() -> Request {
+        HttpRequest::builder()
+            .method("POST")
+            .uri("http://gateway.example/p/chat?model=m1&x=2")
+            .header("authorization", "Bearer the-lease")
+            .header("cookie", "session=abc")
+            .header("connection", "keep-alive, X-Drop-Me")
+            .header("keep-alive", "timeout=5")
+            .header("x-drop-me", "1")
+            .header("te", "trailers")
+            .header("trailer", "x-checksum")
+            .header("upgrade", "websocket")
+            .header("proxy-authorization", "Basic eDp5")
+            .header("proxy-connection", "keep-alive")
+            .header("x-alc-pseudonym", "forged")
+            .header("x-alc-injected", "forged")
+            .header("x-forwarded-for", "10.1.2.3")
+            .header("forwarded", "for=10.1.2.3")
+            .header("host", "gateway.example")
+            .header("x-keep-me", "yes")
+            .header("content-type", "application/json")
+            .body(Body::from(r#"{"prompt":"hi"}"#))
+            .unwrap()
+    }
+
+    async fn json_body(response: Response) -> Value {
+        let bytes = response.into_body().collect().await.unwrap().to_bytes();
+        serde_json::from_slice(&bytes).unwrap()
+    }
+
+    /// Serves `router` on 127.0.0.1 and returns its address.
+    async fn serve(router: Router) -> SocketAddr {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            axum::serve(listener, router).await.unwrap();
+        });
+        addr
+    }
+
+    async fn echo_over_http() -> (Proxy, SocketAddr) {
+        let addr = serve(echo_router()).await;
+        let upstream: Upstream = format!("http://{addr}/base").parse().unwrap();
+        (Proxy::new(upstream), addr)
+    }
+
+    /// Method, path, query and the gateway's headers arrive; the filtered ones do not.
+    fn check_dirty_echo(v: &Value, path: &str) {
+        assert_eq!(v["method"], "POST");
+        assert_eq!(v["path"], path);
+        assert_eq!(v["query"], "model=m1&x=2");
+        assert_eq!(v["body"], r#"{"prompt":"hi"}"#);
+        assert_eq!(v["bytes"], 15);
+        let alc = v["headers"].as_object().unwrap();
+        assert_eq!(alc.len(), 4, "{alc:?}");
+        assert_eq!(alc["x-alc-pseudonym"], "pseudo-42");
+        assert_eq!(alc["x-alc-lease"], "lease-7");
+        assert_eq!(alc["x-alc-agent"], "agent-1");
+        assert_eq!(alc["x-alc-route"], "chat");
+        let names: Vec<&str> = v["header_names"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|n| n.as_str().unwrap())
+            .collect();
+        for gone in [
+            "authorization",
+            "cookie",
+            "keep-alive",
+            "x-drop-me",
+            "te",
+            "trailer",
+            "upgrade",
+            "proxy-authorization",
+            "proxy-connection",
+            "x-alc-injected",
+            "x-forwarded-for",
+            "forwarded",
+        ] {
+            assert!(
+                !names.contains(&gone),
+                "{gone} reached the upstream: {names:?}"
+            );
+        }
+        // Twin: headers outside the filter list do arrive.
+        assert!(names.contains(&"x-keep-me"), "{names:?}");
+        assert!(names.contains(&"content-type"), "{names:?}");
+        assert!(names.contains(&"host"), "{names:?}");
+    }
+
+    /// The data frames of `response`, and when the first arrived (since `start`).
+    async fn data_frames(response: Response, start: Instant) -> (Vec<Bytes>, Option<Duration>) {
+        let mut body = response.into_body();
+        let mut frames = Vec::new();
+        let mut first = None;
+        while let Some(frame) = body.frame().await {
+            if let Ok(data) = frame.unwrap().into_data() {
+                first.get_or_insert_with(|| start.elapsed());
+                frames.push(data);
+            }
+        }
+        (frames, first)
+    }
+
+    fn concat(frames: &[Bytes]) -> String {
+        frames
+            .iter()
+            .map(|f| std::str::from_utf8(f).unwrap())
+            .collect()
+    }
+
+    const FIVE_CHUNKS: &str = "chunk 1\nchunk 2\nchunk 3\nchunk 4\nchunk 5\n";
+
+    // ---- Upstream::from_str ----
+
+    #[test]
+    fn upstream_from_str_refuses_non_http() {
+        assert!(matches!(
+            "ftp://x".parse::<Upstream>(),
+            Err(UpstreamError::Scheme(s)) if s == "ftp"
+        ));
+        assert_eq!("".parse::<Upstream>().unwrap_err(), UpstreamError::Empty);
+        assert_eq!("  ".parse::<Upstream>().unwrap_err(), UpstreamError::Empty);
+        let e = "not a url".parse::<Upstream>().unwrap_err();
+        assert!(matches!(e, UpstreamError::NotUrl { .. }), "{e:?}");
+        assert!(e
+            .to_string()
+            .contains("expected \"echo\" or an http(s) URL"));
+        assert_eq!(
+            "http://u:p@h/".parse::<Upstream>().unwrap_err(),
+            UpstreamError::Credentials
+        );
+        assert_eq!(
+            "http://h/?a=1".parse::<Upstream>().unwrap_err(),
+            UpstreamError::QueryOrFragment
+        );
+    }
+
+    #[test]
+    fn upstream_from_str_accepts_echo_and_http_urls() {
+        assert!(matches!("echo".parse::<Upstream>(), Ok(Upstream::Echo)));
+        assert!(matches!(" ECHO ".parse::<Upstream>(), Ok(Upstream::Echo)));
+        let Ok(Upstream::Url(url)) = "https://api.example.com/v1".parse::<Upstream>() else {
+            panic!("https URL refused");
+        };
+        assert_eq!(url.as_str(), "https://api.example.com/v1");
+        assert!(matches!(
+            "http://127.0.0.1:8080".parse::<Upstream>(),
+            Ok(Upstream::Url(_))
+        ));
+        assert_eq!(
+            "https://api.example.com/v1"
+                .parse::<Upstream>()
+                .unwrap()
+                .to_string(),
+            "https://api.example.com/v1"
+        );
+    }
+
+    // ---- helpers ----
+
+    #[test]
+    fn rest_paths_are_checked() {
+        for ok in [
+            "/",
+            "/v1/chat/completions",
+            "/a%20b",
+            "/a//b",
+            "/models/x:y@z",
+        ] {
+            assert!(valid_rest(ok), "{ok}");
+        }
+        for bad in [
+            "",
+            "v1",
+            "/a/../b",
+            "/..",
+            "/./a",
+            "/%2e%2E/x",
+            "/a?b",
+            "/a#b",
+            "/a b",
+            "/a\\b",
+            "/é",
+        ] {
+            assert!(!valid_rest(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn response_hop_by_hop_headers_are_removed() {
+        let mut h = HeaderMap::new();
+        h.insert("connection", HeaderValue::from_static("x-secret, close"));
+        h.insert("x-secret", HeaderValue::from_static("1"));
+        h.insert("keep-alive", HeaderValue::from_static("timeout=5"));
+        h.insert("transfer-encoding", HeaderValue::from_static("chunked"));
+        h.insert("proxy-authenticate", HeaderValue::from_static("Basic"));
+        h.insert("x-request-id", HeaderValue::from_static("r1"));
+        h.insert("content-type", HeaderValue::from_static("text/plain"));
+        strip_hop_by_hop(&mut h);
+        let mut names: Vec<&str> = h.keys().map(HeaderName::as_str).collect();
+        names.sort_unstable();
+        assert_eq!(names, ["content-type", "x-request-id"]);
+    }
+
+    #[test]
+    fn extra_headers_replace_client_ones() {
+        let mut client = HeaderMap::new();
+        client.insert("x-alc-route", HeaderValue::from_static("forged"));
+        client.insert("accept", HeaderValue::from_static("*/*"));
+        let h = upstream_headers(client, extra(), HeaderValue::from_static("up:1"));
+        assert_eq!(h.get_all("x-alc-route").iter().count(), 1);
+        assert_eq!(h["x-alc-route"], "chat");
+        assert_eq!(h["host"], "up:1");
+        assert_eq!(h["accept"], "*/*");
+    }
+
+    // ---- Upstream::Echo (in process) ----
+
+    #[tokio::test]
+    async fn echo_forwards_method_path_query_and_extra_headers() {
+        let proxy = Proxy::new(Upstream::Echo);
+        let response = proxy.forward(dirty_request(), "/v1/chat", extra()).await;
+        assert_eq!(response.status(), StatusCode::OK);
+        check_dirty_echo(&json_body(response).await, "/v1/chat");
+    }
+
+    #[tokio::test]
+    async fn echo_without_query_or_body() {
+        let proxy = Proxy::new(Upstream::Echo);
+        let response = proxy
+            .forward(
+                request("DELETE", "/x", Body::empty()),
+                "/",
+                HeaderMap::new(),
+            )
+            .await;
+        assert_eq!(response.status(), StatusCode::OK);
+        let v = json_body(response).await;
+        assert_eq!(v["method"], "DELETE");
+        assert_eq!(v["path"], "/");
+        assert_eq!(v["query"], Value::Null);
+        assert_eq!(v["bytes"], 0);
+        assert_eq!(v["headers"], json!({}));
+    }
+
+    #[tokio::test]
+    async fn echo_large_body_round_trips() {
+        let proxy = Proxy::new(Upstream::Echo);
+        let body = "a".repeat(512 * 1024);
+        let response = proxy
+            .forward(request("POST", "/", body.clone()), "/upload", extra())
+            .await;
+        assert_eq!(response.status(), StatusCode::OK);
+        let v = json_body(response).await;
+        assert_eq!(v["bytes"], 512 * 1024);
+        assert_eq!(v["encoding"], "utf8");
+        assert_eq!(v["body"].as_str().unwrap(), body);
+    }
+
+    #[tokio::test]
+    async fn echo_binary_body_comes_back_in_base64() {
+        let proxy = Proxy::new(Upstream::Echo);
+        let response = proxy
+            .forward(request("PUT", "/", vec![0xff, 0x00, 0xfe]), "/bin", extra())
+            .await;
+        let v = json_body(response).await;
+        assert_eq!(v["encoding"], "base64");
+        assert_eq!(v["body"], "/wD+");
+        assert_eq!(v["bytes"], 3);
+    }
+
+    #[tokio::test]
+    async fn echo_refuses_bodies_over_1_mib() {
+        let proxy = Proxy::new(Upstream::Echo);
+        let response = proxy
+            .forward(
+                request("POST", "/", vec![b'a'; ECHO_MAX_BODY + 1]),
+                "/",
+                extra(),
+            )
+            .await;
+        assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
+        assert_eq!(json_body(response).await["error"], "payload_too_large");
+        // Twin: exactly 1 MiB is fine.
+        let response = proxy
+            .forward(
+                request("POST", "/", vec![b'a'; ECHO_MAX_BODY]),
+                "/",
+                extra(),
+            )
+            .await;
+        assert_eq!(response.status(), StatusCode::OK);
+        assert_eq!(json_body(response).await["bytes"], ECHO_MAX_BODY);
+    }
+
+    #[tokio::test]
+    async fn echo_streams_separate_frames() {
+        let proxy = Proxy::new(Upstream::Echo);
+        let response = proxy
+            .forward(request("GET", "/?stream=5", Body::empty()), "/s", extra())
+            .await;
+        assert_eq!(response.status(), StatusCode::OK);
+        assert_eq!(
+            response.headers()["content-type"],
+            "text/plain; charset=utf-8"
+        );
+        let (frames, _) = data_frames(response, Instant::now()).await;
+        assert_eq!(frames.len(), 5);
+        assert_eq!(frames[0], "chunk 1\n");
+        assert_eq!(concat(&frames), FIVE_CHUNKS);
+    }
+
+    #[tokio::test]
+    async fn echo_refuses_too_many_chunks() {
+        let proxy = Proxy::new(Upstream::Echo);
+        for bad in ["101", "-1", "x", ""] {
+            let uri = format!("/?stream={bad}");
+            let response = proxy
+                .forward(request("GET", &uri, Body::empty()), "/s", extra())
+                .await;
+            assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{bad}");
+        }
+        // Twin: the maximum is fine.
+        let response = proxy
+            .forward(request("GET", "/?stream=100", Body::empty()), "/s", extra())
+            .await;
+        assert_eq!(response.status(), StatusCode::OK);
+    }
+
+    #[tokio::test]
+    async fn bad_rest_path_is_refused_before_forwarding() {
+        let proxy = Proxy::new(Upstream::Echo);
+        let response = proxy
+            .forward(request("GET", "/", Body::empty()), "/a/../admin", extra())
+            .await;
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+        assert_eq!(json_body(response).await["error"], "bad_request");
+    }
+
+    // ---- Upstream::Url (over HTTP) ----
+
+    #[tokio::test]
+    async fn url_forwards_method_path_query_and_extra_headers() {
+        let (proxy, _) = echo_over_http().await;
+        let response = proxy.forward(dirty_request(), "/v1/chat", extra()).await;
+        assert_eq!(response.status(), StatusCode::OK);
+        check_dirty_echo(&json_body(response).await, "/base/v1/chat");
+    }
+
+    #[tokio::test]
+    async fn url_sets_host_and_sends_no_lease() {
+        // An upstream that shows every header it receives.
+        let capture = Router::new().fallback(|headers: HeaderMap| async move {
+            let all: serde_json::Map<String, Value> = headers
+                .iter()
+                .map(|(n, v)| (n.to_string(), v.to_str().unwrap_or("?").into()))
+                .collect();
+            Json(all)
+        });
+        let addr = serve(capture).await;
+        let proxy = Proxy::new(format!("http://{addr}").parse().unwrap());
+        let v = json_body(proxy.forward(dirty_request(), "/x", extra()).await).await;
+        assert_eq!(v["host"], addr.to_string());
+        assert_eq!(v["content-length"], "15");
+        assert!(v.get("transfer-encoding").is_none(), "{v}");
+        assert_eq!(v["x-alc-pseudonym"], "pseudo-42");
+        assert_eq!(v["x-keep-me"], "yes");
+        for gone in ["authorization", "cookie", "x-forwarded-for", "x-drop-me"] {
+            assert!(v.get(gone).is_none(), "{gone} reached the upstream: {v}");
+        }
+        // A bodiless GET goes up without any body framing.
+        let get = request("GET", "/?q=1", Body::empty());
+        let v = json_body(proxy.forward(get, "/x", extra()).await).await;
+        assert!(v.get("content-length").is_none(), "{v}");
+        assert!(v.get("transfer-encoding").is_none(), "{v}");
+        // Twin: a bodiless POST announces its empty body.
+        let post = request("POST", "/", Body::empty());
+        let v = json_body(proxy.forward(post, "/x", extra()).await).await;
+        assert_eq!(v["content-length"], "0", "{v}");
+        assert!(v.get("transfer-encoding").is_none(), "{v}");
+    }
+
+    #[tokio::test]
+    async fn url_response_hop_by_hop_headers_are_removed() {
+        let upstream = Router::new().fallback(|| async {
+            (
+                [
+                    ("connection", "x-secret"),
+                    ("x-secret", "1"),
+                    ("x-request-id", "r1"),
+                ],
+                "ok",
+            )
+        });
+        let addr = serve(upstream).await;
+        let proxy = Proxy::new(format!("http://{addr}").parse().unwrap());
+        let response = proxy
+            .forward(request("GET", "/", Body::empty()), "/", extra())
+            .await;
+        assert_eq!(response.status(), StatusCode::OK);
+        assert!(response.headers().get("x-secret").is_none());
+        assert!(response.headers().get("connection").is_none());
+        // Twin: ordinary response headers get through.
+        assert_eq!(response.headers()["x-request-id"], "r1");
+    }
+
+    #[tokio::test]
+    async fn url_large_body_round_trips() {
+        let (proxy, _) = echo_over_http().await;
+        let body = "b".repeat(512 * 1024);
+        let response = proxy
+            .forward(request("POST", "/", body.clone()), "/upload", extra())
+            .await;
+        assert_eq!(response.status(), StatusCode::OK);
+        let v = json_body(response).await;
+        assert_eq!(v["bytes"], 512 * 1024);
+        assert_eq!(v["body"].as_str().unwrap(), body);
+    }
+
+    #[tokio::test]
+    async fn url_streamed_request_body_round_trips() {
+        let (proxy, _) = echo_over_http().await;
+        let parts = futures::stream::iter(
+            ["one ", "two ", "three"].map(|s| Ok::<_, Infallible>(Bytes::from(s))),
+        );
+        let response = proxy
+            .forward(
+                request("POST", "/", Body::from_stream(parts)),
+                "/up",
+                extra(),
+            )
+            .await;
+        let v = json_body(response).await;
+        assert_eq!(v["body"], "one two three");
+    }
+
+    #[tokio::test]
+    async fn url_upstream_status_passes_through() {
+        let (proxy, _) = echo_over_http().await;
+        let response = proxy
+            .forward(
+                request("POST", "/", vec![b'a'; ECHO_MAX_BODY + 1]),
+                "/",
+                extra(),
+            )
+            .await;
+        assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    }
+
+    #[tokio::test]
+    async fn url_streams_first_chunk_before_last_is_sent() {
+        let (proxy, _) = echo_over_http().await;
+        // Warm the connection pool so connecting is not timed.
+        let warm = proxy
+            .forward(request("GET", "/", Body::empty()), "/", extra())
+            .await;
+        assert_eq!(warm.status(), StatusCode::OK);
+        let _ = json_body(warm).await;
+
+        let start = Instant::now();
+        let response = proxy
+            .forward(request("GET", "/?stream=5", Body::empty()), "/s", extra())
+            .await;
+        assert_eq!(response.status(), StatusCode::OK);
+        let (frames, first) = data_frames(response, start).await;
+        let total = start.elapsed();
+        let first = first.unwrap();
+        assert!(frames.len() > 1, "{} frame(s)", frames.len());
+        assert_eq!(concat(&frames), FIVE_CHUNKS);
+        assert!(total >= Duration::from_millis(40), "whole took {total:?}");
+        assert!(
+            first < Duration::from_millis(60),
+            "first frame took {first:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn url_unreachable_upstream_gives_502_json() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        drop(listener);
+        let proxy = Proxy::new(format!("http://{addr}/v1").parse().unwrap());
+        let response = proxy.forward(dirty_request(), "/chat", extra()).await;
+        assert_eq!(response.status(), StatusCode::BAD_GATEWAY);
+        assert_eq!(response.headers()["content-type"], "application/json");
+        let v = json_body(response).await;
+        assert_eq!(v["error"], "upstream");
+        assert_eq!(v["message"], "upstream unreachable");
+        assert_eq!(v.as_object().unwrap().len(), 2);
+    }
+}

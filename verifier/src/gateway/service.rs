@@ -1,0 +1,279 @@
+//! Running the gateway from a data folder: `gateway.toml`, `keys/lease.key` (the Biscuit
+//! root key, 0600), `gateway.db` (shared by the gateway processes on this host),
+//! `authority.json` (the authority's keys, pinned on first contact) and `admin-token`.
+
+use super::api::{app, AppState};
+use super::batch::Batcher;
+use super::config::Config;
+use super::core::Gateway;
+use super::lease::Minter;
+use super::proxy::{Proxy, Upstream};
+use super::status::{spawn_watcher, StatusView};
+use super::store::Store;
+use crate::VerifyingKey;
+use alc_circuits::babyjubjub::Point;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// A failure to start.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct ServiceError(pub String);
+
+fn err<W: std::fmt::Display, E: std::fmt::Display>(what: W) -> impl Fn(E) -> ServiceError {
+    move |e| ServiceError(format!("{what}: {e}"))
+}
+
+/// Options of `alc gateway serve`.
+#[derive(Clone, Debug)]
+pub struct ServeOptions {
+    /// The data folder.
+    pub data: PathBuf,
+    /// Where to listen.
+    pub listen: SocketAddr,
+    /// The authority's URL (overrides the configuration).
+    pub authority: Option<String>,
+    /// The upstream (overrides the configuration).
+    pub upstream: Option<String>,
+    /// The presentation circuit's verifying key.
+    pub verifying_key: VerifyingKey,
+}
+
+/// The authority's public keys, pinned on first contact.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuthorityKeys {
+    /// Its name (the `issuer` of status responses).
+    pub name: String,
+    /// The credential-signing key, decimal `[x, y]`.
+    pub issuer_key: [String; 2],
+    /// The status-signing key, base64url.
+    pub status_key: String,
+}
+
+fn write_secret(path: &Path, bytes: &[u8]) -> Result<(), ServiceError> {
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+    let mut f = opts.open(path).map_err(err(path.display()))?;
+    f.write_all(bytes).map_err(err(path.display()))?;
+    f.sync_all().map_err(err(path.display()))
+}
+
+fn secret32(path: &Path) -> Result<[u8; 32], ServiceError> {
+    if !path.exists() {
+        let mut b = [0u8; 32];
+        rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut b);
+        write_secret(path, hex::encode(b).as_bytes())?;
+    }
+    let s = std::fs::read_to_string(path).map_err(err(path.display()))?;
+    let mut out = [0u8; 32];
+    hex::decode_to_slice(s.trim(), &mut out)
+        .map_err(|_| ServiceError(format!("{} must hold 32 bytes of hex", path.display())))?;
+    Ok(out)
+}
+
+async fn authority_keys(
+    data: &Path,
+    authority: &str,
+    http: &reqwest::Client,
+) -> Result<AuthorityKeys, ServiceError> {
+    let pinned_path = data.join("authority.json");
+    let pinned: Option<AuthorityKeys> = match std::fs::read_to_string(&pinned_path) {
+        Ok(s) => Some(serde_json::from_str(&s).map_err(err(pinned_path.display()))?),
+        Err(_) => None,
+    };
+    let fetched = async {
+        let r = http
+            .get(format!("{authority}/v1/authority"))
+            .send()
+            .await
+            .ok()?;
+        let v: serde_json::Value = r.json().await.ok()?;
+        Some(AuthorityKeys {
+            name: v["name"].as_str()?.to_owned(),
+            issuer_key: [
+                v["issuer_key"][0].as_str()?.to_owned(),
+                v["issuer_key"][1].as_str()?.to_owned(),
+            ],
+            status_key: v["status_key"].as_str()?.to_owned(),
+        })
+    }
+    .await;
+    match (pinned, fetched) {
+        (Some(p), Some(f)) if p != f => Err(ServiceError(format!(
+            "the authority at {authority} presents keys other than those pinned in {}: refusing to start",
+            pinned_path.display()
+        ))),
+        (Some(p), _) => Ok(p),
+        (None, Some(f)) => {
+            std::fs::write(&pinned_path, serde_json::to_string_pretty(&f).unwrap_or_default()).map_err(err(pinned_path.display()))?;
+            tracing::info!(authority, "pinned the authority's keys on first contact");
+            Ok(f)
+        },
+        (None, None) => Err(ServiceError(format!("cannot reach the authority at {authority} to learn its keys"))),
+    }
+}
+
+/// Opens the gateway in `data` and starts its background tasks.
+pub async fn open(
+    opts: &ServeOptions,
+    clock: Arc<dyn Fn() -> u64 + Send + Sync>,
+) -> Result<AppState, ServiceError> {
+    let data = &opts.data;
+    std::fs::create_dir_all(data.join("keys")).map_err(err("cannot create the data folder"))?;
+    let config_path = data.join("gateway.toml");
+    if !config_path.exists() {
+        std::fs::write(&config_path, Config::template())
+            .map_err(err("cannot write gateway.toml"))?;
+    }
+    let mut cfg =
+        Config::from_toml(&std::fs::read_to_string(&config_path).map_err(err("gateway.toml"))?)
+            .map_err(err("gateway.toml"))?;
+    if let Some(a) = &opts.authority {
+        cfg.authority = a.trim_end_matches('/').to_owned();
+    }
+    if let Some(u) = &opts.upstream {
+        cfg.upstream = u.clone();
+    }
+    let upstream: Upstream = cfg.upstream.parse().map_err(err("upstream"))?;
+    let http = reqwest::Client::builder()
+        .no_proxy()
+        .timeout(Duration::from_secs(5))
+        .build()
+        .map_err(err("HTTP client"))?;
+    let keys = authority_keys(data, &cfg.authority, &http).await?;
+    let x = alc_circuits::field::from_decimal(&keys.issuer_key[0])
+        .map_err(err("authority issuer key"))?;
+    let y = alc_circuits::field::from_decimal(&keys.issuer_key[1])
+        .map_err(err("authority issuer key"))?;
+    let issuer: Point = alc_circuits::eddsa::PublicKey::from_coordinates(x, y)
+        .map_err(err("authority issuer key"))?
+        .point()
+        .to_owned();
+    use base64::Engine;
+    let status_key_bytes: [u8; 32] = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(&keys.status_key)
+        .ok()
+        .and_then(|b| b.try_into().ok())
+        .ok_or_else(|| ServiceError("authority status key is not 32 bytes of base64url".into()))?;
+    let status_key = ed25519_dalek::VerifyingKey::from_bytes(&status_key_bytes)
+        .map_err(err("authority status key"))?;
+
+    let store = Store::open(&data.join("gateway.db"))
+        .await
+        .map_err(err("gateway.db"))?;
+    let minter = Minter::from_secret(&secret32(&data.join("keys").join("lease.key"))?)
+        .map_err(err("lease key"))?;
+    let admin_path = data.join("admin-token");
+    if !admin_path.exists() {
+        let mut b = [0u8; 32];
+        rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut b);
+        write_secret(&admin_path, format!("{}\n", hex::encode(b)).as_bytes())?;
+        tracing::info!(path = %admin_path.display(), "created the gateway's admin token");
+    }
+    let admin = std::fs::read_to_string(&admin_path).map_err(err(admin_path.display()))?;
+    let admin_token_hash: [u8; 32] = Sha256::digest(admin.trim().as_bytes()).into();
+    let reporter = std::fs::read_to_string(data.join("authority-report-token"))
+        .ok()
+        .map(|t| (cfg.authority.clone(), t.trim().to_owned()));
+
+    let status = Arc::new(StatusView::new(
+        keys.name.clone(),
+        status_key,
+        cfg.lease_ttl_secs,
+        cfg.status_grace_secs,
+    ));
+    let notify: Arc<dyn Fn(&alc_verifier_status::StatusResponse) + Send + Sync> = Arc::new(|r| {
+        if r.emergency {
+            tracing::warn!(epoch = r.epoch, "emergency status: leases under older roots are refused until their agents prove again");
+        }
+    });
+    // The watcher runs for the life of the process (it holds the view weakly).
+    let _watcher = spawn_watcher(
+        status.clone(),
+        cfg.authority.clone(),
+        http.clone(),
+        clock.clone(),
+        notify,
+    );
+    let batcher = Batcher::spawn(opts.verifying_key.clone(), 64, Duration::from_millis(3));
+    let gateway = Gateway::new(cfg, store, minter, status, batcher, issuer, clock);
+    gateway.refresh_kills().await.map_err(err("kill set"))?;
+    {
+        // Kills made by other gateway processes on this host arrive within 200 ms.
+        let g = Arc::downgrade(&gateway);
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_millis(200));
+            let mut n = 0u64;
+            loop {
+                tick.tick().await;
+                let Some(g) = g.upgrade() else { break };
+                if let Err(e) = g.refresh_kills().await {
+                    tracing::warn!(error = %e, "cannot refresh the kill set");
+                }
+                n += 1;
+                if n % 300 == 0 {
+                    g.sweep();
+                }
+            }
+        });
+    }
+    Ok(AppState {
+        gateway,
+        proxy: Arc::new(Proxy::new(upstream)),
+        admin_token_hash,
+        reporter,
+        http,
+    })
+}
+
+use crate::status as alc_verifier_status;
+
+/// Serves until interrupted.
+pub async fn serve(opts: ServeOptions) -> Result<(), ServiceError> {
+    let clock: Arc<dyn Fn() -> u64 + Send + Sync> = Arc::new(|| {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0)
+    });
+    let state = open(&opts, clock).await?;
+    let listener = tokio::net::TcpListener::bind(opts.listen)
+        .await
+        .map_err(err(format!("cannot listen on {}", opts.listen)))?;
+    let addr = listener.local_addr().map_err(err("listener"))?;
+    println!(
+        "gateway listening on http://{addr} (scope {}, data in {})",
+        state.gateway.config().scope,
+        opts.data.display()
+    );
+    axum::serve(listener, app(state))
+        .with_graceful_shutdown(shutdown())
+        .await
+        .map_err(err("server"))
+}
+
+async fn shutdown() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+}

@@ -1,0 +1,252 @@
+//! The gateway's store: SQLite in WAL mode, shared by the gateway processes on one host
+//! (challenges consumed once across all of them, one lease index, one kill set).
+
+use super::lease::Lease;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::SqlitePool;
+use std::path::Path;
+use std::time::Duration;
+
+/// The store.
+#[derive(Clone, Debug)]
+pub struct Store {
+    db: SqlitePool,
+}
+
+/// A kill as recorded.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Kill {
+    /// Sequence number.
+    pub id: i64,
+    /// `lease` or `pseudonym`.
+    pub kind: String,
+    /// The lease id or pseudonym.
+    pub value: String,
+}
+
+#[derive(sqlx::FromRow)]
+struct LeaseRow {
+    lease_id: String,
+    parent_lease: Option<String>,
+    pseudonym: String,
+    tier: i64,
+    permit_tier: i64,
+    epoch: i64,
+    agent: String,
+    manifest: String,
+    rights: String,
+    rate_per_min: i64,
+    expires: i64,
+    depth: i64,
+}
+
+impl Store {
+    /// Opens (creating) and migrates the store.
+    pub async fn open(path: &Path) -> Result<Self, sqlx::Error> {
+        let opts = SqliteConnectOptions::new()
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full)
+            .busy_timeout(Duration::from_secs(10));
+        let db = SqlitePoolOptions::new()
+            .max_connections(8)
+            .connect_with(opts)
+            .await?;
+        sqlx::migrate!("./migrations").run(&db).await?;
+        Ok(Self { db })
+    }
+
+    /// Records a fresh challenge.
+    pub async fn add_challenge(
+        &self,
+        challenge: &str,
+        now: u64,
+        expires_at: u64,
+    ) -> Result<(), sqlx::Error> {
+        sqlx::query("DELETE FROM challenges WHERE expires_at <= ?")
+            .bind(now as i64)
+            .execute(&self.db)
+            .await?;
+        sqlx::query("INSERT INTO challenges (challenge, now, expires_at) VALUES (?, ?, ?)")
+            .bind(challenge)
+            .bind(now as i64)
+            .bind(expires_at as i64)
+            .execute(&self.db)
+            .await?;
+        Ok(())
+    }
+
+    /// Whether a challenge is outstanding, unexpired, and was issued with time `issued`.
+    pub async fn challenge_open(
+        &self,
+        challenge: &str,
+        issued: u64,
+        now: u64,
+    ) -> Result<bool, sqlx::Error> {
+        let n: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM challenges WHERE challenge = ? AND now = ? AND expires_at > ?",
+        )
+        .bind(challenge)
+        .bind(issued as i64)
+        .bind(now as i64)
+        .fetch_one(&self.db)
+        .await?;
+        Ok(n == 1)
+    }
+
+    /// Consumes a challenge: true for exactly one caller, across all processes.
+    pub async fn consume_challenge(&self, challenge: &str, now: u64) -> Result<bool, sqlx::Error> {
+        let done = sqlx::query("DELETE FROM challenges WHERE challenge = ? AND expires_at > ?")
+            .bind(challenge)
+            .bind(now as i64)
+            .execute(&self.db)
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Records a lease under its block's revocation identifier; a sub-agent lease also
+    /// goes to the registry outbox as a spawn link, in the same transaction.
+    pub async fn add_lease(
+        &self,
+        block: &str,
+        l: &Lease,
+        now: u64,
+        spawn: Option<serde_json::Value>,
+    ) -> Result<(), sqlx::Error> {
+        let mut tx = self.db.begin().await?;
+        sqlx::query(
+            "INSERT INTO leases (block, lease_id, parent_lease, pseudonym, tier, permit_tier, epoch, agent, manifest, rights, rate_per_min, expires, depth, created_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(block)
+        .bind(&l.id)
+        .bind(&l.parent)
+        .bind(&l.pseudonym)
+        .bind(l.tier as i64)
+        .bind(l.permit_tier as i64)
+        .bind(l.epoch as i64)
+        .bind(&l.agent)
+        .bind(&l.manifest)
+        .bind(serde_json::to_string(&l.rights).unwrap_or_default())
+        .bind(l.rate_per_min as i64)
+        .bind(l.expires as i64)
+        .bind(l.depth as i64)
+        .bind(now as i64)
+        .execute(&mut *tx)
+        .await?;
+        if let Some(entry) = spawn {
+            sqlx::query("INSERT INTO registry_outbox (kind, entry, at) VALUES ('spawn', ?, ?)")
+                .bind(entry.to_string())
+                .bind(now as i64)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await
+    }
+
+    /// The lease recorded under a block identifier.
+    pub async fn lease(&self, block: &str) -> Result<Option<Lease>, sqlx::Error> {
+        let row: Option<LeaseRow> = sqlx::query_as(
+            "SELECT lease_id, parent_lease, pseudonym, tier, permit_tier, epoch, agent, manifest, rights, rate_per_min, expires, depth
+             FROM leases WHERE block = ?",
+        )
+        .bind(block)
+        .fetch_optional(&self.db)
+        .await?;
+        Ok(row.map(|r| Lease {
+            id: r.lease_id,
+            parent: r.parent_lease,
+            pseudonym: r.pseudonym,
+            tier: r.tier as u8,
+            permit_tier: r.permit_tier as u8,
+            epoch: r.epoch as u64,
+            agent: r.agent,
+            manifest: r.manifest,
+            rights: serde_json::from_str(&r.rights).unwrap_or_default(),
+            rate_per_min: r.rate_per_min as u32,
+            expires: r.expires as u64,
+            depth: r.depth as u32,
+        }))
+    }
+
+    /// Whether a lease id exists.
+    pub async fn lease_exists(&self, lease_id: &str) -> Result<bool, sqlx::Error> {
+        let n: i64 = sqlx::query_scalar("SELECT count(*) FROM leases WHERE lease_id = ?")
+            .bind(lease_id)
+            .fetch_one(&self.db)
+            .await?;
+        Ok(n == 1)
+    }
+
+    /// Records a kill (and its registry entry).
+    pub async fn kill(
+        &self,
+        kind: &str,
+        value: &str,
+        reason: &str,
+        now: u64,
+    ) -> Result<i64, sqlx::Error> {
+        let mut tx = self.db.begin().await?;
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO kills (kind, value, reason, at) VALUES (?, ?, ?, ?) RETURNING id",
+        )
+        .bind(kind)
+        .bind(value)
+        .bind(reason)
+        .bind(now as i64)
+        .fetch_one(&mut *tx)
+        .await?;
+        let entry =
+            serde_json::json!({ "kind": kind, "value": value, "reason": reason, "at": now });
+        sqlx::query("INSERT INTO registry_outbox (kind, entry, at) VALUES ('kill', ?, ?)")
+            .bind(entry.to_string())
+            .bind(now as i64)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// Kills recorded after `after` (by any process).
+    pub async fn kills_since(&self, after: i64) -> Result<Vec<Kill>, sqlx::Error> {
+        let rows: Vec<(i64, String, String)> =
+            sqlx::query_as("SELECT id, kind, value FROM kills WHERE id > ? ORDER BY id")
+                .bind(after)
+                .fetch_all(&self.db)
+                .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, kind, value)| Kill { id, kind, value })
+            .collect())
+    }
+
+    /// The chain of leases of a pseudonym, for an incident report.
+    pub async fn chain_of(&self, pseudonym: &str) -> Result<Vec<serde_json::Value>, sqlx::Error> {
+        let rows: Vec<(String, Option<String>, String, String, i64, i64)> = sqlx::query_as(
+            "SELECT lease_id, parent_lease, agent, manifest, depth, created_at FROM leases WHERE pseudonym = ? ORDER BY created_at, depth",
+        )
+        .bind(pseudonym)
+        .fetch_all(&self.db)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(lease, parent, agent, manifest, depth, at)| {
+                serde_json::json!({ "lease": lease, "parent": parent, "agent": agent, "manifest": manifest, "depth": depth, "at": at })
+            })
+            .collect())
+    }
+
+    /// Registry entries not yet submitted (the seam for the registry issue).
+    pub async fn outbox(&self) -> Result<Vec<(i64, String, serde_json::Value)>, sqlx::Error> {
+        let rows: Vec<(i64, String, String)> = sqlx::query_as(
+            "SELECT id, kind, entry FROM registry_outbox WHERE submitted_at IS NULL ORDER BY id",
+        )
+        .fetch_all(&self.db)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, kind, e)| (id, kind, serde_json::from_str(&e).unwrap_or_default()))
+            .collect())
+    }
+}

@@ -1,0 +1,547 @@
+//! The gateway in process, in front of a real authority over TCP: challenge, proof,
+//! lease, calls through to the echo upstream; the kill switch; sub-agent leases; and the
+//! rejections (replayed or expired challenge, another scope, a stale root after an
+//! emergency, tier too low, a killed parent, a greedy child, arbitrary Authorization
+//! headers never giving 500).
+
+#![allow(clippy::unwrap_used)] // test helpers: a failed unwrap is a failed test
+
+use alc_circuits::credential::HolderSecret;
+use alc_issuer::authority::Authority;
+use alc_issuer::clock::{Clock, ManualClock};
+use alc_issuer::devidp::DevIdp;
+use alc_issuer::issuance::CredentialRequest;
+use alc_issuer::questions::{Answer, Bank, DEFAULT_BANK};
+use alc_issuer::revocation::RevokeRequest;
+use alc_prover::files::CredentialFile;
+use alc_prover::{prepare, prove, ProvingKey, Request as ProofRequest};
+use alc_verifier::gateway::api::{app, AppState};
+use alc_verifier::gateway::service::{open, ServeOptions};
+use alc_verifier::VerifyingKey;
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use axum::Router;
+use http_body_util::BodyExt;
+use rand::SeedableRng;
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+use std::sync::{Arc, OnceLock};
+use tower::ServiceExt;
+
+const T0: u64 = 1_790_000_000;
+const AUD: &str = "alc-authority";
+const SCOPE: &str = "gateway.test";
+
+fn keys() -> &'static (ProvingKey, VerifyingKey) {
+    static K: OnceLock<(ProvingKey, VerifyingKey)> = OnceLock::new();
+    K.get_or_init(|| {
+        alc_prover::keys::setup(&mut rand_chacha::ChaCha20Rng::seed_from_u64(7)).unwrap()
+    })
+}
+
+struct World {
+    authority: Arc<Authority>,
+    auth_url: String,
+    idp: DevIdp,
+    clock: ManualClock,
+    gateway: Router,
+    state: AppState,
+    next: std::sync::atomic::AtomicU64,
+    _dirs: Vec<tempfile::TempDir>,
+}
+
+/// A licensed holder: credential and secret.
+struct Holder {
+    credential: CredentialFile,
+    secret: HolderSecret,
+}
+
+async fn world(gateway_toml: &str) -> World {
+    let adir = tempfile::tempdir().unwrap();
+    let idp = DevIdp::generate("https://idp.test".into());
+    std::fs::write(adir.path().join("jwks.json"), idp.jwks().to_string()).unwrap();
+    let cfg = format!(
+        "name = \"test-authority\"\n[[identity_providers]]\nissuer = \"https://idp.test\"\naudience = \"{AUD}\"\njwks = {{ file = \"{}\" }}\n",
+        adir.path().join("jwks.json").display()
+    );
+    std::fs::write(adir.path().join("authority.toml"), cfg).unwrap();
+    let clock = ManualClock::at(T0);
+    let authority = alc_issuer::service::open(adir.path(), Arc::new(clock.clone()))
+        .await
+        .unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let auth_url = format!("http://{}", listener.local_addr().unwrap());
+    let router = alc_issuer::api::app(authority.clone());
+    tokio::spawn(async move { axum::serve(listener, router).await });
+
+    let gdir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        gdir.path().join("gateway.toml"),
+        format!("scope = \"{SCOPE}\"\n{gateway_toml}"),
+    )
+    .unwrap();
+    let opts = ServeOptions {
+        data: gdir.path().to_owned(),
+        listen: "127.0.0.1:0".parse().unwrap(),
+        authority: Some(auth_url.clone()),
+        upstream: Some("echo".into()),
+        verifying_key: keys().1.clone(),
+    };
+    let c = clock.clone();
+    let state = open(&opts, Arc::new(move || c.now())).await.unwrap();
+    // Wait for the first status.
+    for _ in 0..100 {
+        if state.gateway.status().current().is_some() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert!(
+        state.gateway.status().current().is_some(),
+        "the gateway never saw the authority's status"
+    );
+    World {
+        authority,
+        auth_url,
+        idp,
+        clock,
+        gateway: app(state.clone()),
+        state,
+        next: 0.into(),
+        _dirs: vec![adir, gdir],
+    }
+}
+
+impl World {
+    async fn holder(&self) -> Holder {
+        let a = &self.authority;
+        let subject = format!(
+            "op{}",
+            self.next.fetch_add(1, std::sync::atomic::Ordering::SeqCst)
+        );
+        let n = a.nonce().await.unwrap();
+        let token = self.idp.mint(&subject, AUD, Some(&n.nonce), a.now(), 600);
+        let session = a.login(&token).await.unwrap();
+        let id = a.session_identity(&session.session).await.unwrap();
+        let attempt = a.start_attempt(&id).await.unwrap();
+        let bank = Bank::from_toml(DEFAULT_BANK).unwrap();
+        let answers: Vec<Answer> = attempt
+            .questions
+            .iter()
+            .map(|q| {
+                let b = bank.questions.iter().find(|b| b.id == q.id).unwrap();
+                Answer {
+                    question: q.id.clone(),
+                    option: q
+                        .options
+                        .iter()
+                        .position(|o| *o == b.options[b.answer])
+                        .unwrap(),
+                }
+            })
+            .collect();
+        assert!(
+            a.submit_attempt(&attempt.attempt, &answers)
+                .await
+                .unwrap()
+                .passed
+        );
+        let secret = HolderSecret::generate(&mut rand::rngs::OsRng);
+        let req = CredentialRequest {
+            holder: alc_circuits::field::to_decimal(&secret.commitment()),
+            permit: None,
+        };
+        Holder {
+            credential: a.issue(&id, &req).await.unwrap(),
+            secret,
+        }
+    }
+
+    async fn call(
+        &self,
+        method: &str,
+        path: &str,
+        bearer: Option<&str>,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        let mut req = Request::builder().method(method).uri(path);
+        if let Some(b) = bearer {
+            req = req.header("authorization", format!("Bearer {b}"));
+        }
+        let req = match body {
+            Some(v) => req
+                .header("content-type", "application/json")
+                .body(Body::from(v.to_string()))
+                .unwrap(),
+            None => req.body(Body::empty()).unwrap(),
+        };
+        let resp = self.gateway.clone().oneshot(req).await.unwrap();
+        let status = resp.status();
+        let bytes = resp.into_body().collect().await.unwrap().to_bytes();
+        (
+            status,
+            serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+        )
+    }
+
+    /// A lease request proving `min_tier` for `scope` against the authority's current list.
+    async fn lease_request(&self, h: &Holder, min_tier: u8, scope: &str) -> Value {
+        let (s, ch) = self.call("GET", "/v1/lease/challenge", None, None).await;
+        assert_eq!(s, StatusCode::OK, "{ch}");
+        let list: Value = reqwest::get(format!("{}/v1/status/list", self.auth_url))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let list = alc_circuits::status::StatusList::decode(list["encoded_list"].as_str().unwrap())
+            .unwrap();
+        let manifest = hex::encode(Sha256::digest(b"agent manifest"));
+        let req = ProofRequest {
+            min_tier,
+            min_permit_tier: 0,
+            now: ch["now"].as_str().unwrap().parse().unwrap(),
+            scope: scope.into(),
+            challenge: ch["challenge"].as_str().unwrap().into(),
+            manifest: manifest.clone(),
+        };
+        let (st, w) = prepare(
+            &h.credential.issuer,
+            &h.credential.signed,
+            &h.secret,
+            &list,
+            &req,
+        )
+        .unwrap();
+        let proof = prove(&keys().0, &st, &w, &mut rand::rngs::OsRng).unwrap();
+        let pres: Value = serde_json::from_str(
+            &alc_verifier::Presentation {
+                proof,
+                statement: st,
+            }
+            .to_json(),
+        )
+        .unwrap();
+        json!({ "presentation": pres, "agent": "agent-1", "manifest": manifest })
+    }
+
+    async fn lease(&self, h: &Holder, min_tier: u8) -> String {
+        let req = self.lease_request(h, min_tier, SCOPE).await;
+        let (s, v) = self.call("POST", "/v1/lease", None, Some(req)).await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        v["lease"].as_str().unwrap().to_owned()
+    }
+
+    async fn revoke(&self, h: &Holder, emergency: bool) {
+        let req = RevokeRequest {
+            serial: h.credential.signed.credential.serial,
+            reason: "test".into(),
+            emergency,
+        };
+        let epoch = self.authority.revoke(&req, "test").await.unwrap().epoch;
+        // The push stream carries it to the gateway.
+        for _ in 0..200 {
+            if self.state.gateway.status().current().map(|(r, _)| r.epoch) == Some(epoch) {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+        panic!("the gateway never saw epoch {epoch}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn challenge_proof_lease_and_calls_through_to_the_upstream() {
+    let w = world("").await;
+    let h = w.holder().await;
+    let lease = w.lease(&h, 1).await;
+    let (s, v) = w
+        .call(
+            "POST",
+            "/v1/autonomous/chat?x=1",
+            Some(&lease),
+            Some(json!({ "prompt": "hi" })),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["path"], "/chat");
+    assert!(v["headers"]["x-alc-pseudonym"].is_string(), "{v}");
+    assert!(v["body"].as_str().unwrap().contains("prompt"));
+    assert!(v["headers"].get("authorization").is_none());
+    assert_eq!(
+        w.call("GET", "/v1/sandbox/models", Some(&lease), None)
+            .await
+            .0,
+        StatusCode::OK
+    );
+    // Public needs nothing; the others need a lease.
+    assert_eq!(
+        w.call("GET", "/v1/public/info", None, None).await.0,
+        StatusCode::OK
+    );
+    assert_eq!(
+        w.call("GET", "/v1/autonomous/chat", None, None).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    // Expiry: 15 minutes.
+    w.clock.advance(15 * 60);
+    let (s, v) = w
+        .call("GET", "/v1/autonomous/chat", Some(&lease), None)
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    assert!(v["reason"].as_str().unwrap().contains("expired"), "{v}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn challenges_are_single_use_short_lived_and_scoped() {
+    let w = world("").await;
+    let h = w.holder().await;
+    let req = w.lease_request(&h, 1, SCOPE).await;
+    assert_eq!(
+        w.call("POST", "/v1/lease", None, Some(req.clone())).await.0,
+        StatusCode::OK
+    );
+    let (s, v) = w.call("POST", "/v1/lease", None, Some(req)).await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "replayed challenge: {v}");
+    let req = w.lease_request(&h, 1, SCOPE).await;
+    w.clock.advance(61);
+    let (s, v) = w.call("POST", "/v1/lease", None, Some(req)).await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "expired challenge: {v}");
+    let req = w.lease_request(&h, 1, "another.gateway").await;
+    let (s, v) = w.call("POST", "/v1/lease", None, Some(req)).await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "another scope: {v}");
+    assert!(v["reason"].as_str().unwrap().contains("scope"));
+    // Another manifest than the one proved.
+    let mut req = w.lease_request(&h, 1, SCOPE).await;
+    req["manifest"] = json!(hex::encode([0u8; 32]));
+    assert_eq!(
+        w.call("POST", "/v1/lease", None, Some(req)).await.0,
+        StatusCode::FORBIDDEN
+    );
+    // A flipped public input: the proof does not verify.
+    let mut req = w.lease_request(&h, 1, SCOPE).await;
+    req["presentation"]["statement"]["min_tier"] = json!(2);
+    assert_eq!(
+        w.call("POST", "/v1/lease", None, Some(req)).await.0,
+        StatusCode::FORBIDDEN
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_kill_switch_refuses_revoked_holders_and_stale_roots() {
+    let w = world("").await;
+    let (h, other) = (w.holder().await, w.holder().await);
+    let lease = w.lease(&h, 1).await;
+    let stale = w.lease_request(&h, 1, SCOPE).await;
+    assert_eq!(
+        w.call("GET", "/v1/autonomous/x", Some(&lease), None)
+            .await
+            .0,
+        StatusCode::OK
+    );
+    // An ordinary revocation of someone else: the lease keeps working, the old root too.
+    w.revoke(&other, false).await;
+    assert_eq!(
+        w.call("GET", "/v1/autonomous/x", Some(&lease), None)
+            .await
+            .0,
+        StatusCode::OK
+    );
+    // The emergency revocation of this holder: the next call is refused at once.
+    let started = std::time::Instant::now();
+    w.revoke(&h, true).await;
+    let (s, v) = w.call("GET", "/v1/autonomous/x", Some(&lease), None).await;
+    println!(
+        "emergency revocation -> 403 in {:?} (in process)",
+        started.elapsed()
+    );
+    assert_eq!(s, StatusCode::FORBIDDEN, "{v}");
+    assert!(v["reason"].as_str().unwrap().contains("emergency"), "{v}");
+    // A proof against the old root is refused; a new proof cannot be made (revoked).
+    let (s, v) = w.call("POST", "/v1/lease", None, Some(stale)).await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "{v}");
+    let list: Value = reqwest::get(format!("{}/v1/status/list", w.auth_url))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let list =
+        alc_circuits::status::StatusList::decode(list["encoded_list"].as_str().unwrap()).unwrap();
+    assert!(list
+        .is_revoked(h.credential.signed.credential.serial)
+        .unwrap());
+    // Someone unrevoked re-proves against the new root and is fine.
+    let fresh = w.holder().await;
+    let l2 = w.lease(&fresh, 1).await;
+    assert_eq!(
+        w.call("GET", "/v1/autonomous/x", Some(&l2), None).await.0,
+        StatusCode::OK
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tiers_sub_agents_and_kills() {
+    let w = world("").await;
+    let h = w.holder().await;
+    // A proof of tier >= 0 only: sandbox, not autonomous.
+    let sandbox = w.lease(&h, 0).await;
+    assert_eq!(
+        w.call("GET", "/v1/sandbox/x", Some(&sandbox), None).await.0,
+        StatusCode::OK
+    );
+    let (s, v) = w
+        .call("GET", "/v1/autonomous/x", Some(&sandbox), None)
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "{v}");
+    // A child claiming more than its parent.
+    let greedy = json!({ "agent": "child", "manifest": hex::encode([1u8; 32]), "rights": ["/v1/autonomous/"], "ttl_secs": 60 });
+    assert_eq!(
+        w.call("POST", "/v1/lease/delegate", Some(&sandbox), Some(greedy))
+            .await
+            .0,
+        StatusCode::FORBIDDEN
+    );
+
+    let parent = w.lease(&h, 1).await;
+    let spec = json!({ "agent": "child", "manifest": hex::encode([1u8; 32]), "rights": ["/v1/autonomous/search/"], "ttl_secs": 60 });
+    let (s, c) = w
+        .call("POST", "/v1/lease/delegate", Some(&parent), Some(spec))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{c}");
+    let child = c["lease"].as_str().unwrap().to_owned();
+    assert_eq!(
+        w.call("GET", "/v1/autonomous/search/q", Some(&child), None)
+            .await
+            .0,
+        StatusCode::OK
+    );
+    assert_eq!(
+        w.call("GET", "/v1/autonomous/chat", Some(&child), None)
+            .await
+            .0,
+        StatusCode::FORBIDDEN
+    );
+    let spec = json!({ "agent": "grandchild", "manifest": hex::encode([2u8; 32]), "rights": ["/v1/autonomous/search/x/"], "ttl_secs": 3600 });
+    let (s, g) = w
+        .call("POST", "/v1/lease/delegate", Some(&child), Some(spec))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{g}");
+    assert!(
+        g["expires_at"].as_u64().unwrap() <= c["expires_at"].as_u64().unwrap(),
+        "a child never outlives its parent"
+    );
+    let grandchild = g["lease"].as_str().unwrap().to_owned();
+    // The registry outbox has both spawn links.
+    let outbox = w.state.gateway.store_outbox().await;
+    assert_eq!(outbox.iter().filter(|(k, _)| k == "spawn").count(), 2);
+    // Kill the parent: child and grandchild die too.
+    let admin = std::fs::read_to_string(w._dirs[1].path().join("admin-token"))
+        .unwrap()
+        .trim()
+        .to_owned();
+    let (_, p) = w.call("POST", "/v1/lease/delegate", Some(&parent), Some(json!({ "agent": "x", "manifest": hex::encode([3u8; 32]), "rights": ["/v1/sandbox/"], "ttl_secs": 5 }))).await;
+    let parent_lease_id = w.state.gateway.lease_id_of(&parent).await;
+    let (s, _) = w
+        .call(
+            "POST",
+            "/v1/admin/kill",
+            Some(&admin),
+            Some(json!({ "lease": parent_lease_id, "reason": "misbehaved" })),
+        )
+        .await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    for t in [&parent, &child, &grandchild, p["lease"].as_str().unwrap()] {
+        let (s, v) = w
+            .call("GET", "/v1/autonomous/search/x/y", Some(t), None)
+            .await;
+        assert_eq!(s, StatusCode::FORBIDDEN, "{v}");
+    }
+    // The sandbox lease (not a descendant) still works; killing the pseudonym ends it.
+    assert_eq!(
+        w.call("GET", "/v1/sandbox/x", Some(&sandbox), None).await.0,
+        StatusCode::OK
+    );
+    let nym = w.state.gateway.pseudonym_of(&sandbox).await;
+    assert_eq!(
+        w.call(
+            "POST",
+            "/v1/admin/kill",
+            Some(&admin),
+            Some(json!({ "pseudonym": nym, "reason": "r" }))
+        )
+        .await
+        .0,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        w.call("GET", "/v1/sandbox/x", Some(&sandbox), None).await.0,
+        StatusCode::FORBIDDEN
+    );
+    // Admin endpoints need the admin token.
+    assert_eq!(
+        w.call(
+            "POST",
+            "/v1/admin/kill",
+            Some("nope"),
+            Some(json!({ "pseudonym": nym, "reason": "r" }))
+        )
+        .await
+        .0,
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn arbitrary_authorization_headers_give_401_or_403_never_500() {
+    let w = world("").await;
+    let h = w.holder().await;
+    let lease = w.lease(&h, 1).await;
+    let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(99);
+    let mut cases: Vec<Vec<u8>> = vec![
+        b"".to_vec(),
+        b"Bearer".to_vec(),
+        b"Bearer ".to_vec(),
+        b"Basic dXNlcjpwYXNz".to_vec(),
+        b"bearer x".to_vec(),
+        format!("Bearer {}", "A".repeat(10_000)).into_bytes(),
+        format!("Bearer {lease}x").into_bytes(),
+        format!("Bearer {}", &lease[..lease.len() / 2]).into_bytes(),
+        vec![0xff, 0xfe, 0x80],
+    ];
+    for _ in 0..300 {
+        use rand::Rng;
+        let n = rng.gen_range(0..200);
+        let mut v: Vec<u8> = (0..n).map(|_| rng.gen_range(0x20..0x7f)).collect();
+        if rng.gen_bool(0.5) {
+            v.splice(0..0, b"Bearer ".iter().copied());
+        }
+        if rng.gen_bool(0.3) {
+            // Flip one character of a real lease.
+            let mut t = lease.clone().into_bytes();
+            let i = rng.gen_range(0..t.len());
+            t[i] = if t[i] == b'a' { b'b' } else { b'a' };
+            v = [b"Bearer ".as_slice(), &t].concat();
+        }
+        cases.push(v);
+    }
+    for value in cases {
+        let req = Request::get("/v1/autonomous/x");
+        let req = match axum::http::HeaderValue::from_bytes(&value) {
+            Ok(hv) => req.header("authorization", hv),
+            Err(_) => req,
+        };
+        let resp = w
+            .gateway
+            .clone()
+            .oneshot(req.body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        let s = resp.status();
+        assert!(
+            s == StatusCode::UNAUTHORIZED || s == StatusCode::FORBIDDEN,
+            "{s} for {:?}",
+            String::from_utf8_lossy(&value)
+        );
+    }
+}
