@@ -46,6 +46,7 @@ struct World {
     clock: ManualClock,
     gateway: Router,
     state: AppState,
+    server: tokio::task::JoinHandle<std::io::Result<()>>,
     next: std::sync::atomic::AtomicU64,
     _dirs: Vec<tempfile::TempDir>,
 }
@@ -72,7 +73,7 @@ async fn world(gateway_toml: &str) -> World {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let auth_url = format!("http://{}", listener.local_addr().unwrap());
     let router = alc_issuer::api::app(authority.clone());
-    tokio::spawn(async move { axum::serve(listener, router).await });
+    let server = tokio::spawn(async move { axum::serve(listener, router).await });
 
     let gdir = tempfile::tempdir().unwrap();
     std::fs::write(
@@ -107,6 +108,7 @@ async fn world(gateway_toml: &str) -> World {
         clock,
         gateway: app(state.clone()),
         state,
+        server,
         next: 0.into(),
         _dirs: vec![adir, gdir],
     }
@@ -185,17 +187,30 @@ impl World {
     }
 
     /// A lease request proving `min_tier` for `scope` against the authority's current list.
-    async fn lease_request(&self, h: &Holder, min_tier: u8, scope: &str) -> Value {
-        let (s, ch) = self.call("GET", "/v1/lease/challenge", None, None).await;
-        assert_eq!(s, StatusCode::OK, "{ch}");
+    async fn published_list(&self) -> alc_circuits::status::StatusList {
         let list: Value = reqwest::get(format!("{}/v1/status/list", self.auth_url))
             .await
             .unwrap()
             .json()
             .await
             .unwrap();
-        let list = alc_circuits::status::StatusList::decode(list["encoded_list"].as_str().unwrap())
-            .unwrap();
+        alc_circuits::status::StatusList::decode(list["encoded_list"].as_str().unwrap()).unwrap()
+    }
+
+    async fn lease_request(&self, h: &Holder, min_tier: u8, scope: &str) -> Value {
+        let list = self.published_list().await;
+        self.lease_request_with(h, min_tier, scope, &list).await
+    }
+
+    async fn lease_request_with(
+        &self,
+        h: &Holder,
+        min_tier: u8,
+        scope: &str,
+        list: &alc_circuits::status::StatusList,
+    ) -> Value {
+        let (s, ch) = self.call("GET", "/v1/lease/challenge", None, None).await;
+        assert_eq!(s, StatusCode::OK, "{ch}");
         let manifest = hex::encode(Sha256::digest(b"agent manifest"));
         let req = ProofRequest {
             min_tier,
@@ -209,7 +224,7 @@ impl World {
             &h.credential.issuer,
             &h.credential.signed,
             &h.secret,
-            &list,
+            list,
             &req,
         )
         .unwrap();
@@ -544,4 +559,130 @@ async fn arbitrary_authorization_headers_give_401_or_403_never_500() {
             String::from_utf8_lossy(&value)
         );
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unreachable_authority_fails_closed_for_autonomous_leases_only() {
+    let w = world("status_grace_secs = 60\n").await;
+    let h = w.holder().await;
+    let list = w.published_list().await;
+    // Within next_update + grace, autonomous leases are fine.
+    w.server.abort();
+    w.clock.advance(300 + 60);
+    let req = w.lease_request_with(&h, 1, SCOPE, &list).await;
+    assert_eq!(
+        w.call("POST", "/v1/lease", None, Some(req)).await.0,
+        StatusCode::OK
+    );
+    // One second later the status is stale: fail closed for autonomous leases.
+    w.clock.advance(1);
+    let req = w.lease_request_with(&h, 1, SCOPE, &list).await;
+    let (s, v) = w.call("POST", "/v1/lease", None, Some(req)).await;
+    assert_eq!(s, StatusCode::SERVICE_UNAVAILABLE, "{v}");
+    assert!(v["reason"].as_str().unwrap().contains("stale"), "{v}");
+    // Sandbox leases against the last good root, and public routes, keep working.
+    let req = w.lease_request_with(&h, 0, SCOPE, &list).await;
+    let (s, v) = w.call("POST", "/v1/lease", None, Some(req)).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(
+        w.call("GET", "/v1/public/status", None, None).await.0,
+        StatusCode::OK
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rate_limits_per_pseudonym() {
+    let w = world("rate_per_min = 3\n").await;
+    let h = w.holder().await;
+    let lease = w.lease(&h, 1).await;
+    for _ in 0..3 {
+        assert_eq!(
+            w.call("GET", "/v1/autonomous/x", Some(&lease), None)
+                .await
+                .0,
+            StatusCode::OK
+        );
+    }
+    assert_eq!(
+        w.call("GET", "/v1/autonomous/x", Some(&lease), None)
+            .await
+            .0,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    // A new minute, a new allowance.
+    w.clock.advance(60);
+    assert_eq!(
+        w.call("GET", "/v1/autonomous/x", Some(&lease), None)
+            .await
+            .0,
+        StatusCode::OK
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn gateway_processes_on_one_host_share_kills_and_challenges() {
+    let w = world("").await;
+    // A second gateway over the same data folder (as a second process would be).
+    let opts = ServeOptions {
+        data: w._dirs[1].path().to_owned(),
+        listen: "127.0.0.1:0".parse().unwrap(),
+        authority: Some(w.auth_url.clone()),
+        upstream: Some("echo".into()),
+        verifying_key: keys().1.clone(),
+    };
+    let c = w.clock.clone();
+    let second = app(open(&opts, Arc::new(move || c.now())).await.unwrap());
+    let call2 = |path: &'static str, bearer: String| {
+        let second = second.clone();
+        async move {
+            let req = Request::get(path)
+                .header("authorization", format!("Bearer {bearer}"))
+                .body(Body::empty())
+                .unwrap();
+            second.oneshot(req).await.unwrap().status()
+        }
+    };
+    let h = w.holder().await;
+    let req = w.lease_request(&h, 1, SCOPE).await;
+    let (s, v) = w.call("POST", "/v1/lease", None, Some(req.clone())).await;
+    assert_eq!(s, StatusCode::OK);
+    let lease = v["lease"].as_str().unwrap().to_owned();
+    // The same challenge at the other process: already used.
+    let resp = second
+        .clone()
+        .oneshot(
+            Request::post("/v1/lease")
+                .header("content-type", "application/json")
+                .body(Body::from(req.to_string()))
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::FORBIDDEN);
+    // The lease works at both; killed at the first, the second refuses it within 200 ms.
+    assert_eq!(
+        call2("/v1/autonomous/x", lease.clone()).await,
+        StatusCode::OK
+    );
+    let admin = std::fs::read_to_string(w._dirs[1].path().join("admin-token"))
+        .unwrap()
+        .trim()
+        .to_owned();
+    let id = w.state.gateway.lease_id_of(&lease).await;
+    assert_eq!(
+        w.call(
+            "POST",
+            "/v1/admin/kill",
+            Some(&admin),
+            Some(json!({ "lease": id, "reason": "r" }))
+        )
+        .await
+        .0,
+        StatusCode::NO_CONTENT
+    );
+    tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+    assert_eq!(
+        call2("/v1/autonomous/x", lease).await,
+        StatusCode::FORBIDDEN
+    );
 }

@@ -1,0 +1,241 @@
+//! The gateway as a real process in front of a real authority: the wallet proves, gets a
+//! lease, calls an autonomous route that reaches the upstream; an emergency revocation at
+//! the authority turns the next call into 403, and the test prints how long that took.
+
+#![allow(clippy::unwrap_used)] // test helpers: a failed unwrap is a failed test
+
+use alc_circuits::credential::HolderSecret;
+use alc_circuits::field::to_decimal;
+use alc_circuits::status::StatusList;
+use alc_e2e::{shared_keys, Service};
+use alc_issuer::questions::{Bank, DEFAULT_BANK};
+use reqwest::blocking::Client;
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+use std::time::{Duration, Instant};
+
+const AUD: &str = "alc-authority";
+
+fn post(c: &Client, url: &str, bearer: Option<&str>, body: Value) -> (u16, Value) {
+    let mut r = c.post(url).json(&body);
+    if let Some(b) = bearer {
+        r = r.bearer_auth(b);
+    }
+    let resp = r.send().unwrap();
+    (resp.status().as_u16(), resp.json().unwrap_or(Value::Null))
+}
+
+/// An operator credential from the authority, through the development IdP.
+fn credential(
+    c: &Client,
+    idp: &str,
+    auth: &str,
+    subject: &str,
+) -> (alc_prover::files::CredentialFile, HolderSecret) {
+    let (_, n) = post(c, &format!("{auth}/v1/identity/nonce"), None, json!({}));
+    let (_, t) = post(
+        c,
+        &format!("{idp}/token"),
+        None,
+        json!({ "subject": subject, "audience": AUD, "nonce": n["nonce"] }),
+    );
+    let (_, v) = post(
+        c,
+        &format!("{auth}/v1/identity"),
+        None,
+        json!({ "id_token": t["id_token"] }),
+    );
+    let session = v["session"].as_str().unwrap().to_owned();
+    let (_, a) = post(
+        c,
+        &format!("{auth}/v1/assessment/attempts"),
+        Some(&session),
+        json!({}),
+    );
+    let bank = Bank::from_toml(DEFAULT_BANK).unwrap();
+    let answers: Vec<Value> = a["questions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|q| {
+            let b = bank.questions.iter().find(|b| b.id == q["id"]).unwrap();
+            json!({ "question": q["id"], "option": q["options"].as_array().unwrap().iter().position(|o| o == b.options[b.answer].as_str()).unwrap() })
+        })
+        .collect();
+    post(
+        c,
+        &format!("{auth}/v1/assessment/submit"),
+        None,
+        json!({ "attempt": a["attempt"], "answers": answers }),
+    );
+    let secret = HolderSecret::generate(&mut rand::rngs::OsRng);
+    let (s, cred) = post(
+        c,
+        &format!("{auth}/v1/credentials"),
+        Some(&session),
+        json!({ "holder": to_decimal(&secret.commitment()) }),
+    );
+    assert_eq!(s, 200, "{cred}");
+    (
+        alc_prover::files::CredentialFile::from_json(&cred.to_string()).unwrap(),
+        secret,
+    )
+}
+
+/// The proving key from a key directory written by `alc setup`.
+fn proving_key(dir: &std::path::Path) -> alc_prover::ProvingKey {
+    let digests: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("digests.json")).unwrap()).unwrap();
+    let digest: [u8; 32] = hex::decode(digests["proving_key_fast"].as_str().unwrap())
+        .unwrap()
+        .try_into()
+        .unwrap();
+    alc_prover::ProvingKey::from_fast_bytes(
+        &std::fs::read(dir.join("proving_key.fast")).unwrap(),
+        &digest,
+    )
+    .unwrap()
+}
+
+#[test]
+fn proof_lease_call_and_the_kill_switch_across_real_processes() {
+    let t = tempfile::tempdir().unwrap();
+    let idp = Service::start(t.path(), &["dev-idp", "--listen", "127.0.0.1:0"]);
+    let adata = t.path().join("authority");
+    std::fs::create_dir_all(&adata).unwrap();
+    std::fs::write(
+        adata.join("authority.toml"),
+        format!("[[identity_providers]]\nissuer = \"{0}\"\naudience = \"{AUD}\"\njwks = {{ url = \"{0}/jwks.json\" }}\n", idp.url),
+    )
+    .unwrap();
+    let auth = Service::start(
+        t.path(),
+        &[
+            "authority",
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--data",
+            adata.to_str().unwrap(),
+        ],
+    );
+    let keys = shared_keys().to_str().unwrap().to_owned();
+    let gdata = t.path().join("gateway");
+    let gw = Service::start(
+        t.path(),
+        &[
+            "gateway",
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--data",
+            gdata.to_str().unwrap(),
+            "--authority",
+            &auth.url,
+            "--upstream",
+            "echo",
+            "--keys",
+            &keys,
+        ],
+    );
+    let c = Client::new();
+    let (cred, secret) = credential(&c, &idp.url, &auth.url, "alice");
+
+    // The wallet: challenge, the published list, a proof, a lease.
+    let pk = proving_key(shared_keys());
+    let lease_for = |c: &Client| -> String {
+        let ch: Value = c
+            .get(format!("{}/v1/lease/challenge", gw.url))
+            .send()
+            .unwrap()
+            .json()
+            .unwrap();
+        let list: Value = c
+            .get(format!("{}/v1/status/list", auth.url))
+            .send()
+            .unwrap()
+            .json()
+            .unwrap();
+        let list = StatusList::decode(list["encoded_list"].as_str().unwrap()).unwrap();
+        let manifest = hex::encode(Sha256::digest(b"research agent v1"));
+        let req = alc_prover::Request {
+            min_tier: 1,
+            min_permit_tier: 0,
+            now: ch["now"].as_str().unwrap().parse().unwrap(),
+            scope: ch["scope"].as_str().unwrap().into(),
+            challenge: ch["challenge"].as_str().unwrap().into(),
+            manifest: manifest.clone(),
+        };
+        let (st, w) =
+            alc_prover::prepare(&cred.issuer, &cred.signed, &secret, &list, &req).unwrap();
+        let proof = alc_prover::prove(&pk, &st, &w, &mut rand::rngs::OsRng).unwrap();
+        let pres: Value = serde_json::from_str(
+            &alc_verifier::Presentation {
+                proof,
+                statement: st,
+            }
+            .to_json(),
+        )
+        .unwrap();
+        let (s, v) = post(
+            c,
+            &format!("{}/v1/lease", gw.url),
+            None,
+            json!({ "presentation": pres, "agent": "agent-1", "manifest": manifest }),
+        );
+        assert_eq!(s, 200, "{v}");
+        v["lease"].as_str().unwrap().to_owned()
+    };
+    let lease = lease_for(&c);
+    let (s, v) = post(
+        &c,
+        &format!("{}/v1/autonomous/chat", gw.url),
+        Some(&lease),
+        json!({ "prompt": "hello" }),
+    );
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["path"], "/chat", "the call reached the upstream: {v}");
+
+    // Emergency revocation at the authority -> the next autonomous call gets 403.
+    let admin = std::fs::read_to_string(adata.join("admin-token"))
+        .unwrap()
+        .trim()
+        .to_owned();
+    let serial = cred.signed.credential.serial;
+    let started = Instant::now();
+    let (s, v) = post(
+        &c,
+        &format!("{}/v1/admin/revoke", auth.url),
+        Some(&admin),
+        json!({ "serial": serial, "reason": "kill switch test", "emergency": true }),
+    );
+    assert_eq!(s, 200, "{v}");
+    let latency = loop {
+        let (s, _) = post(
+            &c,
+            &format!("{}/v1/autonomous/chat", gw.url),
+            Some(&lease),
+            json!({}),
+        );
+        if s == 403 {
+            break started.elapsed();
+        }
+        assert_eq!(s, 200);
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "the gateway never refused the revoked holder"
+        );
+        std::thread::sleep(Duration::from_millis(2));
+    };
+    println!("kill switch: emergency revocation -> 403 in {latency:?}");
+    assert!(latency < Duration::from_secs(1), "{latency:?}");
+    // And it cannot come back: a new proof against the new root is impossible.
+    let list: Value = c
+        .get(format!("{}/v1/status/list", auth.url))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    let list = StatusList::decode(list["encoded_list"].as_str().unwrap()).unwrap();
+    assert!(list.is_revoked(serial).unwrap());
+}
