@@ -28,6 +28,10 @@ pub struct Config {
     pub max_depth: u32,
     /// Requests per minute per pseudonym (all its leases together).
     pub rate_per_min: u32,
+    /// Most lease proofs verified in one batch (1 turns batching off).
+    pub batch_max: usize,
+    /// How long a batch waits for more proofs after its first, milliseconds.
+    pub batch_wait_ms: u64,
 }
 
 impl Default for Config {
@@ -43,6 +47,8 @@ impl Default for Config {
             status_grace_secs: 300,
             max_depth: 4,
             rate_per_min: 6000,
+            batch_max: 64,
+            batch_wait_ms: 3,
         }
     }
 }
@@ -57,6 +63,7 @@ impl Config {
     pub fn from_toml(s: &str) -> Result<Self, ConfigError> {
         let c: Self = toml::from_str(s).map_err(|e| ConfigError(e.to_string()))?;
         if c.scope.is_empty()
+            || c.batch_max == 0
             || c.lease_ttl_secs == 0
             || c.challenge_ttl_secs == 0
             || c.rate_per_min == 0

@@ -16,6 +16,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 
 /// Route classes.
@@ -120,13 +121,40 @@ pub struct Issued {
     pub epoch: u64,
 }
 
-/// A checked lease, cached by token.
+/// A checked lease, cached by token. The hot path reads it without locks: kill checks
+/// are redone only when the kill set has changed (a generation counter), and rate
+/// counters are atomics (`minute << 32 | count`).
 #[derive(Debug)]
 pub struct Checked {
     /// Lease ids from the root lease to this one.
     pub chain: Vec<String>,
     /// This lease.
     pub lease: Lease,
+    /// Kill-set generation at which this lease was last found alive (`u64::MAX`: never).
+    alive_at: AtomicU64,
+    /// This lease's rate counter.
+    lease_rate: AtomicU64,
+    /// Its pseudonym's rate counter, shared by all its leases.
+    nym_rate: Arc<AtomicU64>,
+}
+
+/// Counts one request in a per-minute window; false when `limit` is reached.
+fn count(counter: &AtomicU64, limit: u32, minute: u64) -> bool {
+    let mut cur = counter.load(Ordering::Relaxed);
+    loop {
+        let (m, n) = (cur >> 32, cur & 0xffff_ffff);
+        let next = if m != minute & 0xffff_ffff {
+            (minute & 0xffff_ffff) << 32 | 1
+        } else if n >= u64::from(limit) {
+            return false;
+        } else {
+            cur + 1
+        };
+        match counter.compare_exchange_weak(cur, next, Ordering::Relaxed, Ordering::Relaxed) {
+            Ok(_) => return true,
+            Err(actual) => cur = actual,
+        }
+    }
 }
 
 #[derive(Default)]
@@ -148,7 +176,8 @@ pub struct Gateway {
     scope: Fr,
     cache: RwLock<HashMap<String, Arc<Checked>>>,
     kills: RwLock<KillSet>,
-    rates: Mutex<HashMap<String, (u64, u32)>>,
+    kill_generation: AtomicU64,
+    nym_rates: Mutex<HashMap<String, Arc<AtomicU64>>>,
 }
 
 fn hex32(s: &str, what: &str) -> Result<[u8; 32], Deny> {
@@ -196,7 +225,8 @@ impl Gateway {
             scope,
             cache: RwLock::new(HashMap::new()),
             kills: RwLock::new(KillSet::default()),
-            rates: Mutex::new(HashMap::new()),
+            kill_generation: AtomicU64::new(0),
+            nym_rates: Mutex::new(HashMap::new()),
         })
     }
 
@@ -442,6 +472,8 @@ impl Gateway {
                 _ => k.pseudonyms.insert(kill.value),
             };
         }
+        // Every cached lease is checked against the new kill set on its next use.
+        self.kill_generation.fetch_add(1, Ordering::SeqCst);
         Ok(())
     }
 
@@ -453,17 +485,21 @@ impl Gateway {
             .contains(p)
     }
 
-    /// Drops cached tokens that have expired (called periodically).
+    /// Drops cached tokens that have expired, and idle rate counters (called periodically).
     pub fn sweep(&self) {
         let now = self.now();
         self.cache
             .write()
             .unwrap_or_else(|p| p.into_inner())
             .retain(|_, c| c.lease.expires > now);
-        self.rates
+        let minute = (now / 60) & 0xffff_ffff;
+        self.nym_rates
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .retain(|_, (minute, _)| *minute + 1 >= now / 60);
+            .retain(|_, c| {
+                Arc::strong_count(c) > 1
+                    || c.load(Ordering::Relaxed) >> 32 >= minute.saturating_sub(1)
+            });
     }
 
     /// The lease behind a token: from the cache, or parsed (signature) and resolved in
@@ -482,7 +518,21 @@ impl Gateway {
             .minter
             .parse(bearer)
             .map_err(|_| Deny::Unauthenticated("not a lease of this gateway"))?;
-        let c = Arc::new(self.index(&parsed).await?);
+        let (chain, lease) = self.index(&parsed).await?;
+        let nym_rate = self
+            .nym_rates
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .entry(lease.pseudonym.clone())
+            .or_default()
+            .clone();
+        let c = Arc::new(Checked {
+            chain,
+            lease,
+            alive_at: AtomicU64::new(u64::MAX),
+            lease_rate: AtomicU64::new(0),
+            nym_rate,
+        });
         if let Some(r) = route {
             if c.lease.expires > now && Minter::authorize(&parsed, r, now).is_err() {
                 return Err(Deny::Forbidden(
@@ -499,6 +549,10 @@ impl Gateway {
     }
 
     fn not_killed(&self, c: &Checked) -> Result<(), Deny> {
+        let generation = self.kill_generation.load(Ordering::SeqCst);
+        if c.alive_at.load(Ordering::Relaxed) == generation {
+            return Ok(());
+        }
         let k = self.kills.read().unwrap_or_else(|p| p.into_inner());
         if c.chain.iter().any(|id| k.leases.contains(id)) {
             return Err(Deny::Forbidden(
@@ -510,6 +564,7 @@ impl Gateway {
                 "this pseudonym is killed at this gateway".into(),
             ));
         }
+        c.alive_at.store(generation, Ordering::Relaxed);
         Ok(())
     }
 
@@ -542,28 +597,18 @@ impl Gateway {
                     "insufficient licence or permit tier for autonomous routes".into(),
                 ));
             }
-            self.rate(&l.pseudonym, self.cfg.rate_per_min, now)?;
-            self.rate(&l.id, l.rate_per_min, now)?;
+            let minute = now / 60;
+            if !count(&c.nym_rate, self.cfg.rate_per_min, minute)
+                || !count(&c.lease_rate, l.rate_per_min, minute)
+            {
+                return Err(Deny::RateLimited);
+            }
         }
         Ok(c)
     }
 
-    fn rate(&self, key: &str, limit: u32, now: u64) -> Result<(), Deny> {
-        let minute = now / 60;
-        let mut rates = self.rates.lock().unwrap_or_else(|p| p.into_inner());
-        let e = rates.entry(key.to_owned()).or_insert((minute, 0));
-        if e.0 != minute {
-            *e = (minute, 0);
-        }
-        if e.1 >= limit {
-            return Err(Deny::RateLimited);
-        }
-        e.1 += 1;
-        Ok(())
-    }
-
     /// Resolves every block of a token in the lease index.
-    async fn index(&self, parsed: &Parsed) -> Result<Checked, Deny> {
+    async fn index(&self, parsed: &Parsed) -> Result<(Vec<String>, Lease), Deny> {
         let mut chain = Vec::with_capacity(parsed.blocks.len());
         let mut last: Option<Lease> = None;
         for block in &parsed.blocks {
@@ -579,7 +624,7 @@ impl Gateway {
             last = Some(lease);
         }
         let lease = last.ok_or(Deny::Unauthenticated("empty lease"))?;
-        Ok(Checked { chain, lease })
+        Ok((chain, lease))
     }
 }
 

@@ -202,7 +202,11 @@ pub async fn open(
         clock.clone(),
         notify,
     );
-    let batcher = Batcher::spawn(opts.verifying_key.clone(), 64, Duration::from_millis(3));
+    let batcher = Batcher::spawn(
+        opts.verifying_key.clone(),
+        cfg.batch_max,
+        Duration::from_millis(cfg.batch_wait_ms),
+    );
     let gateway = Gateway::new(cfg, store, minter, status, batcher, issuer, clock);
     gateway.refresh_kills().await.map_err(err("kill set"))?;
     {

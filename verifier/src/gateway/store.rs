@@ -11,6 +11,9 @@ use std::time::Duration;
 #[derive(Clone, Debug)]
 pub struct Store {
     db: SqlitePool,
+    /// One writer at a time within this process: concurrent writers would otherwise meet
+    /// SQLite's busy handler and its sleeps (other processes still do, rarely).
+    write: std::sync::Arc<tokio::sync::Mutex<()>>,
 }
 
 /// A kill as recorded.
@@ -54,7 +57,10 @@ impl Store {
             .connect_with(opts)
             .await?;
         sqlx::migrate!("./migrations").run(&db).await?;
-        Ok(Self { db })
+        Ok(Self {
+            db,
+            write: Default::default(),
+        })
     }
 
     /// Records a fresh challenge.
@@ -64,6 +70,7 @@ impl Store {
         now: u64,
         expires_at: u64,
     ) -> Result<(), sqlx::Error> {
+        let _writer = self.write.lock().await;
         sqlx::query("DELETE FROM challenges WHERE expires_at <= ?")
             .bind(now as i64)
             .execute(&self.db)
@@ -97,6 +104,7 @@ impl Store {
 
     /// Consumes a challenge: true for exactly one caller, across all processes.
     pub async fn consume_challenge(&self, challenge: &str, now: u64) -> Result<bool, sqlx::Error> {
+        let _writer = self.write.lock().await;
         let done = sqlx::query("DELETE FROM challenges WHERE challenge = ? AND expires_at > ?")
             .bind(challenge)
             .bind(now as i64)
@@ -114,6 +122,7 @@ impl Store {
         now: u64,
         spawn: Option<serde_json::Value>,
     ) -> Result<(), sqlx::Error> {
+        let _writer = self.write.lock().await;
         let mut tx = self.db.begin().await?;
         sqlx::query(
             "INSERT INTO leases (block, lease_id, parent_lease, pseudonym, tier, permit_tier, epoch, agent, manifest, rights, rate_per_min, expires, depth, created_at)
@@ -187,6 +196,7 @@ impl Store {
         reason: &str,
         now: u64,
     ) -> Result<i64, sqlx::Error> {
+        let _writer = self.write.lock().await;
         let mut tx = self.db.begin().await?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO kills (kind, value, reason, at) VALUES (?, ?, ?, ?) RETURNING id",
