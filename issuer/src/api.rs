@@ -14,9 +14,10 @@ use crate::permits::{
     IdentityRef, NewAgentSystem, NewOperator, NewPermit, Permit, PermitStatusChange,
 };
 use crate::questions::Answer;
+use crate::registry::{Appended, GatewayRegistration, StoredEntry};
 use crate::revocation::{RevokeRequest, Revoked};
-use axum::extract::rejection::JsonRejection;
-use axum::extract::{DefaultBodyLimit, FromRequest, FromRequestParts, Path, Request, State};
+use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::{DefaultBodyLimit, FromRequest, FromRequestParts, Path, Query, Request, State};
 use axum::http::{header, request::Parts, HeaderValue, StatusCode};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
@@ -24,6 +25,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use futures::stream::{self, Stream, StreamExt};
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
+use std::collections::HashMap;
 use std::convert::Infallible;
 use std::sync::Arc;
 use tokio_stream::wrappers::BroadcastStream;
@@ -90,14 +92,18 @@ pub struct AuthorityInfo {
     pub list: String,
     /// The presentation circuit credentials are made for.
     pub circuit: String,
+    /// The origin line of the registry's checkpoints.
+    pub registry_origin: String,
+    /// The registry's checkpoint verifier key (`name+id+base64`, C2SP signed note).
+    pub registry_key: String,
 }
 
 #[utoipa::path(get, path = "/v1/authority", responses((status = 200, body = AuthorityInfo)))]
-async fn info(State(a): S) -> Json<AuthorityInfo> {
+async fn info(State(a): S) -> Result<Json<AuthorityInfo>, ApiError> {
     use base64::Engine;
     let pk = a.keys().issuer_public();
     let p = pk.point();
-    Json(AuthorityInfo {
+    Ok(Json(AuthorityInfo {
         name: a.config().name.clone(),
         issuer_key: [
             alc_circuits::field::to_decimal(&p.x),
@@ -107,7 +113,117 @@ async fn info(State(a): S) -> Json<AuthorityInfo> {
             .encode(a.keys().status.verifying_key().as_bytes()),
         list: crate::status::LIST_ID.into(),
         circuit: alc_circuits::tags::CIRCUIT_ID.into(),
-    })
+        registry_origin: crate::registry::origin(&a.config().name),
+        registry_key: a.registry_key()?.to_string(),
+    }))
+}
+
+#[utoipa::path(get, path = "/v1/registry/checkpoint", responses((status = 200, description = "the latest checkpoint, a C2SP signed note", content_type = "text/plain")))]
+async fn checkpoint(State(a): S) -> Result<Response, ApiError> {
+    let note = a.checkpoint().await?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/plain; charset=utf-8"),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        note,
+    )
+        .into_response())
+}
+
+#[utoipa::path(post, path = "/v1/registry/entries", request_body = Object, responses((status = 201, body = Appended), (status = 200, body = Appended, description = "already in the log"), (status = 403, description = "unknown gateway or bad signature")))]
+async fn submit_entry(
+    State(a): S,
+    ApiJson(s): ApiJson<alc_registry::submission::Submission>,
+) -> Result<(StatusCode, Json<Appended>), ApiError> {
+    let appended = a.submit(&s).await?;
+    let code = if appended.new {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((code, Json(appended)))
+}
+
+fn number(q: &HashMap<String, String>, key: &str) -> Result<Option<u64>, ApiError> {
+    q.get(key)
+        .map(|v| {
+            v.parse::<u64>()
+                .map_err(|_| ApiError::BadRequest(format!("{key}: expected a whole number")))
+        })
+        .transpose()
+}
+
+type Params = Result<Query<HashMap<String, String>>, QueryRejection>;
+
+fn params(q: Params) -> Result<HashMap<String, String>, ApiError> {
+    q.map(|Query(q)| q)
+        .map_err(|e| ApiError::BadRequest(e.body_text()))
+}
+
+#[utoipa::path(get, path = "/v1/registry/entries/{index}", params(("index" = u64, Path)), responses((status = 200, body = StoredEntry), (status = 404)))]
+async fn registry_entry(
+    State(a): S,
+    Path(index): Path<String>,
+) -> Result<Json<StoredEntry>, ApiError> {
+    let index = index
+        .parse()
+        .map_err(|_| ApiError::BadRequest("index: expected a whole number".into()))?;
+    Ok(Json(a.entry(index).await?))
+}
+
+#[utoipa::path(get, path = "/v1/registry/proof/inclusion", params(("index" = Option<u64>, Query), ("hash" = Option<String>, Query, description = "leaf hash, base64"), ("size" = Option<u64>, Query, description = "tree size; default the current")), responses((status = 200, body = Object), (status = 400), (status = 404)))]
+async fn inclusion(
+    State(a): S,
+    q: Params,
+) -> Result<Json<alc_registry::merkle::InclusionProof>, ApiError> {
+    use base64::Engine;
+    let q = params(q)?;
+    let index = match (number(&q, "index")?, q.get("hash")) {
+        (Some(i), None) => i,
+        (None, Some(h)) => {
+            let h: [u8; 32] = base64::engine::general_purpose::STANDARD
+                .decode(h)
+                .ok()
+                .and_then(|v| v.try_into().ok())
+                .ok_or_else(|| ApiError::BadRequest("hash: expected 32 bytes of base64".into()))?;
+            a.index_of(&h).await?
+        }
+        _ => {
+            return Err(ApiError::BadRequest(
+                "give exactly one of index or hash".into(),
+            ))
+        }
+    };
+    Ok(Json(a.inclusion(index, number(&q, "size")?).await?))
+}
+
+#[utoipa::path(get, path = "/v1/registry/proof/consistency", params(("from" = u64, Query), ("to" = u64, Query)), responses((status = 200, body = Object), (status = 400)))]
+async fn consistency(
+    State(a): S,
+    q: Params,
+) -> Result<Json<alc_registry::merkle::ConsistencyProof>, ApiError> {
+    let q = params(q)?;
+    let (Some(from), Some(to)) = (number(&q, "from")?, number(&q, "to")?) else {
+        return Err(ApiError::BadRequest("from and to are required".into()));
+    };
+    Ok(Json(a.consistency(from, to).await?))
+}
+
+#[utoipa::path(get, path = "/v1/registry/spawns/{id}", params(("id" = String, Path, description = "a lease id or an agent id")), responses((status = 200, body = Vec<StoredEntry>)))]
+async fn spawns(State(a): S, Path(id): Path<String>) -> Result<Json<Vec<StoredEntry>>, ApiError> {
+    Ok(Json(a.spawns_of(&id).await?))
+}
+
+#[utoipa::path(post, path = "/v1/admin/gateways", request_body = GatewayRegistration, responses((status = 200), (status = 409)), security(("bearer" = [])))]
+async fn register_gateway(
+    State(a): S,
+    bearer: Bearer,
+    ApiJson(r): ApiJson<GatewayRegistration>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let who = actor(&a, &bearer, "gateways").await?;
+    a.register_gateway(&r, &who.id).await?;
+    Ok(Json(serde_json::json!({ "registered": r.id })))
 }
 
 #[utoipa::path(post, path = "/v1/identity/nonce", responses((status = 200, body = Nonce)))]
@@ -380,7 +496,7 @@ async fn create_token(
 #[openapi(
     info(
         title = "ALC licensing authority",
-        description = "Identity, competency assessment, issuance, permits, revocation and signed status."
+        description = "Identity, competency assessment, issuance, permits, revocation, signed status and the chain-of-liability registry."
     ),
     paths(
         info,
@@ -402,7 +518,14 @@ async fn create_token(
         training,
         list_incidents,
         resolve,
-        create_token
+        create_token,
+        register_gateway,
+        checkpoint,
+        submit_entry,
+        registry_entry,
+        inclusion,
+        consistency,
+        spawns
     ),
     components(schemas(
         AuthorityInfo,
@@ -432,7 +555,10 @@ async fn create_token(
         PermitChanged,
         Training,
         NewToken,
-        CreatedToken
+        CreatedToken,
+        GatewayRegistration,
+        Appended,
+        StoredEntry
     ))
 )]
 pub struct ApiDoc;
@@ -472,6 +598,13 @@ pub fn app(authority: Arc<Authority>) -> Router {
         .route("/v1/admin/incidents", get(list_incidents))
         .route("/v1/admin/incidents/{id}/resolve", post(resolve))
         .route("/v1/admin/tokens", post(create_token))
+        .route("/v1/admin/gateways", post(register_gateway))
+        .route("/v1/registry/checkpoint", get(checkpoint))
+        .route("/v1/registry/entries", post(submit_entry))
+        .route("/v1/registry/entries/{index}", get(registry_entry))
+        .route("/v1/registry/proof/inclusion", get(inclusion))
+        .route("/v1/registry/proof/consistency", get(consistency))
+        .route("/v1/registry/spawns/{id}", get(spawns))
         .route("/openapi.json", get(openapi))
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(limit))

@@ -4,6 +4,7 @@
 use crate::authority::{audit, Authority};
 use crate::error::ApiError;
 use serde::{Deserialize, Serialize};
+use sha2::Digest;
 use utoipa::ToSchema;
 
 /// A gateway's report.
@@ -80,6 +81,16 @@ impl Authority {
         .bind(now as i64)
         .fetch_one(&mut *w.tx)
         .await?;
+        // The registry records that a report exists, by hash: its text stays here.
+        let entry = alc_registry::entry::Entry::Incident(alc_registry::entry::Incident {
+            id: id.to_string(),
+            gateway: Some(r.gateway.clone()),
+            lease_id: None,
+            category: "gateway-report".into(),
+            summary_hash: hex::encode(sha2::Sha256::digest(r.description.as_bytes())),
+            at: now,
+        });
+        crate::registry::append_in(&mut w.tx, &entry).await?;
         audit(
             &mut w.tx,
             reporter,

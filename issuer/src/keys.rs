@@ -2,6 +2,7 @@
 //!
 //! * `issuer.json`: the EdDSA-Poseidon (Baby Jubjub) key that signs credentials;
 //! * `status.key`: the Ed25519 key that signs status responses (hex seed);
+//! * `registry.key`: the Ed25519 key that signs registry checkpoints (hex seed);
 //! * `identity.key`: the secret of the keyed hash that turns (issuer, subject) into an
 //!   identity key (hex), so the database never holds a raw subject.
 //!
@@ -22,6 +23,8 @@ pub struct Keys {
     pub status: ed25519_dalek::SigningKey,
     /// Keys identity hashes.
     pub identity: IdentitySecret,
+    /// Signs registry checkpoints.
+    pub registry: ed25519_dalek::SigningKey,
 }
 
 impl std::fmt::Debug for Keys {
@@ -148,10 +151,12 @@ impl Keys {
         };
         let status = ed25519_dalek::SigningKey::from_bytes(&*load32("status.key")?);
         let identity = IdentitySecret::from_bytes(*load32("identity.key")?);
+        let registry = ed25519_dalek::SigningKey::from_bytes(&*load32("registry.key")?);
         Ok(Self {
             issuer,
             status,
             identity,
+            registry,
         })
     }
 
@@ -179,7 +184,7 @@ mod tests {
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            for f in ["issuer.json", "status.key", "identity.key"] {
+            for f in ["issuer.json", "status.key", "identity.key", "registry.key"] {
                 let mode = std::fs::metadata(dir.path().join(f))
                     .unwrap()
                     .permissions()

@@ -1,7 +1,8 @@
 //! The ALC licensing authority (DESIGN.md): identity with OpenID Connect, the competency
 //! assessment with FCA-style rules, issuance of EdDSA-Poseidon credentials, corporate
-//! operating permits, revocation with signed status responses, incident intake, admin
-//! tokens and an append-only audit log, over SQLite.
+//! operating permits, revocation with signed status responses, incident intake, the
+//! chain-of-liability registry (a transparency log), admin tokens and an append-only
+//! audit log, over SQLite.
 //!
 //! [`api::app`] is the router; [`service::serve`] runs it from a data folder.
 #![forbid(unsafe_code)]
@@ -23,6 +24,7 @@ pub mod keys;
 pub mod oidc;
 pub mod permits;
 pub mod questions;
+pub mod registry;
 pub mod revocation;
 pub mod service;
 pub mod status;

@@ -33,6 +33,21 @@ pub struct Revoked {
     pub status: SignedStatus,
 }
 
+/// The registry entry recording a status epoch.
+pub(crate) fn epoch_entry(
+    epoch: u64,
+    list: &alc_circuits::status::StatusList,
+    emergency: bool,
+    at: u64,
+) -> alc_registry::entry::Entry {
+    alc_registry::entry::Entry::StatusEpoch(alc_registry::entry::StatusEpoch {
+        epoch,
+        root: field::to_decimal(&list.root()),
+        emergency,
+        at,
+    })
+}
+
 impl Authority {
     /// Revokes one credential.
     pub async fn revoke(&self, req: &RevokeRequest, actor: &str) -> Result<Revoked, ApiError> {
@@ -102,6 +117,7 @@ impl Authority {
             .bind(reason)
             .execute(&mut *w.tx)
             .await?;
+        crate::registry::append_in(&mut w.tx, &epoch_entry(epoch, &list, emergency, now)).await?;
         // The single writer is still held: nothing else can install an epoch until the
         // commit and the installation below are both done.
         let WriteTx { tx, guard } = w;

@@ -67,11 +67,15 @@ impl StatusState {
                 (epoch as u64, emergency != 0)
             }
             None => {
+                let mut tx = db.begin_with("BEGIN IMMEDIATE").await?;
                 sqlx::query("INSERT INTO epochs (epoch, root, produced_at, emergency, reason) VALUES (0, ?, ?, 0, 'initial')")
                     .bind(field::to_decimal(&list.root()))
                     .bind(now as i64)
-                    .execute(db)
+                    .execute(&mut *tx)
                     .await?;
+                let entry = crate::revocation::epoch_entry(0, &list, false, now);
+                crate::registry::append_in(&mut tx, &entry).await?;
+                tx.commit().await?;
                 (0, false)
             }
         };

@@ -447,9 +447,25 @@ async fn tiers_sub_agents_and_kills() {
         "a child never outlives its parent"
     );
     let grandchild = g["lease"].as_str().unwrap().to_owned();
-    // The registry outbox has both spawn links.
-    let outbox = w.state.gateway.store_outbox().await;
-    assert_eq!(outbox.iter().filter(|(k, _)| k == "spawn").count(), 2);
+    // The registry outbox has the root lease and both spawn links, chained.
+    let outbox = w.state.gateway.pending_entries().await.unwrap();
+    let spawns: Vec<_> = outbox
+        .iter()
+        .filter_map(|(_, e)| match e {
+            alc_registry::entry::Entry::Spawn(s) => Some(s.clone()),
+            _ => None,
+        })
+        .collect();
+    assert!(spawns.len() >= 3, "{spawns:?}");
+    let g = spawns.iter().find(|s| s.agent == "grandchild").unwrap();
+    let c = spawns
+        .iter()
+        .find(|s| Some(&s.lease_id) == g.parent_lease.as_ref())
+        .unwrap();
+    assert_eq!(g.depth, c.depth + 1);
+    assert!(spawns
+        .iter()
+        .any(|s| Some(&s.lease_id) == c.parent_lease.as_ref() && s.parent_lease.is_none()));
     // Kill the parent: child and grandchild die too.
     let admin = std::fs::read_to_string(w._dirs[1].path().join("admin-token"))
         .unwrap()

@@ -26,6 +26,8 @@ pub struct AppState {
     pub gateway: Arc<Gateway>,
     /// Where allowed calls go.
     pub proxy: Arc<Proxy>,
+    /// The gateway's registry submission key (Ed25519, hex), for the authority to register.
+    pub registry_key: String,
     /// SHA-256 of the gateway's admin token.
     pub admin_token_hash: [u8; 32],
     /// The authority's URL and this gateway's incident-report token, if configured.
@@ -93,6 +95,7 @@ async fn info(State(s): S) -> Json<serde_json::Value> {
         },
         "lease_ttl_secs": c.lease_ttl_secs,
         "lease_key": g.minter.public().to_bytes_hex(),
+        "registry_key": s.registry_key,
     }))
 }
 

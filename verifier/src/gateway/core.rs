@@ -11,6 +11,7 @@ use crate::{Presentation, Statement};
 use alc_circuits::babyjubjub::Point;
 use alc_circuits::field::{self, Fr};
 use alc_circuits::presentation::{encode_challenge, encode_manifest, encode_scope};
+use alc_registry::entry::{self as registry, Entry, KillTarget};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -305,6 +306,32 @@ impl Gateway {
         Ok((st, epoch, rights))
     }
 
+    /// The registry entry of a new lease (validated now, so the outbox only ever holds
+    /// entries the registry accepts). The gateway does not learn the permit: no hash.
+    fn spawn_entry(&self, l: &Lease, now: u64) -> Result<Entry, Deny> {
+        let e = Entry::Spawn(registry::Spawn {
+            gateway: self.cfg.scope.clone(),
+            lease_id: l.id.clone(),
+            parent_lease: l.parent.clone(),
+            agent: l.agent.clone(),
+            pseudonym: l.pseudonym.clone(),
+            permit_hash: String::new(),
+            permissions: registry::Permissions {
+                routes: l.rights.clone(),
+                rate_per_min: l.rate_per_min,
+                expires: l.expires,
+                tier: l.tier,
+                permit_tier: l.permit_tier,
+            },
+            manifest_hash: l.manifest.clone(),
+            depth: l.depth,
+            at: now,
+        });
+        e.validate()
+            .map_err(|e| Deny::BadRequest(format!("lease: {e}")))?;
+        Ok(e)
+    }
+
     /// Issues a root lease for a presentation.
     pub async fn issue(&self, req: &LeaseRequest) -> Result<Issued, Deny> {
         let (st, epoch, rights) = self.check_presentation(req).await?;
@@ -328,11 +355,12 @@ impl Gateway {
                 "this pseudonym is killed at this gateway".into(),
             ));
         }
+        let spawn = self.spawn_entry(&lease, now)?;
         let (token, block) = self
             .minter
             .mint(&lease)
             .map_err(|e| Deny::Internal(e.to_string()))?;
-        self.store.add_lease(&block, &lease, now, None).await?;
+        self.store.add_lease(&block, &lease, now, &spawn).await?;
         Ok(Issued {
             lease: token,
             lease_id: lease.id,
@@ -403,6 +431,7 @@ impl Gateway {
             expires: (now + req.ttl_secs).min(p.expires),
             depth: p.depth + 1,
         };
+        let spawn = self.spawn_entry(&child, now)?;
         let parsed = self
             .minter
             .parse(bearer)
@@ -411,14 +440,7 @@ impl Gateway {
             .minter
             .attenuate(&parsed.token, &child)
             .map_err(|e| Deny::Internal(e.to_string()))?;
-        let spawn = serde_json::json!({
-            "child_lease": child.id, "child_agent": child.agent, "parent_lease": p.id,
-            "pseudonym": child.pseudonym, "gateway": self.cfg.scope, "permit_tier": child.permit_tier,
-            "rights": child.rights, "manifest": child.manifest, "at": now,
-        });
-        self.store
-            .add_lease(&block, &child, now, Some(spawn))
-            .await?;
+        self.store.add_lease(&block, &child, now, &spawn).await?;
         Ok(Issued {
             lease: token,
             lease_id: child.id,
@@ -453,7 +475,19 @@ impl Gateway {
                 ))
             }
         };
-        self.store.kill(kind, value, reason, now).await?;
+        let entry = Entry::Kill(registry::Kill {
+            gateway: self.cfg.scope.clone(),
+            target: match kind {
+                "lease" => KillTarget::Lease(value.to_owned()),
+                _ => KillTarget::Pseudonym(value.to_owned()),
+            },
+            reason: reason.to_owned(),
+            at: now,
+        });
+        entry
+            .validate()
+            .map_err(|e| Deny::BadRequest(format!("kill: {e}")))?;
+        self.store.kill(kind, value, reason, now, &entry).await?;
         self.refresh_kills().await
     }
 
@@ -634,15 +668,14 @@ impl Gateway {
         &self.status
     }
 
-    /// Registry entries waiting for submission (the seam for the registry).
-    pub async fn store_outbox(&self) -> Vec<(String, serde_json::Value)> {
-        self.store
-            .outbox()
-            .await
-            .unwrap_or_default()
-            .into_iter()
-            .map(|(_, k, e)| (k, e))
-            .collect()
+    /// The store (shared with the registry submitter).
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// Registry entries not yet in the registry, oldest first.
+    pub async fn pending_entries(&self) -> Result<Vec<(i64, Entry)>, Deny> {
+        Ok(self.store.outbox(1000).await?)
     }
 
     /// The lease id of a token (for administrators and tests).

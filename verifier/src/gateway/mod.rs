@@ -7,6 +7,7 @@ pub mod config;
 pub mod core;
 pub mod lease;
 pub mod proxy;
+pub mod registry;
 pub mod service;
 pub mod status;
 pub mod store;

@@ -1,5 +1,6 @@
 //! Running the gateway from a data folder: `gateway.toml`, `keys/lease.key` (the Biscuit
-//! root key, 0600), `gateway.db` (shared by the gateway processes on this host),
+//! root key, 0600), `keys/registry.key` (the Ed25519 key its registry entries are signed
+//! with, 0600), `gateway.db` (shared by the gateway processes on this host),
 //! `authority.json` (the authority's keys, pinned on first contact) and `admin-token`.
 
 use super::api::{app, AppState};
@@ -8,10 +9,12 @@ use super::config::Config;
 use super::core::Gateway;
 use super::lease::Minter;
 use super::proxy::{Proxy, Upstream};
+use super::registry::spawn_submitter;
 use super::status::{spawn_watcher, StatusView};
 use super::store::Store;
 use crate::VerifyingKey;
 use alc_circuits::babyjubjub::Point;
+use alc_registry::submission::GatewayKey;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::io::Write;
@@ -207,7 +210,7 @@ pub async fn open(
         cfg.batch_max,
         Duration::from_millis(cfg.batch_wait_ms),
     );
-    let gateway = Gateway::new(cfg, store, minter, status, batcher, issuer, clock);
+    let gateway = Gateway::new(cfg, store, minter, status, batcher, issuer, clock.clone());
     gateway.refresh_kills().await.map_err(err("kill set"))?;
     {
         // Kills made by other gateway processes on this host arrive within 200 ms.
@@ -228,7 +231,20 @@ pub async fn open(
             }
         });
     }
+    let registry_key = GatewayKey::from_seed(
+        &gateway.config().scope,
+        &secret32(&data.join("keys").join("registry.key"))?,
+    );
+    let registry_key_hex = hex::encode(registry_key.verifying_key().as_bytes());
+    let _submitter = spawn_submitter(
+        gateway.store().clone(),
+        registry_key,
+        gateway.config().authority.clone(),
+        http.clone(),
+        clock,
+    );
     Ok(AppState {
+        registry_key: registry_key_hex,
         gateway,
         proxy: Arc::new(Proxy::new(upstream)),
         admin_token_hash,

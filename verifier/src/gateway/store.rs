@@ -2,10 +2,17 @@
 //! (challenges consumed once across all of them, one lease index, one kill set).
 
 use super::lease::Lease;
+use alc_registry::entry::Entry;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::SqlitePool;
 use std::path::Path;
 use std::time::Duration;
+
+/// An entry's JSON for the outbox (entries serialise infallibly: plain strings and
+/// numbers).
+fn json(e: &Entry) -> String {
+    serde_json::to_string(e).unwrap_or_default()
+}
 
 /// The store.
 #[derive(Clone, Debug)]
@@ -14,6 +21,8 @@ pub struct Store {
     /// One writer at a time within this process: concurrent writers would otherwise meet
     /// SQLite's busy handler and its sleeps (other processes still do, rarely).
     write: std::sync::Arc<tokio::sync::Mutex<()>>,
+    /// Woken when this process adds to the registry outbox.
+    wake: std::sync::Arc<tokio::sync::Notify>,
 }
 
 /// A kill as recorded.
@@ -60,6 +69,7 @@ impl Store {
         Ok(Self {
             db,
             write: Default::default(),
+            wake: Default::default(),
         })
     }
 
@@ -113,14 +123,14 @@ impl Store {
         Ok(done.rows_affected() == 1)
     }
 
-    /// Records a lease under its block's revocation identifier; a sub-agent lease also
-    /// goes to the registry outbox as a spawn link, in the same transaction.
+    /// Records a lease under its block's revocation identifier, and its registry entry
+    /// (the spawn link) in the outbox, in one transaction.
     pub async fn add_lease(
         &self,
         block: &str,
         l: &Lease,
         now: u64,
-        spawn: Option<serde_json::Value>,
+        spawn: &Entry,
     ) -> Result<(), sqlx::Error> {
         let _writer = self.write.lock().await;
         let mut tx = self.db.begin().await?;
@@ -144,14 +154,14 @@ impl Store {
         .bind(now as i64)
         .execute(&mut *tx)
         .await?;
-        if let Some(entry) = spawn {
-            sqlx::query("INSERT INTO registry_outbox (kind, entry, at) VALUES ('spawn', ?, ?)")
-                .bind(entry.to_string())
-                .bind(now as i64)
-                .execute(&mut *tx)
-                .await?;
-        }
-        tx.commit().await
+        sqlx::query("INSERT INTO registry_outbox (kind, entry, at) VALUES ('spawn', ?, ?)")
+            .bind(json(spawn))
+            .bind(now as i64)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        self.wake.notify_one();
+        Ok(())
     }
 
     /// The lease recorded under a block identifier.
@@ -195,6 +205,7 @@ impl Store {
         value: &str,
         reason: &str,
         now: u64,
+        entry: &Entry,
     ) -> Result<i64, sqlx::Error> {
         let _writer = self.write.lock().await;
         let mut tx = self.db.begin().await?;
@@ -207,14 +218,13 @@ impl Store {
         .bind(now as i64)
         .fetch_one(&mut *tx)
         .await?;
-        let entry =
-            serde_json::json!({ "kind": kind, "value": value, "reason": reason, "at": now });
         sqlx::query("INSERT INTO registry_outbox (kind, entry, at) VALUES ('kill', ?, ?)")
-            .bind(entry.to_string())
+            .bind(json(entry))
             .bind(now as i64)
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
+        self.wake.notify_one();
         Ok(id)
     }
 
@@ -247,16 +257,54 @@ impl Store {
             .collect())
     }
 
-    /// Registry entries not yet submitted (the seam for the registry issue).
-    pub async fn outbox(&self) -> Result<Vec<(i64, String, serde_json::Value)>, sqlx::Error> {
-        let rows: Vec<(i64, String, String)> = sqlx::query_as(
-            "SELECT id, kind, entry FROM registry_outbox WHERE submitted_at IS NULL ORDER BY id",
+    /// Up to `limit` registry entries not yet in the registry, oldest first. A row that
+    /// does not parse (written before entries had their registry form) is parked with
+    /// the reason, never dropped.
+    pub async fn outbox(&self, limit: u32) -> Result<Vec<(i64, Entry)>, sqlx::Error> {
+        let rows: Vec<(i64, String)> = sqlx::query_as(
+            "SELECT id, entry FROM registry_outbox WHERE submitted_at IS NULL AND refused IS NULL ORDER BY id LIMIT ?",
         )
+        .bind(i64::from(limit))
         .fetch_all(&self.db)
         .await?;
-        Ok(rows
-            .into_iter()
-            .map(|(id, kind, e)| (id, kind, serde_json::from_str(&e).unwrap_or_default()))
-            .collect())
+        let mut out = Vec::with_capacity(rows.len());
+        for (id, e) in rows {
+            match serde_json::from_str::<Entry>(&e) {
+                Ok(entry) => out.push((id, entry)),
+                Err(err) => {
+                    self.refuse(id, &format!("not a registry entry: {err}"))
+                        .await?
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// What the registry submitter waits on.
+    pub fn outbox_wake(&self) -> std::sync::Arc<tokio::sync::Notify> {
+        self.wake.clone()
+    }
+
+    /// Marks an outbox row as in the registry at `index`.
+    pub async fn submitted(&self, id: i64, index: u64, now: u64) -> Result<(), sqlx::Error> {
+        let _writer = self.write.lock().await;
+        sqlx::query("UPDATE registry_outbox SET submitted_at = ?, registry_index = ? WHERE id = ?")
+            .bind(now as i64)
+            .bind(index as i64)
+            .bind(id)
+            .execute(&self.db)
+            .await?;
+        Ok(())
+    }
+
+    /// Parks an outbox row the registry refused, with its reason (kept for operators).
+    pub async fn refuse(&self, id: i64, reason: &str) -> Result<(), sqlx::Error> {
+        let _writer = self.write.lock().await;
+        sqlx::query("UPDATE registry_outbox SET refused = ? WHERE id = ?")
+            .bind(reason)
+            .bind(id)
+            .execute(&self.db)
+            .await?;
+        Ok(())
     }
 }

@@ -1,0 +1,389 @@
+//! The chain-of-liability registry the authority hosts: an RFC 9162 Merkle log
+//! ([`alc_registry`]) in the authority's SQLite file.
+//!
+//! * **Appending.** A gateway's signed [`Submission`] is checked against the gateway's
+//!   registered key; the canonical leaf, and the complete-subtree nodes that
+//!   [`merkle::append`] returns (`1 + trailing_ones(size)` of them), are inserted in one
+//!   durable transaction before the index is returned. The authority appends its own
+//!   status epochs and incidents inside the transactions that create them. Resubmitting
+//!   an identical entry returns its existing index (gateways retry after crashes).
+//! * **Serving.** Roots and proofs read O(log n) stored nodes ([`merkle::root_nodes`],
+//!   [`merkle::inclusion_nodes`], [`merkle::consistency_nodes`]) in one query; nothing
+//!   is rebuilt per request. Checkpoints are C2SP signed notes over
+//!   `<origin>\n<size>\n<base64 root>\n`, signed on demand with `keys/registry.key`
+//!   (Ed25519 is deterministic: one tree size, one note).
+
+use crate::authority::{audit, Authority};
+use crate::error::ApiError;
+use alc_registry::checkpoint::{sign_checkpoint, Checkpoint, NoteSigner, VerifierKey};
+use alc_registry::entry::Entry;
+use alc_registry::merkle::{self, Hash, NodeId};
+use alc_registry::submission::{Submission, SubmissionError};
+use serde::{Deserialize, Serialize};
+use sqlx::pool::PoolConnection;
+use sqlx::{Sqlite, SqliteConnection, Transaction};
+use std::collections::HashMap;
+use utoipa::ToSchema;
+
+/// Where an entry landed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Appended {
+    /// Its index in the log (decimal).
+    pub index: String,
+    /// Its leaf hash (base64).
+    pub leaf_hash: String,
+    /// False when an identical entry was already in the log (that index is returned).
+    pub new: bool,
+}
+
+/// A stored entry.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct StoredEntry {
+    /// Its index (decimal).
+    pub index: String,
+    /// The leaf bytes (base64): what is hashed.
+    pub leaf: String,
+    /// The entry they encode.
+    #[schema(value_type = Object)]
+    pub entry: Entry,
+}
+
+/// An administrator's registration of a gateway's submission key.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GatewayRegistration {
+    /// The gateway's identifier (its scope).
+    pub id: String,
+    /// Its Ed25519 submission key (32 bytes, hex).
+    pub key: String,
+    /// Why (audit).
+    pub reason: String,
+}
+
+fn b64(h: &[u8]) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode(h)
+}
+
+fn hash_from(v: Vec<u8>) -> Result<Hash, ApiError> {
+    v.try_into()
+        .map_err(|_| ApiError::internal("registry: a stored hash is not 32 bytes"))
+}
+
+/// Reads the given nodes in one query.
+async fn nodes(
+    conn: &mut SqliteConnection,
+    ids: &[NodeId],
+) -> Result<HashMap<NodeId, Hash>, ApiError> {
+    let mut out = HashMap::with_capacity(ids.len());
+    // SQLite's default limit on bound parameters is 32766; proofs need at most ~130.
+    for chunk in ids.chunks(200) {
+        let values = vec!["(?, ?)"; chunk.len()].join(", ");
+        let sql = format!(
+            "SELECT level, idx, hash FROM registry_nodes WHERE (level, idx) IN (VALUES {values})"
+        );
+        let mut q = sqlx::query_as::<_, (i64, i64, Vec<u8>)>(&sql);
+        for id in chunk {
+            q = q.bind(i64::from(id.level)).bind(id.index as i64);
+        }
+        for (level, idx, hash) in q.fetch_all(&mut *conn).await? {
+            let id = NodeId {
+                level: level as u8,
+                index: idx as u64,
+            };
+            out.insert(id, hash_from(hash)?);
+        }
+    }
+    if out.len() != ids.len() {
+        return Err(ApiError::internal("registry: a stored node is missing"));
+    }
+    Ok(out)
+}
+
+async fn size(conn: &mut SqliteConnection) -> Result<u64, ApiError> {
+    let n: Option<i64> = sqlx::query_scalar("SELECT MAX(idx) + 1 FROM registry_leaves")
+        .fetch_one(&mut *conn)
+        .await?;
+    Ok(n.unwrap_or(0) as u64)
+}
+
+fn internal(e: impl std::fmt::Display) -> ApiError {
+    ApiError::internal(format!("registry: {e}"))
+}
+
+/// Appends `leaf` (canonical bytes of `entry`) inside `tx`; an identical leaf already
+/// present gives its index instead.
+pub(crate) async fn append_in(
+    tx: &mut Transaction<'static, Sqlite>,
+    entry: &Entry,
+) -> Result<Appended, ApiError> {
+    let leaf = entry
+        .to_leaf()
+        .map_err(|e| ApiError::BadRequest(format!("registry entry: {e}")))?;
+    let hash = merkle::leaf_hash(&leaf);
+    let existing: Option<i64> =
+        sqlx::query_scalar("SELECT idx FROM registry_leaves WHERE hash = ?")
+            .bind(hash.as_slice())
+            .fetch_optional(&mut **tx)
+            .await?;
+    if let Some(idx) = existing {
+        return Ok(Appended {
+            index: idx.to_string(),
+            leaf_hash: b64(&hash),
+            new: false,
+        });
+    }
+    let n = size(tx).await?;
+    let reads = nodes(tx, &merkle::append_reads(n)).await?;
+    let new_nodes = merkle::append(&reads, n, hash).map_err(internal)?;
+    let (kind, gateway, lease_id, agent) = match entry {
+        Entry::Spawn(s) => (
+            "spawn",
+            Some(s.gateway.as_str()),
+            Some(s.lease_id.as_str()),
+            Some(s.agent.as_str()),
+        ),
+        Entry::Kill(k) => ("kill", Some(k.gateway.as_str()), None, None),
+        Entry::StatusEpoch(_) => ("status-epoch", None, None, None),
+        Entry::Incident(i) => ("incident", i.gateway.as_deref(), None, None),
+        _ => ("other", None, None, None),
+    };
+    sqlx::query(
+        "INSERT INTO registry_leaves (idx, leaf, hash, kind, gateway, lease_id, agent, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(n as i64)
+    .bind(&leaf)
+    .bind(hash.as_slice())
+    .bind(kind)
+    .bind(gateway)
+    .bind(lease_id)
+    .bind(agent)
+    .bind(entry.at() as i64)
+    .execute(&mut **tx)
+    .await?;
+    for (id, h) in new_nodes {
+        sqlx::query("INSERT INTO registry_nodes (level, idx, hash) VALUES (?, ?, ?)")
+            .bind(i64::from(id.level))
+            .bind(id.index as i64)
+            .bind(h.as_slice())
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(Appended {
+        index: n.to_string(),
+        leaf_hash: b64(&hash),
+        new: true,
+    })
+}
+
+/// The origin line of this authority's registry checkpoints.
+pub fn origin(authority_name: &str) -> String {
+    format!("{authority_name}/registry")
+}
+
+impl Authority {
+    fn note_signer(&self) -> Result<NoteSigner, ApiError> {
+        NoteSigner::from_seed(&origin(&self.cfg.name), &self.keys.registry.to_bytes())
+            .map_err(internal)
+    }
+
+    /// The verifier key of the registry's checkpoints (`name+id+key`).
+    pub fn registry_key(&self) -> Result<VerifierKey, ApiError> {
+        Ok(self.note_signer()?.verifier_key())
+    }
+
+    /// Registers (or confirms) a gateway's submission key.
+    pub async fn register_gateway(
+        &self,
+        r: &GatewayRegistration,
+        actor: &str,
+    ) -> Result<(), ApiError> {
+        alc_registry::entry::check_gateway_id(&r.id)
+            .map_err(|e| ApiError::BadRequest(format!("gateway id: {e}")))?;
+        let mut key = [0u8; 32];
+        hex::decode_to_slice(r.key.trim(), &mut key)
+            .map_err(|_| ApiError::BadRequest("key: expected 32 bytes of hex".into()))?;
+        ed25519_dalek::VerifyingKey::from_bytes(&key)
+            .map_err(|_| ApiError::BadRequest("key: not an Ed25519 public key".into()))?;
+        if r.reason.trim().is_empty() {
+            return Err(ApiError::BadRequest("a registration needs a reason".into()));
+        }
+        let now = self.now();
+        let mut w = self.write().await?;
+        let existing: Option<Vec<u8>> =
+            sqlx::query_scalar("SELECT key FROM registry_gateways WHERE id = ?")
+                .bind(&r.id)
+                .fetch_optional(&mut *w.tx)
+                .await?;
+        match existing {
+            Some(k) if k == key => return Ok(()),
+            Some(_) => {
+                return Err(ApiError::Conflict(format!(
+                    "gateway {:?} is registered with another key",
+                    r.id
+                )))
+            }
+            None => {}
+        }
+        sqlx::query(
+            "INSERT INTO registry_gateways (id, key, registered_at, registered_by) VALUES (?, ?, ?, ?)",
+        )
+        .bind(&r.id)
+        .bind(key.as_slice())
+        .bind(now as i64)
+        .bind(actor)
+        .execute(&mut *w.tx)
+        .await?;
+        audit(
+            &mut w.tx,
+            actor,
+            now,
+            "register-gateway",
+            &r.reason,
+            serde_json::json!({ "gateway": r.id, "key": r.key.trim() }),
+        )
+        .await?;
+        w.commit().await
+    }
+
+    /// Appends a gateway's signed entry: durable before it returns.
+    pub async fn submit(&self, s: &Submission) -> Result<Appended, ApiError> {
+        let key: Option<Vec<u8>> =
+            sqlx::query_scalar("SELECT key FROM registry_gateways WHERE id = ?")
+                .bind(&s.gateway)
+                .fetch_optional(&self.db)
+                .await?;
+        let key = key.and_then(|k| {
+            let k: [u8; 32] = k.try_into().ok()?;
+            ed25519_dalek::VerifyingKey::from_bytes(&k).ok()
+        });
+        s.verify(|_| key).map_err(|e| match e {
+            SubmissionError::UnknownGateway(_) | SubmissionError::BadSignature(_) => {
+                ApiError::Forbidden(e.to_string())
+            }
+            e => ApiError::BadRequest(e.to_string()),
+        })?;
+        let mut w = self.write().await?;
+        let a = append_in(&mut w.tx, &s.entry).await?;
+        w.commit().await?;
+        Ok(a)
+    }
+
+    /// The current size of the log.
+    pub async fn registry_size(&self) -> Result<u64, ApiError> {
+        let mut conn = self.db.acquire().await?;
+        size(&mut conn).await
+    }
+
+    /// The signed checkpoint of the log as it is now.
+    pub async fn checkpoint(&self) -> Result<String, ApiError> {
+        let mut conn = self.db.acquire().await?;
+        let n = size(&mut conn).await?;
+        let root =
+            merkle::root(&nodes(&mut conn, &merkle::root_nodes(n)).await?, n).map_err(internal)?;
+        let c = Checkpoint {
+            origin: origin(&self.cfg.name),
+            size: n,
+            root,
+            extensions: Vec::new(),
+        };
+        sign_checkpoint(&self.note_signer()?, &c).map_err(internal)
+    }
+
+    /// Entry `index`.
+    pub async fn entry(&self, index: u64) -> Result<StoredEntry, ApiError> {
+        let leaf: Option<Vec<u8>> =
+            sqlx::query_scalar("SELECT leaf FROM registry_leaves WHERE idx = ?")
+                .bind(index as i64)
+                .fetch_optional(&self.db)
+                .await?;
+        let leaf = leaf.ok_or_else(|| ApiError::NotFound(format!("no entry {index}")))?;
+        let entry = Entry::from_leaf(&leaf).map_err(internal)?;
+        Ok(StoredEntry {
+            index: index.to_string(),
+            leaf: b64(&leaf),
+            entry,
+        })
+    }
+
+    /// The index of the entry with leaf hash `hash`.
+    pub async fn index_of(&self, hash: &Hash) -> Result<u64, ApiError> {
+        let idx: Option<i64> = sqlx::query_scalar("SELECT idx FROM registry_leaves WHERE hash = ?")
+            .bind(hash.as_slice())
+            .fetch_optional(&self.db)
+            .await?;
+        idx.map(|i| i as u64)
+            .ok_or_else(|| ApiError::NotFound("no entry with that leaf hash".into()))
+    }
+
+    /// Spawn entries for a lease id or an agent id, oldest first.
+    pub async fn spawns_of(&self, id: &str) -> Result<Vec<StoredEntry>, ApiError> {
+        let rows: Vec<(i64, Vec<u8>)> = sqlx::query_as(
+            "SELECT idx, leaf FROM registry_leaves WHERE kind = 'spawn' AND (lease_id = ?1 OR agent = ?1) ORDER BY idx LIMIT 100",
+        )
+        .bind(id)
+        .fetch_all(&self.db)
+        .await?;
+        rows.into_iter()
+            .map(|(idx, leaf)| {
+                Ok(StoredEntry {
+                    index: idx.to_string(),
+                    entry: Entry::from_leaf(&leaf).map_err(internal)?,
+                    leaf: b64(&leaf),
+                })
+            })
+            .collect()
+    }
+
+    async fn sized(
+        &self,
+        needed: u64,
+        requested: Option<u64>,
+    ) -> Result<(PoolConnection<Sqlite>, u64), ApiError> {
+        let mut conn = self.db.acquire().await?;
+        let current = size(&mut conn).await?;
+        let n = requested.unwrap_or(current);
+        if n > current || needed > n {
+            return Err(ApiError::BadRequest(format!(
+                "the log holds {current} entries: sizes must satisfy {needed} <= size <= {current}"
+            )));
+        }
+        Ok((conn, n))
+    }
+
+    /// The inclusion proof of entry `index` in the tree of `size` entries (default: now).
+    pub async fn inclusion(
+        &self,
+        index: u64,
+        size: Option<u64>,
+    ) -> Result<merkle::InclusionProof, ApiError> {
+        let (mut conn, n) = self.sized(index.saturating_add(1), size).await?;
+        let ids =
+            merkle::inclusion_nodes(index, n).map_err(|e| ApiError::BadRequest(e.to_string()))?;
+        let src = nodes(&mut conn, &ids).await?;
+        let hashes = merkle::inclusion_proof(&src, index, n).map_err(internal)?;
+        Ok(merkle::InclusionProof {
+            leaf_index: index,
+            tree_size: n,
+            hashes,
+        })
+    }
+
+    /// The consistency proof between sizes `old` and `new`.
+    pub async fn consistency(
+        &self,
+        old: u64,
+        new: u64,
+    ) -> Result<merkle::ConsistencyProof, ApiError> {
+        let (mut conn, n) = self.sized(old, Some(new)).await?;
+        let ids =
+            merkle::consistency_nodes(old, n).map_err(|e| ApiError::BadRequest(e.to_string()))?;
+        let src = nodes(&mut conn, &ids).await?;
+        let hashes = merkle::consistency_proof(&src, old, n).map_err(internal)?;
+        Ok(merkle::ConsistencyProof {
+            old_size: old,
+            new_size: n,
+            hashes,
+        })
+    }
+}

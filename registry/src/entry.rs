@@ -1,0 +1,401 @@
+//! Log entries and their one canonical encoding, which is the Merkle leaf.
+//!
+//! # Leaf encoding (version 1)
+//!
+//! ```text
+//! leaf = REGISTRY_ENTRY_VERSION (one byte, 0x01) || canonical JSON of the entry
+//! ```
+//!
+//! The canonical JSON is what `serde_json::to_vec` writes for [`Entry`]: no whitespace,
+//! the `"kind"` tag first (`"spawn"`, `"kill"`, `"status_epoch"`, `"incident"`), then
+//! every field in declaration order, every field always present (`null` for an absent
+//! option), 64-bit numbers (`at`, `expires`, `epoch`) as decimal strings like every ALC
+//! file, small numbers (`depth`, `rate_per_min`, `tier`, `permit_tier`) as JSON numbers,
+//! strings in UTF-8 with serde_json's minimal escaping. For example:
+//!
+//! ```text
+//! \x01{"kind":"kill","gateway":"gw.example","target":{"lease":"l-42"},"reason":"abuse","at":"1790000000"}
+//! ```
+//!
+//! [`Entry::from_leaf`] parses the JSON, validates the entry, encodes it again and
+//! requires the same bytes: whitespace, reordered or unknown fields, escapes where none
+//! are needed and leading zeros are all rejected, so each entry has exactly one leaf and
+//! each leaf exactly one entry. A leaf is at most [`REGISTRY_ENTRY_MAX_BYTES`] bytes.
+//!
+//! # What an entry may hold
+//!
+//! No personal data and no credential serial: gateway and agent identifiers, lease
+//! identifiers, the licence pseudonym at that gateway (a field element, unlinkable
+//! across gateways), hashes of manifests, permits and incident summaries, and numbers.
+//! [`Entry::validate`] enforces the shapes (module constants give the bounds).
+use crate::merkle::{leaf_hash, Hash};
+use alc_circuits::field;
+use alc_circuits::tags::{REGISTRY_ENTRY_MAX_BYTES, REGISTRY_ENTRY_VERSION};
+use serde::{Deserialize, Serialize};
+
+/// Longest identifier (gateway, agent, lease, incident) in bytes.
+pub const MAX_ID_LEN: usize = 128;
+/// Most route prefixes in one lease's permissions.
+pub const MAX_ROUTES: usize = 32;
+/// Longest route prefix in bytes.
+pub const MAX_ROUTE_LEN: usize = 256;
+/// Longest kill reason in bytes.
+pub const MAX_REASON_LEN: usize = 512;
+/// Longest incident category in bytes.
+pub const MAX_CATEGORY_LEN: usize = 64;
+
+/// Why an entry or a leaf was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum EntryError {
+    /// A leaf or encoded entry larger than [`REGISTRY_ENTRY_MAX_BYTES`].
+    #[error("entry is {len} bytes, the limit is {max}")]
+    TooLarge {
+        /// Its length.
+        len: usize,
+        /// The limit.
+        max: usize,
+    },
+    /// An empty leaf.
+    #[error("empty leaf")]
+    Empty,
+    /// A leaf starting with an unknown version byte.
+    #[error("unknown entry version {0}")]
+    UnknownVersion(u8),
+    /// Leaf bytes that are not an entry's JSON.
+    #[error("malformed entry JSON: {0}")]
+    Json(String),
+    /// Valid JSON for an entry, but not its canonical encoding.
+    #[error("entry is not canonically encoded")]
+    NotCanonical,
+    /// A field with the wrong shape.
+    #[error("invalid {field}: {problem}")]
+    InvalidField {
+        /// The field.
+        field: &'static str,
+        /// What is wrong with it.
+        problem: &'static str,
+    },
+}
+
+/// A log entry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Entry {
+    /// A lease issued at a gateway.
+    Spawn(Spawn),
+    /// A lease or a pseudonym killed at a gateway.
+    Kill(Kill),
+    /// The authority's status list moved to a new epoch.
+    StatusEpoch(StatusEpoch),
+    /// An incident was reported.
+    Incident(Incident),
+}
+
+/// A lease issued at a gateway: a link in the chain of liability.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Spawn {
+    /// The gateway that issued the lease (its identifier, the proof's scope).
+    pub gateway: String,
+    /// The new lease.
+    pub lease_id: String,
+    /// The lease it was delegated from; `None` for a root lease obtained with a
+    /// zero-knowledge proof.
+    pub parent_lease: Option<String>,
+    /// The agent the lease is for.
+    pub agent: String,
+    /// The licence pseudonym at this gateway (decimal field element).
+    pub pseudonym: String,
+    /// Hash of the operating permit (64 lowercase hex digits), or empty when the gateway
+    /// knows none.
+    pub permit_hash: String,
+    /// What the lease allows.
+    pub permissions: Permissions,
+    /// SHA-256 of the agent manifest (64 lowercase hex digits).
+    pub manifest_hash: String,
+    /// Delegation depth: 0 for a root lease, the parent's plus one otherwise.
+    pub depth: u32,
+    /// When (unix seconds).
+    #[serde(with = "field::u64_string")]
+    pub at: u64,
+}
+
+/// A lease's permissions.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Permissions {
+    /// Route prefixes it may call (each starts with `/`).
+    pub routes: Vec<String>,
+    /// Requests per minute.
+    pub rate_per_min: u32,
+    /// Expiry (unix seconds).
+    #[serde(with = "field::u64_string")]
+    pub expires: u64,
+    /// Proven licence tier.
+    pub tier: u8,
+    /// Proven permit tier.
+    pub permit_tier: u8,
+}
+
+/// A kill at a gateway.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Kill {
+    /// The gateway that killed.
+    pub gateway: String,
+    /// What was killed.
+    pub target: KillTarget,
+    /// Why (free text without control characters; no personal data).
+    pub reason: String,
+    /// When (unix seconds).
+    #[serde(with = "field::u64_string")]
+    pub at: u64,
+}
+
+/// What a kill targets.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum KillTarget {
+    /// One lease and its descendants.
+    Lease(String),
+    /// Every lease of a pseudonym at that gateway (decimal field element).
+    Pseudonym(String),
+}
+
+/// A status list epoch published by the authority.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StatusEpoch {
+    /// The epoch number.
+    #[serde(with = "field::u64_string")]
+    pub epoch: u64,
+    /// The status-list Merkle root (decimal field element).
+    pub root: String,
+    /// Whether gateways must drop leases minted under older roots.
+    pub emergency: bool,
+    /// When (unix seconds).
+    #[serde(with = "field::u64_string")]
+    pub at: u64,
+}
+
+/// An incident report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Incident {
+    /// The incident's identifier.
+    pub id: String,
+    /// The reporting gateway, if a gateway reported it.
+    pub gateway: Option<String>,
+    /// The lease concerned, if any.
+    pub lease_id: Option<String>,
+    /// A short category (lowercase letters, digits, `-`, `_`).
+    pub category: String,
+    /// SHA-256 of the report's summary (64 lowercase hex digits); the text stays with the
+    /// authority.
+    pub summary_hash: String,
+    /// When (unix seconds).
+    #[serde(with = "field::u64_string")]
+    pub at: u64,
+}
+
+fn bad(field: &'static str, problem: &'static str) -> EntryError {
+    EntryError::InvalidField { field, problem }
+}
+
+/// Checks a gateway identifier as entries require it (1..=[`MAX_ID_LEN`] visible ASCII
+/// characters), so a gateway can be refused at registration rather than at its first
+/// submission.
+pub fn check_gateway_id(s: &str) -> Result<(), EntryError> {
+    check_id("gateway", s)
+}
+
+/// An identifier: 1..=[`MAX_ID_LEN`] visible ASCII characters (no spaces).
+fn check_id(field: &'static str, s: &str) -> Result<(), EntryError> {
+    if s.is_empty() {
+        return Err(bad(field, "empty"));
+    }
+    if s.len() > MAX_ID_LEN {
+        return Err(bad(field, "too long"));
+    }
+    if !s.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(bad(field, "not visible ASCII"));
+    }
+    Ok(())
+}
+
+/// 64 lowercase hex digits (a SHA-256 digest).
+fn check_sha256_hex(field: &'static str, s: &str) -> Result<(), EntryError> {
+    if s.len() != 64
+        || !s
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    {
+        return Err(bad(field, "not 64 lowercase hex digits"));
+    }
+    Ok(())
+}
+
+/// A canonical decimal field element (no leading zeros, below the BN254 scalar modulus).
+fn check_field_element(name: &'static str, s: &str) -> Result<(), EntryError> {
+    match field::from_decimal(s) {
+        Ok(x) if field::to_decimal(&x) == s => Ok(()),
+        Ok(_) => Err(bad(name, "not canonical (leading zeros)")),
+        Err(_) => Err(bad(name, "not a decimal field element")),
+    }
+}
+
+fn check_text(field: &'static str, s: &str, max: usize) -> Result<(), EntryError> {
+    if s.len() > max {
+        return Err(bad(field, "too long"));
+    }
+    if s.chars().any(char::is_control) {
+        return Err(bad(field, "contains control characters"));
+    }
+    Ok(())
+}
+
+impl Spawn {
+    fn validate(&self) -> Result<(), EntryError> {
+        check_id("gateway", &self.gateway)?;
+        check_id("lease_id", &self.lease_id)?;
+        match &self.parent_lease {
+            None if self.depth != 0 => return Err(bad("depth", "a root lease has depth 0")),
+            Some(_) if self.depth == 0 => {
+                return Err(bad("depth", "a delegated lease has depth at least 1"))
+            }
+            Some(p) => {
+                check_id("parent_lease", p)?;
+                if *p == self.lease_id {
+                    return Err(bad("parent_lease", "a lease cannot be its own parent"));
+                }
+            }
+            None => {}
+        }
+        check_id("agent", &self.agent)?;
+        check_field_element("pseudonym", &self.pseudonym)?;
+        if !self.permit_hash.is_empty() {
+            check_sha256_hex("permit_hash", &self.permit_hash)?;
+        }
+        check_sha256_hex("manifest_hash", &self.manifest_hash)?;
+        let routes = &self.permissions.routes;
+        if routes.len() > MAX_ROUTES {
+            return Err(bad("permissions.routes", "too many"));
+        }
+        for r in routes {
+            if !r.starts_with('/')
+                || r.len() > MAX_ROUTE_LEN
+                || !r.bytes().all(|b| b.is_ascii_graphic())
+            {
+                return Err(bad(
+                    "permissions.routes",
+                    "each must be visible ASCII starting with '/'",
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Entry {
+    /// The gateway an entry speaks for: the one that must have signed its submission.
+    /// `None` for entries only the authority writes (status epochs, incidents it filed
+    /// itself).
+    pub fn gateway(&self) -> Option<&str> {
+        match self {
+            Entry::Spawn(s) => Some(&s.gateway),
+            Entry::Kill(k) => Some(&k.gateway),
+            Entry::StatusEpoch(_) => None,
+            Entry::Incident(i) => i.gateway.as_deref(),
+        }
+    }
+
+    /// When the entry happened (unix seconds).
+    pub fn at(&self) -> u64 {
+        match self {
+            Entry::Spawn(s) => s.at,
+            Entry::Kill(k) => k.at,
+            Entry::StatusEpoch(e) => e.at,
+            Entry::Incident(i) => i.at,
+        }
+    }
+
+    /// Checks every field's shape (module docs) and the encoded size.
+    pub fn validate(&self) -> Result<(), EntryError> {
+        self.to_leaf().map(|_| ())
+    }
+
+    fn validate_fields(&self) -> Result<(), EntryError> {
+        match self {
+            Entry::Spawn(s) => s.validate(),
+            Entry::Kill(k) => {
+                check_id("gateway", &k.gateway)?;
+                match &k.target {
+                    KillTarget::Lease(l) => check_id("target.lease", l)?,
+                    KillTarget::Pseudonym(p) => check_field_element("target.pseudonym", p)?,
+                }
+                check_text("reason", &k.reason, MAX_REASON_LEN)
+            }
+            Entry::StatusEpoch(e) => check_field_element("root", &e.root),
+            Entry::Incident(i) => {
+                check_id("id", &i.id)?;
+                if let Some(g) = &i.gateway {
+                    check_id("gateway", g)?;
+                }
+                if let Some(l) = &i.lease_id {
+                    check_id("lease_id", l)?;
+                }
+                let c = &i.category;
+                if c.is_empty()
+                    || c.len() > MAX_CATEGORY_LEN
+                    || !c
+                        .bytes()
+                        .all(|b| matches!(b, b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_'))
+                {
+                    return Err(bad("category", "1-64 of a-z, 0-9, '-', '_'"));
+                }
+                check_sha256_hex("summary_hash", &i.summary_hash)
+            }
+        }
+    }
+
+    /// The canonical leaf bytes (module docs), after validation.
+    pub fn to_leaf(&self) -> Result<Vec<u8>, EntryError> {
+        self.validate_fields()?;
+        let mut out = vec![REGISTRY_ENTRY_VERSION];
+        serde_json::to_writer(&mut out, self).map_err(|e| EntryError::Json(e.to_string()))?;
+        if out.len() > REGISTRY_ENTRY_MAX_BYTES {
+            return Err(EntryError::TooLarge {
+                len: out.len(),
+                max: REGISTRY_ENTRY_MAX_BYTES,
+            });
+        }
+        Ok(out)
+    }
+
+    /// The Merkle leaf hash of the canonical leaf bytes.
+    pub fn leaf_hash(&self) -> Result<Hash, EntryError> {
+        Ok(leaf_hash(&self.to_leaf()?))
+    }
+
+    /// Parses stored leaf bytes: version, JSON, validation, and canonical form.
+    pub fn from_leaf(leaf: &[u8]) -> Result<Entry, EntryError> {
+        if leaf.len() > REGISTRY_ENTRY_MAX_BYTES {
+            return Err(EntryError::TooLarge {
+                len: leaf.len(),
+                max: REGISTRY_ENTRY_MAX_BYTES,
+            });
+        }
+        let (&version, json) = leaf.split_first().ok_or(EntryError::Empty)?;
+        if version != REGISTRY_ENTRY_VERSION {
+            return Err(EntryError::UnknownVersion(version));
+        }
+        let entry: Entry =
+            serde_json::from_slice(json).map_err(|e| EntryError::Json(e.to_string()))?;
+        if entry.to_leaf()? != leaf {
+            return Err(EntryError::NotCanonical);
+        }
+        Ok(entry)
+    }
+}
