@@ -195,12 +195,75 @@ fn proof_lease_call_and_the_kill_switch_across_real_processes() {
     );
     assert_eq!(s, 200, "{v}");
     assert_eq!(v["path"], "/chat", "the call reached the upstream: {v}");
+    let pseudonym = v["headers"]["x-alc-pseudonym"].as_str().unwrap().to_owned();
 
-    // Emergency revocation at the authority -> the next autonomous call gets 403.
+    // The chain of liability: the administrator registers the gateway's registry key;
+    // the agent spawns a sub-agent, which spawns another; the gateway submits every
+    // link, and `alc registry trace` follows the grandchild up to the root lease.
     let admin = std::fs::read_to_string(adata.join("admin-token"))
         .unwrap()
         .trim()
         .to_owned();
+    let info: Value = c
+        .get(format!("{}/v1/gateway", gw.url))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    let (s, v) = post(
+        &c,
+        &format!("{}/v1/admin/gateways", auth.url),
+        Some(&admin),
+        json!({ "id": info["scope"], "key": info["registry_key"], "reason": "onboarding" }),
+    );
+    assert_eq!(s, 200, "{v}");
+    let spawn = |parent: &str, agent: &str| -> String {
+        let (s, v) = post(
+            &c,
+            &format!("{}/v1/lease/delegate", gw.url),
+            Some(parent),
+            json!({ "agent": agent, "manifest": hex::encode(Sha256::digest(agent.as_bytes())), "rights": ["/v1/autonomous/"], "ttl_secs": 600 }),
+        );
+        assert_eq!(s, 200, "{v}");
+        v["lease"].as_str().unwrap().to_owned()
+    };
+    let child = spawn(&lease, "agent-1.1");
+    let grandchild = spawn(&child, "agent-1.1.1");
+    let started = Instant::now();
+    let trace = loop {
+        let o = alc_e2e::alc(
+            t.path(),
+            &["registry", "trace", "agent-1.1.1", "--authority", &auth.url],
+        );
+        if o.status.success() {
+            break alc_e2e::stdout(&o);
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "the gateway never submitted the links: {}",
+            alc_e2e::stderr(&o)
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    println!("{trace}");
+    assert!(trace.contains("3 links"), "{trace}");
+    for agent in ["agent-1.1.1", "agent-1.1", "agent-1"] {
+        assert!(trace.contains(&format!("agent {agent} ")), "{trace}");
+    }
+    alc_e2e::ok(alc_e2e::alc(
+        t.path(),
+        &[
+            "registry",
+            "audit",
+            "--authority",
+            &auth.url,
+            "--state",
+            "audit.json",
+        ],
+    ));
+
+    // Emergency revocation at the authority -> the next autonomous call gets 403, for
+    // the agent and every agent under it.
     let serial = cred.signed.credential.serial;
     let started = Instant::now();
     let (s, v) = post(
@@ -229,6 +292,15 @@ fn proof_lease_call_and_the_kill_switch_across_real_processes() {
     };
     println!("kill switch: emergency revocation -> 403 in {latency:?}");
     assert!(latency < Duration::from_secs(1), "{latency:?}");
+    for l in [&child, &grandchild] {
+        let (s, _) = post(
+            &c,
+            &format!("{}/v1/autonomous/chat", gw.url),
+            Some(l),
+            json!({}),
+        );
+        assert_eq!(s, 403);
+    }
     // And it cannot come back: a new proof against the new root is impossible.
     let list: Value = c
         .get(format!("{}/v1/status/list", auth.url))
@@ -238,4 +310,69 @@ fn proof_lease_call_and_the_kill_switch_across_real_processes() {
         .unwrap();
     let list = StatusList::decode(list["encoded_list"].as_str().unwrap()).unwrap();
     assert!(list.is_revoked(serial).unwrap());
+
+    // Nothing is dropped while the authority is down: kill a lease at the gateway with
+    // the authority SIGKILLed; after its restart the kill reaches the registry.
+    let addr = auth.url.trim_start_matches("http://").to_owned();
+    let mut auth = auth;
+    auth.kill();
+    let gadmin = std::fs::read_to_string(gdata.join("admin-token"))
+        .unwrap()
+        .trim()
+        .to_owned();
+    let (s, v) = post(
+        &c,
+        &format!("{}/v1/admin/kill", gw.url),
+        Some(&gadmin),
+        json!({ "pseudonym": pseudonym, "reason": "kill while the authority is down" }),
+    );
+    assert_eq!(s, 204, "{v}");
+    std::thread::sleep(Duration::from_millis(500));
+    let auth = Service::start(
+        t.path(),
+        &[
+            "authority",
+            "serve",
+            "--listen",
+            &addr,
+            "--data",
+            adata.to_str().unwrap(),
+        ],
+    );
+    let started = Instant::now();
+    loop {
+        let cp = c
+            .get(format!("{}/v1/registry/checkpoint", auth.url))
+            .send()
+            .unwrap()
+            .text()
+            .unwrap();
+        let size: u64 = cp.lines().nth(1).unwrap().parse().unwrap();
+        let last: Value = c
+            .get(format!("{}/v1/registry/entries/{}", auth.url, size - 1))
+            .send()
+            .unwrap()
+            .json()
+            .unwrap();
+        if last["entry"]["kind"] == "kill" {
+            assert_eq!(last["entry"]["reason"], "kill while the authority is down");
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(40),
+            "the kill never reached the registry: {last}"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    alc_e2e::ok(alc_e2e::alc(
+        t.path(),
+        &[
+            "registry",
+            "audit",
+            "--authority",
+            &auth.url,
+            "--state",
+            "audit.json",
+        ],
+    ));
 }

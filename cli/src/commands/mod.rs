@@ -4,6 +4,7 @@ pub mod demo;
 pub mod example;
 pub mod info;
 pub mod prove;
+pub mod registry;
 pub mod services;
 pub mod setup;
 pub mod snarkjs;
