@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Runs every test of ALC on a fresh machine: installs what the tests need (the wasm32
-# target, the npm packages for circomlibjs and snarkjs), checks formatting and lints,
-# runs the whole workspace's tests, and builds the prover for wasm32.
+# target, the npm packages for circomlibjs and snarkjs; for the browser wallet Debian's
+# chromium, wasm-bindgen-cli and playwright-core), checks formatting and lints, builds
+# the browser wallet and tests its bindings under Node, runs the whole workspace's tests
+# (the browser test among them, in headless Chromium), and builds the prover for wasm32.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -12,17 +14,39 @@ if command -v rustup >/dev/null 2>&1; then
   rustup target add wasm32-unknown-unknown >/dev/null
 fi
 npm ci --prefix tools/js --no-audit --no-fund --loglevel=error
+# The browser wallet: Debian's chromium (driven headless by playwright-core, which
+# downloads no browser of its own), and the wasm-bindgen CLI of the exact version of the
+# wasm-bindgen crate in Cargo.lock (built once, then found in ~/.cargo/bin).
+if [ ! -x /usr/bin/chromium ]; then
+  if [ "$(id -u)" = 0 ]; then apt=(apt-get); else apt=(sudo apt-get); fi
+  DEBIAN_FRONTEND=noninteractive "${apt[@]}" update -qq
+  DEBIAN_FRONTEND=noninteractive "${apt[@]}" install -y -qq --no-install-recommends \
+    chromium fonts-liberation >/dev/null
+fi
+wasm_bindgen_version="$(awk '$0 == "name = \"wasm-bindgen\"" { getline; gsub(/[^0-9.]/, ""); print; exit }' Cargo.lock)"
+if [ "$(wasm-bindgen --version 2>/dev/null | awk '{ print $2 }')" != "$wasm_bindgen_version" ]; then
+  cargo install wasm-bindgen-cli --version "$wasm_bindgen_version"
+fi
+npm ci --prefix wasm/js --no-audit --no-fund --loglevel=error
 
 step "formatting and lints"
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
+cargo clippy -p alc-wasm --target wasm32-unknown-unknown --all-targets --locked -- -D warnings
+
+step "the browser wallet: the WebAssembly package, and its bindings under Node"
+wasm/build.sh
+CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
+  cargo test --locked -p alc-wasm --target wasm32-unknown-unknown
 
 step "tests (unit, gadgets, outside vectors, proofs, snarkjs, end to end)"
 # One process per test binary (not nextest's one per test), so a binary sets up its
 # Groth16 keys once and shares them between its tests. The end-to-end tests run the
 # alc binary, built first.
 cargo build --locked -p alc-cli
-cargo test --workspace --locked --no-fail-fast
+# ALC_REQUIRE_BROWSER: the browser test fails, rather than passes unrun, if chromium,
+# playwright-core or the wallet package is missing.
+ALC_REQUIRE_BROWSER=1 cargo test --workspace --locked --no-fail-fast
 
 step "the prover builds for wasm32-unknown-unknown"
 cargo build --locked -p alc-prover --target wasm32-unknown-unknown --no-default-features

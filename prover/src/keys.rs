@@ -183,13 +183,12 @@ impl ProvingKey {
 
     /// Loads the fast-load encoding once its SHA-256 equals `digest`.
     pub fn from_fast_bytes(bytes: &[u8], digest: &[u8; 32]) -> Result<Self, KeyError> {
-        let found: [u8; 32] = Sha256::digest(bytes).into();
-        if &found != digest {
-            return Err(KeyError::DigestMismatch {
-                expected: hex::encode(digest),
-                found: hex::encode(found),
-            });
-        }
+        check_digest(Sha256::digest(bytes).into(), digest)?;
+        Self::parse_fast(bytes)
+    }
+
+    /// The fast-load encoding, once its digest has been checked.
+    fn parse_fast(bytes: &[u8]) -> Result<Self, KeyError> {
         let mut reader = bytes;
         let pk = ark_groth16::ProvingKey::<Bn254>::deserialize_uncompressed_unchecked(&mut reader)
             .map_err(|e| KeyError::Malformed(e.to_string()))?;
@@ -202,6 +201,58 @@ impl ProvingKey {
             )));
         }
         Self::with_matrices(pk, Arc::new(m))
+    }
+}
+
+fn check_digest(found: [u8; 32], expected: &[u8; 32]) -> Result<(), KeyError> {
+    if &found != expected {
+        return Err(KeyError::DigestMismatch {
+            expected: hex::encode(expected),
+            found: hex::encode(found),
+        });
+    }
+    Ok(())
+}
+
+/// The fast-load encoding read in pieces as they arrive (from a network or a browser
+/// cache), hashed on the way in, so the digest check costs nothing after the last
+/// piece. [`FastKeyReader::finish`] checks the digest before a byte is parsed; the
+/// bytes parsed are exactly the bytes hashed.
+#[derive(Default)]
+pub struct FastKeyReader {
+    bytes: Vec<u8>,
+    hasher: Sha256,
+}
+
+impl FastKeyReader {
+    /// An empty reader; `size_hint` (the expected length, 0 if unknown) reserves memory.
+    pub fn new(size_hint: usize) -> Self {
+        Self {
+            bytes: Vec::with_capacity(size_hint),
+            hasher: Sha256::new(),
+        }
+    }
+
+    /// Appends the next piece.
+    pub fn update(&mut self, piece: &[u8]) {
+        self.hasher.update(piece);
+        self.bytes.extend_from_slice(piece);
+    }
+
+    /// Bytes read so far.
+    pub fn len(&self) -> usize {
+        self.bytes.len()
+    }
+
+    /// Whether nothing was read.
+    pub fn is_empty(&self) -> bool {
+        self.bytes.is_empty()
+    }
+
+    /// The proving key, once the SHA-256 of everything read equals `digest`.
+    pub fn finish(self, digest: &[u8; 32]) -> Result<ProvingKey, KeyError> {
+        check_digest(self.hasher.finalize().into(), digest)?;
+        ProvingKey::parse_fast(&self.bytes)
     }
 }
 

@@ -21,5 +21,5 @@ pub mod witness;
 
 pub use alc_circuits::credential::HolderSecret;
 pub use keys::{setup, KeyError, ProvingKey};
-pub use prove::{prove, ProveError};
+pub use prove::{prove, prove_with_progress, ProveError, Stage};
 pub use witness::{prepare, PrepareError, Request};

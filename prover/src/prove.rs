@@ -46,6 +46,27 @@ pub fn assignment(statement: &Statement, witness: &Witness) -> Result<Vec<Fr>, P
     Ok(full)
 }
 
+/// A stage of [`prove_with_progress`], reported when it starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Stage {
+    /// Computing the witness (the circuit run in witness-only mode).
+    Witness,
+    /// The Groth16 prover proper (the quotient polynomial and the multi-scalar
+    /// multiplications): most of the time.
+    Groth16,
+}
+
+impl Stage {
+    /// A short lowercase name (`"witness"`, `"groth16"`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Witness => "witness",
+            Self::Groth16 => "groth16",
+        }
+    }
+}
+
 /// Proves a statement, after checking natively that the witness satisfies it.
 pub fn prove(
     pk: &ProvingKey,
@@ -53,8 +74,23 @@ pub fn prove(
     witness: &Witness,
     rng: &mut dyn CryptoRngCore,
 ) -> Result<Proof, ProveError> {
+    prove_with_progress(pk, statement, witness, rng, &mut |_| {})
+}
+
+/// [`prove`], calling `progress` as each [`Stage`] starts (a wallet's progress
+/// indicator; in the browser, where the prover runs in a worker, the page times the
+/// stages).
+pub fn prove_with_progress(
+    pk: &ProvingKey,
+    statement: &Statement,
+    witness: &Witness,
+    rng: &mut dyn CryptoRngCore,
+    progress: &mut dyn FnMut(Stage),
+) -> Result<Proof, ProveError> {
     statement.check(witness)?;
+    progress(Stage::Witness);
     let full = assignment(statement, witness)?;
+    progress(Stage::Groth16);
     let m = &pk.matrices;
     if full.len() != m.num_instance + m.num_witness {
         return Err(ProveError::Internal(format!(

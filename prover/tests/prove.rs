@@ -220,6 +220,51 @@ fn proving_key_encodings() {
     assert_eq!(verify(&keys().1, &p, &st), Ok(()));
 }
 
+/// The fast form read in pieces (as a browser wallet streams it from its cache): the
+/// digest is checked over exactly the bytes parsed; and the progress stages of proving.
+#[test]
+fn fast_key_read_in_pieces_and_progress() {
+    let fast = keys().0.to_fast_bytes();
+    let digest: [u8; 32] =
+        sha2::Digest::finalize(sha2::Digest::chain_update(sha2::Sha256::default(), &fast)).into();
+    let mut r = keys::FastKeyReader::new(fast.len());
+    for piece in fast.chunks(65_536) {
+        r.update(piece);
+    }
+    assert_eq!(r.len(), fast.len());
+    let loaded = r.finish(&digest).unwrap();
+    assert_eq!(loaded.verifying_key().unwrap(), keys().1);
+    // A missing piece or a flipped byte: refused by the digest.
+    let mut r = keys::FastKeyReader::new(0);
+    r.update(&fast[..fast.len() - 1]);
+    assert!(matches!(
+        r.finish(&digest),
+        Err(keys::KeyError::DigestMismatch { .. })
+    ));
+    let mut r = keys::FastKeyReader::default();
+    assert!(r.is_empty());
+    let mut bad = fast.clone();
+    bad[fast.len() / 2] ^= 1;
+    r.update(&bad);
+    assert!(matches!(
+        r.finish(&digest),
+        Err(keys::KeyError::DigestMismatch { .. })
+    ));
+
+    let (_, st, w) = example(10);
+    let mut stages = Vec::new();
+    let p = alc_prover::prove_with_progress(
+        &loaded,
+        &st,
+        &w,
+        &mut ChaCha20Rng::seed_from_u64(11),
+        &mut |s| stages.push(s.name()),
+    )
+    .unwrap();
+    assert_eq!(stages, ["witness", "groth16"]);
+    assert_eq!(verify(&keys().1, &p, &st), Ok(()));
+}
+
 /// The verifying key of the fixed-seed setup, and a proof made with it, are pinned in
 /// `circuits/circuit_data/v1/`. A change to the circuit, the setup or arkworks'
 /// randomness consumption shows here. Regenerate with `ALC_UPDATE_PINS=1`.

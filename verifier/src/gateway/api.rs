@@ -272,6 +272,7 @@ pub fn app(state: AppState) -> Router {
         .route("/v1/public/{*rest}", any(forward))
         .route("/v1/sandbox/{*rest}", any(forward))
         .route("/v1/autonomous/{*rest}", any(forward))
+        .merge(super::wallet::routes())
         .fallback(not_found)
         .with_state(state)
 }

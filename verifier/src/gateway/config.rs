@@ -32,6 +32,13 @@ pub struct Config {
     pub batch_max: usize,
     /// How long a batch waits for more proofs after its first, milliseconds.
     pub batch_wait_ms: u64,
+    /// The browser wallet's built files (`wasm/pkg`, see the README, "The browser
+    /// wallet"), served at `/wallet/`; empty: no wallet page. A relative path is
+    /// relative to the gateway's working directory.
+    pub wallet_dir: String,
+    /// A key directory written by `alc setup`: the wallet page loads its
+    /// `proving_key.fast` and `digests.json` from `/wallet/keys/`.
+    pub wallet_keys: String,
 }
 
 impl Default for Config {
@@ -49,6 +56,8 @@ impl Default for Config {
             rate_per_min: 6000,
             batch_max: 64,
             batch_wait_ms: 3,
+            wallet_dir: String::new(),
+            wallet_keys: String::new(),
         }
     }
 }

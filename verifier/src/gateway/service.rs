@@ -123,6 +123,79 @@ async fn authority_keys(
     }
 }
 
+/// The admin token in `data/admin-token`, created (0600) if missing.
+fn admin_token(data: &Path) -> Result<String, ServiceError> {
+    let admin_path = data.join("admin-token");
+    if !admin_path.exists() {
+        let mut b = [0u8; 32];
+        rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut b);
+        write_secret(&admin_path, format!("{}\n", hex::encode(b)).as_bytes())?;
+        tracing::info!(path = %admin_path.display(), "created the gateway's admin token");
+    }
+    std::fs::read_to_string(&admin_path).map_err(err(admin_path.display()))
+}
+
+/// What `alc gateway init` made.
+#[derive(Debug)]
+pub struct Initialized {
+    /// The configuration as written (or as found).
+    pub config: Config,
+    /// The gateway's registry submission key (Ed25519, hex): register it at the authority.
+    pub registry_key: String,
+}
+
+/// Creates a gateway data folder without starting the gateway: `gateway.toml` (with the
+/// given settings over the defaults; an existing file is kept), the lease and registry
+/// keys, and the admin token. The authority is contacted only when the gateway starts.
+pub fn init(
+    data: &Path,
+    scope: Option<&str>,
+    authority: Option<&str>,
+    upstream: Option<&str>,
+) -> Result<Initialized, ServiceError> {
+    std::fs::create_dir_all(data.join("keys")).map_err(err("cannot create the data folder"))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(data, std::fs::Permissions::from_mode(0o700))
+            .map_err(err("cannot restrict the data folder"))?;
+    }
+    let config_path = data.join("gateway.toml");
+    let config = if config_path.exists() {
+        Config::from_toml(&std::fs::read_to_string(&config_path).map_err(err("gateway.toml"))?)
+            .map_err(err("gateway.toml"))?
+    } else {
+        let mut c = Config::default();
+        if let Some(s) = scope {
+            c.scope = s.to_owned();
+        }
+        if let Some(a) = authority {
+            c.authority = a.trim_end_matches('/').to_owned();
+        }
+        if let Some(u) = upstream {
+            u.parse::<Upstream>().map_err(err("upstream"))?;
+            c.upstream = u.to_owned();
+        }
+        alc_registry::entry::check_gateway_id(&c.scope).map_err(err("scope"))?;
+        let text = format!(
+            "# ALC gateway configuration (see the README, \"Running a gateway\").\n{}",
+            toml::to_string_pretty(&c).map_err(err("gateway.toml"))?
+        );
+        std::fs::write(&config_path, text).map_err(err("cannot write gateway.toml"))?;
+        c
+    };
+    secret32(&data.join("keys").join("lease.key"))?;
+    let registry = GatewayKey::from_seed(
+        &config.scope,
+        &secret32(&data.join("keys").join("registry.key"))?,
+    );
+    admin_token(data)?;
+    Ok(Initialized {
+        config,
+        registry_key: hex::encode(registry.verifying_key().as_bytes()),
+    })
+}
+
 /// Opens the gateway in `data` and starts its background tasks.
 pub async fn open(
     opts: &ServeOptions,
@@ -173,14 +246,7 @@ pub async fn open(
         .map_err(err("gateway.db"))?;
     let minter = Minter::from_secret(&secret32(&data.join("keys").join("lease.key"))?)
         .map_err(err("lease key"))?;
-    let admin_path = data.join("admin-token");
-    if !admin_path.exists() {
-        let mut b = [0u8; 32];
-        rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut b);
-        write_secret(&admin_path, format!("{}\n", hex::encode(b)).as_bytes())?;
-        tracing::info!(path = %admin_path.display(), "created the gateway's admin token");
-    }
-    let admin = std::fs::read_to_string(&admin_path).map_err(err(admin_path.display()))?;
+    let admin = admin_token(data)?;
     let admin_token_hash: [u8; 32] = Sha256::digest(admin.trim().as_bytes()).into();
     let reporter = std::fs::read_to_string(data.join("authority-report-token"))
         .ok()

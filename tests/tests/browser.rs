@@ -1,0 +1,331 @@
+//! The browser wallet in real headless Chromium against real processes: a development
+//! IdP, an authority and a gateway serving the wallet page at `/wallet/`. The page (driven
+//! by `wasm/js/test/browser.mjs` with playwright-core) downloads and caches the proving
+//! key, imports a credential and holder secret from files, proves in a Web Worker, gets a
+//! lease and calls `/v1/autonomous/chat`; the credential is then revoked with emergency at
+//! the authority and the page's next call shows 403, and proving again is refused.
+//! Screenshots go to `target/browser-test/`; the in-browser proving time is printed.
+//!
+//! Needs the built wallet package (`wasm/build.sh`), `npm ci --prefix wasm/js` and
+//! Debian's `chromium`; `scripts/test.sh` prepares all three and sets
+//! `ALC_REQUIRE_BROWSER=1`. Without them (and without that variable) the test says what
+//! is missing and passes without running. `ALC_PROOFS=5` makes five proofs (the
+//! benchmark in BENCHMARKS.md).
+
+#![allow(clippy::unwrap_used)] // test helpers: a failed unwrap is a failed test
+
+use alc_circuits::credential::HolderSecret;
+use alc_circuits::field::to_decimal;
+use alc_e2e::{shared_keys, workspace, Service};
+use alc_issuer::questions::{Bank, DEFAULT_BANK};
+use reqwest::blocking::Client;
+use serde_json::{json, Value};
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+const AUD: &str = "alc-authority";
+
+fn post(c: &Client, url: &str, bearer: Option<&str>, body: Value) -> (u16, Value) {
+    let mut r = c.post(url).json(&body);
+    if let Some(b) = bearer {
+        r = r.bearer_auth(b);
+    }
+    let resp = r.send().unwrap();
+    (resp.status().as_u16(), resp.json().unwrap_or(Value::Null))
+}
+
+/// An operator credential from the authority through the development IdP (as in
+/// `tests/gateway.rs`): sign in, pass the assessment, have `Poseidon(sk)` signed.
+fn credential(c: &Client, idp: &str, auth: &str, subject: &str) -> (Value, HolderSecret) {
+    let (_, n) = post(c, &format!("{auth}/v1/identity/nonce"), None, json!({}));
+    let (_, t) = post(
+        c,
+        &format!("{idp}/token"),
+        None,
+        json!({ "subject": subject, "audience": AUD, "nonce": n["nonce"] }),
+    );
+    let (_, v) = post(
+        c,
+        &format!("{auth}/v1/identity"),
+        None,
+        json!({ "id_token": t["id_token"] }),
+    );
+    let session = v["session"].as_str().unwrap().to_owned();
+    let (_, a) = post(
+        c,
+        &format!("{auth}/v1/assessment/attempts"),
+        Some(&session),
+        json!({}),
+    );
+    let bank = Bank::from_toml(DEFAULT_BANK).unwrap();
+    let answers: Vec<Value> = a["questions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|q| {
+            let b = bank.questions.iter().find(|b| b.id == q["id"]).unwrap();
+            json!({ "question": q["id"], "option": q["options"].as_array().unwrap().iter().position(|o| o == b.options[b.answer].as_str()).unwrap() })
+        })
+        .collect();
+    post(
+        c,
+        &format!("{auth}/v1/assessment/submit"),
+        None,
+        json!({ "attempt": a["attempt"], "answers": answers }),
+    );
+    let secret = HolderSecret::generate(&mut rand::rngs::OsRng);
+    let (s, cred) = post(
+        c,
+        &format!("{auth}/v1/credentials"),
+        Some(&session),
+        json!({ "holder": to_decimal(&secret.commitment()) }),
+    );
+    assert_eq!(s, 200, "{cred}");
+    (cred, secret)
+}
+
+/// What the browser test needs, or what is missing.
+fn prerequisites() -> Result<(PathBuf, PathBuf, PathBuf), String> {
+    let root = workspace();
+    let pkg = root.join("wasm/pkg");
+    let chromium = std::env::var_os("CHROMIUM")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/usr/bin/chromium"));
+    let mut missing = Vec::new();
+    if !pkg.join("alc_wasm_bg.wasm").is_file() || !pkg.join("index.html").is_file() {
+        missing.push("the wallet package (run wasm/build.sh)");
+    }
+    if !root
+        .join("wasm/js/node_modules/playwright-core/package.json")
+        .is_file()
+    {
+        missing.push("playwright-core (run npm ci --prefix wasm/js)");
+    }
+    if !chromium.is_file() {
+        missing.push("chromium (apt-get install chromium)");
+    }
+    if missing.is_empty() {
+        Ok((pkg, chromium, root.join("wasm/js/test/browser.mjs")))
+    } else {
+        Err(missing.join(", "))
+    }
+}
+
+fn median(v: &[f64]) -> f64 {
+    let mut s = v.to_vec();
+    s.sort_by(f64::total_cmp);
+    s[s.len() / 2]
+}
+
+#[test]
+fn wallet_page_proves_leases_calls_and_is_cut_off_by_an_emergency_revocation() {
+    let (pkg, chromium, script) = match prerequisites() {
+        Ok(p) => p,
+        Err(missing) if std::env::var_os("ALC_REQUIRE_BROWSER").is_none() => {
+            println!("browser test not run: missing {missing} (scripts/test.sh installs them)");
+            return;
+        }
+        Err(missing) => panic!("the browser test needs {missing}"),
+    };
+    let out: PathBuf = Path::new(env!("CARGO_TARGET_TMPDIR")).join("../browser-test");
+    std::fs::create_dir_all(&out).unwrap();
+    let out = out.canonicalize().unwrap();
+
+    let t = tempfile::tempdir().unwrap();
+    let idp = Service::start(t.path(), &["dev-idp", "--listen", "127.0.0.1:0"]);
+    let adata = t.path().join("authority");
+    std::fs::create_dir_all(&adata).unwrap();
+    std::fs::write(
+        adata.join("authority.toml"),
+        format!("[[identity_providers]]\nissuer = \"{0}\"\naudience = \"{AUD}\"\njwks = {{ url = \"{0}/jwks.json\" }}\n", idp.url),
+    )
+    .unwrap();
+    let auth = Service::start(
+        t.path(),
+        &[
+            "authority",
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--data",
+            adata.to_str().unwrap(),
+        ],
+    );
+    let keys = shared_keys();
+    let gdata = t.path().join("gateway");
+    std::fs::create_dir_all(&gdata).unwrap();
+    // The wallet page and the proving key it loads, served at /wallet/.
+    std::fs::write(
+        gdata.join("gateway.toml"),
+        format!(
+            "wallet_dir = {:?}\nwallet_keys = {:?}\n",
+            pkg.canonicalize().unwrap().to_str().unwrap(),
+            keys.to_str().unwrap()
+        ),
+    )
+    .unwrap();
+    let gw = Service::start(
+        t.path(),
+        &[
+            "gateway",
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--data",
+            gdata.to_str().unwrap(),
+            "--authority",
+            &auth.url,
+            "--upstream",
+            "echo",
+            "--keys",
+            keys.to_str().unwrap(),
+        ],
+    );
+    let c = Client::new();
+    let (cred, secret) = credential(&c, &idp.url, &auth.url, "browser-alice");
+    let serial = cred["credential"]["serial"].as_u64().unwrap();
+    let cred_path = t.path().join("credential.json");
+    let holder_path = t.path().join("holder.json");
+    std::fs::write(&cred_path, serde_json::to_string_pretty(&cred).unwrap()).unwrap();
+    std::fs::write(
+        &holder_path,
+        alc_prover::files::holder_to_json(&secret).as_bytes(),
+    )
+    .unwrap();
+
+    // The page is served with the right types.
+    let wasm = c
+        .get(format!("{}/wallet/alc_wasm_bg.wasm", gw.url))
+        .send()
+        .unwrap();
+    assert_eq!(wasm.status(), 200);
+    assert_eq!(wasm.headers()["content-type"], "application/wasm");
+    for escape in [
+        "%2e%2e%2fgateway.toml",
+        "keys%2f..%2f..%2fgateway.toml",
+        ".gitignore",
+    ] {
+        let s = c
+            .get(format!("{}/wallet/{escape}", gw.url))
+            .send()
+            .unwrap()
+            .status();
+        assert_eq!(
+            s, 404,
+            "nothing outside the wallet folder is served: {escape}"
+        );
+    }
+
+    let proofs = std::env::var("ALC_PROOFS").unwrap_or_else(|_| "1".into());
+    let child = Command::new("node")
+        .arg(&script)
+        .current_dir(workspace())
+        .env("ALC_WALLET_URL", format!("{}/wallet/", gw.url))
+        .env("ALC_CREDENTIAL", &cred_path)
+        .env("ALC_HOLDER", &holder_path)
+        .env("ALC_OUT", &out)
+        .env("ALC_PROOFS", &proofs)
+        .env("CHROMIUM", &chromium)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("node runs");
+    let child = Arc::new(Mutex::new(child));
+    let stdout = child.lock().unwrap().stdout.take().unwrap();
+    let mut stdin = child.lock().unwrap().stdin.take().unwrap();
+    {
+        // A hung browser must not hang the test run.
+        let child = Arc::downgrade(&child);
+        std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_secs(300));
+            if let Some(c) = child.upgrade() {
+                let _ = c.lock().unwrap().kill();
+            }
+        });
+    }
+
+    let admin = std::fs::read_to_string(adata.join("admin-token"))
+        .unwrap()
+        .trim()
+        .to_owned();
+    let mut result: Option<Value> = None;
+    for line in BufReader::new(stdout).lines() {
+        let line = line.unwrap();
+        if line == "READY_FOR_REVOCATION" {
+            let (s, v) = post(
+                &c,
+                &format!("{}/v1/admin/revoke", auth.url),
+                Some(&admin),
+                json!({ "serial": serial, "reason": "browser wallet test", "emergency": true }),
+            );
+            assert_eq!(s, 200, "{v}");
+            writeln!(stdin, "revoked").unwrap();
+        } else if let Some(r) = line.strip_prefix("RESULT ") {
+            result = Some(serde_json::from_str(r).unwrap());
+        } else {
+            println!("browser: {line}");
+        }
+    }
+    let status = child.lock().unwrap().wait().unwrap();
+    assert!(status.success(), "the browser script failed ({status})");
+    let r = result.expect("the browser script reported its result");
+
+    assert_eq!(
+        r["answer"]["path"], "/chat",
+        "the call reached the upstream: {r}"
+    );
+    assert!(
+        r["refusal"].as_str().unwrap().starts_with("403"),
+        "{}",
+        r["refusal"]
+    );
+    assert!(
+        r["reprove"].as_str().unwrap().contains("revoked"),
+        "{}",
+        r["reprove"]
+    );
+    assert_eq!(r["verified"], true, "verify() accepts the page's proof");
+    assert_eq!(
+        r["tamperedVerified"], false,
+        "verify() refuses a changed statement"
+    );
+    let prove: Vec<f64> = r["proveMs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_f64().unwrap())
+        .collect();
+    let cache: Vec<f64> = r["keyCacheMs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_f64().unwrap())
+        .collect();
+    println!(
+        "in-browser proving time (headless Chromium, Web Worker, WASM single thread): median {:.0} ms of {} {:?}",
+        median(&prove),
+        prove.len(),
+        prove.iter().map(|x| x.round()).collect::<Vec<_>>()
+    );
+    println!(
+        "proving key: download + check {:.0} ms; from the Cache API {:.0} ms median of {} (last: read {:.0} ms, digest check + decode {:.0} ms)",
+        r["keyNetworkMs"].as_f64().unwrap(),
+        median(&cache),
+        cache.len(),
+        r["keyCache"]["fetchMs"].as_f64().unwrap(),
+        r["keyCache"]["loadMs"].as_f64().unwrap(),
+    );
+    println!(
+        "page timings {}; main thread while proving: worst round trip {:.0} ms over {} probes",
+        r["timings"],
+        r["mainThreadLatencyMs"].as_f64().unwrap_or(0.0),
+        r["probes"]
+    );
+    println!("after the emergency revocation: {}", r["refusal"]);
+    println!("proving again: {}", r["reprove"]);
+    println!("screenshots in {}", out.display());
+}

@@ -1,0 +1,326 @@
+// ALC browser wallet: the prover in WebAssembly behind a small API.
+//
+//   import { loadProvingKey, prove, verify } from './alc.js';
+//   await loadProvingKey('/wallet/keys/proving_key.fast', digests.proving_key_fast);
+//   const { presentation, manifest } = await prove(credential, secret, statusList, challenge);
+//   await verify(presentation);                       // true
+//
+// Proving takes about a second and blocks the thread it runs on: in a page, run it in
+// a Web Worker (`new ProverWorker()` below does that with `worker.js`). The holder
+// secret is only ever handed to the WebAssembly module; nothing here sends it anywhere.
+
+import init, * as wasm from './alc_wasm.js';
+
+export { wasm };
+
+/** Name of the Cache API cache holding verified proving keys. */
+export const KEY_CACHE = 'alc-proving-keys-v1';
+
+let ready = null;
+let currentKey = null;
+const lists = new Map();
+
+/**
+ * Instantiates the WebAssembly module once (later calls share the same promise).
+ * `source` is anything wasm-bindgen's init accepts (a URL, a Response, bytes, a
+ * `WebAssembly.Module`); by default `alc_wasm_bg.wasm` next to this file.
+ */
+export function initWasm(source) {
+  if (!ready) {
+    ready = init(source === undefined ? undefined : { module_or_path: source }).catch((e) => {
+      ready = null;
+      throw e;
+    });
+  }
+  return ready;
+}
+
+function alcError(name, message) {
+  const e = new Error(message);
+  e.name = name;
+  return e;
+}
+
+function text(v) {
+  return typeof v === 'string' ? v : JSON.stringify(v);
+}
+
+function hex(bytes) {
+  return Array.from(new Uint8Array(bytes), (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+/** SHA-256 of a string (UTF-8) or bytes, as lowercase hex. */
+export async function sha256Hex(data) {
+  const bytes = typeof data === 'string' ? new TextEncoder().encode(data) : data;
+  return hex(await crypto.subtle.digest('SHA-256', bytes));
+}
+
+function cacheKey(digest) {
+  // Keyed by the digest alone: a new key (another digest) never hits an old entry.
+  return new Request(`https://alc.invalid/proving-key/${digest}`);
+}
+
+async function openCache() {
+  try {
+    return typeof caches === 'undefined' ? null : await caches.open(KEY_CACHE);
+  } catch {
+    return null; // an insecure context or storage disabled: no cache, still works
+  }
+}
+
+// Feeds a response body to the WebAssembly loader chunk by chunk: each chunk is hashed
+// as it arrives, so the digest check overlaps the reading.
+async function feed(resp, loader, stage, onProgress) {
+  const total = Number(resp.headers.get('content-length')) || 0;
+  if (!resp.body) {
+    loader.push(new Uint8Array(await resp.arrayBuffer()));
+    return;
+  }
+  const reader = resp.body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    loader.push(value);
+    onProgress?.({ stage, loaded: loader.length, total });
+  }
+}
+
+/**
+ * Loads the proving key (the fast-load form, `proving_key.fast`) and makes it the key
+ * `prove` uses. `digest` is its pinned SHA-256 (`proving_key_fast` in `digests.json`):
+ * the WebAssembly side hashes the bytes as they arrive and compares before it parses a
+ * byte of the key. After the first download the verified bytes are kept in the Cache
+ * API (`KEY_CACHE`), keyed by the digest; later loads read them from there, checked the
+ * same way (an entry that no longer matches is dropped and the key fetched again).
+ *
+ * Resolves to `{ key, source: 'cache' | 'network', bytes, fetchMs, loadMs, totalMs }`.
+ */
+export async function loadProvingKey(url, digest, { onProgress } = {}) {
+  await initWasm();
+  const d = String(digest).trim().toLowerCase();
+  if (!/^[0-9a-f]{64}$/.test(d)) throw alcError('AlcKeyError', 'the pinned proving key digest must be 32 bytes of hex');
+  const t0 = performance.now();
+  const cache = await openCache();
+  let source = 'cache';
+  let resp = cache ? await cache.match(cacheKey(d)) : undefined;
+  let forCache = null;
+  if (!resp) {
+    source = 'network';
+    resp = await fetch(url);
+    if (!resp.ok) throw alcError('AlcKeyError', `cannot fetch the proving key from ${url}: HTTP ${resp.status}`);
+    if (cache) forCache = resp.clone();
+  }
+  const loader = new wasm.ProvingKeyLoader(Number(resp.headers.get('content-length')) || 0);
+  try {
+    await feed(resp, loader, source === 'cache' ? 'read' : 'download', onProgress);
+  } catch (e) {
+    loader.free();
+    throw e;
+  }
+  const bytes = loader.length;
+  const t1 = performance.now();
+  onProgress?.({ stage: 'check', loaded: bytes, total: bytes });
+  let key;
+  try {
+    key = loader.finish(d);
+  } catch (e) {
+    if (source !== 'cache') throw e;
+    // A damaged cache entry: forget it and fetch the key again.
+    await cache.delete(cacheKey(d));
+    return loadProvingKey(url, d, { onProgress });
+  }
+  const t2 = performance.now();
+  if (forCache) {
+    try {
+      await cache.put(cacheKey(d), forCache);
+    } catch {
+      // Out of quota: the key still works, it is just not kept.
+    }
+  }
+  currentKey?.free?.();
+  currentKey = key;
+  return { key, source, bytes, fetchMs: t1 - t0, loadMs: t2 - t1, totalMs: t2 - t0 };
+}
+
+/** Forgets every cached proving key. */
+export async function clearKeyCache() {
+  if (typeof caches !== 'undefined') await caches.delete(KEY_CACHE);
+}
+
+/**
+ * A decoded status list: `statusList` may be the authority's published list
+ * (`GET /v1/status/list`: `{ epoch, root, encoded_list, status }`), an `alc-status-list`
+ * file, or its JSON text. The root is recomputed from the bitstring and must equal the
+ * one announced. Decoded lists are kept by root, so a second proof against the same
+ * list does not rebuild its tree.
+ */
+export async function decodeStatusList(statusList) {
+  await initWasm();
+  const v = typeof statusList === 'string' ? JSON.parse(statusList) : statusList;
+  if (v instanceof wasm.StatusList) return v;
+  if (!v || typeof v.encoded_list !== 'string') {
+    throw alcError('AlcStatusError', 'a status list needs an encoded_list (the authority\'s GET /v1/status/list)');
+  }
+  if (v.root && lists.has(v.root)) return lists.get(v.root);
+  const list = v.type === 'alc-status-list' ? wasm.StatusList.fromFile(text(v)) : wasm.StatusList.decode(v.encoded_list);
+  const root = list.root();
+  if (v.root !== undefined && String(v.root) !== root) {
+    list.free();
+    throw alcError('AlcStatusError', 'the status list\'s root does not match its bitstring');
+  }
+  if (lists.size >= 4) {
+    const [oldest] = lists.keys();
+    lists.get(oldest).free();
+    lists.delete(oldest);
+  }
+  lists.set(root, list);
+  return list;
+}
+
+/** The holder's own status path for `serial` (computed locally, nothing is sent). */
+export async function statusPath(statusList, serial) {
+  return JSON.parse((await decodeStatusList(statusList)).path(serial));
+}
+
+/** A new holder secret file (object). Keep it secret; give the authority its `commitment`. */
+export async function generateHolder() {
+  await initWasm();
+  return JSON.parse(wasm.generateHolder());
+}
+
+/** Checks a credential file (its signature under its issuer key) and returns it as an object. */
+export async function parseCredential(credential) {
+  await initWasm();
+  return JSON.parse(wasm.parseCredential(text(credential)));
+}
+
+/**
+ * The request a gateway's challenge asks for. `challenge` is the body of
+ * `GET /v1/lease/challenge` (`{ challenge, now, scope, policy, roots }`) or already a
+ * request (`{ min_tier, min_permit_tier, now, scope, challenge, manifest }`).
+ */
+export function requestFor(challenge, manifest, route = 'autonomous') {
+  if (challenge && challenge.min_tier !== undefined) return { ...challenge, manifest: challenge.manifest ?? manifest };
+  const policy = challenge?.policy?.[route];
+  if (!policy) throw alcError('AlcRequestError', `the challenge has no policy for the ${route} routes`);
+  return {
+    min_tier: policy.min_tier,
+    min_permit_tier: policy.min_permit_tier,
+    now: String(challenge.now),
+    scope: challenge.scope,
+    challenge: challenge.challenge,
+    manifest,
+  };
+}
+
+/**
+ * Proves, in zero knowledge, that `credential` (the authority's credential file) held
+ * with `secret` (the holder secret file) is valid, unrevoked in `statusList` and meets
+ * the tiers `challenge` asks for. Options:
+ *   - `manifest`: SHA-256 (hex) of the agent manifest, or `manifestText` to hash;
+ *   - `route`: which policy of the challenge to meet, `'autonomous'` (default) or `'sandbox'`;
+ *   - `key`: a proving key (default: the last one `loadProvingKey` loaded);
+ *   - `onProgress(stage, ms)`: called as `'prepare'`, `'witness'`, `'groth16'` start.
+ * Resolves to `{ presentation, request, manifest, ms }`; rejects with an Error whose
+ * name says what was wrong (`AlcUnsatisfiedError` for a revoked, expired or too-low
+ * credential, `AlcStatusError` for a list the gateway does not accept, ...).
+ */
+export async function prove(credential, secret, statusList, challenge, options = {}) {
+  await initWasm();
+  const key = options.key ?? currentKey;
+  if (!key) throw alcError('AlcKeyError', 'no proving key: call loadProvingKey(url, digest) first');
+  const manifest = options.manifest ?? (await sha256Hex(options.manifestText ?? ''));
+  const request = requestFor(challenge, manifest, options.route);
+  const list = await decodeStatusList(statusList);
+  if (Array.isArray(challenge?.roots) && !challenge.roots.some((r) => String(r.root) === list.root())) {
+    throw alcError('AlcStatusError', 'this gateway does not accept the status list\'s root (the list changed): fetch the list and the challenge again');
+  }
+  const t0 = performance.now();
+  const out = wasm.prove(key, text(credential), text(secret), list, JSON.stringify(request), (stage) =>
+    options.onProgress?.(stage, performance.now() - t0),
+  );
+  return { presentation: JSON.parse(out), request, manifest, ms: performance.now() - t0 };
+}
+
+/**
+ * Verifies a presentation (object or JSON). `verifyingKey` is a `wasm.VerifyingKey`,
+ * the bytes of `verifying_key.bin`, or omitted for the loaded proving key's own.
+ * Resolves to true or false.
+ */
+export async function verify(presentation, verifyingKey) {
+  await initWasm();
+  let vk = verifyingKey;
+  let owned = false;
+  if (vk === undefined) {
+    if (!currentKey) throw alcError('AlcKeyError', 'no verifying key given and no proving key loaded');
+    vk = currentKey.verifyingKey();
+    owned = true;
+  } else if (vk instanceof Uint8Array || vk instanceof ArrayBuffer) {
+    vk = wasm.VerifyingKey.fromBytes(new Uint8Array(vk));
+    owned = true;
+  }
+  try {
+    return wasm.verify(vk, text(presentation));
+  } finally {
+    if (owned) vk.free();
+  }
+}
+
+/**
+ * The same API run in a Web Worker (`worker.js`), so the page stays responsive while
+ * proving. Every method returns a promise; `onProgress` callbacks are forwarded.
+ */
+export class ProverWorker {
+  constructor(url = new URL('./worker.js', import.meta.url)) {
+    this.worker = new Worker(url, { type: 'module' });
+    this.next = 1;
+    this.pending = new Map();
+    this.worker.onmessage = ({ data }) => {
+      const p = this.pending.get(data.id);
+      if (!p) return;
+      if (data.progress !== undefined) {
+        p.onProgress?.(data.progress, data.ms);
+      } else {
+        this.pending.delete(data.id);
+        if (data.error) p.reject(alcError(data.error.name, data.error.message));
+        else p.resolve(data.result);
+      }
+    };
+    this.worker.onerror = (e) => {
+      for (const p of this.pending.values()) p.reject(alcError('AlcWorkerError', e.message || 'the prover worker failed'));
+      this.pending.clear();
+    };
+  }
+
+  call(op, args, onProgress) {
+    const id = this.next++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject, onProgress });
+      this.worker.postMessage({ id, op, ...args });
+    });
+  }
+
+  /** Like `loadProvingKey`; resolves to `{ source, bytes, fetchMs, loadMs, totalMs }`. */
+  loadProvingKey(url, digest, { onProgress } = {}) {
+    return this.call('loadProvingKey', { url: String(url), digest }, onProgress);
+  }
+
+  /** Like `prove`, with the key the worker loaded. */
+  prove(credential, secret, statusList, challenge, { onProgress, ...options } = {}) {
+    return this.call('prove', { credential, secret, statusList, challenge, options }, onProgress);
+  }
+
+  /** Like `verify`, against the worker's proving key's verifying key. */
+  verify(presentation) {
+    return this.call('verify', { presentation });
+  }
+
+  /** Like `generateHolder`. */
+  generateHolder() {
+    return this.call('generateHolder', {});
+  }
+
+  terminate() {
+    this.worker.terminate();
+  }
+}

@@ -1,0 +1,318 @@
+// The wallet page served by a gateway at /wallet/: import a credential and holder
+// secret (they stay in this page and its worker), fetch the gateway's challenge and
+// the authority's status list, prove in a Web Worker, get a lease, call an endpoint.
+
+import { ProverWorker } from './alc.js';
+
+const $ = (id) => document.getElementById(id);
+const worker = new ProverWorker(new URL('./worker.js', import.meta.url));
+const gateway = location.origin;
+
+const wallet = {
+  credential: null,
+  holder: null,
+  lease: null,
+  keyInfo: null,
+  timings: {},
+  lastProveMs: null,
+  lastPresentation: null,
+};
+// For scripts and tests driving the page; holds no secret.
+window.alcWallet = {
+  get timings() { return { ...wallet.timings }; },
+  get keyInfo() { return wallet.keyInfo; },
+  get lastProveMs() { return wallet.lastProveMs; },
+  // Verifies a presentation (default: the last one made) in the worker.
+  verify(presentation) { return worker.verify(presentation ?? wallet.lastPresentation); },
+  get lastPresentation() { return wallet.lastPresentation; },
+};
+
+function setState(state) {
+  document.body.dataset.state = state;
+}
+
+function status(el, message, kind) {
+  el.textContent = message;
+  el.classList.toggle('ok', kind === 'ok');
+  el.classList.toggle('bad', kind === 'bad');
+}
+
+function ms(x) {
+  return x >= 1000 ? `${(x / 1000).toFixed(2)} s` : `${x.toFixed(x < 10 ? 1 : 0)} ms`;
+}
+
+function timing(step, value, note = '') {
+  wallet.timings[step] = Math.round(value * 10) / 10;
+  const body = $('timings').tBodies[0];
+  let row = body.querySelector(`tr[data-step="${step}"]`);
+  if (!row) {
+    row = body.insertRow();
+    row.dataset.step = step;
+    row.insertCell().textContent = step;
+    row.insertCell();
+    row.insertCell();
+  }
+  row.cells[1].textContent = ms(value);
+  row.cells[2].textContent = note;
+}
+
+// ---- progress indicator ---------------------------------------------------------
+
+let ticker = null;
+let expected = Number(localStorage.getItem('alc-prove-ms')) || 1500;
+
+function progress(label, value) {
+  $('stage').textContent = label;
+  $('progress').value = value;
+}
+
+function startClock() {
+  const t0 = performance.now();
+  let groth16At = null;
+  const tick = () => {
+    const now = performance.now();
+    $('elapsed').textContent = ms(now - t0);
+    if (groth16At !== null) {
+      // The Groth16 stage reports no steps: advance towards 95% over the time the last
+      // proof took, so the bar keeps moving while the worker computes.
+      const f = Math.min(1, (now - groth16At) / expected);
+      $('progress').value = 25 + 70 * f;
+    }
+    ticker = requestAnimationFrame(tick);
+  };
+  ticker = requestAnimationFrame(tick);
+  return { groth16: () => { groth16At = performance.now(); } };
+}
+
+function stopClock() {
+  if (ticker !== null) cancelAnimationFrame(ticker);
+  ticker = null;
+}
+
+// ---- the proving key --------------------------------------------------------------
+
+const keyReady = (async () => {
+  const s = $('key-status');
+  try {
+    const resp = await fetch('keys/digests.json', { cache: 'no-store' });
+    if (!resp.ok) throw new Error(`this gateway serves no proving key digests (HTTP ${resp.status})`);
+    const digests = await resp.json();
+    const info = await worker.loadProvingKey(new URL('keys/proving_key.fast', location.href), digests.proving_key_fast, {
+      onProgress: (stage, p) => {
+        if (stage === 'download' && p?.total) {
+          status(s, `Proving key: downloading ${Math.round((100 * p.loaded) / p.total)}% of ${(p.total / 1e6).toFixed(1)} MB…`);
+        } else if (stage === 'check') {
+          status(s, 'Proving key: checking its digest…');
+        }
+      },
+    });
+    wallet.keyInfo = info;
+    timing('proving key', info.totalMs, `${info.source}, ${(info.bytes / 1e6).toFixed(1)} MB, digest checked`);
+    status(s, `Proving key ready (${info.source === 'cache' ? 'from this browser\'s cache' : 'downloaded and cached'}, ${ms(info.totalMs)}).`, 'ok');
+    return true;
+  } catch (e) {
+    status(s, `Proving key: ${e.message}`, 'bad');
+    throw e;
+  }
+})();
+keyReady.catch(() => setState('key-error'));
+
+// ---- importing the credential -----------------------------------------------------
+
+function classify(docs) {
+  let credential = null;
+  let holder = null;
+  for (const d of docs) {
+    if (d?.type === 'alc-credential') credential = d;
+    else if (d?.type === 'alc-holder-secret') holder = d;
+    else if (d?.credential?.type === 'alc-credential' || d?.holder?.type === 'alc-holder-secret') {
+      credential = d.credential ?? credential;
+      holder = d.holder ?? holder;
+    } else throw new Error('a file is neither an ALC credential nor a holder secret file');
+  }
+  return { credential, holder };
+}
+
+$('files').addEventListener('change', async (ev) => {
+  const s = $('credential-status');
+  try {
+    const docs = [];
+    for (const f of ev.target.files) {
+      try {
+        docs.push(JSON.parse(await f.text()));
+      } catch {
+        throw new Error(`${f.name} is not JSON`);
+      }
+    }
+    const found = classify(docs);
+    const credential = found.credential ?? wallet.credential;
+    const holder = found.holder ?? wallet.holder;
+    if (credential && holder && String(credential.credential?.holder) !== String(holder.commitment)) {
+      throw new Error('the holder secret does not belong to this credential');
+    }
+    wallet.credential = credential;
+    wallet.holder = holder;
+    if (!credential || !holder) {
+      status(s, `Loaded ${credential ? 'the credential' : 'the holder secret'}; now add the ${credential ? 'holder secret' : 'credential'} file.`);
+    } else {
+      const c = credential.credential;
+      const until = new Date(Number(c.expires) * 1000).toISOString().slice(0, 10);
+      status(s, `Credential #${c.serial}: tier ${c.tier}${c.permit_tier ? `, permit tier ${c.permit_tier}` : ''}, valid until ${until}. Holder secret loaded (kept in this page only).`, 'ok');
+      $('prove').disabled = false;
+      setState('loaded');
+    }
+  } catch (e) {
+    status(s, e.message, 'bad');
+  }
+});
+
+$('new-holder').addEventListener('click', async () => {
+  const s = $('holder-status');
+  try {
+    const holder = await worker.generateHolder();
+    wallet.holder = holder;
+    const link = document.createElement('a');
+    link.href = URL.createObjectURL(new Blob([JSON.stringify(holder, null, 2)], { type: 'application/json' }));
+    link.download = 'holder.json';
+    link.textContent = 'Save holder.json';
+    s.textContent = `Commitment (give this to the authority): ${holder.commitment}. `;
+    s.append(link);
+    s.classList.add('ok');
+    if (wallet.credential && String(wallet.credential.credential?.holder) !== holder.commitment) {
+      wallet.credential = null;
+      $('prove').disabled = true;
+    }
+  } catch (e) {
+    status(s, e.message, 'bad');
+  }
+});
+
+// ---- prove, lease, call ---------------------------------------------------------------
+
+async function getJson(url, what) {
+  const resp = await fetch(url, { cache: 'no-store' });
+  const v = await resp.json().catch(() => null);
+  if (!resp.ok) throw new Error(`${what}: HTTP ${resp.status}${v?.reason ? `: ${v.reason}` : ''}`);
+  return v;
+}
+
+async function call() {
+  const s = $('call-status');
+  const endpoint = $('endpoint').value.trim();
+  if (!endpoint.startsWith('/v1/')) throw new Error('the endpoint must be a path of this gateway, e.g. /v1/autonomous/chat');
+  const body = $('body').value.trim();
+  if (body) JSON.parse(body); // refuse malformed JSON here rather than at the upstream
+  const t0 = performance.now();
+  const resp = await fetch(gateway + endpoint, {
+    method: body ? 'POST' : 'GET',
+    headers: { authorization: `Bearer ${wallet.lease.lease}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+    body: body || undefined,
+  });
+  const textBody = await resp.text();
+  timing('call', performance.now() - t0, `${endpoint} → ${resp.status}`);
+  let shown = textBody;
+  let reason = '';
+  try {
+    const v = JSON.parse(textBody);
+    shown = JSON.stringify(v, null, 2);
+    reason = v?.reason ?? '';
+  } catch {
+    // not JSON: show as is
+  }
+  $('answer').textContent = shown;
+  s.dataset.status = String(resp.status);
+  if (resp.ok) {
+    status(s, `${resp.status} ${resp.statusText || 'OK'}: the endpoint answered.`, 'ok');
+    setState('called');
+  } else {
+    status(s, `${resp.status} ${resp.statusText || ''}: ${reason || 'refused'}`.trim(), 'bad');
+    setState('refused');
+  }
+  return resp.status;
+}
+
+async function proveAndLease() {
+  const buttons = [$('prove'), $('call')];
+  buttons.forEach((b) => { b.disabled = true; });
+  setState('proving');
+  const clock = startClock();
+  try {
+    progress('Fetching the gateway\'s challenge…', 3);
+    let t = performance.now();
+    const challenge = await getJson(`${gateway}/v1/lease/challenge`, 'the challenge');
+    timing('challenge', performance.now() - t, `scope ${challenge.scope}`);
+
+    progress('Fetching the authority\'s status list…', 8);
+    t = performance.now();
+    const list = await getJson('status/list', 'the status list');
+    timing('status list', performance.now() - t, `epoch ${list.epoch}`);
+
+    progress('Waiting for the proving key…', 12);
+    await keyReady;
+
+    const route = $('endpoint').value.trim().startsWith('/v1/sandbox/') ? 'sandbox' : 'autonomous';
+    t = performance.now();
+    const proved = await worker.prove(wallet.credential, wallet.holder, list, challenge, {
+      manifestText: $('manifest').value,
+      route,
+      onProgress: (stage) => {
+        if (stage === 'prepare') progress('Checking the credential and computing the status path…', 15);
+        else if (stage === 'witness') progress('Computing the witness…', 20);
+        else if (stage === 'groth16') {
+          progress('Proving (Groth16, in a Web Worker: this page stays responsive)…', 25);
+          clock.groth16();
+        }
+      },
+    });
+    wallet.lastProveMs = proved.ms;
+    wallet.lastPresentation = proved.presentation;
+    expected = proved.ms;
+    localStorage.setItem('alc-prove-ms', String(Math.round(proved.ms)));
+    timing('prove', proved.ms, 'Groth16 in WebAssembly, Web Worker');
+
+    progress('Asking for a lease…', 96);
+    t = performance.now();
+    const resp = await fetch(`${gateway}/v1/lease`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ presentation: proved.presentation, agent: $('agent').value.trim(), manifest: proved.manifest }),
+    });
+    const lease = await resp.json().catch(() => null);
+    if (!resp.ok) throw new Error(`the gateway refused the lease: HTTP ${resp.status}${lease?.reason ? `: ${lease.reason}` : ''}`);
+    wallet.lease = lease;
+    timing('lease', performance.now() - t, `epoch ${lease.epoch}, until ${new Date(lease.expires_at * 1000).toLocaleTimeString()}`);
+
+    progress('Calling the endpoint…', 98);
+    await call();
+    progress('Done.', 100);
+  } catch (e) {
+    const message = e.name === 'AlcUnsatisfiedError' ? `This credential cannot prove: ${e.message}.` : e.message;
+    progress(`Stopped: ${message}`, 0);
+    $('stage').classList.add('bad');
+    status($('call-status'), message, 'bad');
+    $('call-status').dataset.status = 'error';
+    setState('error');
+  } finally {
+    stopClock();
+    $('prove').disabled = !(wallet.credential && wallet.holder);
+    $('call').disabled = !wallet.lease;
+  }
+}
+
+$('prove').addEventListener('click', () => {
+  $('stage').classList.remove('bad');
+  proveAndLease();
+});
+
+$('call').addEventListener('click', async () => {
+  $('call').disabled = true;
+  try {
+    await call();
+  } catch (e) {
+    status($('call-status'), e.message, 'bad');
+  } finally {
+    $('call').disabled = !wallet.lease;
+  }
+});
+
+setState('ready');

@@ -1,0 +1,304 @@
+//! wasm-bindgen bindings of the ALC prover for the browser wallet.
+//!
+//! Bindings only: every operation is a call into `alc-prover`, `alc-verifier` or
+//! `alc-circuits`; this crate adds no logic of its own beyond converting between
+//! JavaScript values and Rust types and mapping errors to JavaScript `Error`s.
+//!
+//! | export | what |
+//! |---|---|
+//! | `generateHolder()` | a fresh holder secret file (JSON), randomness from `crypto.getRandomValues` |
+//! | `holderCommitment(holder)` | `Poseidon(sk)`, the value the authority signs |
+//! | `parseCredential(json)` | a credential file, its signature checked under its issuer |
+//! | `StatusList.decode(encoded)` / `.fromFile(json)` | the public status list: `root()`, `isRevoked(serial)`, `path(serial)` |
+//! | `ProvingKey.fromFastBytes(bytes, digest)` | the fast-load proving key, its SHA-256 checked before any byte is used |
+//! | `new ProvingKeyLoader(size)`, `.push(chunk)`, `.finish(digest)` | the same, fed chunk by chunk as the bytes arrive |
+//! | `prove(key, credential, holder, list, request, progress?)` | a presentation (JSON) |
+//! | `VerifyingKey.fromBytes(bytes)`, `verify(key, presentation)` | verification |
+//!
+//! Errors are JavaScript `Error`s whose `name` says which kind of input was at fault
+//! (`AlcKeyError`, `AlcFileError`, `AlcStatusError`, `AlcRequestError`,
+//! `AlcUnsatisfiedError`, `AlcProveError`, `AlcPresentationError`) and whose `message`
+//! is the prover's sentence.
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+use alc_circuits::field::to_decimal;
+use alc_prover::files::{self, CredentialFile};
+use alc_prover::witness::PrepareError;
+use alc_prover::{HolderSecret, ProveError, Request};
+use alc_verifier::Presentation;
+use rand_core::OsRng;
+use wasm_bindgen::prelude::*;
+
+/// A JavaScript `Error` with a `name` saying what kind of failure it is.
+fn js_error(name: &str, message: impl std::fmt::Display) -> JsValue {
+    let e = js_sys::Error::new(&message.to_string());
+    e.set_name(name);
+    e.into()
+}
+
+fn file_error(e: files::FileError) -> JsValue {
+    js_error("AlcFileError", e)
+}
+
+fn prepare_error(e: PrepareError) -> JsValue {
+    match e {
+        PrepareError::Unsatisfied(u) => js_error("AlcUnsatisfiedError", u),
+        PrepareError::Status(s) => js_error("AlcStatusError", s),
+        other => js_error("AlcRequestError", other),
+    }
+}
+
+fn prove_error(e: ProveError) -> JsValue {
+    match e {
+        ProveError::Unsatisfied(u) => js_error("AlcUnsatisfiedError", u),
+        other => js_error("AlcProveError", other),
+    }
+}
+
+/// A pinned SHA-256 digest from hex.
+fn digest(digest_hex: &str) -> Result<[u8; 32], JsValue> {
+    hex::decode(digest_hex.trim())
+        .ok()
+        .and_then(|d| d.try_into().ok())
+        .ok_or_else(|| {
+            js_error(
+                "AlcKeyError",
+                "the pinned proving key digest must be 32 bytes of hex",
+            )
+        })
+}
+
+/// A new holder secret file (`alc-holder-secret` JSON with `secret` and `commitment`).
+/// Keep it in the wallet: it never needs to leave the device; the authority only needs
+/// its `commitment`.
+#[wasm_bindgen(js_name = generateHolder)]
+pub fn generate_holder() -> String {
+    let sk = HolderSecret::generate(&mut OsRng);
+    files::holder_to_json(&sk).as_str().to_owned()
+}
+
+/// The commitment `Poseidon(sk)` (decimal) of a holder secret file, checked against the
+/// file's own `commitment`.
+#[wasm_bindgen(js_name = holderCommitment)]
+pub fn holder_commitment(holder_json: &str) -> Result<String, JsValue> {
+    let sk = files::holder_from_json(holder_json).map_err(file_error)?;
+    Ok(to_decimal(&sk.commitment()))
+}
+
+/// Checks a credential file (`alc-credential`: its signature must verify under its
+/// `issuer`) and returns it as canonical JSON.
+#[wasm_bindgen(js_name = parseCredential)]
+pub fn parse_credential(credential_json: &str) -> Result<String, JsValue> {
+    CredentialFile::from_json(credential_json)
+        .map(|c| c.to_json())
+        .map_err(file_error)
+}
+
+/// The authority's public status list, with its Merkle tree rebuilt locally so the
+/// holder computes its own path (the authority never learns who checks).
+#[wasm_bindgen]
+pub struct StatusList(alc_circuits::status::StatusList);
+
+#[wasm_bindgen]
+impl StatusList {
+    /// Decodes the published bitstring (`encoded_list`: `u` + base64url(gzip)).
+    pub fn decode(encoded_list: &str) -> Result<StatusList, JsValue> {
+        alc_circuits::status::StatusList::decode(encoded_list)
+            .map(Self)
+            .map_err(|e| js_error("AlcStatusError", e))
+    }
+
+    /// Reads an `alc-status-list` file; its `root` must match its bitstring.
+    #[wasm_bindgen(js_name = fromFile)]
+    pub fn from_file(json: &str) -> Result<StatusList, JsValue> {
+        files::status_list_from_json(json)
+            .map(Self)
+            .map_err(file_error)
+    }
+
+    /// The Merkle root (decimal).
+    pub fn root(&self) -> String {
+        to_decimal(&self.0.root())
+    }
+
+    /// How many serials are revoked.
+    #[wasm_bindgen(js_name = revokedCount)]
+    pub fn revoked_count(&self) -> usize {
+        self.0.revoked_count()
+    }
+
+    /// Whether `serial` is revoked.
+    #[wasm_bindgen(js_name = isRevoked)]
+    pub fn is_revoked(&self, serial: u32) -> Result<bool, JsValue> {
+        self.0
+            .is_revoked(serial)
+            .map_err(|e| js_error("AlcStatusError", e))
+    }
+
+    /// The status path of `serial` as JSON: `{"serial", "root", "revoked", "leaf"
+    /// (decimal u64), "siblings": [[3 decimals] x depth, bottom first]}`.
+    pub fn path(&self, serial: u32) -> Result<String, JsValue> {
+        let p = self
+            .0
+            .path(serial)
+            .map_err(|e| js_error("AlcStatusError", e))?;
+        let siblings: Vec<Vec<String>> = p
+            .siblings
+            .iter()
+            .map(|level| level.iter().map(to_decimal).collect())
+            .collect();
+        Ok(serde_json::json!({
+            "serial": serial,
+            "root": to_decimal(&p.root(serial)),
+            "revoked": p.is_revoked(serial),
+            "leaf": p.leaf.to_string(),
+            "siblings": siblings,
+        })
+        .to_string())
+    }
+}
+
+/// A proving key for circuit v1.
+#[wasm_bindgen]
+pub struct ProvingKey(alc_prover::ProvingKey);
+
+#[wasm_bindgen]
+impl ProvingKey {
+    /// Loads the fast-load form (`proving_key.fast`) once its SHA-256 equals
+    /// `digest_hex` (the `proving_key_fast` entry of `digests.json`): a tampered,
+    /// truncated or stale file is refused before any point is read.
+    #[wasm_bindgen(js_name = fromFastBytes)]
+    pub fn from_fast_bytes(bytes: &[u8], digest_hex: &str) -> Result<ProvingKey, JsValue> {
+        alc_prover::ProvingKey::from_fast_bytes(bytes, &digest(digest_hex)?)
+            .map(Self)
+            .map_err(|e| js_error("AlcKeyError", e))
+    }
+
+    /// The verifying key inside.
+    #[wasm_bindgen(js_name = verifyingKey)]
+    pub fn verifying_key(&self) -> Result<VerifyingKey, JsValue> {
+        self.0
+            .verifying_key()
+            .map(VerifyingKey)
+            .map_err(|e| js_error("AlcKeyError", e))
+    }
+}
+
+/// The fast-load proving key read in pieces as they arrive (a `fetch` body or a Cache
+/// API entry, read chunk by chunk), hashed on the way in: `finish` checks the digest,
+/// then parses exactly the bytes that were hashed.
+#[wasm_bindgen]
+pub struct ProvingKeyLoader(alc_prover::keys::FastKeyReader);
+
+#[wasm_bindgen]
+impl ProvingKeyLoader {
+    /// An empty loader; `size_hint` is the expected length in bytes (0 if unknown).
+    #[wasm_bindgen(constructor)]
+    pub fn new(size_hint: usize) -> ProvingKeyLoader {
+        Self(alc_prover::keys::FastKeyReader::new(size_hint))
+    }
+
+    /// Appends the next piece.
+    pub fn push(&mut self, piece: &[u8]) {
+        self.0.update(piece);
+    }
+
+    /// Bytes received so far.
+    #[wasm_bindgen(getter)]
+    pub fn length(&self) -> usize {
+        self.0.len()
+    }
+
+    /// The proving key, once the SHA-256 of all pieces equals `digest_hex`. Consumes
+    /// the loader.
+    pub fn finish(self, digest_hex: &str) -> Result<ProvingKey, JsValue> {
+        self.0
+            .finish(&digest(digest_hex)?)
+            .map(ProvingKey)
+            .map_err(|e| js_error("AlcKeyError", e))
+    }
+}
+
+/// A verifying key for circuit v1.
+#[wasm_bindgen]
+pub struct VerifyingKey(alc_verifier::VerifyingKey);
+
+#[wasm_bindgen]
+impl VerifyingKey {
+    /// Decodes `verifying_key.bin` (compressed; every point checked).
+    #[wasm_bindgen(js_name = fromBytes)]
+    pub fn from_bytes(bytes: &[u8]) -> Result<VerifyingKey, JsValue> {
+        alc_verifier::VerifyingKey::from_bytes(bytes)
+            .map(Self)
+            .map_err(|e| js_error("AlcKeyError", e))
+    }
+
+    /// The compressed encoding.
+    #[wasm_bindgen(js_name = toBytes)]
+    pub fn to_bytes(&self) -> Vec<u8> {
+        self.0.to_bytes()
+    }
+
+    /// SHA-256 of the compressed encoding (hex): the `verifying_key` entry of
+    /// `digests.json`.
+    pub fn digest(&self) -> String {
+        self.0.digest_hex()
+    }
+}
+
+/// Proves that the credential satisfies a gateway's request.
+///
+/// `credential_json` is the authority's credential file, `holder_json` the holder
+/// secret file, `list` the current public status list and `request_json` the request
+/// (`{"min_tier", "min_permit_tier", "now", "scope", "challenge", "manifest"}`, README
+/// "Using the command line"). `progress`, if given, is called with the name of each
+/// stage as it starts: `"prepare"`, `"witness"`, `"groth16"`. Returns the presentation
+/// file (`alc-presentation-v1` JSON). A credential that cannot satisfy the request
+/// (revoked, expired, tier too low) is refused before proving, with the reason.
+#[wasm_bindgen]
+pub fn prove(
+    key: &ProvingKey,
+    credential_json: &str,
+    holder_json: &str,
+    list: &StatusList,
+    request_json: &str,
+    progress: Option<js_sys::Function>,
+) -> Result<String, JsValue> {
+    let report = |stage: &str| {
+        if let Some(f) = &progress {
+            // A failing progress callback must not stop the proof.
+            let _ = f.call1(&JsValue::NULL, &JsValue::from_str(stage));
+        }
+    };
+    report("prepare");
+    let credential = CredentialFile::from_json(credential_json).map_err(file_error)?;
+    let secret = files::holder_from_json(holder_json).map_err(file_error)?;
+    let request: Request = serde_json::from_str(request_json)
+        .map_err(|e| js_error("AlcRequestError", format!("malformed request: {e}")))?;
+    let (statement, witness) = alc_prover::prepare(
+        &credential.issuer,
+        &credential.signed,
+        &secret,
+        &list.0,
+        &request,
+    )
+    .map_err(prepare_error)?;
+    let proof =
+        alc_prover::prove_with_progress(&key.0, &statement, &witness, &mut OsRng, &mut |stage| {
+            report(stage.name())
+        })
+        .map_err(prove_error)?;
+    Ok(Presentation { proof, statement }.to_json())
+}
+
+/// Verifies a presentation (`alc-presentation-v1` JSON): `true` when the proof holds
+/// for its statement, `false` when it does not; an error for a malformed file. A
+/// verifier must still compare the statement's issuer key, status root, scope and
+/// challenge with what it expects.
+#[wasm_bindgen]
+pub fn verify(key: &VerifyingKey, presentation_json: &str) -> Result<bool, JsValue> {
+    let p = Presentation::from_json(presentation_json)
+        .map_err(|e| js_error("AlcPresentationError", e))?;
+    Ok(alc_verifier::verify(&key.0, &p.proof, &p.statement).is_ok())
+}

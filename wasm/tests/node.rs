@@ -1,0 +1,207 @@
+//! The bindings under Node (`wasm-bindgen-test-runner`): holder keys, status paths,
+//! proving-key loading with its digest check, proving, verification, and the errors
+//! JavaScript sees. Run with
+//! `CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner cargo test -p alc-wasm --target wasm32-unknown-unknown`.
+#![cfg(target_arch = "wasm32")]
+#![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
+
+use alc_prover::files::{self, CredentialFile};
+use alc_prover::Request;
+use alc_wasm::{
+    generate_holder, holder_commitment, parse_credential, prove, verify, ProvingKey,
+    ProvingKeyLoader, StatusList,
+};
+use rand_core::OsRng;
+use std::sync::OnceLock;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_test::wasm_bindgen_test;
+
+/// A fixed example made natively by `alc example` (EdDSA signing needs Blake-512,
+/// whose `blake-hash` crate does not run on wasm32; the wallet never signs).
+const CREDENTIAL: &str = include_str!("fixtures/credential.json");
+const HOLDER: &str = include_str!("fixtures/holder.json");
+const STATUS_LIST: &str = include_str!("fixtures/status-list.json");
+const REQUEST: &str = include_str!("fixtures/request.json");
+
+/// The circuit-v1 setup, once per test run: the fast key bytes and their digest.
+fn fixture() -> &'static (Vec<u8>, String) {
+    static F: OnceLock<(Vec<u8>, String)> = OnceLock::new();
+    F.get_or_init(|| {
+        let (pk, _) = alc_prover::setup(&mut OsRng).unwrap();
+        let bytes = pk.to_fast_bytes();
+        let digest = alc_prover::keys::digest_hex(&bytes);
+        (bytes, digest)
+    })
+}
+
+/// The error of a call that must fail.
+fn err<T>(r: Result<T, JsValue>) -> JsValue {
+    match r {
+        Ok(_) => panic!("expected an error"),
+        Err(e) => e,
+    }
+}
+
+/// The `name` of a JavaScript Error.
+fn name(e: &JsValue) -> String {
+    e.dyn_ref::<js_sys::Error>()
+        .map(|e| String::from(e.name()))
+        .unwrap_or_default()
+}
+
+fn message(e: &JsValue) -> String {
+    e.dyn_ref::<js_sys::Error>()
+        .map(|e| String::from(e.message()))
+        .unwrap_or_default()
+}
+
+#[wasm_bindgen_test]
+fn holder_keys_from_the_js_random_source() {
+    let a = generate_holder();
+    let b = generate_holder();
+    assert_ne!(a, b, "two fresh secrets differ");
+    let sk = files::holder_from_json(&a).unwrap();
+    assert_eq!(
+        holder_commitment(&a).unwrap(),
+        alc_circuits::field::to_decimal(&sk.commitment())
+    );
+    let e = holder_commitment("{\"type\":\"alc-credential\"}").unwrap_err();
+    assert_eq!(name(&e), "AlcFileError");
+}
+
+fn parsed() -> (CredentialFile, alc_circuits::status::StatusList, Request) {
+    (
+        CredentialFile::from_json(CREDENTIAL).unwrap(),
+        files::status_list_from_json(STATUS_LIST).unwrap(),
+        serde_json::from_str(REQUEST).unwrap(),
+    )
+}
+
+#[wasm_bindgen_test]
+fn credentials_and_status_paths() {
+    let (cred, status, _) = parsed();
+    assert!(parse_credential(CREDENTIAL)
+        .unwrap()
+        .contains("alc-credential"));
+    let tier = cred.signed.credential.tier;
+    let forged = CREDENTIAL.replace(
+        &format!("\"tier\": {tier},"),
+        &format!("\"tier\": {},", tier + 1),
+    );
+    assert_ne!(forged, CREDENTIAL);
+    assert_eq!(
+        name(&parse_credential(&forged).unwrap_err()),
+        "AlcFileError"
+    );
+
+    let list = StatusList::from_file(STATUS_LIST).unwrap();
+    assert_eq!(list.root(), alc_circuits::field::to_decimal(&status.root()));
+    assert_eq!(list.revoked_count(), alc_prover::example::EXAMPLE_REVOKED);
+    let serial = cred.signed.credential.serial;
+    assert!(!list.is_revoked(serial).unwrap());
+    let path: serde_json::Value = serde_json::from_str(&list.path(serial).unwrap()).unwrap();
+    assert_eq!(path["root"], list.root(), "the path leads to the root");
+    assert_eq!(path["revoked"], false);
+    assert_eq!(
+        path["siblings"].as_array().unwrap().len(),
+        alc_circuits::tags::STATUS_DEPTH
+    );
+    assert_eq!(name(&list.path(u32::MAX).unwrap_err()), "AlcStatusError");
+    let decoded = StatusList::decode(&status.encode()).unwrap();
+    assert_eq!(decoded.root(), list.root());
+    assert_eq!(
+        name(&err(StatusList::decode("not a list"))),
+        "AlcStatusError"
+    );
+    let wrong_root = STATUS_LIST.replace(&list.root(), "1");
+    assert_eq!(
+        name(&err(StatusList::from_file(&wrong_root))),
+        "AlcFileError"
+    );
+}
+
+#[wasm_bindgen_test]
+fn proving_key_digest_is_checked_before_use() {
+    let (bytes, digest) = fixture();
+    assert!(ProvingKey::from_fast_bytes(bytes, digest).is_ok());
+    let e = err(ProvingKey::from_fast_bytes(bytes, &"00".repeat(32)));
+    assert_eq!(name(&e), "AlcKeyError");
+    assert!(message(&e).contains("digest mismatch"), "{}", message(&e));
+    let mut tampered = bytes.clone();
+    tampered[100] ^= 1;
+    let e = err(ProvingKey::from_fast_bytes(&tampered, digest));
+    assert_eq!(name(&e), "AlcKeyError");
+    let e = err(ProvingKey::from_fast_bytes(bytes, "not hex"));
+    assert!(message(&e).contains("32 bytes of hex"));
+
+    // Fed in pieces, as the page streams it from the Cache API.
+    let mut loader = ProvingKeyLoader::new(bytes.len());
+    for piece in bytes.chunks(65_536) {
+        loader.push(piece);
+    }
+    assert_eq!(loader.length(), bytes.len());
+    assert!(loader.finish(digest).is_ok());
+    let mut loader = ProvingKeyLoader::new(0);
+    loader.push(&tampered);
+    let e = err(loader.finish(digest));
+    assert_eq!(name(&e), "AlcKeyError");
+    assert!(message(&e).contains("digest mismatch"), "{}", message(&e));
+}
+
+#[wasm_bindgen_test]
+fn prove_then_verify_and_refusals() {
+    let (bytes, digest) = fixture();
+    let key = ProvingKey::from_fast_bytes(bytes, digest).unwrap();
+    let (cred, status, request) = parsed();
+    let list = StatusList::from_file(STATUS_LIST).unwrap();
+
+    let stages = std::rc::Rc::new(std::cell::RefCell::new(Vec::<String>::new()));
+    let seen = stages.clone();
+    let cb = wasm_bindgen::closure::Closure::<dyn FnMut(String)>::new(move |s: String| {
+        seen.borrow_mut().push(s);
+    });
+    let progress: js_sys::Function = cb.as_ref().unchecked_ref::<js_sys::Function>().clone();
+    let presentation = prove(&key, CREDENTIAL, HOLDER, &list, REQUEST, Some(progress)).unwrap();
+    assert_eq!(*stages.borrow(), ["prepare", "witness", "groth16"]);
+
+    let vk = key.verifying_key().unwrap();
+    assert!(verify(&vk, &presentation).unwrap());
+    let vk2 = alc_wasm::VerifyingKey::from_bytes(&vk.to_bytes()).unwrap();
+    assert_eq!(vk2.digest(), vk.digest());
+    // The presentation is what the native verifier reads too.
+    let p = alc_verifier::Presentation::from_json(&presentation).unwrap();
+    let native = alc_verifier::VerifyingKey::from_bytes(&vk.to_bytes()).unwrap();
+    assert!(alc_verifier::verify(&native, &p.proof, &p.statement).is_ok());
+
+    // Another statement: the proof does not verify (false, not an error).
+    let now = request.now;
+    let other = presentation.replace(
+        &format!("\"now\": \"{now}\""),
+        &format!("\"now\": \"{}\"", now + 1),
+    );
+    assert_ne!(other, presentation);
+    assert!(!verify(&vk, &other).unwrap());
+    assert_eq!(
+        name(&verify(&vk, "{}").unwrap_err()),
+        "AlcPresentationError"
+    );
+
+    // A revoked credential is refused before proving, with the reason.
+    let mut revoked = status.clone();
+    revoked.revoke(cred.signed.credential.serial).unwrap();
+    let revoked = StatusList::decode(&revoked.encode()).unwrap();
+    let e = prove(&key, CREDENTIAL, HOLDER, &revoked, REQUEST, None).unwrap_err();
+    assert_eq!(name(&e), "AlcUnsatisfiedError");
+    assert!(message(&e).contains("revoked"), "{}", message(&e));
+
+    // Another holder's secret.
+    let e = prove(&key, CREDENTIAL, &generate_holder(), &list, REQUEST, None).unwrap_err();
+    assert_eq!(name(&e), "AlcUnsatisfiedError");
+    // A malformed request.
+    let e = prove(&key, CREDENTIAL, HOLDER, &list, "{\"min_tier\": 1}", None).unwrap_err();
+    assert_eq!(name(&e), "AlcRequestError");
+    let bad = REQUEST.replace(&request.challenge, "zz");
+    let e = prove(&key, CREDENTIAL, HOLDER, &list, &bad, None).unwrap_err();
+    assert_eq!(name(&e), "AlcRequestError");
+    assert!(message(&e).contains("challenge"), "{}", message(&e));
+}
