@@ -78,7 +78,10 @@ fn million(rt: &tokio::runtime::Runtime) -> Arc<Authority> {
     if done.exists() {
         return a;
     }
-    eprintln!("bulk-loading a registry of {MILLION} entries (once) into {}", dir.display());
+    eprintln!(
+        "bulk-loading a registry of {MILLION} entries (once) into {}",
+        dir.display()
+    );
     let pool = a.db_pool();
     rt.block_on(async {
         let start = rt_size(&pool).await;
@@ -181,7 +184,10 @@ fn at_a_million(c: &mut Criterion) {
         b.iter(|| rt.block_on(a.inclusion(rand() % size, None)).unwrap())
     });
     g.bench_function("consistency", |b| {
-        b.iter(|| rt.block_on(a.consistency(1 + rand() % (size - 1), size)).unwrap())
+        b.iter(|| {
+            rt.block_on(a.consistency(1 + rand() % (size - 1), size))
+                .unwrap()
+        })
     });
     g.bench_function("checkpoint", |b| {
         b.iter(|| rt.block_on(a.checkpoint()).unwrap())

@@ -1,6 +1,7 @@
 //! `alc`: the command line of ALC.
 #![forbid(unsafe_code)]
 
+mod client;
 mod commands;
 mod fsio;
 mod keydir;
@@ -19,13 +20,19 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Run the zero-knowledge round trip: example -> setup -> prove -> verify, with timings.
+    /// The whole compact on loopback: identity check, assessment with a cooling-off,
+    /// credential, proof, lease, calls, sub-agents, registry trace, emergency revocation
+    /// (every agent in the chain gets 403), registry audit. Exits non-zero if any step
+    /// does not behave as shown.
     ///
-    /// Example: alc demo
+    /// Example: alc demo --json
     Demo {
         /// Key directory (created by setup on first run, reused afterwards).
         #[arg(long, env = "ALC_KEYS", default_value_os_t = keydir::default_cache())]
         keys: PathBuf,
+        /// Print the story as JSON events, one per line.
+        #[arg(long)]
+        json: bool,
     },
     /// Write the proving and verifying keys of circuit v1 (single-party trusted setup).
     ///
@@ -77,6 +84,16 @@ enum Command {
         #[command(subcommand)]
         what: CircuitCommand,
     },
+    /// Insurers: keys, and certificates of a permit's liability cover.
+    Insurer {
+        #[command(subcommand)]
+        what: commands::insurance::InsurerCommand,
+    },
+    /// Permit holders: prove insured cover above the tier's minimum.
+    Permit {
+        #[command(subcommand)]
+        what: commands::insurance::PermitCommand,
+    },
     /// The licensing authority.
     Authority {
         #[command(subcommand)]
@@ -92,6 +109,14 @@ enum Command {
         #[command(subcommand)]
         what: RegistryCommand,
     },
+    /// The operator's wallet: holder secret, identity check, assessment, credential,
+    /// leases and sub-agents.
+    ///
+    /// Example: alc wallet init
+    Wallet {
+        #[command(subcommand)]
+        what: commands::wallet::WalletCommand,
+    },
     /// A DEVELOPMENT-ONLY OpenID Connect identity provider: it signs ID tokens for any
     /// subject. For local runs, tests and the demo; never configure it in production.
     ///
@@ -105,6 +130,53 @@ enum Command {
 
 #[derive(Subcommand)]
 enum GatewayCommand {
+    /// Create the data folder (gateway.toml, keys, admin token) and print the registry
+    /// key for the authority to register.
+    ///
+    /// Example: alc gateway init --data ./alc-gateway --scope gateway.example --authority http://127.0.0.1:8600
+    Init {
+        /// Data folder.
+        #[arg(long, env = "ALC_GATEWAY_DATA", default_value = "alc-gateway")]
+        data: PathBuf,
+        /// This gateway's identifier (proofs are bound to it) [default: gateway.local].
+        #[arg(long)]
+        scope: Option<String>,
+        /// The licensing authority's URL [default: http://127.0.0.1:8600].
+        #[arg(long, env = "ALC_GATEWAY_AUTHORITY")]
+        authority: Option<String>,
+        /// The upstream API: `echo` or an http(s) URL [default: echo].
+        #[arg(long, env = "ALC_GATEWAY_UPSTREAM")]
+        upstream: Option<String>,
+    },
+    /// Kill a lease (and its descendants) or every lease of a pseudonym, at once.
+    ///
+    /// Example: alc gateway kill --lease 5fe55c2d50c6db4e --reason "runaway spend"
+    Kill {
+        /// A lease id.
+        #[arg(long)]
+        lease: Option<String>,
+        /// A pseudonym (decimal).
+        #[arg(long)]
+        pseudonym: Option<String>,
+        /// Why (recorded in the registry).
+        #[arg(long)]
+        reason: String,
+        #[command(flatten)]
+        admin: GatewayAdmin,
+    },
+    /// File an incident about a pseudonym with the authority (needs authority-report-token).
+    ///
+    /// Example: alc gateway incident --pseudonym 2070...31 --description "scraping beyond its manifest"
+    Incident {
+        /// The pseudonym (decimal).
+        #[arg(long)]
+        pseudonym: String,
+        /// What happened.
+        #[arg(long)]
+        description: String,
+        #[command(flatten)]
+        admin: GatewayAdmin,
+    },
     /// Run the gateway in front of an upstream API (creates the data folder on first start).
     ///
     /// Example: alc gateway serve --listen 127.0.0.1:8700 --data ./alc-gateway --authority http://127.0.0.1:8600 --upstream echo
@@ -127,8 +199,177 @@ enum GatewayCommand {
     },
 }
 
+/// How an authority administrator reaches the admin API.
+#[derive(clap::Args)]
+struct AuthorityAdmin {
+    /// The authority's URL.
+    #[arg(
+        long,
+        env = "ALC_AUTHORITY_URL",
+        default_value = "http://127.0.0.1:8600"
+    )]
+    authority: String,
+    /// An admin token [default: DATA/admin-token].
+    #[arg(long, env = "ALC_ADMIN_TOKEN", hide_env_values = true)]
+    token: Option<String>,
+    /// The authority's data folder (for its admin token).
+    #[arg(long, env = "ALC_AUTHORITY_DATA", default_value = "alc-authority")]
+    data: PathBuf,
+}
+
+impl AuthorityAdmin {
+    fn admin(self) -> commands::admin::Admin {
+        commands::admin::Admin {
+            url: self.authority,
+            token: self.token,
+            data: self.data,
+        }
+    }
+}
+
+/// How a gateway administrator reaches the admin API.
+#[derive(clap::Args)]
+struct GatewayAdmin {
+    /// The gateway's URL.
+    #[arg(long, env = "ALC_GATEWAY_URL", default_value = "http://127.0.0.1:8700")]
+    gateway: String,
+    /// The gateway's admin token [default: DATA/admin-token].
+    #[arg(long, env = "ALC_GATEWAY_ADMIN_TOKEN", hide_env_values = true)]
+    token: Option<String>,
+    /// The gateway's data folder (for its admin token).
+    #[arg(long, env = "ALC_GATEWAY_DATA", default_value = "alc-gateway")]
+    data: PathBuf,
+}
+
+impl GatewayAdmin {
+    fn admin(self) -> commands::admin::Admin {
+        commands::admin::Admin {
+            url: self.gateway,
+            token: self.token,
+            data: self.data,
+        }
+    }
+}
+
+#[derive(Subcommand)]
+enum PermitCommand {
+    /// Register a corporate operating permit (tiers 2-3 need insurance evidence).
+    ///
+    /// Example: alc authority permit create --id acme --name "Acme Ltd" --tier 2 --reason onboarding --insurance cover.json
+    Create {
+        /// Permit id.
+        #[arg(long)]
+        id: String,
+        /// The corporation's name.
+        #[arg(long)]
+        name: String,
+        /// Permit tier (1-3).
+        #[arg(long)]
+        tier: u8,
+        /// Why (audit).
+        #[arg(long)]
+        reason: String,
+        /// A JSON file with the insurance evidence (see the README, "Insurance cover").
+        #[arg(long)]
+        insurance: Option<PathBuf>,
+        #[command(flatten)]
+        admin: AuthorityAdmin,
+    },
+    /// Change a permit's status (suspending or revoking it revokes its credentials).
+    ///
+    /// Example: alc authority permit status acme --status suspended --reason "insurance lapsed" --emergency
+    Status {
+        /// Permit id.
+        id: String,
+        /// active, suspended or revoked.
+        #[arg(long)]
+        status: String,
+        /// Why (audit).
+        #[arg(long)]
+        reason: String,
+        /// Publish the status change as an emergency.
+        #[arg(long)]
+        emergency: bool,
+        #[command(flatten)]
+        admin: AuthorityAdmin,
+    },
+}
+
 #[derive(Subcommand)]
 enum AuthorityCommand {
+    /// Create the data folder (configuration, keys, database, admin token) without serving.
+    ///
+    /// Example: alc authority init --data ./alc-authority
+    Init {
+        /// Data folder.
+        #[arg(long, env = "ALC_AUTHORITY_DATA", default_value = "alc-authority")]
+        data: PathBuf,
+    },
+    /// Revoke a credential (with --emergency, gateways drop leases under older roots).
+    ///
+    /// Example: alc authority revoke 17 --reason misconduct --emergency
+    Revoke {
+        /// The credential's serial.
+        serial: u32,
+        /// Why (audit).
+        #[arg(long)]
+        reason: String,
+        /// Emergency: every gateway refuses leases minted under older roots at once.
+        #[arg(long)]
+        emergency: bool,
+        #[command(flatten)]
+        admin: AuthorityAdmin,
+    },
+    /// Corporate operating permits.
+    Permit {
+        #[command(subcommand)]
+        what: PermitCommand,
+    },
+    /// Record completed formal training, lifting an assessment lock.
+    ///
+    /// Example: alc authority training --issuer https://idp.example --subject 1234 --reason "course completed"
+    Training {
+        /// The identity provider's issuer.
+        #[arg(long)]
+        issuer: String,
+        /// The subject at that provider.
+        #[arg(long)]
+        subject: String,
+        /// Why (audit).
+        #[arg(long)]
+        reason: String,
+        #[command(flatten)]
+        admin: AuthorityAdmin,
+    },
+    /// List incidents reported by gateways, or resolve one.
+    ///
+    /// Example: alc authority incidents --resolve 3 --resolution "operator warned"
+    Incidents {
+        /// Resolve this incident.
+        #[arg(long)]
+        resolve: Option<i64>,
+        /// What was done.
+        #[arg(long)]
+        resolution: Option<String>,
+        #[command(flatten)]
+        admin: AuthorityAdmin,
+    },
+    /// Let a gateway submit registry entries with its key (from `alc gateway init`).
+    ///
+    /// Example: alc authority register-gateway --id gateway.example --key 3b6a...e1 --reason onboarding
+    RegisterGateway {
+        /// The gateway's id (its scope).
+        #[arg(long)]
+        id: String,
+        /// Its registry key (hex).
+        #[arg(long)]
+        key: String,
+        /// Why (audit).
+        #[arg(long)]
+        reason: String,
+        #[command(flatten)]
+        admin: AuthorityAdmin,
+    },
     /// Run the authority's HTTP service (creates the data folder on first start).
     ///
     /// Example: alc authority serve --listen 127.0.0.1:8600 --data ./alc-authority
@@ -208,7 +449,7 @@ enum CircuitCommand {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Demo { keys } => commands::demo::run(&keys),
+        Command::Demo { keys, json } => commands::demo::run(&keys, json),
         Command::Setup { keys, force } => commands::setup::run(&keys, force).map(|_| ()),
         Command::Example { dir, now, force } => commands::example::run(&dir, now, force),
         Command::Prove(args) => commands::prove::run(&args),
@@ -221,10 +462,49 @@ fn main() -> ExitCode {
         Command::Circuit {
             what: CircuitCommand::Info,
         } => commands::info::run(),
+        Command::Insurer { what } => commands::insurance::insurer(what),
+        Command::Permit { what } => commands::insurance::permit(what),
         Command::Authority {
             what: AuthorityCommand::Serve { listen, data },
         } => commands::services::authority(listen, data),
+        Command::Authority { what } => authority(what),
         Command::DevIdp { listen } => commands::services::dev_idp(listen),
+        Command::Gateway {
+            what:
+                GatewayCommand::Init {
+                    data,
+                    scope,
+                    authority,
+                    upstream,
+                },
+        } => commands::admin::gateway_init(
+            &data,
+            scope.as_deref(),
+            authority.as_deref(),
+            upstream.as_deref(),
+        ),
+        Command::Gateway {
+            what:
+                GatewayCommand::Kill {
+                    lease,
+                    pseudonym,
+                    reason,
+                    admin,
+                },
+        } => commands::admin::kill(
+            &admin.admin(),
+            lease.as_deref(),
+            pseudonym.as_deref(),
+            &reason,
+        ),
+        Command::Gateway {
+            what:
+                GatewayCommand::Incident {
+                    pseudonym,
+                    description,
+                    admin,
+                },
+        } => commands::admin::incident(&admin.admin(), &pseudonym, &description),
         Command::Gateway {
             what:
                 GatewayCommand::Serve {
@@ -235,6 +515,7 @@ fn main() -> ExitCode {
                     keys,
                 },
         } => commands::services::gateway(listen, data, authority, upstream, &keys),
+        Command::Wallet { what } => commands::wallet::run(what),
         Command::Registry {
             what:
                 RegistryCommand::Audit {
@@ -269,6 +550,66 @@ fn main() -> ExitCode {
             eprintln!("error: {}", format_error(&e));
             ExitCode::FAILURE
         }
+    }
+}
+
+/// The authority's administration commands (all but `serve`).
+fn authority(what: AuthorityCommand) -> anyhow::Result<()> {
+    use commands::admin;
+    match what {
+        AuthorityCommand::Serve { listen, data } => commands::services::authority(listen, data),
+        AuthorityCommand::Init { data } => admin::authority_init(&data),
+        AuthorityCommand::Revoke {
+            serial,
+            reason,
+            emergency,
+            admin,
+        } => admin::revoke(&admin.admin(), serial, &reason, emergency),
+        AuthorityCommand::Permit {
+            what:
+                PermitCommand::Create {
+                    id,
+                    name,
+                    tier,
+                    reason,
+                    insurance,
+                    admin,
+                },
+        } => admin::permit_create(
+            &admin.admin(),
+            &id,
+            &name,
+            tier,
+            &reason,
+            insurance.as_deref(),
+        ),
+        AuthorityCommand::Permit {
+            what:
+                PermitCommand::Status {
+                    id,
+                    status,
+                    reason,
+                    emergency,
+                    admin,
+                },
+        } => admin::permit_status(&admin.admin(), &id, &status, &reason, emergency),
+        AuthorityCommand::Training {
+            issuer,
+            subject,
+            reason,
+            admin,
+        } => admin::training(&admin.admin(), &issuer, &subject, &reason),
+        AuthorityCommand::Incidents {
+            resolve,
+            resolution,
+            admin,
+        } => admin::incidents(&admin.admin(), resolve, resolution.as_deref()),
+        AuthorityCommand::RegisterGateway {
+            id,
+            key,
+            reason,
+            admin,
+        } => admin::register_gateway(&admin.admin(), &id, &key, &reason),
     }
 }
 

@@ -1,7 +1,7 @@
 //! Administrators' bearer tokens (stored hashed, with scopes) and their authentication.
 //!
 //! Scopes: `revoke`, `gateways` (registering gateways' registry keys), `permits`,
-//! `training`, `incidents` (administration), `report`
+//! `insurers` (registering insurers' keys), `training`, `incidents` (administration), `report`
 //! (gateways filing incidents) and `tokens` (creating tokens). On first start the
 //! authority creates the token `initial` with every scope and writes it to
 //! `DATA/admin-token` (mode 0600); it is never logged.
@@ -13,10 +13,11 @@ use std::path::Path;
 use utoipa::ToSchema;
 
 /// Every scope.
-pub const SCOPES: [&str; 7] = [
+pub const SCOPES: [&str; 8] = [
     "revoke",
     "gateways",
     "permits",
+    "insurers",
     "training",
     "incidents",
     "report",

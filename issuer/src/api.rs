@@ -9,9 +9,12 @@ use crate::authority::Authority;
 use crate::error::ApiError;
 use crate::identity::{IdentityStatus, Nonce, Session};
 use crate::incidents::{Incident, IncidentReport, Resolution};
+use crate::insurance::{
+    CoverEvidence, CoverRenewal, InsuranceRequirements, InsurerRegistration, RegisteredInsurer,
+};
 use crate::issuance::{ApprenticeRequest, CredentialRequest};
 use crate::permits::{
-    IdentityRef, NewAgentSystem, NewOperator, NewPermit, Permit, PermitStatusChange,
+    IdentityRef, Insurance, NewAgentSystem, NewOperator, NewPermit, Permit, PermitStatusChange,
 };
 use crate::questions::Answer;
 use crate::registry::{Appended, GatewayRegistration, StoredEntry};
@@ -384,7 +387,7 @@ async fn revoke(
     Ok(Json(a.revoke(&r, &who.id).await?))
 }
 
-#[utoipa::path(post, path = "/v1/admin/permits", request_body = NewPermit, responses((status = 200, body = Permit)), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/v1/admin/permits", request_body = NewPermit, responses((status = 200, body = Permit), (status = 409, description = "the permit exists"), (status = 422, description = "insurance missing or refused: the error code names the failed check (insurance_required, insurance_other_permit, insurance_other_minimum, insurer_unregistered, insurance_bad_certificate, insurance_expired, insurance_invalid_proof, ...); nothing is written")), security(("bearer" = [])))]
 async fn create_permit(
     State(a): S,
     bearer: Bearer,
@@ -392,6 +395,32 @@ async fn create_permit(
 ) -> Result<Json<Permit>, ApiError> {
     let who = actor(&a, &bearer, "permits").await?;
     Ok(Json(a.create_permit(&p, &who.id).await?))
+}
+
+#[utoipa::path(post, path = "/v1/admin/permits/{id}/insurance", request_body = CoverRenewal, responses((status = 200, body = Permit), (status = 404), (status = 409, description = "the permit is revoked"), (status = 422, description = "insurance refused, as for registration; nothing is written")), security(("bearer" = [])))]
+async fn renew_insurance(
+    State(a): S,
+    bearer: Bearer,
+    Path(id): Path<String>,
+    ApiJson(r): ApiJson<CoverRenewal>,
+) -> Result<Json<Permit>, ApiError> {
+    let who = actor(&a, &bearer, "permits").await?;
+    Ok(Json(a.renew_insurance(&id, &r, &who.id).await?))
+}
+
+#[utoipa::path(post, path = "/v1/admin/insurers", request_body = InsurerRegistration, responses((status = 200, body = RegisteredInsurer), (status = 409, description = "the id or the key is registered otherwise")), security(("bearer" = [])))]
+async fn register_insurer(
+    State(a): S,
+    bearer: Bearer,
+    ApiJson(r): ApiJson<InsurerRegistration>,
+) -> Result<Json<RegisteredInsurer>, ApiError> {
+    let who = actor(&a, &bearer, "insurers").await?;
+    Ok(Json(a.register_insurer(&r, &who.id).await?))
+}
+
+#[utoipa::path(get, path = "/v1/insurance", responses((status = 200, body = InsuranceRequirements)))]
+async fn insurance(State(a): S) -> Result<Json<InsuranceRequirements>, ApiError> {
+    Ok(Json(a.insurance_requirements().await?))
 }
 
 #[utoipa::path(post, path = "/v1/admin/permits/{id}/operators", request_body = NewOperator, responses((status = 204)), security(("bearer" = [])))]
@@ -496,7 +525,7 @@ async fn create_token(
 #[openapi(
     info(
         title = "ALC licensing authority",
-        description = "Identity, competency assessment, issuance, permits, revocation, signed status and the chain-of-liability registry."
+        description = "Identity, competency assessment, issuance, permits with insurance cover proofs, revocation, signed status and the chain-of-liability registry."
     ),
     paths(
         info,
@@ -512,6 +541,9 @@ async fn create_token(
         report,
         revoke,
         create_permit,
+        renew_insurance,
+        register_insurer,
+        insurance,
         add_operator,
         add_agent_system,
         permit_status,
@@ -548,6 +580,12 @@ async fn create_token(
         Revoked,
         NewPermit,
         Permit,
+        Insurance,
+        CoverEvidence,
+        CoverRenewal,
+        InsurerRegistration,
+        RegisteredInsurer,
+        InsuranceRequirements,
         NewOperator,
         NewAgentSystem,
         IdentityRef,
@@ -588,6 +626,7 @@ pub fn app(authority: Arc<Authority>) -> Router {
         .route("/v1/incidents", post(report))
         .route("/v1/admin/revoke", post(revoke))
         .route("/v1/admin/permits", post(create_permit))
+        .route("/v1/admin/permits/{id}/insurance", post(renew_insurance))
         .route("/v1/admin/permits/{id}/operators", post(add_operator))
         .route(
             "/v1/admin/permits/{id}/agent-systems",
@@ -599,6 +638,8 @@ pub fn app(authority: Arc<Authority>) -> Router {
         .route("/v1/admin/incidents/{id}/resolve", post(resolve))
         .route("/v1/admin/tokens", post(create_token))
         .route("/v1/admin/gateways", post(register_gateway))
+        .route("/v1/admin/insurers", post(register_insurer))
+        .route("/v1/insurance", get(insurance))
         .route("/v1/registry/checkpoint", get(checkpoint))
         .route("/v1/registry/entries", post(submit_entry))
         .route("/v1/registry/entries/{index}", get(registry_entry))

@@ -27,6 +27,9 @@ pub struct Config {
     /// Permit requirements.
     #[serde(default)]
     pub permits: PermitRules,
+    /// The insurance wrapper: minimum cover per permit tier.
+    #[serde(default)]
+    pub insurance: InsuranceRules,
     /// Validity of a new credential, days.
     #[serde(default = "default_validity")]
     pub credential_validity_days: u64,
@@ -85,6 +88,52 @@ impl Default for PermitRules {
     }
 }
 
+/// The insurance wrapper (issue 8): the cover a permit of each tier must prove.
+///
+/// Amounts are in the smallest unit of the currency insurers certify in (pence, cents).
+/// Tier 1 (personal or start-up) needs no insurance; tiers 2 and 3 always do, so there is
+/// no key for tier 1 and neither minimum can be zero. In `authority.toml`:
+/// `[insurance] min_cover = { "2" = 100000000, "3" = 1000000000 }`.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct InsuranceRules {
+    /// Minimum cover per tier.
+    pub min_cover: MinCover,
+}
+
+/// Minimum cover of tiers 2 and 3, smallest currency unit.
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields, default)]
+pub struct MinCover {
+    /// Tier 2 (professional); default 100,000,000 (1,000,000.00).
+    #[serde(rename = "2")]
+    pub tier2: u64,
+    /// Tier 3 (enterprise); default 1,000,000,000 (10,000,000.00).
+    #[serde(rename = "3")]
+    pub tier3: u64,
+}
+
+impl Default for MinCover {
+    fn default() -> Self {
+        Self {
+            tier2: 100_000_000,
+            tier3: 1_000_000_000,
+        }
+    }
+}
+
+impl InsuranceRules {
+    /// The cover a permit of `tier` must prove, or `None` when the tier needs no
+    /// insurance.
+    pub fn min_cover(&self, tier: u8) -> Option<u64> {
+        match tier {
+            2 => Some(self.min_cover.tier2),
+            3 => Some(self.min_cover.tier3),
+            _ => None,
+        }
+    }
+}
+
 fn default_name() -> String {
     "alc-authority".into()
 }
@@ -110,6 +159,7 @@ impl Default for Config {
             question_bank: None,
             assessment: AssessmentRules::default(),
             permits: PermitRules::default(),
+            insurance: InsuranceRules::default(),
             credential_validity_days: default_validity(),
             status_interval_secs: default_status_interval(),
             body_limit_bytes: default_body_limit(),
@@ -159,6 +209,13 @@ impl Config {
         }
         if self.credential_validity_days == 0 {
             return bad("credential_validity_days must be positive");
+        }
+        let m = &self.insurance.min_cover;
+        if m.tier2 == 0 || m.tier3 < m.tier2 {
+            return bad("insurance.min_cover: \"2\" must be at least 1 and \"3\" at least \"2\"");
+        }
+        if i64::try_from(m.tier3).is_err() {
+            return bad("insurance.min_cover: amounts must be below 2^63");
         }
         if self.body_limit_bytes < 1024 {
             return bad("body_limit_bytes must be at least 1024");

@@ -8,6 +8,8 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Serialize;
 
+use crate::insurance::CoverRefusal;
+
 /// A request that cannot be served.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -41,6 +43,10 @@ pub enum ApiError {
     /// The body is too large (413).
     #[error("request body too large")]
     TooLarge,
+    /// A permit's insurance evidence is missing or fails a check (422; the code names
+    /// the check, see [`CoverRefusal::code`]).
+    #[error(transparent)]
+    Insurance(#[from] CoverRefusal),
     /// Something failed inside the authority (500).
     #[error("internal error")]
     Internal(String),
@@ -78,6 +84,7 @@ impl IntoResponse for ApiError {
             Self::TooEarly { .. } => (StatusCode::TOO_MANY_REQUESTS, "cooling_off"),
             Self::TooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "too_large"),
             Self::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
+            Self::Insurance(r) => (StatusCode::UNPROCESSABLE_ENTITY, r.code()),
             Self::Internal(detail) => {
                 tracing::error!(%detail, "internal error");
                 (StatusCode::INTERNAL_SERVER_ERROR, "internal")

@@ -118,7 +118,7 @@ impl Authority {
             Some(id) => {
                 let p = Permit::load(&mut w.tx, id).await?;
                 p.require_operator(&mut w.tx, id_key).await?;
-                p.require_met(&mut w.tx, &self.cfg.permits, now).await?;
+                p.require_met(&mut w.tx, &self.cfg, now).await?;
                 (permit_hash(id), p.tier)
             }
         };

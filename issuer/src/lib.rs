@@ -1,8 +1,8 @@
 //! The ALC licensing authority (DESIGN.md): identity with OpenID Connect, the competency
 //! assessment with FCA-style rules, issuance of EdDSA-Poseidon credentials, corporate
-//! operating permits, revocation with signed status responses, incident intake, the
-//! chain-of-liability registry (a transparency log), admin tokens and an append-only
-//! audit log, over SQLite.
+//! operating permits with verified insurance cover (Bulletproofs), revocation with signed
+//! status responses, incident intake, the chain-of-liability registry (a transparency
+//! log), admin tokens and an append-only audit log, over SQLite.
 //!
 //! [`api::app`] is the router; [`service::serve`] runs it from a data folder.
 #![forbid(unsafe_code)]
@@ -19,6 +19,7 @@ pub mod devidp;
 pub mod error;
 pub mod identity;
 pub mod incidents;
+pub mod insurance;
 pub mod issuance;
 pub mod keys;
 pub mod oidc;

@@ -1,15 +1,19 @@
 //! Corporate operating permits (DESIGN.md, "Corporate permits").
 //!
-//! Tier 1: personal or start-up, no further requirement. Tier 2: insurance in force and
-//! at least `min_principal_operators` principal operators. Tier 3: as tier 2, and every
-//! agent system registered under the permit names a principal operator (and there is at
-//! least one). Permit-bound credentials are refused while a requirement is unmet;
-//! suspending or revoking a permit revokes all its credentials in one status update.
+//! Tier 1: personal or start-up, no further requirement. Tier 2: insurance cover of at
+//! least the tier's minimum, proved when the permit is registered or its insurance
+//! renewed (see [`crate::insurance`]) and not expired, and at least
+//! `min_principal_operators` principal operators. Tier 3: as tier 2 (with its own
+//! minimum), and every agent system registered under the permit names a principal
+//! operator (and there is at least one). Permit-bound credentials are refused while a
+//! requirement is unmet; suspending or revoking a permit revokes all its credentials in
+//! one status update.
 
 use crate::authority::{audit, Authority};
-use crate::config::PermitRules;
+use crate::config::Config;
 use crate::error::ApiError;
 use crate::identity::IdKey;
+use crate::insurance::CoverEvidence;
 use serde::{Deserialize, Serialize};
 use sqlx::{Sqlite, Transaction};
 use utoipa::ToSchema;
@@ -25,22 +29,28 @@ pub struct Permit {
     pub tier: u8,
     /// `active`, `suspended` or `revoked`.
     pub status: String,
-    /// Insurance, if any.
+    /// The insurance cover in force (the latest accepted), if any.
     pub insurance: Option<Insurance>,
 }
 
-/// Liability insurance of a permit.
+/// A permit's accepted insurance cover: what the authority knows of it. The amount is
+/// not among it: only a commitment to it, and that it is at least `minimum`.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
 pub struct Insurance {
-    /// Insurer.
+    /// The insurer's registered name.
     pub insurer: String,
-    /// Policy identifier.
+    /// The insurer's public key, hex.
+    pub insurer_key: String,
+    /// The insurer's policy identifier.
     pub policy_id: String,
-    /// Cover amount (smallest currency unit).
-    pub cover: u64,
-    /// Unix seconds.
+    /// End of cover, unix seconds.
     pub expires: u64,
+    /// The Pedersen commitment to the cover amount, hex.
+    pub commitment: String,
+    /// The minimum the cover was proved to meet.
+    pub minimum: u64,
+    /// When the authority accepted it, unix seconds.
+    pub accepted_at: u64,
 }
 
 /// A new permit.
@@ -53,9 +63,10 @@ pub struct NewPermit {
     pub name: String,
     /// Permit tier 1-3.
     pub tier: u8,
-    /// Insurance (required for tiers 2 and 3 before credentials can be issued).
+    /// Insurance: the insurer's certificate and the cover proof. Required for the tiers
+    /// with a minimum cover (2 and 3), refused for the others.
     #[serde(default)]
-    pub insurance: Option<Insurance>,
+    pub insurance: Option<CoverEvidence>,
     /// Why (audit).
     pub reason: String,
 }
@@ -108,45 +119,43 @@ pub struct PermitStatusChange {
 }
 
 #[derive(sqlx::FromRow)]
-struct PermitRow {
-    id: String,
-    name: String,
-    tier: i64,
-    status: String,
-    insurer: Option<String>,
-    policy_id: Option<String>,
-    cover: Option<i64>,
-    insurance_expires: Option<i64>,
+struct CoverRow {
+    insurer: String,
+    insurer_key: Vec<u8>,
+    policy_id: String,
+    expires: i64,
+    commitment: Vec<u8>,
+    minimum: i64,
+    accepted_at: i64,
 }
 
 impl Permit {
-    /// Loads a permit.
+    /// Loads a permit with its insurance in force.
     pub async fn load(tx: &mut Transaction<'static, Sqlite>, id: &str) -> Result<Self, ApiError> {
-        let row: Option<PermitRow> = sqlx::query_as(
-            "SELECT id, name, tier, status, insurer, policy_id, cover, insurance_expires FROM permits WHERE id = ?",
+        let row: Option<(String, String, i64, String)> =
+            sqlx::query_as("SELECT id, name, tier, status FROM permits WHERE id = ?")
+                .bind(id)
+                .fetch_optional(&mut **tx)
+                .await?;
+        let (id, name, tier, status) =
+            row.ok_or_else(|| ApiError::NotFound(format!("no permit {id:?}")))?;
+        let cover: Option<CoverRow> = sqlx::query_as(
+            "SELECT i.id AS insurer, c.insurer AS insurer_key, c.policy_id, c.expires, c.commitment, c.minimum, c.accepted_at
+             FROM permit_covers c JOIN insurers i ON i.key = c.insurer
+             WHERE c.permit_id = ? ORDER BY c.id DESC LIMIT 1",
         )
-        .bind(id)
+        .bind(&id)
         .fetch_optional(&mut **tx)
         .await?;
-        let PermitRow {
-            id,
-            name,
-            tier,
-            status,
-            insurer,
-            policy_id,
-            cover,
-            insurance_expires: expires,
-        } = row.ok_or_else(|| ApiError::NotFound(format!("no permit {id:?}")))?;
-        let insurance = match (insurer, policy_id, cover, expires) {
-            (Some(insurer), Some(policy_id), Some(cover), Some(expires)) => Some(Insurance {
-                insurer,
-                policy_id,
-                cover: cover as u64,
-                expires: expires as u64,
-            }),
-            _ => None,
-        };
+        let insurance = cover.map(|c| Insurance {
+            insurer: c.insurer,
+            insurer_key: hex::encode(c.insurer_key),
+            policy_id: c.policy_id,
+            expires: c.expires as u64,
+            commitment: hex::encode(c.commitment),
+            minimum: c.minimum as u64,
+            accepted_at: c.accepted_at as u64,
+        });
         Ok(Self {
             id,
             name,
@@ -181,21 +190,37 @@ impl Permit {
     pub async fn require_met(
         &self,
         tx: &mut Transaction<'static, Sqlite>,
-        rules: &PermitRules,
+        cfg: &Config,
         now: u64,
     ) -> Result<(), ApiError> {
         let unmet = |m: String| Err(ApiError::Forbidden(format!("permit {:?}: {m}", self.id)));
         if self.status != "active" {
             return unmet(format!("is {}", self.status));
         }
+        if let Some(minimum) = cfg.insurance.min_cover(self.tier) {
+            match &self.insurance {
+                None => {
+                    return unmet(format!(
+                        "tier {} needs insurance: renew it with a certificate and a cover proof",
+                        self.tier
+                    ))
+                }
+                Some(i) if i.expires <= now => {
+                    return unmet("insurance has expired: renew it".into())
+                }
+                Some(i) if i.minimum < minimum => {
+                    return unmet(format!(
+                        "insurance was proved against a minimum of {}, tier {} now requires {minimum}: renew it",
+                        i.minimum, self.tier
+                    ))
+                }
+                Some(_) => {}
+            }
+        }
         if self.tier < 2 {
             return Ok(());
         }
-        match &self.insurance {
-            Some(i) if i.expires > now => {}
-            Some(_) => return unmet("insurance has expired".into()),
-            None => return unmet(format!("tier {} needs insurance", self.tier)),
-        }
+        let rules = &cfg.permits;
         let principals: i64 = sqlx::query_scalar(
             "SELECT count(*) FROM permit_operators WHERE permit_id = ? AND principal = 1",
         )
@@ -231,7 +256,8 @@ impl Permit {
 }
 
 impl Authority {
-    /// Registers a permit.
+    /// Registers a permit. For a tier with a minimum cover, the request's insurance is
+    /// checked first ([`crate::insurance`]); a refusal writes nothing.
     pub async fn create_permit(&self, p: &NewPermit, actor: &str) -> Result<Permit, ApiError> {
         if p.id.is_empty() || p.id.len() > 128 || !p.id.bytes().all(|b| b.is_ascii_graphic()) {
             return Err(ApiError::BadRequest(
@@ -242,19 +268,16 @@ impl Authority {
             return Err(ApiError::BadRequest("permit tier must be 1, 2 or 3".into()));
         }
         let now = self.now();
+        let cover = self
+            .check_cover(&p.id, p.tier, p.insurance.as_ref(), now)
+            .await?;
         let mut w = self.write().await?;
-        let i = p.insurance.as_ref();
         let done = sqlx::query(
-            "INSERT INTO permits (id, name, tier, status, insurer, policy_id, cover, insurance_expires, created_at)
-             VALUES (?, ?, ?, 'active', ?, ?, ?, ?, ?)",
+            "INSERT INTO permits (id, name, tier, status, created_at) VALUES (?, ?, ?, 'active', ?)",
         )
         .bind(&p.id)
         .bind(&p.name)
         .bind(p.tier as i64)
-        .bind(i.map(|i| i.insurer.clone()))
-        .bind(i.map(|i| i.policy_id.clone()))
-        .bind(i.map(|i| i.cover as i64))
-        .bind(i.map(|i| i.expires as i64))
         .bind(now as i64)
         .execute(&mut *w.tx)
         .await;
@@ -269,15 +292,12 @@ impl Authority {
                 other?;
             }
         }
-        audit(
-            &mut w.tx,
-            actor,
-            now,
-            "permit-create",
-            &p.reason,
-            serde_json::json!({ "permit": p.id, "tier": p.tier }),
-        )
-        .await?;
+        let mut details = serde_json::json!({ "permit": p.id, "tier": p.tier });
+        if let Some(cover) = &cover {
+            cover.store(&mut w.tx, now, actor).await?;
+            details["insurance"] = cover.audit_details();
+        }
+        audit(&mut w.tx, actor, now, "permit-create", &p.reason, details).await?;
         let permit = Permit::load(&mut w.tx, &p.id).await?;
         w.commit().await?;
         Ok(permit)

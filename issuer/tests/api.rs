@@ -6,6 +6,7 @@
 
 use alc_circuits::credential::HolderSecret;
 use alc_circuits::field::to_decimal;
+use alc_insurance::InsurerSecret;
 use alc_issuer::authority::Authority;
 use alc_issuer::clock::ManualClock;
 use alc_issuer::devidp::DevIdp;
@@ -14,6 +15,7 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use axum::Router;
 use http_body_util::BodyExt;
+use rand::rngs::OsRng;
 use serde_json::{json, Value};
 use std::sync::Arc;
 use tower::ServiceExt;
@@ -531,6 +533,23 @@ async fn issuance_one_licence_per_identity_and_apprentices() {
     }
 }
 
+/// An insurer's certificate for `permit` (cover: twice `minimum`, a year) and the
+/// holder's cover proof against `minimum` for `tier`: the `insurance` of a permit request.
+fn cover(insurer: &InsurerSecret, permit: &str, tier: u8, minimum: u64) -> Value {
+    let (certificate, opening) = alc_insurance::certify(
+        insurer,
+        permit,
+        "POL-1",
+        T0 + 365 * 86_400,
+        2 * minimum,
+        &mut OsRng,
+    )
+    .unwrap();
+    let proof =
+        alc_insurance::prove_cover(&certificate, &opening, tier, minimum, &mut OsRng).unwrap();
+    json!({ "certificate": certificate, "proof": proof })
+}
+
 async fn operator(h: &H, subject: &str) -> String {
     let s = h.login(subject).await;
     h.pass(&s).await;
@@ -541,7 +560,17 @@ async fn operator(h: &H, subject: &str) -> String {
 async fn permits_gate_credentials_and_suspension_revokes_them_in_one_epoch() {
     let h = harness().await;
     let (a1, a2) = (operator(&h, "p1").await, operator(&h, "p2").await);
-    let insurance = json!({ "insurer": "Lloyd's syndicate 1", "policy_id": "POL-1", "cover": 5_000_000, "expires": T0 + 86_400 * 365 });
+    let insurer = InsurerSecret::generate(&mut OsRng);
+    let (st, v) = h
+        .call(
+            "POST",
+            "/v1/admin/insurers",
+            Some(&h.admin),
+            Some(json!({ "id": "lloyds-1", "key": insurer.public().to_string(), "reason": "r" })),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+    // Tier 2 without insurance: the permit itself is refused, and nothing is written.
     let (st, v) = h
         .call(
             "POST",
@@ -550,7 +579,8 @@ async fn permits_gate_credentials_and_suspension_revokes_them_in_one_epoch() {
             Some(json!({ "id": "acme", "name": "Acme Ltd", "tier": 2, "reason": "application 7" })),
         )
         .await;
-    assert_eq!(st, StatusCode::OK, "{v}");
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    assert_eq!(v["error"], "insurance_required", "{v}");
     let add = |sub: &str, principal: bool| json!({ "identity": { "issuer": IDP, "subject": sub }, "principal": principal, "reason": "r" });
     assert_eq!(
         h.call(
@@ -561,17 +591,12 @@ async fn permits_gate_credentials_and_suspension_revokes_them_in_one_epoch() {
         )
         .await
         .0,
-        StatusCode::NO_CONTENT
+        StatusCode::NOT_FOUND
     );
-    // Tier 2 without insurance and with one principal: refused.
-    let req = json!({ "holder": holder(), "permit": "acme" });
-    let (st, v) = h
-        .call("POST", "/v1/credentials", Some(&a1), Some(req.clone()))
-        .await;
-    assert_eq!(st, StatusCode::FORBIDDEN, "{v}");
-    assert!(v["message"].as_str().unwrap().contains("insurance"), "{v}");
-    // Insured, but still one principal short.
-    h.call("POST", "/v1/admin/permits", Some(&h.admin), Some(json!({ "id": "acme2", "name": "Acme 2", "tier": 2, "insurance": insurance, "reason": "r" }))).await;
+    // Insured, but one principal short.
+    let (st, v) = h.call("POST", "/v1/admin/permits", Some(&h.admin), Some(json!({ "id": "acme2", "name": "Acme 2", "tier": 2, "insurance": cover(&insurer, "acme2", 2, 100_000_000), "reason": "r" }))).await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+    assert_eq!(v["insurance"]["insurer"], "lloyds-1", "{v}");
     h.call(
         "POST",
         "/v1/admin/permits/acme2/operators",
@@ -645,7 +670,8 @@ async fn permits_gate_credentials_and_suspension_revokes_them_in_one_epoch() {
     }
     assert_eq!(to_decimal(&list.root()), after["root"].as_str().unwrap());
     // Tier 3 needs named principals per agent system.
-    h.call("POST", "/v1/admin/permits", Some(&h.admin), Some(json!({ "id": "big", "name": "Big plc", "tier": 3, "insurance": insurance, "reason": "r" }))).await;
+    let (st, v) = h.call("POST", "/v1/admin/permits", Some(&h.admin), Some(json!({ "id": "big", "name": "Big plc", "tier": 3, "insurance": cover(&insurer, "big", 3, 1_000_000_000), "reason": "r" }))).await;
+    assert_eq!(st, StatusCode::OK, "{v}");
     for sub in ["p1", "p2"] {
         h.call(
             "POST",

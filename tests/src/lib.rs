@@ -1,5 +1,7 @@
 //! Helpers for the end-to-end tests: the real `alc` binary, run as a user would.
 
+pub mod licensing;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::OnceLock;

@@ -250,10 +250,77 @@ fn circuit_info_shows_the_pinned_count() {
 }
 
 #[test]
-fn demo_runs_end_to_end() {
+fn demo_tells_the_whole_story() {
     let t = tempfile::tempdir().unwrap();
+    let start = std::time::Instant::now();
     let out = ok(alc(t.path(), &["demo", "--keys", s(shared_keys())]));
-    for word in ["example", "prove", "verify", "valid", "rejected"] {
-        assert!(out.contains(word), "{word} missing from:\n{out}");
+    println!("alc demo took {:?}", start.elapsed());
+    for line in [
+        "attempt 1:",
+        "attempt 2:",
+        "no new attempt for 3 s",
+        "attempt 3: 12/12 correct: passed",
+        "Groth16 proof",
+        "/v1/public/models: 200",
+        "/v1/sandbox/chat: 200",
+        "/v1/autonomous/chat: 200",
+        "without a lease: 401",
+        "3 links up to the root lease",
+        "every agent in the chain is refused",
+        "no new lease",
+        "consistent with the earlier one",
+        "The compact held at every step",
+    ] {
+        assert!(out.contains(line), "{line:?} missing from:\n{out}");
     }
+    // No colour codes when the output is not a terminal.
+    assert!(!out.contains('\x1b'), "{out}");
+
+    // The same story as JSON events, one per line, ending in success.
+    let out = ok(alc(
+        t.path(),
+        &["demo", "--json", "--keys", s(shared_keys())],
+    ));
+    let events: Vec<serde_json::Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect();
+    let steps: Vec<&str> = events
+        .iter()
+        .filter(|e| e["event"] == "step")
+        .map(|e| e["step"].as_str().unwrap())
+        .collect();
+    for step in [
+        "identity",
+        "assessment",
+        "cooling",
+        "credential",
+        "prove",
+        "lease",
+        "call",
+        "spawn",
+        "trace",
+        "revoke",
+        "403",
+        "renew",
+        "audit",
+    ] {
+        assert!(steps.contains(&step), "{step} missing: {steps:?}");
+    }
+    let refused = events
+        .iter()
+        .filter(|e| e["outcome"] == "refused as expected")
+        .count();
+    assert!(refused >= 6, "{refused}");
+    assert_eq!(events.last().unwrap()["event"], "done");
+    assert_eq!(events.last().unwrap()["ok"], true);
+}
+
+#[test]
+fn demo_fails_clearly_without_usable_keys() {
+    let t = tempfile::tempdir().unwrap();
+    std::fs::write(t.path().join("not-a-dir"), b"").unwrap();
+    let keys = t.path().join("not-a-dir").join("keys");
+    let err = fails(alc(t.path(), &["demo", "--keys", s(&keys)]), "error:");
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
 }

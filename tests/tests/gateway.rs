@@ -5,25 +5,13 @@
 #![allow(clippy::unwrap_used)] // test helpers: a failed unwrap is a failed test
 
 use alc_circuits::credential::HolderSecret;
-use alc_circuits::field::to_decimal;
 use alc_circuits::status::StatusList;
+use alc_e2e::licensing::{post, AUD};
 use alc_e2e::{shared_keys, Service};
-use alc_issuer::questions::{Bank, DEFAULT_BANK};
 use reqwest::blocking::Client;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 use std::time::{Duration, Instant};
-
-const AUD: &str = "alc-authority";
-
-fn post(c: &Client, url: &str, bearer: Option<&str>, body: Value) -> (u16, Value) {
-    let mut r = c.post(url).json(&body);
-    if let Some(b) = bearer {
-        r = r.bearer_auth(b);
-    }
-    let resp = r.send().unwrap();
-    (resp.status().as_u16(), resp.json().unwrap_or(Value::Null))
-}
 
 /// An operator credential from the authority, through the development IdP.
 fn credential(
@@ -32,50 +20,7 @@ fn credential(
     auth: &str,
     subject: &str,
 ) -> (alc_prover::files::CredentialFile, HolderSecret) {
-    let (_, n) = post(c, &format!("{auth}/v1/identity/nonce"), None, json!({}));
-    let (_, t) = post(
-        c,
-        &format!("{idp}/token"),
-        None,
-        json!({ "subject": subject, "audience": AUD, "nonce": n["nonce"] }),
-    );
-    let (_, v) = post(
-        c,
-        &format!("{auth}/v1/identity"),
-        None,
-        json!({ "id_token": t["id_token"] }),
-    );
-    let session = v["session"].as_str().unwrap().to_owned();
-    let (_, a) = post(
-        c,
-        &format!("{auth}/v1/assessment/attempts"),
-        Some(&session),
-        json!({}),
-    );
-    let bank = Bank::from_toml(DEFAULT_BANK).unwrap();
-    let answers: Vec<Value> = a["questions"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|q| {
-            let b = bank.questions.iter().find(|b| b.id == q["id"]).unwrap();
-            json!({ "question": q["id"], "option": q["options"].as_array().unwrap().iter().position(|o| o == b.options[b.answer].as_str()).unwrap() })
-        })
-        .collect();
-    post(
-        c,
-        &format!("{auth}/v1/assessment/submit"),
-        None,
-        json!({ "attempt": a["attempt"], "answers": answers }),
-    );
-    let secret = HolderSecret::generate(&mut rand::rngs::OsRng);
-    let (s, cred) = post(
-        c,
-        &format!("{auth}/v1/credentials"),
-        Some(&session),
-        json!({ "holder": to_decimal(&secret.commitment()) }),
-    );
-    assert_eq!(s, 200, "{cred}");
+    let (cred, secret) = alc_e2e::licensing::credential(c, idp, auth, subject);
     (
         alc_prover::files::CredentialFile::from_json(&cred.to_string()).unwrap(),
         secret,

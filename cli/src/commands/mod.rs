@@ -1,14 +1,17 @@
 //! One module per subcommand.
 
+pub mod admin;
 pub mod demo;
 pub mod example;
 pub mod info;
+pub mod insurance;
 pub mod prove;
 pub mod registry;
 pub mod services;
 pub mod setup;
 pub mod snarkjs;
 pub mod verify;
+pub mod wallet;
 
 use std::time::{Duration, Instant};
 

@@ -125,9 +125,27 @@ impl Registry {
             .with_context(|| format!("entry {index} is not in the tree of checkpoint {}", c.size))
     }
 
+    /// The consistency proof between two tree sizes.
+    pub async fn consistency(&self, old: u64, new: u64) -> Result<Vec<Hash>> {
+        if old >= new {
+            return Ok(Vec::new());
+        }
+        let p: ConsistencyProof = self
+            .get(&format!(
+                "/v1/registry/proof/consistency?from={old}&to={new}"
+            ))
+            .await?;
+        if p.old_size != old || p.new_size != new {
+            bail!("the registry answered a proof for other sizes");
+        }
+        Ok(p.hashes)
+    }
+
     /// Spawn entries of a lease or agent id: (index, entry, leaf hash).
     pub async fn spawns(&self, id: &str) -> Result<Vec<(u64, Entry, Hash)>> {
-        let v: Vec<serde_json::Value> = self.get(&format!("/v1/registry/spawns/{id}")).await?;
+        let v: Vec<serde_json::Value> = self
+            .get(&format!("/v1/registry/spawns/{}", path_segment(id)))
+            .await?;
         v.iter()
             .map(|s| {
                 let index = s["index"]
@@ -139,6 +157,18 @@ impl Registry {
             })
             .collect()
     }
+}
+
+/// `id` percent-encoded as one URL path segment (agent ids may contain `/`).
+fn path_segment(id: &str) -> String {
+    id.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }
 
 async fn get_json<T: serde::de::DeserializeOwned>(http: &reqwest::Client, url: &str) -> Result<T> {
@@ -249,17 +279,7 @@ async fn audit_async(a: &AuditArgs) -> Result<()> {
         let old = verify_checkpoint(s.checkpoint.as_bytes(), &reg.origin, &reg.key)
             .context("the state file's checkpoint no longer verifies")?;
         let o = old.checkpoint();
-        let proof: Vec<Hash> = if o.size < c.size {
-            let p: ConsistencyProof = reg
-                .get(&format!(
-                    "/v1/registry/proof/consistency?from={}&to={}",
-                    o.size, c.size
-                ))
-                .await?;
-            p.hashes
-        } else {
-            Vec::new()
-        };
+        let proof = reg.consistency(o.size, c.size).await?;
         check_consistency(&old, &new, &proof).with_context(|| {
             format!(
                 "the log is not an extension of the checkpoint verified before ({} entries)",

@@ -10,6 +10,15 @@ use std::path::Path;
 
 /// Writes the keys and their digests; returns the verifying key digest.
 pub fn run(dir: &Path, force: bool) -> Result<String> {
+    run_with(dir, force, true)
+}
+
+/// The setup without its report (for the demo, which tells its own story).
+pub fn run_quiet(dir: &Path) -> Result<String> {
+    run_with(dir, false, false)
+}
+
+fn run_with(dir: &Path, force: bool, report: bool) -> Result<String> {
     if !force && dir.join(DIGESTS).exists() {
         bail!(
             "keys already exist in {} (use --force to replace them)",
@@ -37,6 +46,9 @@ pub fn run(dir: &Path, force: bool) -> Result<String> {
         Mode::Public,
         true,
     )?;
+    if !report {
+        return Ok(digests.verifying_key);
+    }
     println!(
         "setup of {CIRCUIT_ID} in {} ({})",
         dir.display(),

@@ -1,0 +1,468 @@
+//! The insurance wrapper at the authority (issue 8; DESIGN.md, "Corporate permits").
+//!
+//! Insurers register their ristretto255 public keys with the authority. An insurer
+//! certifies a permit's liability cover by signing a Pedersen commitment to the amount
+//! (with the permit id, its policy id and an expiry); the permit holder, who alone gets
+//! the opening, proves with a Bulletproofs range proof that the committed cover is at
+//! least the permit tier's minimum (`[insurance] min_cover` in `authority.toml`). The
+//! library is `alc-insurance`.
+//!
+//! When a permit of a tier that needs insurance is registered or its insurance renewed,
+//! the authority checks, in this order: the certificate names this permit (and, when the
+//! request states them, the tier and minimum it was proved for are this permit's); the
+//! insurer is registered; the insurer's signature; the policy has not expired; and the
+//! range proof against the minimum *the authority* requires for the tier, on a
+//! commitment it derives itself from the signed one. Any failure refuses the request
+//! with a [`CoverRefusal`] (422) and nothing is written. On success it stores the
+//! certificate (with its commitment) and the proof, never an amount: it has learnt only
+//! that the cover is at least the minimum.
+
+use crate::authority::{audit, Authority};
+use crate::error::ApiError;
+use crate::permits::Permit;
+use alc_insurance::{verify_cover, CoverCertificate, CoverProof, InsurerPublic};
+use serde::{Deserialize, Serialize};
+use sqlx::{Sqlite, Transaction};
+use std::collections::BTreeMap;
+use utoipa::ToSchema;
+
+/// An insurer to register.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct InsurerRegistration {
+    /// Public name: 1 to 64 letters, digits, `-`, `_` or `.`.
+    pub id: String,
+    /// Its public key: 64 hex characters (ristretto255, compressed), as printed by
+    /// `alc insurer keygen`.
+    pub key: String,
+    /// Why (audit).
+    pub reason: String,
+}
+
+/// A registered insurer.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct RegisteredInsurer {
+    /// Public name.
+    pub id: String,
+    /// Public key, hex.
+    pub key: String,
+    /// Unix seconds.
+    pub registered_at: u64,
+}
+
+/// What a permit holder needs to prove its cover: the minimums and the insurers whose
+/// certificates are accepted.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct InsuranceRequirements {
+    /// Minimum cover (smallest currency unit) by permit tier, e.g. `{"2": 100000000,
+    /// "3": 1000000000}`; tiers not listed need no insurance.
+    pub min_cover: BTreeMap<String, u64>,
+    /// The registered insurers.
+    pub insurers: Vec<RegisteredInsurer>,
+}
+
+/// A permit's cover evidence, as `alc permit prove-cover` writes it.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CoverEvidence {
+    /// The insurer's certificate (`certificate.json` of `alc insurer certify`).
+    #[schema(value_type = Object)]
+    pub certificate: CoverCertificate,
+    /// The Bulletproofs range proof (672 bytes), standard base64.
+    #[schema(value_type = String)]
+    pub proof: CoverProof,
+    /// The tier the proof was made for. Optional: when given it must be the permit's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tier: Option<u8>,
+    /// The minimum the proof was made against. Optional: when given it must be the
+    /// tier's (a mismatch then gets a precise error instead of an invalid proof).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub minimum: Option<u64>,
+}
+
+/// A renewal of a permit's insurance: a new certificate and cover proof.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CoverRenewal {
+    /// The evidence.
+    pub insurance: CoverEvidence,
+    /// Why (audit).
+    pub reason: String,
+}
+
+/// Why a permit's insurance evidence is refused (HTTP 422, with [`CoverRefusal::code`]
+/// as the error code).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum CoverRefusal {
+    /// The tier needs insurance and the request carries none.
+    #[error("tier {tier} needs insurance: send the insurer's certificate and a cover proof against the minimum of {minimum}")]
+    Required {
+        /// The permit's tier.
+        tier: u8,
+        /// Its minimum cover.
+        minimum: u64,
+    },
+    /// The tier needs no insurance, yet the request carries some.
+    #[error("tier {tier} needs no insurance: leave it out")]
+    NotRequired {
+        /// The permit's tier.
+        tier: u8,
+    },
+    /// The certificate insures another permit.
+    #[error("the certificate insures permit {certified:?}, not {permit:?}")]
+    OtherPermit {
+        /// The certificate's permit id.
+        certified: String,
+        /// The permit of the request.
+        permit: String,
+    },
+    /// The proof says it was made for another tier.
+    #[error("the cover proof was made for tier {claimed}, the permit is tier {tier}")]
+    OtherTier {
+        /// The tier stated with the proof.
+        claimed: u8,
+        /// The permit's tier.
+        tier: u8,
+    },
+    /// The proof says it was made against another minimum.
+    #[error(
+        "the cover proof was made against a minimum of {claimed}; tier {tier} requires {required}"
+    )]
+    OtherMinimum {
+        /// The minimum stated with the proof.
+        claimed: u64,
+        /// The permit's tier.
+        tier: u8,
+        /// The authority's minimum for it.
+        required: u64,
+    },
+    /// The certificate's insurer is not registered with the authority.
+    #[error("the certificate's insurer {0} is not registered with the authority")]
+    UnregisteredInsurer(String),
+    /// The insurer's signature does not verify (a tampered or forged certificate).
+    #[error("the insurer's signature on the certificate does not verify")]
+    BadCertificate,
+    /// The policy has expired.
+    #[error("the insured policy expired at {expires} (now {now})")]
+    Expired {
+        /// The certificate's expiry, unix seconds.
+        expires: u64,
+        /// The authority's clock.
+        now: u64,
+    },
+    /// The range proof does not verify: no proof that cover >= the minimum.
+    #[error("the cover proof does not show cover of at least {minimum} for tier {tier} of permit {permit:?}")]
+    InvalidProof {
+        /// The permit.
+        permit: String,
+        /// Its tier.
+        tier: u8,
+        /// The minimum checked against.
+        minimum: u64,
+    },
+    /// Any other reason the certificate cannot be used (an unsupported version).
+    #[error("the certificate cannot be used: {0}")]
+    Unusable(alc_insurance::Error),
+}
+
+impl CoverRefusal {
+    /// The machine-readable error code of the response body.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Required { .. } => "insurance_required",
+            Self::NotRequired { .. } => "insurance_not_required",
+            Self::OtherPermit { .. } => "insurance_other_permit",
+            Self::OtherTier { .. } | Self::OtherMinimum { .. } => "insurance_other_minimum",
+            Self::UnregisteredInsurer(_) => "insurer_unregistered",
+            Self::BadCertificate => "insurance_bad_certificate",
+            Self::Expired { .. } => "insurance_expired",
+            Self::InvalidProof { .. } => "insurance_invalid_proof",
+            Self::Unusable(_) => "insurance_unusable",
+        }
+    }
+}
+
+/// Evidence that passed every check, ready to be stored.
+#[derive(Debug)]
+pub(crate) struct AcceptedCover {
+    evidence: CoverEvidence,
+    tier: u8,
+    minimum: u64,
+}
+
+impl AcceptedCover {
+    /// What the audit log records: no amount (the authority has none).
+    pub(crate) fn audit_details(&self) -> serde_json::Value {
+        let c = &self.evidence.certificate;
+        serde_json::json!({
+            "insurer": c.insurer().to_string(),
+            "policy_id": c.policy_id(),
+            "expires": c.expires(),
+            "commitment": hex::encode(c.commitment().as_bytes()),
+            "tier": self.tier,
+            "minimum": self.minimum,
+        })
+    }
+
+    /// Appends the cover to the permit's record inside the caller's transaction.
+    pub(crate) async fn store(
+        &self,
+        tx: &mut Transaction<'static, Sqlite>,
+        now: u64,
+        actor: &str,
+    ) -> Result<(), ApiError> {
+        let c = &self.evidence.certificate;
+        let certificate = serde_json::to_string(c).map_err(ApiError::internal)?;
+        sqlx::query(
+            "INSERT INTO permit_covers (permit_id, insurer, policy_id, expires, commitment, certificate, proof, tier, minimum, accepted_at, accepted_by)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(c.permit_id())
+        .bind(c.insurer().to_bytes().as_slice())
+        .bind(c.policy_id())
+        .bind(i64::try_from(c.expires()).unwrap_or(i64::MAX))
+        .bind(c.commitment().as_bytes().as_slice())
+        .bind(certificate)
+        .bind(self.evidence.proof.to_bytes())
+        .bind(i64::from(self.tier))
+        .bind(i64::try_from(self.minimum).map_err(ApiError::internal)?)
+        .bind(now as i64)
+        .bind(actor)
+        .execute(&mut **tx)
+        .await?;
+        Ok(())
+    }
+}
+
+fn check_insurer_id(id: &str) -> Result<(), ApiError> {
+    if id.is_empty()
+        || id.len() > 64
+        || !id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+    {
+        return Err(ApiError::BadRequest(
+            "insurer id: 1 to 64 letters, digits, -, _ or .".into(),
+        ));
+    }
+    Ok(())
+}
+
+impl Authority {
+    /// Registers an insurer's public key. Registering the same id with the same key again
+    /// changes nothing; another key under a registered id, or a key registered under
+    /// another id, is a conflict.
+    pub async fn register_insurer(
+        &self,
+        r: &InsurerRegistration,
+        actor: &str,
+    ) -> Result<RegisteredInsurer, ApiError> {
+        check_insurer_id(&r.id)?;
+        let key: InsurerPublic = r.key.trim().parse().map_err(|_| {
+            ApiError::BadRequest(
+                "key: expected a ristretto255 public key, 64 hex characters".into(),
+            )
+        })?;
+        if r.reason.trim().is_empty() {
+            return Err(ApiError::BadRequest("a registration needs a reason".into()));
+        }
+        let key_bytes = key.to_bytes();
+        let now = self.now();
+        let mut w = self.write().await?;
+        let existing: Option<(String, Vec<u8>, i64)> = sqlx::query_as(
+            "SELECT id, key, registered_at FROM insurers WHERE id = ? OR key = ? ORDER BY id = ? DESC LIMIT 1",
+        )
+        .bind(&r.id)
+        .bind(key_bytes.as_slice())
+        .bind(&r.id)
+        .fetch_optional(&mut *w.tx)
+        .await?;
+        match existing {
+            Some((id, k, at)) if id == r.id && k == key_bytes => {
+                return Ok(RegisteredInsurer {
+                    id,
+                    key: key.to_string(),
+                    registered_at: at as u64,
+                })
+            }
+            Some((id, _, _)) if id == r.id => {
+                return Err(ApiError::Conflict(format!(
+                    "insurer {id:?} is registered with another key"
+                )))
+            }
+            Some((id, _, _)) => {
+                return Err(ApiError::Conflict(format!(
+                    "this key is registered as insurer {id:?}"
+                )))
+            }
+            None => {}
+        }
+        sqlx::query(
+            "INSERT INTO insurers (id, key, registered_at, registered_by) VALUES (?, ?, ?, ?)",
+        )
+        .bind(&r.id)
+        .bind(key_bytes.as_slice())
+        .bind(now as i64)
+        .bind(actor)
+        .execute(&mut *w.tx)
+        .await?;
+        audit(
+            &mut w.tx,
+            actor,
+            now,
+            "insurer-register",
+            &r.reason,
+            serde_json::json!({ "insurer": r.id, "key": key.to_string() }),
+        )
+        .await?;
+        w.commit().await?;
+        Ok(RegisteredInsurer {
+            id: r.id.clone(),
+            key: key.to_string(),
+            registered_at: now,
+        })
+    }
+
+    /// The minimums and the registered insurers (public).
+    pub async fn insurance_requirements(&self) -> Result<InsuranceRequirements, ApiError> {
+        let rows: Vec<(String, Vec<u8>, i64)> =
+            sqlx::query_as("SELECT id, key, registered_at FROM insurers ORDER BY id")
+                .fetch_all(&self.db)
+                .await?;
+        let min_cover = (1..=3u8)
+            .filter_map(|t| self.cfg.insurance.min_cover(t).map(|m| (t.to_string(), m)))
+            .collect();
+        Ok(InsuranceRequirements {
+            min_cover,
+            insurers: rows
+                .into_iter()
+                .map(|(id, key, at)| RegisteredInsurer {
+                    id,
+                    key: hex::encode(key),
+                    registered_at: at as u64,
+                })
+                .collect(),
+        })
+    }
+
+    /// Checks a permit's cover evidence for `tier` at `now` (see the module
+    /// documentation). `Ok(None)`: the tier needs no insurance and none was sent.
+    pub(crate) async fn check_cover(
+        &self,
+        permit: &str,
+        tier: u8,
+        evidence: Option<&CoverEvidence>,
+        now: u64,
+    ) -> Result<Option<AcceptedCover>, ApiError> {
+        let Some(minimum) = self.cfg.insurance.min_cover(tier) else {
+            return match evidence {
+                None => Ok(None),
+                Some(_) => Err(CoverRefusal::NotRequired { tier }.into()),
+            };
+        };
+        let e = evidence.ok_or(CoverRefusal::Required { tier, minimum })?;
+        let certificate = &e.certificate;
+        if certificate.permit_id() != permit {
+            return Err(CoverRefusal::OtherPermit {
+                certified: certificate.permit_id().to_owned(),
+                permit: permit.to_owned(),
+            }
+            .into());
+        }
+        if let Some(claimed) = e.tier.filter(|&t| t != tier) {
+            return Err(CoverRefusal::OtherTier { claimed, tier }.into());
+        }
+        if let Some(claimed) = e.minimum.filter(|&m| m != minimum) {
+            return Err(CoverRefusal::OtherMinimum {
+                claimed,
+                tier,
+                required: minimum,
+            }
+            .into());
+        }
+        let insurer = *certificate.insurer();
+        let registered: Option<i64> = sqlx::query_scalar("SELECT 1 FROM insurers WHERE key = ?")
+            .bind(insurer.to_bytes().as_slice())
+            .fetch_optional(&self.db)
+            .await?;
+        let registered: Vec<InsurerPublic> = registered.map(|_| insurer).into_iter().collect();
+        // One claim takes about a millisecond of CPU (BENCHMARKS.md): off the async workers.
+        let (c, p) = (certificate.clone(), e.proof.clone());
+        let outcome = tokio::task::spawn_blocking(move || {
+            verify_cover(&c, &p, tier, minimum, now, registered.as_slice())
+        })
+        .await
+        .map_err(ApiError::internal)?;
+        outcome.map_err(|err| {
+            use alc_insurance::Error as E;
+            match err {
+                E::UnregisteredInsurer => CoverRefusal::UnregisteredInsurer(insurer.to_string()),
+                E::BadCertificate => CoverRefusal::BadCertificate,
+                E::Expired { expires, now } => CoverRefusal::Expired { expires, now },
+                E::InvalidProof => CoverRefusal::InvalidProof {
+                    permit: permit.to_owned(),
+                    tier,
+                    minimum,
+                },
+                other => CoverRefusal::Unusable(other),
+            }
+        })?;
+        Ok(Some(AcceptedCover {
+            evidence: e.clone(),
+            tier,
+            minimum,
+        }))
+    }
+
+    /// Renews a permit's insurance: a new certificate and cover proof, checked like at
+    /// registration against the permit's tier. A revoked permit cannot be renewed; a
+    /// suspended one can (its status is unchanged).
+    pub async fn renew_insurance(
+        &self,
+        permit: &str,
+        r: &CoverRenewal,
+        actor: &str,
+    ) -> Result<Permit, ApiError> {
+        let now = self.now();
+        let found: Option<(i64, String)> =
+            sqlx::query_as("SELECT tier, status FROM permits WHERE id = ?")
+                .bind(permit)
+                .fetch_optional(&self.db)
+                .await?;
+        let (tier, status) =
+            found.ok_or_else(|| ApiError::NotFound(format!("no permit {permit:?}")))?;
+        if status == "revoked" {
+            return Err(ApiError::Conflict(format!(
+                "permit {permit:?} is revoked for good"
+            )));
+        }
+        let tier = u8::try_from(tier).map_err(ApiError::internal)?;
+        let cover = self
+            .check_cover(permit, tier, Some(&r.insurance), now)
+            .await?
+            .ok_or_else(|| ApiError::internal("checked evidence missing"))?;
+        let mut w = self.write().await?;
+        let p = Permit::load(&mut w.tx, permit).await?;
+        if p.status == "revoked" || p.tier != tier {
+            return Err(ApiError::Conflict(format!(
+                "permit {permit:?} changed while its insurance was checked; retry"
+            )));
+        }
+        cover.store(&mut w.tx, now, actor).await?;
+        let mut details = cover.audit_details();
+        details["permit"] = serde_json::Value::from(permit);
+        audit(
+            &mut w.tx,
+            actor,
+            now,
+            "permit-insurance",
+            &r.reason,
+            details,
+        )
+        .await?;
+        let p = Permit::load(&mut w.tx, permit).await?;
+        w.commit().await?;
+        Ok(p)
+    }
+}
