@@ -6,6 +6,8 @@
 # (the browser test among them, in headless Chromium), and builds the prover for wasm32.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# A one-off build: incremental compilation only costs time and disk here.
+export CARGO_INCREMENTAL=0
 
 step() { printf '\n== %s\n' "$*"; }
 
