@@ -4,6 +4,8 @@
 
 #![allow(clippy::unwrap_used)] // test helpers: a failed unwrap is a failed test
 
+mod common;
+
 use alc_circuits::credential::HolderSecret;
 use alc_circuits::field::to_decimal;
 use alc_insurance::InsurerSecret;
@@ -68,24 +70,7 @@ impl H {
         bearer: Option<&str>,
         body: Option<Value>,
     ) -> (StatusCode, Value) {
-        let mut req = Request::builder().method(method).uri(path);
-        if let Some(b) = bearer {
-            req = req.header("authorization", format!("Bearer {b}"));
-        }
-        let req = match body {
-            Some(v) => req
-                .header("content-type", "application/json")
-                .body(Body::from(v.to_string()))
-                .unwrap(),
-            None => req.body(Body::empty()).unwrap(),
-        };
-        let resp = self.app.clone().oneshot(req).await.unwrap();
-        let status = resp.status();
-        let bytes = resp.into_body().collect().await.unwrap().to_bytes();
-        (
-            status,
-            serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-        )
+        common::call(&self.app, method, path, bearer, body).await
     }
 
     async fn raw(&self, method: &str, path: &str, body: &'static str) -> (StatusCode, Value) {

@@ -7,6 +7,8 @@
 
 #![allow(clippy::unwrap_used)] // test helpers: a failed unwrap is a failed test
 
+mod common;
+
 use alc_circuits::credential::HolderSecret;
 use alc_circuits::field::to_decimal;
 use alc_insurance::{certify, prove_cover, CoverCertificate, CoverOpening, InsurerSecret};
@@ -15,15 +17,12 @@ use alc_issuer::clock::ManualClock;
 use alc_issuer::config::Config;
 use alc_issuer::devidp::DevIdp;
 use alc_issuer::questions::{Bank, DEFAULT_BANK};
-use axum::body::Body;
-use axum::http::{Request, StatusCode};
+use axum::http::StatusCode;
 use axum::Router;
-use http_body_util::BodyExt;
 use rand::rngs::OsRng;
 use serde_json::{json, Value};
 use std::path::Path;
 use std::sync::Arc;
-use tower::ServiceExt;
 
 const T0: u64 = 1_790_000_000;
 const IDP: &str = "https://idp.test";
@@ -89,24 +88,7 @@ impl H {
         bearer: Option<&str>,
         body: Option<Value>,
     ) -> (StatusCode, Value) {
-        let mut req = Request::builder().method(method).uri(path);
-        if let Some(b) = bearer {
-            req = req.header("authorization", format!("Bearer {b}"));
-        }
-        let req = match body {
-            Some(v) => req
-                .header("content-type", "application/json")
-                .body(Body::from(v.to_string()))
-                .unwrap(),
-            None => req.body(Body::empty()).unwrap(),
-        };
-        let resp = self.app.clone().oneshot(req).await.unwrap();
-        let status = resp.status();
-        let bytes = resp.into_body().collect().await.unwrap().to_bytes();
-        (
-            status,
-            serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-        )
+        common::call(&self.app, method, path, bearer, body).await
     }
 
     async fn register_insurer(&self, id: &str, key: &str) -> (StatusCode, Value) {

@@ -5,6 +5,8 @@
 
 #![allow(clippy::unwrap_used)] // test helpers: a failed unwrap is a failed test
 
+mod common;
+
 use alc_issuer::clock::ManualClock;
 use alc_registry::checkpoint::{verify_checkpoint, SignedCheckpoint, VerifierKey};
 use alc_registry::entry::{Entry, Kill, KillTarget, Permissions, Spawn};
@@ -83,22 +85,7 @@ impl H {
         bearer: Option<&str>,
         body: Option<Value>,
     ) -> (StatusCode, Value) {
-        let mut req = Request::builder().method(method).uri(path);
-        if let Some(b) = bearer {
-            req = req.header("authorization", format!("Bearer {b}"));
-        }
-        let req = match body {
-            Some(v) => req
-                .header("content-type", "application/json")
-                .body(Body::from(v.to_string()))
-                .unwrap(),
-            None => req.body(Body::empty()).unwrap(),
-        };
-        let (status, bytes) = self.send(req).await;
-        (
-            status,
-            serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-        )
+        common::call(&self.app, method, path, bearer, body).await
     }
 
     async fn checkpoint(&self) -> SignedCheckpoint {
