@@ -2,14 +2,42 @@
 //! services: sign in through the development IdP, pass the assessment, obtain a
 //! credential for a fresh holder secret.
 
+use crate::Service;
 use alc_circuits::credential::HolderSecret;
 use alc_circuits::field::to_decimal;
 use alc_issuer::questions::{Bank, DEFAULT_BANK};
 use reqwest::blocking::Client;
 use serde_json::{json, Value};
+use std::path::{Path, PathBuf};
 
 /// The audience the tests' authorities expect.
 pub const AUD: &str = "alc-authority";
+
+/// A development IdP and an authority trusting it, as real processes in `dir`: the two
+/// services and the authority's data folder.
+pub fn authority_with_dev_idp(dir: &Path) -> (Service, Service, PathBuf) {
+    let idp = Service::start(dir, &["dev-idp", "--listen", "127.0.0.1:0"]);
+    let adata = dir.join("authority");
+    std::fs::create_dir_all(&adata).expect("the authority's folder");
+    std::fs::write(
+        adata.join("authority.toml"),
+        format!("[[identity_providers]]\nissuer = \"{0}\"\naudience = \"{AUD}\"\njwks = {{ url = \"{0}/jwks.json\" }}\n", idp.url),
+    )
+    .expect("authority.toml");
+    let data = adata.to_str().expect("a UTF-8 path").to_owned();
+    let auth = Service::start(
+        dir,
+        &[
+            "authority",
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--data",
+            &data,
+        ],
+    );
+    (idp, auth, adata)
+}
 
 /// `POST url` with a JSON body: status and JSON answer (`null` if none).
 pub fn post(c: &Client, url: &str, bearer: Option<&str>, body: Value) -> (u16, Value) {

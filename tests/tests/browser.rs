@@ -14,7 +14,7 @@
 
 #![allow(clippy::unwrap_used)] // test helpers: a failed unwrap is a failed test
 
-use alc_e2e::licensing::{credential, post, AUD};
+use alc_e2e::licensing::{credential, post};
 use alc_e2e::{shared_keys, workspace, Service};
 use reqwest::blocking::Client;
 use serde_json::{json, Value};
@@ -72,25 +72,7 @@ fn wallet_page_proves_leases_calls_and_is_cut_off_by_an_emergency_revocation() {
     let out = out.canonicalize().unwrap();
 
     let t = tempfile::tempdir().unwrap();
-    let idp = Service::start(t.path(), &["dev-idp", "--listen", "127.0.0.1:0"]);
-    let adata = t.path().join("authority");
-    std::fs::create_dir_all(&adata).unwrap();
-    std::fs::write(
-        adata.join("authority.toml"),
-        format!("[[identity_providers]]\nissuer = \"{0}\"\naudience = \"{AUD}\"\njwks = {{ url = \"{0}/jwks.json\" }}\n", idp.url),
-    )
-    .unwrap();
-    let auth = Service::start(
-        t.path(),
-        &[
-            "authority",
-            "serve",
-            "--listen",
-            "127.0.0.1:0",
-            "--data",
-            adata.to_str().unwrap(),
-        ],
-    );
+    let (idp, auth, adata) = alc_e2e::licensing::authority_with_dev_idp(t.path());
     let keys = shared_keys();
     let gdata = t.path().join("gateway");
     std::fs::create_dir_all(&gdata).unwrap();

@@ -6,7 +6,7 @@
 
 use alc_circuits::credential::HolderSecret;
 use alc_circuits::status::StatusList;
-use alc_e2e::licensing::{post, AUD};
+use alc_e2e::licensing::post;
 use alc_e2e::{shared_keys, Service};
 use reqwest::blocking::Client;
 use serde_json::{json, Value};
@@ -45,25 +45,7 @@ fn proving_key(dir: &std::path::Path) -> alc_prover::ProvingKey {
 #[test]
 fn proof_lease_call_and_the_kill_switch_across_real_processes() {
     let t = tempfile::tempdir().unwrap();
-    let idp = Service::start(t.path(), &["dev-idp", "--listen", "127.0.0.1:0"]);
-    let adata = t.path().join("authority");
-    std::fs::create_dir_all(&adata).unwrap();
-    std::fs::write(
-        adata.join("authority.toml"),
-        format!("[[identity_providers]]\nissuer = \"{0}\"\naudience = \"{AUD}\"\njwks = {{ url = \"{0}/jwks.json\" }}\n", idp.url),
-    )
-    .unwrap();
-    let auth = Service::start(
-        t.path(),
-        &[
-            "authority",
-            "serve",
-            "--listen",
-            "127.0.0.1:0",
-            "--data",
-            adata.to_str().unwrap(),
-        ],
-    );
+    let (idp, auth, adata) = alc_e2e::licensing::authority_with_dev_idp(t.path());
     let keys = shared_keys().to_str().unwrap().to_owned();
     let gdata = t.path().join("gateway");
     let gw = Service::start(
