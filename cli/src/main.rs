@@ -80,31 +80,43 @@ enum Command {
         presentation: PathBuf,
     },
     /// Facts about the circuit.
+    ///
+    /// Example: alc circuit info
     Circuit {
         #[command(subcommand)]
         what: CircuitCommand,
     },
     /// Insurers: keys, and certificates of a permit's liability cover.
+    ///
+    /// Example: alc insurer keygen --out insurer.key
     Insurer {
         #[command(subcommand)]
         what: commands::insurance::InsurerCommand,
     },
     /// Permit holders: prove insured cover above the tier's minimum.
+    ///
+    /// Example: alc permit prove-cover --certificate cover/certificate.json --opening cover/opening.json --tier 2 --minimum 100000000 --out cover/proof.json
     Permit {
         #[command(subcommand)]
         what: commands::insurance::PermitCommand,
     },
-    /// The licensing authority.
+    /// The licensing authority: set up, serve, revoke, permits, training, incidents.
+    ///
+    /// Example: alc authority init --data ./alc-authority
     Authority {
         #[command(subcommand)]
         what: AuthorityCommand,
     },
-    /// The AI provider's gateway.
+    /// The AI provider's gateway: set up, serve, kill a lease, file an incident.
+    ///
+    /// Example: alc gateway init --data ./alc-gateway --scope gateway.example
     Gateway {
         #[command(subcommand)]
         what: GatewayCommand,
     },
     /// The chain-of-liability registry: audit the log, trace an agent's chain.
+    ///
+    /// Example: alc registry audit --authority http://127.0.0.1:8600
     Registry {
         #[command(subcommand)]
         what: RegistryCommand,
@@ -320,7 +332,9 @@ enum AuthorityCommand {
         #[command(flatten)]
         admin: AuthorityAdmin,
     },
-    /// Corporate operating permits.
+    /// Corporate operating permits: register one, change its status.
+    ///
+    /// Example: alc authority permit status acme --status suspended --reason "insurance lapsed"
     Permit {
         #[command(subcommand)]
         what: PermitCommand,
@@ -619,4 +633,36 @@ fn format_error(e: &anyhow::Error) -> String {
         .map(ToString::to_string)
         .collect::<Vec<_>>()
         .join(": ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Cli;
+    use clap::CommandFactory;
+
+    /// Every command's `--help` shows an example (and clap accepts the definitions).
+    #[test]
+    fn every_command_has_an_example() {
+        fn walk(cmd: &clap::Command, path: &str, missing: &mut Vec<String>) {
+            for sub in cmd.get_subcommands().filter(|s| s.get_name() != "help") {
+                let path = format!("{path} {}", sub.get_name());
+                let about = sub
+                    .get_long_about()
+                    .map(|s| s.to_string())
+                    .unwrap_or_default();
+                if !about.contains("Example: alc ") {
+                    missing.push(path.clone());
+                }
+                walk(sub, &path, missing);
+            }
+        }
+        let cli = Cli::command();
+        cli.clone().debug_assert();
+        let mut missing = Vec::new();
+        walk(&cli, "alc", &mut missing);
+        assert!(
+            missing.is_empty(),
+            "commands without an example: {missing:?}"
+        );
+    }
 }
