@@ -9,10 +9,17 @@
 //! * `pk-load/fast` (SHA-256 check, unchecked points) and `pk-load/compressed` (every
 //!   point decompressed and checked). Both include the constraint-matrix synthesis
 //!   that every load does.
+//! * `msm/{g1,g2}-{n}/{alc,arkworks}`: one multi-scalar multiplication of random bases
+//!   and scalars, `alc_prover::msm` (batch-affine buckets) and arkworks' (XYZZ
+//!   buckets) side by side, at the sizes of the prover's `H` query (G1) and `B` query
+//!   (G2).
 
 use alc_benches::{fixture, keys, prepare_example, rng};
 use alc_prover::prove::assignment;
 use alc_prover::{prove, ProvingKey};
+use ark_bn254::{Fr, G1Projective, G2Projective};
+use ark_ec::{CurveGroup, VariableBaseMSM};
+use ark_ff::{PrimeField, UniformRand};
 use criterion::{black_box, criterion_group, criterion_main, Criterion, SamplingMode};
 use sha2::{Digest, Sha256};
 use std::time::Duration;
@@ -87,5 +94,32 @@ fn pk_load(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, proving, witness, pk_load);
+fn msm(c: &mut Criterion) {
+    fn pair<G: CurveGroup<ScalarField = Fr> + VariableBaseMSM<MulBase = G::Affine>>(
+        c: &mut Criterion,
+        name: &str,
+        n: usize,
+        ours: impl Fn(&[G::Affine], &[<Fr as PrimeField>::BigInt]) -> G,
+    ) {
+        let mut r = rng(12);
+        let bases = G::normalize_batch(&(0..n).map(|_| G::rand(&mut r)).collect::<Vec<_>>());
+        let scalars: Vec<_> = (0..n).map(|_| Fr::rand(&mut r).into_bigint()).collect();
+        assert_eq!(ours(&bases, &scalars), G::msm_bigint(&bases, &scalars));
+        let mut g = c.benchmark_group(format!("msm/{name}-{n}"));
+        g.sample_size(20)
+            .warm_up_time(Duration::from_secs(1))
+            .measurement_time(Duration::from_secs(4));
+        g.bench_function("alc", |b| {
+            b.iter(|| ours(black_box(&bases), black_box(&scalars)))
+        });
+        g.bench_function("arkworks", |b| {
+            b.iter(|| G::msm_bigint(black_box(&bases), black_box(&scalars)))
+        });
+        g.finish();
+    }
+    pair::<G1Projective>(c, "g1", 8191, alc_prover::msm::msm);
+    pair::<G2Projective>(c, "g2", 6598, alc_prover::msm::msm);
+}
+
+criterion_group!(benches, proving, witness, pk_load, msm);
 criterion_main!(benches);

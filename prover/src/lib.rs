@@ -8,6 +8,7 @@
 //!   the credential cannot satisfy it.
 //! * [`prove`](mod@prove): the proof, from a witness computed without rebuilding the
 //!   constraint matrices.
+//! * [`msm`]: multi-scalar multiplication with batch-affine buckets, for the prover.
 //! * [`files`]: the JSON files of the command line.
 //! * [`example`]: a fresh example issuer, credential, holder and status list.
 #![forbid(unsafe_code)]
@@ -15,7 +16,9 @@
 
 pub mod example;
 pub mod files;
+mod groth16;
 pub mod keys;
+pub mod msm;
 pub mod prove;
 pub mod witness;
 

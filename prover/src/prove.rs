@@ -6,8 +6,6 @@ use crate::keys::ProvingKey;
 use alc_circuits::presentation::{PresentationCircuit, Statement, Unsatisfied, Witness};
 use alc_circuits::Fr;
 use alc_verifier::Proof;
-use ark_bn254::Bn254;
-use ark_groth16::Groth16;
 use ark_relations::gr1cs::{
     ConstraintSynthesizer, ConstraintSystem, OptimizationGoal, SynthesisMode,
 };
@@ -103,7 +101,7 @@ pub fn prove_with_progress(
         Fr::rand(&mut rng.as_rngcore()),
         Fr::rand(&mut rng.as_rngcore()),
     );
-    let proof = Groth16::<Bn254>::create_proof_with_reduction_and_matrices(
+    let proof = crate::groth16::create_proof(
         &pk.pk,
         r,
         s,
