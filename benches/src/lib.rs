@@ -7,7 +7,7 @@
 
 use alc_circuits::presentation::{Statement, Witness};
 use alc_prover::example::Example;
-use alc_prover::{keys, prepare, prove, ProvingKey};
+use alc_prover::{keys, prove, ProvingKey};
 use alc_verifier::{Proof, VerifyingKey};
 use rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
@@ -69,14 +69,7 @@ pub fn fixture() -> &'static Fixture {
 /// What the holder's wallet does before proving: statement and witness from the
 /// issuer key, credential, holder secret, status list and request.
 pub fn prepare_example(ex: &Example) -> (Statement, Witness) {
-    prepare(
-        &ex.issuer.public_key(),
-        &ex.credential,
-        &ex.holder,
-        &ex.status,
-        &ex.request,
-    )
-    .expect("the example satisfies its request")
+    ex.prepare().expect("the example satisfies its request")
 }
 
 /// `n` distinct proofs, each of its own example (seeds `first_seed..first_seed + n`),

@@ -2,9 +2,10 @@
 //! credential, a status list with some revoked entries (not the example's own), and a
 //! gateway request it satisfies. Used by `alc example`, the tests and the benches.
 
-use crate::witness::Request;
+use crate::witness::{prepare, PrepareError, Request};
 use alc_circuits::credential::{permit_hash, Credential, HolderSecret, SignedCredential};
 use alc_circuits::eddsa::SecretKey;
+use alc_circuits::presentation::{Statement, Witness};
 use alc_circuits::status::StatusList;
 use alc_circuits::tags::STATUS_CAPACITY;
 use rand::{seq::index::sample, CryptoRng, Rng, RngCore};
@@ -73,5 +74,16 @@ impl Example {
             status,
             request,
         }
+    }
+
+    /// The statement and witness of the example's request ([`prepare`]).
+    pub fn prepare(&self) -> Result<(Statement, Witness), PrepareError> {
+        prepare(
+            &self.issuer.public_key(),
+            &self.credential,
+            &self.holder,
+            &self.status,
+            &self.request,
+        )
     }
 }

@@ -92,14 +92,7 @@ mod tests {
         let mut rng = ChaCha20Rng::seed_from_u64(7);
         let (pk, _) = crate::setup(&mut rng).unwrap();
         let ex = Example::generate(&mut rng, 1_790_000_000);
-        let (st, w) = crate::prepare(
-            &ex.issuer.public_key(),
-            &ex.credential,
-            &ex.holder,
-            &ex.status,
-            &ex.request,
-        )
-        .unwrap();
+        let (st, w) = ex.prepare().unwrap();
         let full = assignment(&st, &w).unwrap();
         let m = &pk.matrices;
         let (r, s) = (Fr::rand(&mut rng), Fr::rand(&mut rng));

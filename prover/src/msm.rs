@@ -62,9 +62,7 @@ fn msm_with_window<P: SWCurveConfig>(
     if n == 0 {
         return Projective::zero();
     }
-    let bits = P::ScalarField::MODULUS_BIT_SIZE as usize;
-    // One window more than the bits need: the top digit takes the last carry.
-    let windows = bits / c + 1;
+    let windows = windows(c, <BigInt<P> as BigInteger>::NUM_LIMBS);
     let mut digits = vec![0i32; n * windows];
     #[cfg(feature = "parallel")]
     let chunks = digits.par_chunks_mut(windows).zip(scalars.par_iter());
@@ -98,6 +96,13 @@ fn msm_with_window<P: SWCurveConfig>(
         total += s;
     }
     total
+}
+
+/// How many signed `c`-bit digits a number of `limbs` 64-bit limbs needs: one window
+/// more than the bits, for the last carry. Any integer of that width is represented
+/// exactly (unreduced ones too).
+fn windows(c: usize, limbs: usize) -> usize {
+    64 * limbs / c + 1
 }
 
 /// Writes the signed base-`2^c` digits of `s` (each in `[-2^(c-1), 2^(c-1)]`) into `out`.
@@ -295,11 +300,14 @@ mod tests {
     #[test]
     fn digits_recompose_the_scalar() {
         let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(5);
-        for c in [2usize, 3, 8, 11, 16] {
-            let windows = 254 / c + 1;
-            for s in [Fr::from(0u64), -Fr::from(1u64), Fr::rand(&mut rng)] {
-                let mut d = vec![0i32; windows];
-                signed_digits(&s.into_bigint(), c, &mut d);
+        let top = <Fr as PrimeField>::BigInt::new([u64::MAX; 4]);
+        let top_mod_r = Fr::from_le_bytes_mod_order(&[0xff; 32]);
+        for c in [2usize, 3, 8, 10, 11, 16] {
+            let reduced = [Fr::from(0u64), -Fr::from(1u64), Fr::rand(&mut rng)];
+            let cases = reduced.iter().map(|s| (s.into_bigint(), *s));
+            for (int, s) in cases.chain([(top, top_mod_r)]) {
+                let mut d = vec![0i32; windows(c, 4)];
+                signed_digits(&int, c, &mut d);
                 assert!(d.iter().all(|d| d.unsigned_abs() <= 1 << (c - 1)));
                 let two_c = Fr::from(1u64 << c);
                 let back = d

@@ -6,7 +6,7 @@
 use alc_circuits::field::to_decimal;
 use alc_circuits::presentation::{encode_challenge, encode_manifest, Statement, Unsatisfied};
 use alc_prover::example::Example;
-use alc_prover::{keys, prepare, prove, PrepareError, ProveError, ProvingKey};
+use alc_prover::{keys, prove, PrepareError, ProveError, ProvingKey};
 use alc_verifier::{verify, verify_batch, Presentation, Proof, VerifyError, VerifyingKey};
 use ark_ff::One;
 use rand::SeedableRng;
@@ -23,14 +23,7 @@ fn keys() -> &'static (ProvingKey, VerifyingKey) {
 
 fn example(seed: u64) -> (Example, Statement, alc_circuits::presentation::Witness) {
     let ex = Example::generate(&mut ChaCha20Rng::seed_from_u64(seed), NOW);
-    let (st, w) = prepare(
-        &ex.issuer.public_key(),
-        &ex.credential,
-        &ex.holder,
-        &ex.status,
-        &ex.request,
-    )
-    .unwrap();
+    let (st, w) = ex.prepare().unwrap();
     (ex, st, w)
 }
 
@@ -147,34 +140,19 @@ fn batch_verifies_and_one_bad_proof_fails_it() {
 fn prover_refuses_with_a_clear_reason() {
     let (mut ex, _, _) = example(5);
     ex.status.revoke(ex.credential.credential.serial).unwrap();
-    let r = prepare(
-        &ex.issuer.public_key(),
-        &ex.credential,
-        &ex.holder,
-        &ex.status,
-        &ex.request,
-    );
     assert_eq!(
-        r.err(),
+        ex.prepare().err(),
         Some(PrepareError::Unsatisfied(Unsatisfied::Revoked))
     );
-    let (ex, st, w) = example(6);
+    let (mut ex, st, w) = example(6);
     let too_high = Statement { min_tier: 2, ..st };
     assert_eq!(
         prove(&keys().0, &too_high, &w, &mut ChaCha20Rng::seed_from_u64(1)).err(),
         Some(ProveError::Unsatisfied(Unsatisfied::Tier))
     );
-    let mut late = ex.request.clone();
-    late.now = ex.credential.credential.expires;
-    let r = prepare(
-        &ex.issuer.public_key(),
-        &ex.credential,
-        &ex.holder,
-        &ex.status,
-        &late,
-    );
+    ex.request.now = ex.credential.credential.expires;
     assert_eq!(
-        r.err(),
+        ex.prepare().err(),
         Some(PrepareError::Unsatisfied(Unsatisfied::Expired))
     );
 }

@@ -6,7 +6,7 @@
 
 use alc_circuits::field::to_decimal;
 use alc_prover::example::Example;
-use alc_prover::{keys, prepare, prove};
+use alc_prover::{keys, prove};
 use alc_verifier::snarkjs::{self, SnarkjsError};
 use alc_verifier::{
     verify, verify_inputs, DecodeError, Proof, Statement, VerifyError, VerifyingKey,
@@ -25,14 +25,7 @@ fn fixture() -> &'static (VerifyingKey, Proof, Statement) {
     F.get_or_init(|| {
         let (pk, vk) = keys::setup(&mut ChaCha20Rng::seed_from_u64(11)).unwrap();
         let ex = Example::generate(&mut ChaCha20Rng::seed_from_u64(12), 1_790_000_000);
-        let (st, w) = prepare(
-            &ex.issuer.public_key(),
-            &ex.credential,
-            &ex.holder,
-            &ex.status,
-            &ex.request,
-        )
-        .unwrap();
+        let (st, w) = ex.prepare().unwrap();
         let p = prove(&pk, &st, &w, &mut ChaCha20Rng::seed_from_u64(13)).unwrap();
         (vk, p, st)
     })
