@@ -123,11 +123,7 @@ fn status_key(pinned: &PinnedAuthority) -> Result<ed25519_dalek::VerifyingKey> {
         .map_err(|_| anyhow!("authority.json in the wallet is damaged (status key)"))
 }
 
-fn verify_status(
-    v: &Value,
-    pinned: &PinnedAuthority,
-    what: &str,
-) -> Result<StatusResponse> {
+fn verify_status(v: &Value, pinned: &PinnedAuthority, what: &str) -> Result<StatusResponse> {
     let signed: SignedStatus = serde_json::from_value(v.clone())
         .map_err(|_| anyhow!("the {what} sent a malformed status response"))?;
     let r = signed.verify(&status_key(pinned)?).map_err(|e| {
