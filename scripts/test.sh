@@ -44,9 +44,10 @@ CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
 step "tests (unit, gadgets, outside vectors, proofs, snarkjs, end to end)"
 # One process per test binary (not nextest's one per test), so a binary sets up its
 # Groth16 keys once and shares them between its tests. The end-to-end tests run the
-# alc binary, built first and named in ALC_BIN: left to themselves they would rebuild it
-# under the features of `alc-cli` alone, which differ from the workspace's (minutes).
-cargo build --locked -p alc-cli
+# alc binary named in ALC_BIN: the one this same build makes for alc-cli's own
+# integration tests (cargo builds every test before it runs any). Left to themselves
+# they would rebuild it under the features of `alc-cli` alone, which differ from the
+# workspace's (minutes).
 export ALC_BIN="${CARGO_TARGET_DIR:-$PWD/target}/debug/alc"
 # ALC_REQUIRE_BROWSER: the browser test fails, rather than passes unrun, if chromium,
 # playwright-core or the wallet package is missing.
