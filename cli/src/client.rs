@@ -33,16 +33,7 @@ impl Http {
     }
 
     async fn send(&self, what: &str, req: reqwest::RequestBuilder) -> Result<Answer> {
-        let resp = req.send().await.map_err(|e| {
-            let why = if e.is_connect() {
-                "connection refused or unreachable".to_owned()
-            } else if e.is_timeout() {
-                "timed out".to_owned()
-            } else {
-                e.without_url().to_string()
-            };
-            anyhow!("cannot reach the {what}: {why}")
-        })?;
+        let resp = req.send().await.map_err(|e| unreachable(what, e))?;
         let status = resp.status().as_u16();
         let body = resp.json().await.unwrap_or(Value::Null);
         Ok((status, body))
@@ -71,6 +62,18 @@ impl Http {
         }
         self.send(what, r).await
     }
+}
+
+/// The one message for a request that got no answer from `what`.
+pub fn unreachable(what: &str, e: reqwest::Error) -> anyhow::Error {
+    let why = if e.is_connect() {
+        "connection refused or unreachable".to_owned()
+    } else if e.is_timeout() {
+        "timed out".to_owned()
+    } else {
+        e.without_url().to_string()
+    };
+    anyhow!("cannot reach the {what}: {why}")
 }
 
 /// The message of an error body (`{"error", "message"}` or the gateway's `reason`).

@@ -353,16 +353,10 @@ pub(super) async fn call(
         req = req.json(b);
     }
     let what = format!("gateway at {base}");
-    let resp = req.send().await.map_err(|e| {
-        let why = if e.is_connect() {
-            "connection refused or unreachable".to_owned()
-        } else if e.is_timeout() {
-            "timed out".to_owned()
-        } else {
-            e.without_url().to_string()
-        };
-        anyhow!("cannot reach the {what}: {why}")
-    })?;
+    let resp = req
+        .send()
+        .await
+        .map_err(|e| crate::client::unreachable(&what, e))?;
     let code = resp.status().as_u16();
     let text = resp
         .text()
