@@ -167,6 +167,25 @@ fn manifest(agent: &str) -> String {
     hex::encode(Sha256::digest(format!("manifest of {agent}").as_bytes()))
 }
 
+/// One sitting of the assessment: starts an attempt and submits the right or wrong
+/// answers to its questions; the marked attempt.
+async fn sit(
+    auth: &Authority<'_>,
+    session: &str,
+    answer: &impl Fn(&Value, bool) -> Result<Vec<(String, usize)>>,
+    right: bool,
+    what: &str,
+) -> Result<Value> {
+    let (s, attempt) = auth.start_attempt(session).await?;
+    ensure!(
+        s == 200,
+        "{what} could not start: {}",
+        client::message(&attempt)
+    );
+    let id = attempt["attempt"].as_str().unwrap_or("");
+    auth.submit(id, &answer(&attempt, right)?).await
+}
+
 async fn tell(story: &Story, keys: &Path) -> Result<()> {
     story.chapter("ALC: licensing operators of autonomous AI agents, in zero knowledge");
     story.detail("a development identity provider, an authority and a gateway start on 127.0.0.1 with temporary data");
@@ -221,12 +240,7 @@ async fn tell(story: &Story, keys: &Path) -> Result<()> {
     let gdata = work.path().join("gateway");
     std::fs::create_dir_all(&gdata)?;
     std::fs::write(gdata.join("gateway.toml"), "scope = \"demo.gateway\"\n")?;
-    let gclock: Arc<dyn Fn() -> u64 + Send + Sync> = Arc::new(|| {
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_secs())
-            .unwrap_or(0)
-    });
+    let gclock: Arc<dyn Fn() -> u64 + Send + Sync> = Arc::new(super::now);
     let gstate = alc_verifier::gateway::service::open(
         &alc_verifier::gateway::service::ServeOptions {
             data: gdata.clone(),
@@ -323,18 +337,7 @@ async fn tell(story: &Story, keys: &Path) -> Result<()> {
             .collect()
     };
     for n in 1..=2 {
-        let (s, attempt) = auth.start_attempt(&session).await?;
-        ensure!(
-            s == 200,
-            "attempt {n} could not start: {}",
-            client::message(&attempt)
-        );
-        let marked = auth
-            .submit(
-                attempt["attempt"].as_str().unwrap_or(""),
-                &answer(&attempt, false)?,
-            )
-            .await?;
+        let marked = sit(&auth, &session, &answer, false, &format!("attempt {n}")).await?;
         ensure!(marked["passed"] == false, "a wrong attempt passed");
         story.refused(
             "assessment",
@@ -359,11 +362,7 @@ async fn tell(story: &Story, keys: &Path) -> Result<()> {
     let ((), took) = story
         .slow("waiting out the cooling-off", async {
             loop {
-                let now = std::time::SystemTime::now()
-                    .duration_since(std::time::UNIX_EPOCH)
-                    .map(|d| d.as_secs())
-                    .unwrap_or(0);
-                if now >= until {
+                if super::now() >= until {
                     break;
                 }
                 tokio::time::sleep(Duration::from_millis(100)).await;
@@ -371,18 +370,14 @@ async fn tell(story: &Story, keys: &Path) -> Result<()> {
         })
         .await;
     story.ok("cooling", "cooling-off over", Some(took));
-    let (s, attempt) = auth.start_attempt(&session).await?;
-    ensure!(
-        s == 200,
-        "no attempt after the cooling-off: {}",
-        client::message(&attempt)
-    );
-    let marked = auth
-        .submit(
-            attempt["attempt"].as_str().unwrap_or(""),
-            &answer(&attempt, true)?,
-        )
-        .await?;
+    let marked = sit(
+        &auth,
+        &session,
+        &answer,
+        true,
+        "the attempt after the cooling-off",
+    )
+    .await?;
     ensure!(
         marked["passed"] == true,
         "the right answers did not pass: {marked}"

@@ -11,7 +11,7 @@
 //! * the cover proof (`prove-cover --out FILE`): `{"certificate", "proof", "tier",
 //!   "minimum"}`, exactly the `insurance` object of the authority's permit requests.
 
-use super::{human, step, timed};
+use super::{human, now, step, timed};
 use crate::fsio::{read_string, write, Mode};
 use alc_insurance::{certify, prove_cover, CoverCertificate, CoverOpening, InsurerSecret};
 use alc_issuer::insurance::CoverEvidence;
@@ -138,13 +138,6 @@ struct OpeningFile {
     commitment: String,
     amount: u64,
     blinding: String,
-}
-
-fn now() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
 }
 
 /// Serialises a secret to pretty JSON in a buffer wiped on drop.

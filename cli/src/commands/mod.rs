@@ -22,6 +22,14 @@ pub fn timed<T>(f: impl FnOnce() -> T) -> (T, Duration) {
     (out, start.elapsed())
 }
 
+/// Unix seconds now (0 on a clock before 1970).
+pub fn now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
 /// A duration for people: `850 µs`, `12.3 ms`, `1.85 s`.
 pub fn human(d: Duration) -> String {
     let us = d.as_secs_f64() * 1e6;

@@ -19,6 +19,7 @@ mod enrol;
 mod lease;
 pub mod store;
 
+use super::now;
 use crate::keydir;
 use anyhow::{anyhow, Context, Result};
 use clap::{Args, Subcommand};
@@ -28,7 +29,7 @@ use lease::{call, spawn, LeaseOpts};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 use store::{Config, Wallet};
 
 const DEFAULT_AUTHORITY: &str = "http://127.0.0.1:8600";
@@ -396,14 +397,6 @@ fn authority_url(w: &Wallet, flag: Option<String>) -> String {
 fn manifest_hash(path: &Path) -> Result<String> {
     let bytes = crate::fsio::read_bytes(path).context("the agent manifest")?;
     Ok(hex::encode(Sha256::digest(&bytes)))
-}
-
-/// Unix seconds now.
-fn now() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
 }
 
 /// `2026-03-01 14:05:09 UTC`.
