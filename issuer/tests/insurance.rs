@@ -111,6 +111,18 @@ impl H {
             .await
     }
 
+    /// A tier-2 permit for acme with this insurance evidence is refused with `code`,
+    /// and nothing is written.
+    async fn refuses_acme(&self, insurance: Value, code: &str, before: (i64, i64, i64)) {
+        refused(
+            self,
+            self.permit("acme", 2, Some(insurance)).await,
+            code,
+            before,
+        )
+        .await;
+    }
+
     async fn renew(&self, id: &str, insurance: Value) -> (StatusCode, Value) {
         self.call(
             "POST",
@@ -489,13 +501,8 @@ async fn cover_below_the_minimum_is_refused_with_nothing_written() {
     // ...and one against the minimum the cover does meet is refused, whether or not it
     // says which minimum it was made for.
     let mut e = evidence(&cert, &opening, 2, MIN2 - 1);
-    refused(
-        &h,
-        h.permit("acme", 2, Some(e.clone())).await,
-        "insurance_other_minimum",
-        before,
-    )
-    .await;
+    h.refuses_acme(e.clone(), "insurance_other_minimum", before)
+        .await;
     e.as_object_mut().unwrap().remove("minimum");
     let got = h.permit("acme", 2, Some(e)).await;
     assert!(
@@ -526,10 +533,8 @@ async fn proofs_for_another_permit_certificate_or_tier_minimum_are_refused() {
     let before = h.written().await;
     // A valid certificate and proof, but for another permit.
     let (other, other_opening) = h.certify("other-co", AMOUNT);
-    refused(
-        &h,
-        h.permit("acme", 2, Some(evidence(&other, &other_opening, 2, MIN2)))
-            .await,
+    h.refuses_acme(
+        evidence(&other, &other_opening, 2, MIN2),
         "insurance_other_permit",
         before,
     )
@@ -538,45 +543,22 @@ async fn proofs_for_another_permit_certificate_or_tier_minimum_are_refused() {
     let (cert, opening) = h.certify("acme", AMOUNT);
     let mut e = evidence(&cert, &opening, 2, MIN2);
     e["proof"] = evidence(&other, &other_opening, 2, MIN2)["proof"].clone();
-    refused(
-        &h,
-        h.permit("acme", 2, Some(e)).await,
-        "insurance_invalid_proof",
-        before,
-    )
-    .await;
+    h.refuses_acme(e, "insurance_invalid_proof", before).await;
     // A proof for another certificate of the same permit (same insurer, other blinding).
     let (cert_b, opening_b) = h.certify("acme", AMOUNT);
     let mut e = evidence(&cert, &opening, 2, MIN2);
     e["proof"] = evidence(&cert_b, &opening_b, 2, MIN2)["proof"].clone();
-    refused(
-        &h,
-        h.permit("acme", 2, Some(e)).await,
-        "insurance_invalid_proof",
-        before,
-    )
-    .await;
+    h.refuses_acme(e, "insurance_invalid_proof", before).await;
     // A proof made for tier 3's minimum (or for tier 3 at tier 2's minimum), sent for a
     // tier-2 permit: refused when it says so, and refused by the proof when it does not.
     for (tier, minimum) in [(3, MIN3), (3, MIN2), (2, MIN3)] {
         let mut e = evidence(&cert, &opening, tier, minimum);
-        refused(
-            &h,
-            h.permit("acme", 2, Some(e.clone())).await,
-            "insurance_other_minimum",
-            before,
-        )
-        .await;
+        h.refuses_acme(e.clone(), "insurance_other_minimum", before)
+            .await;
         let o = e.as_object_mut().unwrap();
         o.remove("tier");
         o.remove("minimum");
-        refused(
-            &h,
-            h.permit("acme", 2, Some(e)).await,
-            "insurance_invalid_proof",
-            before,
-        )
-        .await;
+        h.refuses_acme(e, "insurance_invalid_proof", before).await;
     }
     // The honest proof goes through.
     let (st, v) = h
@@ -610,26 +592,14 @@ async fn tampered_certificates_expired_policies_and_unregistered_insurers_are_re
     ] {
         let mut e = good.clone();
         e["certificate"] = tamper(&cert, field, value);
-        refused(
-            &h,
-            h.permit("acme", 2, Some(e)).await,
-            "insurance_bad_certificate",
-            before,
-        )
-        .await;
+        h.refuses_acme(e, "insurance_bad_certificate", before).await;
     }
     // Another insurer's signature under the registered insurer's name.
     let rogue = InsurerSecret::generate(&mut OsRng);
     let (forged, forged_opening) = h.certify_with(&rogue, "acme", T0 + YEAR, AMOUNT);
     let mut e = evidence(&forged, &forged_opening, 2, MIN2);
     e["certificate"]["insurer"] = json!(h.insurer.public().to_string());
-    refused(
-        &h,
-        h.permit("acme", 2, Some(e)).await,
-        "insurance_bad_certificate",
-        before,
-    )
-    .await;
+    h.refuses_acme(e, "insurance_bad_certificate", before).await;
     // The rogue insurer's own, honest certificate: not registered.
     let got = h
         .permit("acme", 2, Some(evidence(&forged, &forged_opening, 2, MIN2)))
@@ -646,10 +616,8 @@ async fn tampered_certificates_expired_policies_and_unregistered_insurers_are_re
     // Expired (exactly now, and before).
     for expires in [T0, T0 - 1] {
         let (old, old_opening) = h.certify_with(&h.insurer, "acme", expires, AMOUNT);
-        refused(
-            &h,
-            h.permit("acme", 2, Some(evidence(&old, &old_opening, 2, MIN2)))
-                .await,
+        h.refuses_acme(
+            evidence(&old, &old_opening, 2, MIN2),
             "insurance_expired",
             before,
         )

@@ -8,6 +8,7 @@ use alc_e2e::{alc, fails, ok, Service};
 use reqwest::blocking::Client;
 use serde_json::{json, Value};
 use std::path::Path;
+use std::process::Output;
 
 const MIN2: u64 = 1_000_000;
 
@@ -47,24 +48,36 @@ fn certify_and_prove(dir: &Path, key: &Path, permit: &str, amount: u64, minimum:
         ],
     ));
     let proof = out.join("proof.json");
-    ok(alc(
+    ok(prove_cover(
+        dir,
+        &out.join("certificate.json"),
+        &out.join("opening.json"),
+        minimum,
+        &proof,
+    ));
+    read_json(&proof)
+}
+
+/// `alc permit prove-cover --tier 2` (overwriting `out`).
+fn prove_cover(dir: &Path, certificate: &Path, opening: &Path, minimum: u64, out: &Path) -> Output {
+    alc(
         dir,
         &[
             "permit",
             "prove-cover",
             "--certificate",
-            s(&out.join("certificate.json")),
+            s(certificate),
             "--opening",
-            s(&out.join("opening.json")),
+            s(opening),
             "--tier",
             "2",
             "--minimum",
             &minimum.to_string(),
             "--out",
-            s(&proof),
+            s(out),
+            "--force",
         ],
-    ));
-    read_json(&proof)
+    )
 }
 
 #[test]
@@ -171,23 +184,12 @@ fn insurer_certifies_holder_proves_and_the_authority_accepts_the_permit() {
         ],
     ));
     let prove = |minimum: u64| {
-        alc(
+        prove_cover(
             dir,
-            &[
-                "permit",
-                "prove-cover",
-                "--certificate",
-                s(&thin.join("certificate.json")),
-                "--opening",
-                s(&thin.join("opening.json")),
-                "--tier",
-                "2",
-                "--minimum",
-                &minimum.to_string(),
-                "--out",
-                s(&thin.join("proof.json")),
-                "--force",
-            ],
+            &thin.join("certificate.json"),
+            &thin.join("opening.json"),
+            minimum,
+            &thin.join("proof.json"),
         )
     };
     fails(prove(MIN2), "below the tier minimum");
@@ -241,40 +243,13 @@ fn insurer_certifies_holder_proves_and_the_authority_accepts_the_permit() {
     cert["policy_id"] = json!("POL-X");
     let tampered = dir.join("tampered.json");
     std::fs::write(&tampered, cert.to_string()).unwrap();
-    let o = alc(
-        dir,
-        &[
-            "permit",
-            "prove-cover",
-            "--certificate",
-            s(&tampered),
-            "--opening",
-            s(&opening),
-            "--tier",
-            "2",
-            "--minimum",
-            "1",
-            "--out",
-            s(&dir.join("x.json")),
-        ],
+    let x = dir.join("x.json");
+    fails(
+        prove_cover(dir, &tampered, &opening, 1, &x),
+        "signature does not verify",
     );
-    fails(o, "signature does not verify");
-    let o = alc(
-        dir,
-        &[
-            "permit",
-            "prove-cover",
-            "--certificate",
-            s(&thin.join("certificate.json")),
-            "--opening",
-            s(&opening),
-            "--tier",
-            "2",
-            "--minimum",
-            "1",
-            "--out",
-            s(&dir.join("x.json")),
-        ],
+    fails(
+        prove_cover(dir, &thin.join("certificate.json"), &opening, 1, &x),
+        "opening does not match",
     );
-    fails(o, "opening does not match");
 }
