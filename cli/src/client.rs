@@ -237,6 +237,49 @@ impl Lease {
     }
 }
 
+/// The proof request in a gateway's challenge (`GET /v1/lease/challenge`), for an agent
+/// with this manifest digest: the autonomous routes' minimum tiers, the gateway's clock,
+/// scope and challenge.
+pub fn request_from_challenge(what: &str, v: &Value, manifest: &str) -> Result<Request> {
+    let field = |k: &str| {
+        v[k].as_str()
+            .map(str::to_owned)
+            .ok_or_else(|| anyhow!("the {what}'s challenge has no {k}"))
+    };
+    Ok(Request {
+        min_tier: v["policy"]["autonomous"]["min_tier"].as_u64().unwrap_or(1) as u8,
+        min_permit_tier: v["policy"]["autonomous"]["min_permit_tier"]
+            .as_u64()
+            .unwrap_or(0) as u8,
+        now: field("now")?
+            .parse()
+            .map_err(|_| anyhow!("the {what}'s challenge has a bad time"))?,
+        scope: field("scope")?,
+        challenge: field("challenge")?,
+        manifest: manifest.to_owned(),
+    })
+}
+
+/// Proves `req` for the gateway `what`: the presentation as the lease request's JSON,
+/// and the proving time.
+pub fn present(
+    what: &str,
+    pk: &ProvingKey,
+    credential: &CredentialFile,
+    secret: &HolderSecret,
+    list: &StatusList,
+    req: &Request,
+) -> Result<(Value, Duration)> {
+    let (statement, w) = prepare(&credential.issuer, &credential.signed, secret, list, req)
+        .map_err(|e| anyhow!("your credential cannot satisfy the {what}: {e}"))?;
+    let start = Instant::now();
+    let proof = prove(pk, &statement, &w, &mut rand::rngs::OsRng)
+        .map_err(|e| anyhow!("proving failed: {e}"))?;
+    let took = start.elapsed();
+    let json = serde_json::from_str(&Presentation { proof, statement }.to_json())?;
+    Ok((json, took))
+}
+
 impl Gateway<'_> {
     fn what(&self) -> String {
         format!("gateway at {}", self.url)
@@ -254,23 +297,7 @@ impl Gateway<'_> {
                 )
                 .await?,
         )?;
-        let field = |k: &str| {
-            v[k].as_str()
-                .map(str::to_owned)
-                .ok_or_else(|| anyhow!("the gateway's challenge has no {k}"))
-        };
-        Ok(Request {
-            min_tier: v["policy"]["autonomous"]["min_tier"].as_u64().unwrap_or(1) as u8,
-            min_permit_tier: v["policy"]["autonomous"]["min_permit_tier"]
-                .as_u64()
-                .unwrap_or(0) as u8,
-            now: field("now")?
-                .parse()
-                .map_err(|_| anyhow!("the gateway's challenge has a bad time"))?,
-            scope: field("scope")?,
-            challenge: field("challenge")?,
-            manifest: manifest.to_owned(),
-        })
+        request_from_challenge(&self.what(), &v, manifest)
     }
 
     /// Proves for a fresh challenge and obtains a lease (or renews `renewing`); returns
@@ -287,19 +314,7 @@ impl Gateway<'_> {
         renewing: Option<&Lease>,
     ) -> Result<(Lease, Duration)> {
         let req = self.challenge(manifest).await?;
-        let (st, w) = prepare(&credential.issuer, &credential.signed, secret, list, &req)
-            .map_err(|e| anyhow!("your credential cannot satisfy this gateway: {e}"))?;
-        let start = Instant::now();
-        let proof = prove(pk, &st, &w, &mut rand::rngs::OsRng)
-            .map_err(|e| anyhow!("proving failed: {e}"))?;
-        let took = start.elapsed();
-        let presentation: Value = serde_json::from_str(
-            &Presentation {
-                proof,
-                statement: st,
-            }
-            .to_json(),
-        )?;
+        let (presentation, took) = present(&self.what(), pk, credential, secret, list, &req)?;
         let body = json!({ "presentation": presentation, "agent": agent, "manifest": manifest });
         let (path, bearer) = match renewing {
             Some(l) => ("/v1/lease/renew", Some(l.token.as_str())),

@@ -4,12 +4,11 @@
 use super::credential::{pinned_authority, published_list, signed_status};
 use super::store::{PinnedAuthority, StoredLease, Wallet};
 use super::{field_str, now, store, trim_url, utc, when};
-use crate::client::{message, Http};
+use crate::client::{message, present, request_from_challenge, Http};
 use crate::keydir;
 use alc_circuits::field::to_decimal;
 use alc_prover::files::CredentialFile;
-use alc_prover::{prepare, prove, ProvingKey, Request};
-use alc_verifier::Presentation;
+use alc_prover::ProvingKey;
 use anyhow::{anyhow, bail, Context, Result};
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
@@ -92,44 +91,9 @@ impl Prover<'_> {
             }
             tokio::time::sleep(Duration::from_millis(300)).await;
         };
-        let text = |k: &str| -> Result<String, Failure> {
-            ch[k]
-                .as_str()
-                .map(str::to_owned)
-                .ok_or_else(|| retry(anyhow!("the {what}'s challenge has no {k}")))
-        };
-        let req = Request {
-            min_tier: ch["policy"]["autonomous"]["min_tier"].as_u64().unwrap_or(1) as u8,
-            min_permit_tier: ch["policy"]["autonomous"]["min_permit_tier"]
-                .as_u64()
-                .unwrap_or(0) as u8,
-            now: text("now")?
-                .parse()
-                .map_err(|_| retry(anyhow!("the {what}'s challenge has a bad time")))?,
-            scope: text("scope")?,
-            challenge: text("challenge")?,
-            manifest: o.manifest.clone(),
-        };
-        let (st, wit) = prepare(
-            &self.cred.issuer,
-            &self.cred.signed,
-            &self.secret,
-            &list,
-            &req,
-        )
-        .map_err(|e| fatal(anyhow!("your credential cannot satisfy the {what}: {e}")))?;
-        let start = Instant::now();
-        let proof = prove(&self.pk, &st, &wit, &mut rand::rngs::OsRng)
-            .map_err(|e| fatal(anyhow!("proving failed: {e}")))?;
-        let took = start.elapsed();
-        let presentation: Value = serde_json::from_str(
-            &Presentation {
-                proof,
-                statement: st,
-            }
-            .to_json(),
-        )
-        .map_err(|e| fatal(e.into()))?;
+        let req = request_from_challenge(&what, &ch, &o.manifest).map_err(retry)?;
+        let (presentation, took) =
+            present(&what, &self.pk, &self.cred, &self.secret, &list, &req).map_err(fatal)?;
         let body =
             json!({ "presentation": presentation, "agent": o.agent, "manifest": o.manifest });
         let (path, bearer) = match renewing {
