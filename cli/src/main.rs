@@ -640,29 +640,42 @@ mod tests {
     use super::Cli;
     use clap::CommandFactory;
 
+    /// The commands under `cmd` whose long help has no `Example: alc ...` line.
+    fn without_example(cmd: &clap::Command, path: &str) -> Vec<String> {
+        let mut missing = Vec::new();
+        for sub in cmd.get_subcommands().filter(|s| s.get_name() != "help") {
+            let path = format!("{path} {}", sub.get_name());
+            let about = sub
+                .get_long_about()
+                .map(|s| s.to_string())
+                .unwrap_or_default();
+            if !about.contains("Example: alc ") {
+                missing.push(path.clone());
+            }
+            missing.extend(without_example(sub, &path));
+        }
+        missing
+    }
+
     /// Every command's `--help` shows an example (and clap accepts the definitions).
     #[test]
     fn every_command_has_an_example() {
-        fn walk(cmd: &clap::Command, path: &str, missing: &mut Vec<String>) {
-            for sub in cmd.get_subcommands().filter(|s| s.get_name() != "help") {
-                let path = format!("{path} {}", sub.get_name());
-                let about = sub
-                    .get_long_about()
-                    .map(|s| s.to_string())
-                    .unwrap_or_default();
-                if !about.contains("Example: alc ") {
-                    missing.push(path.clone());
-                }
-                walk(sub, &path, missing);
-            }
-        }
         let cli = Cli::command();
         cli.clone().debug_assert();
-        let mut missing = Vec::new();
-        walk(&cli, "alc", &mut missing);
+        let missing = without_example(&cli, "alc");
         assert!(
             missing.is_empty(),
             "commands without an example: {missing:?}"
         );
+    }
+
+    /// The twin: a nested command without an example is found.
+    #[test]
+    fn a_command_without_an_example_is_found() {
+        let sub = clap::Command::new("wallet")
+            .long_about("The wallet.\n\nExample: alc wallet init")
+            .subcommand(clap::Command::new("init").long_about("Creates a wallet."));
+        let cli = clap::Command::new("alc").subcommand(sub);
+        assert_eq!(without_example(&cli, "alc"), ["alc wallet init"]);
     }
 }
