@@ -8,13 +8,13 @@
 //! built-in echo upstream; `wrk` is the second process.
 
 use alc_circuits::credential::HolderSecret;
+use alc_gateway::api::app;
+use alc_gateway::service::{open, ServeOptions};
 use alc_issuer::clock::SystemClock;
 use alc_issuer::devidp::DevIdp;
 use alc_issuer::issuance::CredentialRequest;
 use alc_issuer::questions::{Answer, Bank, DEFAULT_BANK};
 use alc_prover::{prepare, prove, ProvingKey};
-use alc_verifier::gateway::api::app;
-use alc_verifier::gateway::service::{open, ServeOptions};
 use rand::SeedableRng;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
@@ -40,7 +40,7 @@ async fn gateway(
     authority: &str,
     vk: &alc_verifier::VerifyingKey,
     toml: &str,
-) -> (String, alc_verifier::gateway::api::AppState) {
+) -> (String, alc_gateway::api::AppState) {
     std::fs::write(dir.join("gateway.toml"), toml).unwrap();
     let opts = ServeOptions {
         data: dir.to_owned(),

@@ -11,8 +11,6 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
-#[cfg(feature = "service")]
-pub mod gateway;
 mod key;
 mod presentation;
 mod proof;

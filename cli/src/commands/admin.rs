@@ -197,8 +197,8 @@ pub fn gateway_init(
     authority: Option<&str>,
     upstream: Option<&str>,
 ) -> Result<()> {
-    let i = alc_verifier::gateway::service::init(data, scope, authority, upstream)
-        .map_err(|e| anyhow!("{e}"))?;
+    let i =
+        alc_gateway::service::init(data, scope, authority, upstream).map_err(|e| anyhow!("{e}"))?;
     println!("gateway data folder ready: {}", data.display());
     println!("  scope            {}", i.config.scope);
     println!("  authority        {}", i.config.authority);

@@ -241,8 +241,8 @@ async fn tell(story: &Story, keys: &Path) -> Result<()> {
     std::fs::create_dir_all(&gdata)?;
     std::fs::write(gdata.join("gateway.toml"), "scope = \"demo.gateway\"\n")?;
     let gclock: Arc<dyn Fn() -> u64 + Send + Sync> = Arc::new(super::now);
-    let gstate = alc_verifier::gateway::service::open(
-        &alc_verifier::gateway::service::ServeOptions {
+    let gstate = alc_gateway::service::open(
+        &alc_gateway::service::ServeOptions {
             data: gdata.clone(),
             listen: "127.0.0.1:0".parse()?,
             authority: Some(auth_url.clone()),
@@ -265,7 +265,7 @@ async fn tell(story: &Story, keys: &Path) -> Result<()> {
     tokio::time::timeout(Duration::from_secs(10), status_ready)
         .await
         .map_err(|_| anyhow!("the gateway never received the authority's status"))?;
-    let gw_url = serve(alc_verifier::gateway::api::app(gstate)).await?;
+    let gw_url = serve(alc_gateway::api::app(gstate)).await?;
     let http = Http::new()?;
     client::ok(
         "authority",

@@ -44,13 +44,13 @@ pub fn gateway(
     keys: &std::path::Path,
 ) -> Result<()> {
     let verifying_key = crate::keydir::load_verifying_key(keys)?;
-    let opts = alc_verifier::gateway::service::ServeOptions {
+    let opts = alc_gateway::service::ServeOptions {
         data,
         listen,
         authority,
         upstream,
         verifying_key,
     };
-    runtime()?.block_on(alc_verifier::gateway::service::serve(opts))?;
+    runtime()?.block_on(alc_gateway::service::serve(opts))?;
     Ok(())
 }

@@ -7,6 +7,8 @@
 #![allow(clippy::unwrap_used)] // test helpers: a failed unwrap is a failed test
 
 use alc_circuits::credential::HolderSecret;
+use alc_gateway::api::{app, AppState};
+use alc_gateway::service::{open, ServeOptions};
 use alc_issuer::authority::Authority;
 use alc_issuer::clock::{Clock, ManualClock};
 use alc_issuer::devidp::DevIdp;
@@ -15,8 +17,6 @@ use alc_issuer::questions::{Answer, Bank, DEFAULT_BANK};
 use alc_issuer::revocation::RevokeRequest;
 use alc_prover::files::CredentialFile;
 use alc_prover::{prepare, prove, ProvingKey, Request as ProofRequest};
-use alc_verifier::gateway::api::{app, AppState};
-use alc_verifier::gateway::service::{open, ServeOptions};
 use alc_verifier::VerifyingKey;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};

@@ -1,7 +1,7 @@
 //! The gateway's store: SQLite in WAL mode, shared by the gateway processes on one host
 //! (challenges consumed once across all of them, one lease index, one kill set).
 
-use super::lease::Lease;
+use crate::lease::Lease;
 use alc_registry::entry::Entry;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::SqlitePool;

@@ -13,7 +13,7 @@
 //! gateway processes sharing a store may submit the same row: the authority answers a
 //! repeated entry with its existing index.
 
-use super::store::Store;
+use crate::store::Store;
 use alc_registry::submission::{sign, GatewayKey};
 use std::sync::Arc;
 use std::time::Duration;

@@ -1,6 +1,8 @@
 //! The provider gateway (`alc gateway serve`): challenges, proofs, leases, the kill
-//! switch and sub-agent leases in front of an upstream API (DESIGN.md, "Gateways,
-//! leases and the kill switch").
+//! switch and sub-agent leases in front of an upstream API (the README, "Running a
+//! gateway").
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
 pub mod api;
 pub mod batch;
 pub mod config;

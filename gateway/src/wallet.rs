@@ -9,7 +9,7 @@
 //! sent with a strict Content-Security-Policy: the page may run only its own scripts
 //! and WebAssembly, and talk only to this gateway.
 
-use super::api::AppState;
+use crate::api::AppState;
 use axum::body::Body;
 use axum::extract::{Path as UrlPath, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
@@ -177,11 +177,11 @@ async fn status_list(State(s): State<AppState>) -> Response {
             h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
             resp
         }
-        Ok((status, _)) => super::core::Deny::Unavailable(format!(
+        Ok((status, _)) => crate::core::Deny::Unavailable(format!(
             "the authority answered {status} for its status list"
         ))
         .into_response(),
-        Err(e) => super::core::Deny::Unavailable(format!(
+        Err(e) => crate::core::Deny::Unavailable(format!(
             "the authority's status list is unreachable: {e}"
         ))
         .into_response(),

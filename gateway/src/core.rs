@@ -2,16 +2,16 @@
 //! check (token signature once, then the lease index, the kill set, the emergency floor,
 //! the route and tier, and the rate limits from memory).
 
-use super::batch::Batcher;
-use super::config::Config;
-use super::lease::{Lease, Minter, Parsed};
-use super::status::StatusView;
-use super::store::Store;
-use crate::{Presentation, Statement};
+use crate::batch::Batcher;
+use crate::config::Config;
+use crate::lease::{Lease, Minter, Parsed};
+use crate::status::StatusView;
+use crate::store::Store;
 use alc_circuits::babyjubjub::Point;
 use alc_circuits::field::{self, Fr};
 use alc_circuits::presentation::{encode_challenge, encode_manifest, encode_scope};
 use alc_registry::entry::{self as registry, Entry, KillTarget};
+use alc_verifier::{Presentation, Statement};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;

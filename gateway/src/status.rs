@@ -24,8 +24,8 @@
 //! within a second. Every failure is logged and retried with a capped exponential backoff;
 //! nothing stops the task but the view being dropped or the task being aborted.
 
-use crate::status::{SignedStatus, StatusError, StatusResponse};
 use alc_circuits::Fr;
+use alc_verifier::status::{SignedStatus, StatusError, StatusResponse};
 use futures::StreamExt;
 use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard, Weak};
 use std::time::Duration;

@@ -3,18 +3,18 @@
 //! with, 0600), `gateway.db` (shared by the gateway processes on this host),
 //! `authority.json` (the authority's keys, pinned on first contact) and `admin-token`.
 
-use super::api::{app, AppState};
-use super::batch::Batcher;
-use super::config::Config;
-use super::core::Gateway;
-use super::lease::Minter;
-use super::proxy::{Proxy, Upstream};
-use super::registry::spawn_submitter;
-use super::status::{spawn_watcher, StatusView};
-use super::store::Store;
-use crate::VerifyingKey;
+use crate::api::{app, AppState};
+use crate::batch::Batcher;
+use crate::config::Config;
+use crate::core::Gateway;
+use crate::lease::Minter;
+use crate::proxy::{Proxy, Upstream};
+use crate::registry::spawn_submitter;
+use crate::status::{spawn_watcher, StatusView};
+use crate::store::Store;
 use alc_circuits::babyjubjub::Point;
 use alc_registry::submission::GatewayKey;
+use alc_verifier::VerifyingKey;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::io::Write;
@@ -319,7 +319,7 @@ pub async fn open(
     })
 }
 
-use crate::status as alc_verifier_status;
+use alc_verifier::status as alc_verifier_status;
 
 /// Serves until interrupted.
 pub async fn serve(opts: ServeOptions) -> Result<(), ServiceError> {

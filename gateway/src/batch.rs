@@ -2,7 +2,7 @@
 //! together (`verify_batch`: one final exponentiation, about 5x cheaper per proof at
 //! 64), falling back to one-by-one only when a batch fails.
 
-use crate::{verify, verify_batch, Proof, Statement, VerifyingKey};
+use alc_verifier::{verify, verify_batch, Proof, Statement, VerifyingKey};
 use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
 

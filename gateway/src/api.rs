@@ -4,10 +4,10 @@
 //! (`Authorization: Bearer <lease>`) covering the route: 401 without one, 403 with a JSON
 //! reason when it is expired, killed, superseded by an emergency, or insufficient.
 
-use super::core::{
+use crate::core::{
     DelegateRequest, Deny, Gateway, Issued, LeaseRequest, AUTONOMOUS, PUBLIC, SANDBOX,
 };
-use super::proxy::Proxy;
+use crate::proxy::Proxy;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequest, Request, State};
 use axum::http::{header, HeaderMap, HeaderName, HeaderValue, StatusCode};
@@ -272,7 +272,7 @@ pub fn app(state: AppState) -> Router {
         .route("/v1/public/{*rest}", any(forward))
         .route("/v1/sandbox/{*rest}", any(forward))
         .route("/v1/autonomous/{*rest}", any(forward))
-        .merge(super::wallet::routes())
+        .merge(crate::wallet::routes())
         .fallback(not_found)
         .with_state(state)
 }
