@@ -7,12 +7,12 @@
 
 use alc_circuits::credential::HolderSecret;
 use alc_circuits::field::to_decimal;
+use alc_devkit::idp::DevIdp;
 use alc_issuer::authority::Authority;
-use alc_issuer::clock::SystemClock;
-use alc_issuer::devidp::DevIdp;
 use alc_issuer::issuance::CredentialRequest;
 use alc_issuer::questions::{Answer, Bank, DEFAULT_BANK};
 use alc_issuer::revocation::RevokeRequest;
+use alc_protocol::time::SystemClock;
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;

@@ -11,7 +11,7 @@
 //! reused by later runs; delete that folder to rebuild it.
 
 use alc_issuer::authority::Authority;
-use alc_issuer::clock::SystemClock;
+use alc_protocol::time::SystemClock;
 use alc_registry::entry::{Entry, Kill, KillTarget};
 use alc_registry::merkle::{self, Hash, NodeId};
 use alc_registry::submission::{sign, GatewayKey};

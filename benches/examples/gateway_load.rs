@@ -8,12 +8,12 @@
 //! built-in echo upstream; `wrk` is the second process.
 
 use alc_circuits::credential::HolderSecret;
+use alc_devkit::idp::DevIdp;
 use alc_gateway::api::app;
 use alc_gateway::service::{open, ServeOptions};
-use alc_issuer::clock::SystemClock;
-use alc_issuer::devidp::DevIdp;
 use alc_issuer::issuance::CredentialRequest;
 use alc_issuer::questions::{Answer, Bank, DEFAULT_BANK};
+use alc_protocol::time::SystemClock;
 use alc_prover::{prepare, prove, ProvingKey};
 use rand::SeedableRng;
 use serde_json::{json, Value};
@@ -25,7 +25,7 @@ use std::time::{Duration, Instant};
 const AUD: &str = "alc-authority";
 
 fn now() -> u64 {
-    alc_issuer::clock::Clock::now(&SystemClock)
+    alc_protocol::time::now()
 }
 
 async fn serve(router: axum::Router) -> String {
@@ -47,9 +47,10 @@ async fn gateway(
         listen: "127.0.0.1:0".parse().unwrap(),
         authority: Some(authority.into()),
         upstream: Some("echo".into()),
+        in_process: alc_devkit::upstream::offered(),
         verifying_key: vk.clone(),
     };
-    let state = open(&opts, Arc::new(now)).await.unwrap();
+    let state = open(&opts, Arc::new(SystemClock)).await.unwrap();
     while state.gateway.status().current().is_none() {
         tokio::time::sleep(Duration::from_millis(10)).await;
     }

@@ -11,7 +11,8 @@ pub struct Config {
     pub scope: String,
     /// The licensing authority's base URL.
     pub authority: String,
-    /// Where allowed calls go: `echo` (built in) or an http(s) URL.
+    /// Where allowed calls go: an http(s) URL, or the name of an in-process upstream
+    /// the program running the gateway offers (`alc` offers `echo`).
     pub upstream: String,
     /// Minimum licence tier for `/v1/autonomous/*`.
     pub min_tier: u8,

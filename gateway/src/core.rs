@@ -10,6 +10,7 @@ use crate::store::Store;
 use alc_circuits::babyjubjub::Point;
 use alc_circuits::field::{self, Fr};
 use alc_circuits::presentation::{encode_challenge, encode_manifest, encode_scope};
+use alc_protocol::time::Clock;
 use alc_registry::entry::{self as registry, Entry, KillTarget};
 use alc_verifier::{Presentation, Statement};
 use axum::http::StatusCode;
@@ -173,7 +174,7 @@ pub struct Gateway {
     pub(crate) status: Arc<StatusView>,
     pub(crate) batcher: Batcher,
     pub(crate) issuer: Point,
-    pub(crate) clock: Arc<dyn Fn() -> u64 + Send + Sync>,
+    pub(crate) clock: Arc<dyn Clock>,
     scope: Fr,
     cache: RwLock<HashMap<String, Arc<Checked>>>,
     kills: RwLock<KillSet>,
@@ -212,7 +213,7 @@ impl Gateway {
         status: Arc<StatusView>,
         batcher: Batcher,
         issuer: Point,
-        clock: Arc<dyn Fn() -> u64 + Send + Sync>,
+        clock: Arc<dyn Clock>,
     ) -> Arc<Self> {
         let scope = encode_scope(&cfg.scope);
         Arc::new(Self {
@@ -233,7 +234,7 @@ impl Gateway {
 
     /// Now.
     pub fn now(&self) -> u64 {
-        (self.clock)()
+        self.clock.now()
     }
 
     /// The configuration.

@@ -16,21 +16,20 @@
 //! * an unreachable upstream, a timeout or a protocol error becomes a `502` JSON
 //!   response `{"error":"upstream","message":"<short reason>"}`.
 //!
-//! [`Upstream::Echo`] is a built-in upstream ([`echo_router`]) called in process, for
-//! the demo and tests.
+//! [`Upstream::InProcess`] is a router called in process, which the embedding program
+//! offers by name ([`InProcess`]): `alc` offers `alc-devkit`'s echo for the demo and
+//! tests, so the gateway crate itself ships no test upstream.
 
-use std::convert::Infallible;
+use std::collections::BTreeMap;
 use std::fmt;
-use std::str::FromStr;
 use std::time::Duration;
 
-use axum::body::{Body, Bytes, HttpBody};
+use axum::body::{Body, HttpBody};
 use axum::extract::Request;
 use axum::http::header::{self, HeaderMap, HeaderName, HeaderValue};
 use axum::http::{Method, StatusCode, Uri, Version};
 use axum::response::{IntoResponse, Response};
 use axum::{Json, Router};
-use futures::StreamExt;
 use serde_json::json;
 
 /// How long connecting to the upstream may take.
@@ -41,38 +40,80 @@ pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 /// Generous, because a model may think for a long while before it answers.
 pub const READ_TIMEOUT: Duration = Duration::from_secs(300);
 
-/// The largest request body [`echo_router`] accepts, in bytes (1 MiB).
-pub const ECHO_MAX_BODY: usize = 1 << 20;
-
-/// The largest chunk count [`echo_router`] streams for `?stream=N`.
-pub const ECHO_MAX_STREAM: u32 = 100;
-
-/// The pause between two streamed chunks of [`echo_router`].
-const ECHO_STREAM_PAUSE: Duration = Duration::from_millis(10);
-
 /// Where allowed calls go.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub enum Upstream {
-    /// The built-in [`echo_router`], called in process.
-    Echo,
+    /// A router called in process, offered by the embedding program under a name
+    /// ([`InProcess`]).
+    InProcess {
+        /// The name `gateway.toml` gives it.
+        name: String,
+        /// The router.
+        router: Router,
+    },
     /// An HTTP(S) API; request paths are appended to this URL's path.
     Url(reqwest::Url),
 }
 
-/// An upstream given as a string that is neither `echo` nor a usable http(s) URL.
+impl fmt::Debug for Upstream {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Upstream::InProcess { name, .. } => f.debug_tuple("InProcess").field(name).finish(),
+            Upstream::Url(url) => f.debug_tuple("Url").field(&url.as_str()).finish(),
+        }
+    }
+}
+
+/// The in-process upstreams an embedding program offers its gateway, by name: the
+/// `upstream` of `gateway.toml` may name one of them instead of giving a URL (`alc`
+/// offers `echo`, from `alc-devkit`, for the demo and tests).
+#[derive(Clone, Default)]
+pub struct InProcess(BTreeMap<String, Router>);
+
+impl fmt::Debug for InProcess {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_set().entries(self.0.keys()).finish()
+    }
+}
+
+impl InProcess {
+    /// This set and `router` under `name` (names are matched case-insensitively).
+    pub fn with(mut self, name: &str, router: Router) -> Self {
+        self.0.insert(name.to_ascii_lowercase(), router);
+        self
+    }
+
+    /// What an error message offers: `"echo"` (or `"a" or "b"`), then the URL form.
+    fn expected(&self) -> String {
+        let names: Vec<String> = self.0.keys().map(|n| format!("{n:?}")).collect();
+        if names.is_empty() {
+            "an http(s) URL".into()
+        } else {
+            format!("{} or an http(s) URL", names.join(" or "))
+        }
+    }
+}
+
+/// An upstream given as a string that names no offered in-process upstream and is no
+/// usable http(s) URL.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum UpstreamError {
     /// The empty string.
-    #[error("upstream is empty: expected \"echo\" or an http(s) URL")]
-    Empty,
+    #[error("upstream is empty: expected {expected}")]
+    Empty {
+        /// The forms accepted.
+        expected: String,
+    },
     /// Not a URL at all.
-    #[error("upstream {input:?} is not a URL ({reason}): expected \"echo\" or an http(s) URL")]
+    #[error("upstream {input:?} is not a URL ({reason}): expected {expected}")]
     NotUrl {
         /// What was given.
         input: String,
         /// Why it does not parse.
         reason: String,
+        /// The forms accepted.
+        expected: String,
     },
     /// A URL with a scheme other than http or https.
     #[error("upstream URL scheme {0:?} is not supported: expected http or https")]
@@ -89,20 +130,26 @@ pub enum UpstreamError {
     QueryOrFragment,
 }
 
-impl FromStr for Upstream {
-    type Err = UpstreamError;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
+impl Upstream {
+    /// The upstream `s` names: one of `offered`, or an http(s) URL.
+    pub fn parse(s: &str, offered: &InProcess) -> Result<Self, UpstreamError> {
         let s = s.trim();
         if s.is_empty() {
-            return Err(UpstreamError::Empty);
+            return Err(UpstreamError::Empty {
+                expected: offered.expected(),
+            });
         }
-        if s.eq_ignore_ascii_case("echo") {
-            return Ok(Upstream::Echo);
+        let name = s.to_ascii_lowercase();
+        if let Some(router) = offered.0.get(&name) {
+            return Ok(Upstream::InProcess {
+                name,
+                router: router.clone(),
+            });
         }
         let url = reqwest::Url::parse(s).map_err(|e| UpstreamError::NotUrl {
             input: s.to_owned(),
             reason: e.to_string(),
+            expected: offered.expected(),
         })?;
         if !matches!(url.scheme(), "http" | "https") {
             return Err(UpstreamError::Scheme(url.scheme().to_owned()));
@@ -123,7 +170,7 @@ impl FromStr for Upstream {
 impl fmt::Display for Upstream {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Upstream::Echo => f.write_str("echo"),
+            Upstream::InProcess { name, .. } => f.write_str(name),
             Upstream::Url(url) => f.write_str(url.as_str()),
         }
     }
@@ -145,7 +192,6 @@ pub enum ProxyError {
 pub struct Proxy {
     upstream: Upstream,
     client: reqwest::Client,
-    echo: Router,
 }
 
 impl fmt::Debug for Proxy {
@@ -179,11 +225,7 @@ impl Proxy {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|e| ProxyError::Client(e.to_string()))?;
-        Ok(Proxy {
-            upstream,
-            client,
-            echo: echo_router(),
-        })
+        Ok(Proxy { upstream, client })
     }
 
     /// Where this proxy sends requests.
@@ -213,7 +255,7 @@ impl Proxy {
         let (parts, body) = req.into_parts();
         let query = parts.uri.query();
         match &self.upstream {
-            Upstream::Echo => {
+            Upstream::InProcess { name, router } => {
                 let target = match query {
                     Some(q) => format!("{rest}?{q}"),
                     None => rest.to_owned(),
@@ -225,14 +267,20 @@ impl Proxy {
                         "invalid upstream path",
                     );
                 };
-                let headers =
-                    upstream_headers(parts.headers, extra, HeaderValue::from_static("echo"));
+                let Ok(host) = HeaderValue::from_str(name) else {
+                    return error_response(
+                        StatusCode::BAD_GATEWAY,
+                        "upstream",
+                        "upstream name is not usable as a host",
+                    );
+                };
+                let headers = upstream_headers(parts.headers, extra, host);
                 let mut inner = Request::new(body);
                 *inner.method_mut() = parts.method;
                 *inner.uri_mut() = uri;
                 *inner.version_mut() = Version::HTTP_11;
                 *inner.headers_mut() = headers;
-                let response = match call_once(self.echo.clone(), inner).await {
+                let response = match call_once(router.clone(), inner).await {
                     Ok(response) => response,
                     Err(never) => match never {},
                 };
@@ -411,148 +459,24 @@ fn downstream_response(mut response: Response) -> Response {
     response
 }
 
-/// The built-in echo upstream for the demo and tests.
-///
-/// Answers any method and path with `200` and a JSON body
-///
-/// ```json
-/// { "method": "POST", "path": "/v1/chat", "query": "a=1" /* or null */,
-///   "headers": { "x-alc-...": "..." },   // x-alc-* headers only, values joined by ", "
-///   "header_names": ["content-type", ...], // names of all headers received, sorted
-///   "body": "...", "encoding": "utf8",     // or the body in base64, "encoding": "base64"
-///   "bytes": 123 }
-/// ```
-///
-/// `header_names` lets a caller see that e.g. `authorization` did not arrive
-/// without echoing any secret. Bodies up to [`ECHO_MAX_BODY`]; larger ones get a
-/// `413` JSON answer. With `?stream=N` (`N <=` [`ECHO_MAX_STREAM`]) it instead streams
-/// `N` chunks `"chunk 1\n"` … `"chunk N\n"`, 10 ms apart, as `text/plain`; a bad `N`
-/// gets a `400` JSON answer.
-pub fn echo_router() -> Router {
-    Router::new().fallback(echo)
-}
-
-async fn echo(req: Request) -> Response {
-    let (parts, body) = req.into_parts();
-    let query = parts.uri.query();
-    if let Some(n) = query.and_then(stream_param) {
-        return match n.parse::<u32>() {
-            Ok(n) if n <= ECHO_MAX_STREAM => echo_stream(n),
-            _ => error_response(
-                StatusCode::BAD_REQUEST,
-                "bad_request",
-                "stream must be a whole number from 0 to 100",
-            ),
-        };
-    }
-    let too_large = || {
-        error_response(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "payload_too_large",
-            "echo accepts bodies up to 1 MiB",
-        )
-    };
-    let declared = parts
-        .headers
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|n| n > ECHO_MAX_BODY as u64) {
-        return too_large();
-    }
-    let mut data = Vec::new();
-    let mut stream = body.into_data_stream();
-    while let Some(chunk) = stream.next().await {
-        let Ok(chunk) = chunk else {
-            return error_response(
-                StatusCode::BAD_REQUEST,
-                "bad_request",
-                "request body could not be read",
-            );
-        };
-        if data.len() + chunk.len() > ECHO_MAX_BODY {
-            return too_large();
-        }
-        data.extend_from_slice(&chunk);
-    }
-
-    let mut alc = serde_json::Map::new();
-    let mut names: Vec<&str> = parts.headers.keys().map(HeaderName::as_str).collect();
-    names.sort_unstable();
-    for name in parts.headers.keys() {
-        if name.as_str().starts_with("x-alc-") {
-            let values: Vec<String> = parts
-                .headers
-                .get_all(name)
-                .iter()
-                .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
-                .collect();
-            alc.insert(name.as_str().to_owned(), values.join(", ").into());
-        }
-    }
-    let bytes = data.len();
-    let (body, encoding) = match String::from_utf8(data) {
-        Ok(text) => (text, "utf8"),
-        Err(e) => {
-            use base64::Engine as _;
-            let b64 = base64::engine::general_purpose::STANDARD.encode(e.as_bytes());
-            (b64, "base64")
-        }
-    };
-    Json(json!({
-        "method": parts.method.as_str(),
-        "path": parts.uri.path(),
-        "query": query,
-        "headers": alc,
-        "header_names": names,
-        "body": body,
-        "encoding": encoding,
-        "bytes": bytes,
-    }))
-    .into_response()
-}
-
-/// The raw value of the first `stream` parameter of `query`, if any.
-fn stream_param(query: &str) -> Option<&str> {
-    query.split('&').find_map(|pair| {
-        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
-        (key == "stream").then_some(value)
-    })
-}
-
-/// `n` chunks `"chunk i\n"` (1-based), [`ECHO_STREAM_PAUSE`] apart.
-fn echo_stream(n: u32) -> Response {
-    let chunks = futures::stream::unfold(1u32, move |i| async move {
-        if i > n {
-            return None;
-        }
-        if i > 1 {
-            tokio::time::sleep(ECHO_STREAM_PAUSE).await;
-        }
-        Some((
-            Ok::<_, Infallible>(Bytes::from(format!("chunk {i}\n"))),
-            i + 1,
-        ))
-    });
-    (
-        [
-            (header::CONTENT_TYPE, "text/plain; charset=utf-8"),
-            (header::CACHE_CONTROL, "no-cache"),
-        ],
-        Body::from_stream(chunks),
-    )
-        .into_response()
-}
-
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+    use alc_devkit::upstream::{echo, ECHO_MAX_BODY};
+    use axum::body::Bytes;
     use axum::http::Request as HttpRequest;
     use http_body_util::BodyExt;
     use serde_json::Value;
+    use std::convert::Infallible;
     use std::net::SocketAddr;
     use std::time::Instant;
+
+    /// The echo upstream offered by name (this crate's `InProcess`, not the one
+    /// alc-devkit links).
+    fn offered() -> InProcess {
+        InProcess::default().with("echo", echo())
+    }
 
     /// The gateway's own headers, as it would pass them.
     fn extra() -> HeaderMap {
@@ -615,8 +539,8 @@ mod tests {
     }
 
     async fn echo_over_http() -> (Proxy, SocketAddr) {
-        let addr = serve(echo_router()).await;
-        let upstream: Upstream = format!("http://{addr}/base").parse().unwrap();
+        let addr = serve(echo()).await;
+        let upstream = Upstream::parse(&format!("http://{addr}/base"), &offered()).unwrap();
         (Proxy::new(upstream), addr)
     }
 
@@ -692,41 +616,53 @@ mod tests {
     #[test]
     fn upstream_from_str_refuses_non_http() {
         assert!(matches!(
-            "ftp://x".parse::<Upstream>(),
+            Upstream::parse("ftp://x", &offered()),
             Err(UpstreamError::Scheme(s)) if s == "ftp"
         ));
-        assert_eq!("".parse::<Upstream>().unwrap_err(), UpstreamError::Empty);
-        assert_eq!("  ".parse::<Upstream>().unwrap_err(), UpstreamError::Empty);
-        let e = "not a url".parse::<Upstream>().unwrap_err();
+        assert!(matches!(
+            Upstream::parse("", &offered()),
+            Err(UpstreamError::Empty { .. })
+        ));
+        assert!(matches!(
+            Upstream::parse("  ", &offered()),
+            Err(UpstreamError::Empty { .. })
+        ));
+        let e = Upstream::parse("not a url", &offered()).unwrap_err();
         assert!(matches!(e, UpstreamError::NotUrl { .. }), "{e:?}");
         assert!(e
             .to_string()
             .contains("expected \"echo\" or an http(s) URL"));
         assert_eq!(
-            "http://u:p@h/".parse::<Upstream>().unwrap_err(),
+            Upstream::parse("http://u:p@h/", &offered()).unwrap_err(),
             UpstreamError::Credentials
         );
         assert_eq!(
-            "http://h/?a=1".parse::<Upstream>().unwrap_err(),
+            Upstream::parse("http://h/?a=1", &offered()).unwrap_err(),
             UpstreamError::QueryOrFragment
         );
     }
 
     #[test]
     fn upstream_from_str_accepts_echo_and_http_urls() {
-        assert!(matches!("echo".parse::<Upstream>(), Ok(Upstream::Echo)));
-        assert!(matches!(" ECHO ".parse::<Upstream>(), Ok(Upstream::Echo)));
-        let Ok(Upstream::Url(url)) = "https://api.example.com/v1".parse::<Upstream>() else {
+        assert!(matches!(
+            Upstream::parse("echo", &offered()),
+            Ok(Upstream::InProcess { .. })
+        ));
+        assert!(matches!(
+            Upstream::parse(" ECHO ", &offered()),
+            Ok(Upstream::InProcess { .. })
+        ));
+        let Ok(Upstream::Url(url)) = Upstream::parse("https://api.example.com/v1", &offered())
+        else {
             panic!("https URL refused");
         };
         assert_eq!(url.as_str(), "https://api.example.com/v1");
         assert!(matches!(
-            "http://127.0.0.1:8080".parse::<Upstream>(),
+            Upstream::parse("http://127.0.0.1:8080", &offered()),
             Ok(Upstream::Url(_))
         ));
         assert_eq!(
-            "https://api.example.com/v1"
-                .parse::<Upstream>()
+            Upstream::parse("https://api.example.com/v1", &offered())
                 .unwrap()
                 .to_string(),
             "https://api.example.com/v1"
@@ -791,11 +727,15 @@ mod tests {
         assert_eq!(h["accept"], "*/*");
     }
 
-    // ---- Upstream::Echo (in process) ----
+    // ---- Upstream::InProcess (the echo) ----
+
+    fn in_process_echo() -> Upstream {
+        Upstream::parse("echo", &offered()).unwrap()
+    }
 
     #[tokio::test]
     async fn echo_forwards_method_path_query_and_extra_headers() {
-        let proxy = Proxy::new(Upstream::Echo);
+        let proxy = Proxy::new(in_process_echo());
         let response = proxy.forward(dirty_request(), "/v1/chat", extra()).await;
         assert_eq!(response.status(), StatusCode::OK);
         check_dirty_echo(&json_body(response).await, "/v1/chat");
@@ -803,7 +743,7 @@ mod tests {
 
     #[tokio::test]
     async fn echo_without_query_or_body() {
-        let proxy = Proxy::new(Upstream::Echo);
+        let proxy = Proxy::new(in_process_echo());
         let response = proxy
             .forward(
                 request("DELETE", "/x", Body::empty()),
@@ -822,7 +762,7 @@ mod tests {
 
     #[tokio::test]
     async fn echo_large_body_round_trips() {
-        let proxy = Proxy::new(Upstream::Echo);
+        let proxy = Proxy::new(in_process_echo());
         let body = "a".repeat(512 * 1024);
         let response = proxy
             .forward(request("POST", "/", body.clone()), "/upload", extra())
@@ -836,7 +776,7 @@ mod tests {
 
     #[tokio::test]
     async fn echo_binary_body_comes_back_in_base64() {
-        let proxy = Proxy::new(Upstream::Echo);
+        let proxy = Proxy::new(in_process_echo());
         let response = proxy
             .forward(request("PUT", "/", vec![0xff, 0x00, 0xfe]), "/bin", extra())
             .await;
@@ -848,7 +788,7 @@ mod tests {
 
     #[tokio::test]
     async fn echo_refuses_bodies_over_1_mib() {
-        let proxy = Proxy::new(Upstream::Echo);
+        let proxy = Proxy::new(in_process_echo());
         let response = proxy
             .forward(
                 request("POST", "/", vec![b'a'; ECHO_MAX_BODY + 1]),
@@ -872,7 +812,7 @@ mod tests {
 
     #[tokio::test]
     async fn echo_streams_separate_frames() {
-        let proxy = Proxy::new(Upstream::Echo);
+        let proxy = Proxy::new(in_process_echo());
         let response = proxy
             .forward(request("GET", "/?stream=5", Body::empty()), "/s", extra())
             .await;
@@ -889,7 +829,7 @@ mod tests {
 
     #[tokio::test]
     async fn echo_refuses_too_many_chunks() {
-        let proxy = Proxy::new(Upstream::Echo);
+        let proxy = Proxy::new(in_process_echo());
         for bad in ["101", "-1", "x", ""] {
             let uri = format!("/?stream={bad}");
             let response = proxy
@@ -906,7 +846,7 @@ mod tests {
 
     #[tokio::test]
     async fn bad_rest_path_is_refused_before_forwarding() {
-        let proxy = Proxy::new(Upstream::Echo);
+        let proxy = Proxy::new(in_process_echo());
         let response = proxy
             .forward(request("GET", "/", Body::empty()), "/a/../admin", extra())
             .await;
@@ -935,7 +875,7 @@ mod tests {
             Json(all)
         });
         let addr = serve(capture).await;
-        let proxy = Proxy::new(format!("http://{addr}").parse().unwrap());
+        let proxy = Proxy::new(Upstream::parse(&format!("http://{addr}"), &offered()).unwrap());
         let v = json_body(proxy.forward(dirty_request(), "/x", extra()).await).await;
         assert_eq!(v["host"], addr.to_string());
         assert_eq!(v["content-length"], "15");
@@ -970,7 +910,7 @@ mod tests {
             )
         });
         let addr = serve(upstream).await;
-        let proxy = Proxy::new(format!("http://{addr}").parse().unwrap());
+        let proxy = Proxy::new(Upstream::parse(&format!("http://{addr}"), &offered()).unwrap());
         let response = proxy
             .forward(request("GET", "/", Body::empty()), "/", extra())
             .await;
@@ -1056,7 +996,7 @@ mod tests {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         drop(listener);
-        let proxy = Proxy::new(format!("http://{addr}/v1").parse().unwrap());
+        let proxy = Proxy::new(Upstream::parse(&format!("http://{addr}/v1"), &offered()).unwrap());
         let response = proxy.forward(dirty_request(), "/chat", extra()).await;
         assert_eq!(response.status(), StatusCode::BAD_GATEWAY);
         assert_eq!(response.headers()["content-type"], "application/json");

@@ -14,6 +14,7 @@
 //! repeated entry with its existing index.
 
 use crate::store::Store;
+use alc_protocol::time::Clock;
 use alc_registry::submission::{sign, GatewayKey};
 use std::sync::Arc;
 use std::time::Duration;
@@ -24,7 +25,7 @@ pub fn spawn_submitter(
     key: GatewayKey,
     authority: String,
     http: reqwest::Client,
-    clock: Arc<dyn Fn() -> u64 + Send + Sync>,
+    clock: Arc<dyn Clock>,
 ) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let wake = store.outbox_wake();
@@ -54,7 +55,7 @@ async fn round(
     key: &GatewayKey,
     authority: &str,
     http: &reqwest::Client,
-    now: &(dyn Fn() -> u64 + Send + Sync),
+    clock: &dyn Clock,
 ) -> Result<bool, String> {
     let pending = store
         .outbox(100)
@@ -93,7 +94,7 @@ async fn round(
                     .and_then(|s| s.parse::<u64>().ok())
                     .ok_or("the registry answered without an index")?;
                 store
-                    .submitted(id, index, now())
+                    .submitted(id, index, clock.now())
                     .await
                     .map_err(|e| format!("outbox: {e}"))?;
                 tracing::debug!(row = id, index, "registry entry submitted");

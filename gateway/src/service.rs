@@ -8,11 +8,12 @@ use crate::batch::Batcher;
 use crate::config::Config;
 use crate::core::Gateway;
 use crate::lease::Minter;
-use crate::proxy::{Proxy, Upstream};
+use crate::proxy::{InProcess, Proxy, Upstream};
 use crate::registry::spawn_submitter;
 use crate::status::{spawn_watcher, StatusView};
 use crate::store::Store;
 use alc_circuits::babyjubjub::Point;
+use alc_protocol::time::{Clock, SystemClock};
 use alc_registry::submission::GatewayKey;
 use alc_verifier::VerifyingKey;
 use serde::{Deserialize, Serialize};
@@ -43,6 +44,8 @@ pub struct ServeOptions {
     pub authority: Option<String>,
     /// The upstream (overrides the configuration).
     pub upstream: Option<String>,
+    /// The in-process upstreams `upstream` may name.
+    pub in_process: InProcess,
     /// The presentation circuit's verifying key.
     pub verifying_key: VerifyingKey,
 }
@@ -147,11 +150,13 @@ pub struct Initialized {
 /// Creates a gateway data folder without starting the gateway: `gateway.toml` (with the
 /// given settings over the defaults; an existing file is kept), the lease and registry
 /// keys, and the admin token. The authority is contacted only when the gateway starts.
+/// `upstream` is a URL or one of `in_process`.
 pub fn init(
     data: &Path,
     scope: Option<&str>,
     authority: Option<&str>,
     upstream: Option<&str>,
+    in_process: &InProcess,
 ) -> Result<Initialized, ServiceError> {
     std::fs::create_dir_all(data.join("keys")).map_err(err("cannot create the data folder"))?;
     #[cfg(unix)]
@@ -173,7 +178,7 @@ pub fn init(
             c.authority = a.trim_end_matches('/').to_owned();
         }
         if let Some(u) = upstream {
-            u.parse::<Upstream>().map_err(err("upstream"))?;
+            Upstream::parse(u, in_process).map_err(err("upstream"))?;
             c.upstream = u.to_owned();
         }
         alc_registry::entry::check_gateway_id(&c.scope).map_err(err("scope"))?;
@@ -197,10 +202,7 @@ pub fn init(
 }
 
 /// Opens the gateway in `data` and starts its background tasks.
-pub async fn open(
-    opts: &ServeOptions,
-    clock: Arc<dyn Fn() -> u64 + Send + Sync>,
-) -> Result<AppState, ServiceError> {
+pub async fn open(opts: &ServeOptions, clock: Arc<dyn Clock>) -> Result<AppState, ServiceError> {
     let data = &opts.data;
     std::fs::create_dir_all(data.join("keys")).map_err(err("cannot create the data folder"))?;
     let config_path = data.join("gateway.toml");
@@ -217,7 +219,7 @@ pub async fn open(
     if let Some(u) = &opts.upstream {
         cfg.upstream = u.clone();
     }
-    let upstream: Upstream = cfg.upstream.parse().map_err(err("upstream"))?;
+    let upstream = Upstream::parse(&cfg.upstream, &opts.in_process).map_err(err("upstream"))?;
     let http = reqwest::Client::builder()
         .no_proxy()
         .timeout(Duration::from_secs(5))
@@ -258,7 +260,7 @@ pub async fn open(
         cfg.lease_ttl_secs,
         cfg.status_grace_secs,
     ));
-    let notify: Arc<dyn Fn(&alc_verifier_status::StatusResponse) + Send + Sync> = Arc::new(|r| {
+    let notify: Arc<dyn Fn(&alc_verifier::status::StatusResponse) + Send + Sync> = Arc::new(|r| {
         if r.emergency {
             tracing::warn!(epoch = r.epoch, "emergency status: leases under older roots are refused until their agents prove again");
         }
@@ -319,17 +321,9 @@ pub async fn open(
     })
 }
 
-use alc_verifier::status as alc_verifier_status;
-
 /// Serves until interrupted.
 pub async fn serve(opts: ServeOptions) -> Result<(), ServiceError> {
-    let clock: Arc<dyn Fn() -> u64 + Send + Sync> = Arc::new(|| {
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_secs())
-            .unwrap_or(0)
-    });
-    let state = open(&opts, clock).await?;
+    let state = open(&opts, Arc::new(SystemClock)).await?;
     let listener = tokio::net::TcpListener::bind(opts.listen)
         .await
         .map_err(err(format!("cannot listen on {}", opts.listen)))?;

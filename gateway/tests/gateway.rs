@@ -7,48 +7,32 @@
 #![allow(clippy::unwrap_used)] // test helpers: a failed unwrap is a failed test
 
 use alc_circuits::credential::HolderSecret;
+use alc_devkit::authority::TestAuthority;
+use alc_devkit::clock::ManualClock;
+use alc_devkit::gateway::{TestGateway, SCOPE};
+use alc_devkit::keys::test_keys as keys;
 use alc_gateway::api::{app, AppState};
 use alc_gateway::service::{open, ServeOptions};
-use alc_issuer::authority::Authority;
-use alc_issuer::clock::{Clock, ManualClock};
-use alc_issuer::devidp::DevIdp;
-use alc_issuer::issuance::CredentialRequest;
-use alc_issuer::questions::{Answer, Bank, DEFAULT_BANK};
-use alc_issuer::revocation::RevokeRequest;
 use alc_prover::files::CredentialFile;
-use alc_prover::{prepare, prove, ProvingKey, Request as ProofRequest};
-use alc_verifier::VerifyingKey;
+use alc_prover::{prepare, prove, Request as ProofRequest};
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use axum::Router;
-use http_body_util::BodyExt;
 use rand::SeedableRng;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 use tower::ServiceExt;
 
-const T0: u64 = 1_790_000_000;
-const AUD: &str = "alc-authority";
-const SCOPE: &str = "gateway.test";
-
-fn keys() -> &'static (ProvingKey, VerifyingKey) {
-    static K: OnceLock<(ProvingKey, VerifyingKey)> = OnceLock::new();
-    K.get_or_init(|| {
-        alc_prover::keys::setup(&mut rand_chacha::ChaCha20Rng::seed_from_u64(7)).unwrap()
-    })
-}
-
 struct World {
-    authority: Arc<Authority>,
+    authority: TestAuthority,
     auth_url: String,
-    idp: DevIdp,
     clock: ManualClock,
     gateway: Router,
     state: AppState,
     server: tokio::task::JoinHandle<std::io::Result<()>>,
     next: std::sync::atomic::AtomicU64,
-    _dirs: Vec<tempfile::TempDir>,
+    gw: TestGateway,
 }
 
 /// A licensed holder: credential and secret.
@@ -58,103 +42,30 @@ struct Holder {
 }
 
 async fn world(gateway_toml: &str) -> World {
-    let adir = tempfile::tempdir().unwrap();
-    let idp = DevIdp::generate("https://idp.test".into());
-    std::fs::write(adir.path().join("jwks.json"), idp.jwks().to_string()).unwrap();
-    let cfg = format!(
-        "name = \"test-authority\"\n[[identity_providers]]\nissuer = \"https://idp.test\"\naudience = \"{AUD}\"\njwks = {{ file = \"{}\" }}\n",
-        adir.path().join("jwks.json").display()
-    );
-    std::fs::write(adir.path().join("authority.toml"), cfg).unwrap();
-    let clock = ManualClock::at(T0);
-    let authority = alc_issuer::service::open(adir.path(), Arc::new(clock.clone()))
-        .await
-        .unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let auth_url = format!("http://{}", listener.local_addr().unwrap());
-    let router = alc_issuer::api::app(authority.clone());
-    let server = tokio::spawn(async move { axum::serve(listener, router).await });
-
-    let gdir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        gdir.path().join("gateway.toml"),
-        format!("scope = \"{SCOPE}\"\n{gateway_toml}"),
-    )
-    .unwrap();
-    let opts = ServeOptions {
-        data: gdir.path().to_owned(),
-        listen: "127.0.0.1:0".parse().unwrap(),
-        authority: Some(auth_url.clone()),
-        upstream: Some("echo".into()),
-        verifying_key: keys().1.clone(),
-    };
-    let c = clock.clone();
-    let state = open(&opts, Arc::new(move || c.now())).await.unwrap();
-    // Wait for the first status.
-    for _ in 0..100 {
-        if state.gateway.status().current().is_some() {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
-    assert!(
-        state.gateway.status().current().is_some(),
-        "the gateway never saw the authority's status"
-    );
+    let authority = TestAuthority::start().await;
+    let (auth_url, server) = authority.serve().await;
+    let gw = TestGateway::start(&auth_url, &authority.clock, &keys().1, gateway_toml).await;
     World {
+        clock: authority.clock.clone(),
         authority,
         auth_url,
-        idp,
-        clock,
-        gateway: app(state.clone()),
-        state,
+        gateway: gw.app.clone(),
+        state: gw.state.clone(),
         server,
         next: 0.into(),
-        _dirs: vec![adir, gdir],
+        gw,
     }
 }
 
 impl World {
     async fn holder(&self) -> Holder {
-        let a = &self.authority;
         let subject = format!(
             "op{}",
             self.next.fetch_add(1, std::sync::atomic::Ordering::SeqCst)
         );
-        let n = a.nonce().await.unwrap();
-        let token = self.idp.mint(&subject, AUD, Some(&n.nonce), a.now(), 600);
-        let session = a.login(&token).await.unwrap();
-        let id = a.session_identity(&session.session).await.unwrap();
-        let attempt = a.start_attempt(&id).await.unwrap();
-        let bank = Bank::from_toml(DEFAULT_BANK).unwrap();
-        let answers: Vec<Answer> = attempt
-            .questions
-            .iter()
-            .map(|q| {
-                let b = bank.questions.iter().find(|b| b.id == q.id).unwrap();
-                Answer {
-                    question: q.id.clone(),
-                    option: q
-                        .options
-                        .iter()
-                        .position(|o| *o == b.options[b.answer])
-                        .unwrap(),
-                }
-            })
-            .collect();
-        assert!(
-            a.submit_attempt(&attempt.attempt, &answers)
-                .await
-                .unwrap()
-                .passed
-        );
         let secret = HolderSecret::generate(&mut rand::rngs::OsRng);
-        let req = CredentialRequest {
-            holder: alc_circuits::field::to_decimal(&secret.commitment()),
-            permit: None,
-        };
         Holder {
-            credential: a.issue(&id, &req).await.unwrap(),
+            credential: self.authority.credential(&subject, &secret).await,
             secret,
         }
     }
@@ -166,24 +77,7 @@ impl World {
         bearer: Option<&str>,
         body: Option<Value>,
     ) -> (StatusCode, Value) {
-        let mut req = Request::builder().method(method).uri(path);
-        if let Some(b) = bearer {
-            req = req.header("authorization", format!("Bearer {b}"));
-        }
-        let req = match body {
-            Some(v) => req
-                .header("content-type", "application/json")
-                .body(Body::from(v.to_string()))
-                .unwrap(),
-            None => req.body(Body::empty()).unwrap(),
-        };
-        let resp = self.gateway.clone().oneshot(req).await.unwrap();
-        let status = resp.status();
-        let bytes = resp.into_body().collect().await.unwrap().to_bytes();
-        (
-            status,
-            serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-        )
+        alc_devkit::http::call(&self.gateway, method, path, bearer, body).await
     }
 
     /// A lease request proving `min_tier` for `scope` against the authority's current list.
@@ -248,20 +142,10 @@ impl World {
     }
 
     async fn revoke(&self, h: &Holder, emergency: bool) {
-        let req = RevokeRequest {
-            serial: h.credential.signed.credential.serial,
-            reason: "test".into(),
-            emergency,
-        };
-        let epoch = self.authority.revoke(&req, "test").await.unwrap().epoch;
+        let serial = h.credential.signed.credential.serial;
+        let epoch = self.authority.revoke(serial, emergency).await;
         // The push stream carries it to the gateway.
-        for _ in 0..200 {
-            if self.state.gateway.status().current().map(|(r, _)| r.epoch) == Some(epoch) {
-                return;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
-        }
-        panic!("the gateway never saw epoch {epoch}");
+        self.gw.sees_epoch(epoch).await;
     }
 }
 
@@ -467,7 +351,7 @@ async fn tiers_sub_agents_and_kills() {
         .iter()
         .any(|s| Some(&s.lease_id) == c.parent_lease.as_ref() && s.parent_lease.is_none()));
     // Kill the parent: child and grandchild die too.
-    let admin = std::fs::read_to_string(w._dirs[1].path().join("admin-token"))
+    let admin = std::fs::read_to_string(w.gw.dir.path().join("admin-token"))
         .unwrap()
         .trim()
         .to_owned();
@@ -640,14 +524,14 @@ async fn gateway_processes_on_one_host_share_kills_and_challenges() {
     let w = world("").await;
     // A second gateway over the same data folder (as a second process would be).
     let opts = ServeOptions {
-        data: w._dirs[1].path().to_owned(),
+        data: w.gw.dir.path().to_owned(),
         listen: "127.0.0.1:0".parse().unwrap(),
         authority: Some(w.auth_url.clone()),
         upstream: Some("echo".into()),
+        in_process: alc_devkit::upstream::offered(),
         verifying_key: keys().1.clone(),
     };
-    let c = w.clock.clone();
-    let second = app(open(&opts, Arc::new(move || c.now())).await.unwrap());
+    let second = app(open(&opts, Arc::new(w.clock.clone())).await.unwrap());
     let call2 = |path: &'static str, bearer: String| {
         let second = second.clone();
         async move {
@@ -680,7 +564,7 @@ async fn gateway_processes_on_one_host_share_kills_and_challenges() {
         call2("/v1/autonomous/x", lease.clone()).await,
         StatusCode::OK
     );
-    let admin = std::fs::read_to_string(w._dirs[1].path().join("admin-token"))
+    let admin = std::fs::read_to_string(w.gw.dir.path().join("admin-token"))
         .unwrap()
         .trim()
         .to_owned();

@@ -1,13 +1,13 @@
 //! The authority: its state, and the pieces every operation shares (the clock, the
 //! single writer, random tokens, the audit log).
 
-use crate::clock::Clock;
 use crate::config::Config;
 use crate::error::ApiError;
 use crate::keys::Keys;
 use crate::oidc::Verifier;
 use crate::questions::Bank;
 use crate::status::StatusState;
+use alc_protocol::time::Clock;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use sha2::{Digest, Sha256};

@@ -1108,7 +1108,7 @@ mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
     use super::*;
-    use crate::devidp::DevIdp;
+    use alc_devkit::idp::DevIdp;
     use std::sync::atomic::{AtomicUsize, Ordering};
 
     const NOW: u64 = 1_700_000_000;

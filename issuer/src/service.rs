@@ -2,11 +2,11 @@
 //! `admin-token`, all created on first start.
 
 use crate::authority::Authority;
-use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
 use crate::keys::Keys;
 use crate::oidc::Verifier;
 use crate::questions::Bank;
+use alc_protocol::time::{Clock, SystemClock};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

@@ -4,14 +4,13 @@
 
 #![allow(clippy::unwrap_used)] // test helpers: a failed unwrap is a failed test
 
-mod common;
-
 use alc_circuits::credential::HolderSecret;
 use alc_circuits::field::to_decimal;
+use alc_devkit::authority::{TestAuthority, AUDIENCE as AUD, IDP, T0};
+use alc_devkit::clock::ManualClock;
+use alc_devkit::idp::DevIdp;
 use alc_insurance::InsurerSecret;
 use alc_issuer::authority::Authority;
-use alc_issuer::clock::ManualClock;
-use alc_issuer::devidp::DevIdp;
 use alc_issuer::questions::{Bank, DEFAULT_BANK};
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
@@ -21,10 +20,6 @@ use rand::rngs::OsRng;
 use serde_json::{json, Value};
 use std::sync::Arc;
 use tower::ServiceExt;
-
-const T0: u64 = 1_790_000_000;
-const IDP: &str = "https://idp.test";
-const AUD: &str = "alc-authority";
 
 struct H {
     app: Router,
@@ -36,29 +31,17 @@ struct H {
 }
 
 async fn harness() -> H {
-    let dir = tempfile::tempdir().unwrap();
-    let idp = DevIdp::generate(IDP.into());
-    std::fs::write(dir.path().join("jwks.json"), idp.jwks().to_string()).unwrap();
-    let config = format!(
-        "name = \"test-authority\"\nstatus_interval_secs = 300\n\n[[identity_providers]]\nissuer = \"{IDP}\"\naudience = \"{AUD}\"\njwks = {{ file = \"{}\" }}\n",
-        dir.path().join("jwks.json").display()
-    );
-    std::fs::write(dir.path().join("authority.toml"), config).unwrap();
-    let clock = ManualClock::at(T0);
-    let authority = alc_issuer::service::open(dir.path(), Arc::new(clock.clone()))
-        .await
-        .unwrap();
-    let admin = std::fs::read_to_string(dir.path().join("admin-token"))
-        .unwrap()
-        .trim()
-        .to_owned();
+    let t = TestAuthority::builder()
+        .config("status_interval_secs = 300")
+        .start()
+        .await;
     H {
-        app: alc_issuer::api::app(authority.clone()),
-        authority,
-        clock,
-        idp,
-        admin,
-        _dir: dir,
+        app: t.app,
+        authority: t.authority,
+        clock: t.clock,
+        idp: t.idp,
+        admin: t.admin,
+        _dir: t.dir,
     }
 }
 
@@ -70,7 +53,7 @@ impl H {
         bearer: Option<&str>,
         body: Option<Value>,
     ) -> (StatusCode, Value) {
-        common::call(&self.app, method, path, bearer, body).await
+        alc_devkit::http::call(&self.app, method, path, bearer, body).await
     }
 
     async fn raw(&self, method: &str, path: &str, body: &'static str) -> (StatusCode, Value) {
@@ -113,7 +96,7 @@ impl H {
     }
 
     fn clock_now(&self) -> u64 {
-        alc_issuer::clock::Clock::now(&self.clock)
+        alc_protocol::time::Clock::now(&self.clock)
     }
 
     /// Starts an attempt and answers it right (or wrong).

@@ -7,15 +7,14 @@
 
 #![allow(clippy::unwrap_used)] // test helpers: a failed unwrap is a failed test
 
-mod common;
-
 use alc_circuits::credential::HolderSecret;
 use alc_circuits::field::to_decimal;
+use alc_devkit::authority::{TestAuthority, AUDIENCE as AUD, IDP, T0};
+use alc_devkit::clock::ManualClock;
+use alc_devkit::idp::DevIdp;
 use alc_insurance::{certify, prove_cover, CoverCertificate, CoverOpening, InsurerSecret};
 use alc_issuer::authority::Authority;
-use alc_issuer::clock::ManualClock;
 use alc_issuer::config::Config;
-use alc_issuer::devidp::DevIdp;
 use alc_issuer::questions::{Bank, DEFAULT_BANK};
 use axum::http::StatusCode;
 use axum::Router;
@@ -24,9 +23,6 @@ use serde_json::{json, Value};
 use std::path::Path;
 use std::sync::Arc;
 
-const T0: u64 = 1_790_000_000;
-const IDP: &str = "https://idp.test";
-const AUD: &str = "alc-authority";
 const MIN2: u64 = 5_000_000;
 const MIN3: u64 = 20_000_000;
 const YEAR: u64 = 365 * 86_400;
@@ -53,26 +49,20 @@ fn write_config(dir: &Path, min2: u64, min3: u64) {
 
 /// An authority with the insurer `lloyds-1` registered.
 async fn harness() -> H {
-    let dir = tempfile::tempdir().unwrap();
-    let idp = DevIdp::generate(IDP.into());
-    std::fs::write(dir.path().join("jwks.json"), idp.jwks().to_string()).unwrap();
-    write_config(dir.path(), MIN2, MIN3);
-    let clock = ManualClock::at(T0);
-    let authority = alc_issuer::service::open(dir.path(), Arc::new(clock.clone()))
-        .await
-        .unwrap();
-    let admin = std::fs::read_to_string(dir.path().join("admin-token"))
-        .unwrap()
-        .trim()
-        .to_owned();
+    let t = TestAuthority::builder()
+        .config(&format!(
+            "\n[insurance]\nmin_cover = {{ \"2\" = {MIN2}, \"3\" = {MIN3} }}"
+        ))
+        .start()
+        .await;
     let h = H {
-        app: alc_issuer::api::app(authority.clone()),
-        authority,
-        clock,
-        idp,
-        admin,
+        app: t.app,
+        authority: t.authority,
+        clock: t.clock,
+        idp: t.idp,
+        admin: t.admin,
         insurer: InsurerSecret::generate(&mut OsRng),
-        dir,
+        dir: t.dir,
     };
     let key = h.insurer.public().to_string();
     let (st, v) = h.register_insurer("lloyds-1", &key).await;
@@ -88,7 +78,7 @@ impl H {
         bearer: Option<&str>,
         body: Option<Value>,
     ) -> (StatusCode, Value) {
-        common::call(&self.app, method, path, bearer, body).await
+        alc_devkit::http::call(&self.app, method, path, bearer, body).await
     }
 
     async fn register_insurer(&self, id: &str, key: &str) -> (StatusCode, Value) {
@@ -168,7 +158,7 @@ impl H {
     /// Signs `subject` in, passes the assessment; returns the session.
     async fn operator(&self, subject: &str) -> String {
         let (_, n) = self.call("POST", "/v1/identity/nonce", None, None).await;
-        let now = alc_issuer::clock::Clock::now(&self.clock);
+        let now = alc_protocol::time::Clock::now(&self.clock);
         let token = self
             .idp
             .mint(subject, AUD, Some(n["nonce"].as_str().unwrap()), now, 300);

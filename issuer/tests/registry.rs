@@ -5,9 +5,7 @@
 
 #![allow(clippy::unwrap_used)] // test helpers: a failed unwrap is a failed test
 
-mod common;
-
-use alc_issuer::clock::ManualClock;
+use alc_devkit::authority::{TestAuthority, T0};
 use alc_registry::checkpoint::{verify_checkpoint, SignedCheckpoint, VerifierKey};
 use alc_registry::entry::{Entry, Kill, KillTarget, Permissions, Spawn};
 use alc_registry::merkle::{self, ConsistencyProof, InclusionProof};
@@ -18,10 +16,8 @@ use axum::Router;
 use base64::Engine;
 use http_body_util::BodyExt;
 use serde_json::{json, Value};
-use std::sync::Arc;
 use tower::ServiceExt;
 
-const T0: u64 = 1_790_000_000;
 const GW: &str = "gw-a.example";
 
 struct H {
@@ -33,19 +29,11 @@ struct H {
 }
 
 async fn harness() -> H {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("authority.toml"),
-        "name = \"test-authority\"\n",
-    )
-    .unwrap();
-    let authority = alc_issuer::service::open(dir.path(), Arc::new(ManualClock::at(T0)))
-        .await
-        .unwrap();
-    let admin = std::fs::read_to_string(dir.path().join("admin-token"))
-        .unwrap()
-        .trim()
-        .to_owned();
+    let t = TestAuthority::builder()
+        .without_identity_provider()
+        .start()
+        .await;
+    let (authority, admin, dir) = (t.authority, t.admin, t.dir);
     let app = alc_issuer::api::app(authority);
     let mut h = H {
         app,
@@ -85,7 +73,7 @@ impl H {
         bearer: Option<&str>,
         body: Option<Value>,
     ) -> (StatusCode, Value) {
-        common::call(&self.app, method, path, bearer, body).await
+        alc_devkit::http::call(&self.app, method, path, bearer, body).await
     }
 
     async fn checkpoint(&self) -> SignedCheckpoint {

@@ -165,7 +165,7 @@ fn id_token_to_credential_to_revocation_with_real_processes() {
         None,
         json!({}),
     );
-    let other = alc_issuer::devidp::DevIdp::generate("http://127.0.0.1:1".into());
+    let other = alc_devkit::idp::DevIdp::generate("http://127.0.0.1:1".into());
     let forged = other.mint("alice", AUD, n["nonce"].as_str(), 1_790_000_000, 600);
     let (s, v) = post(
         &c,

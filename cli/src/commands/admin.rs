@@ -68,7 +68,7 @@ pub fn authority_init(data: &Path) -> Result<()> {
     let a = rt
         .block_on(alc_issuer::service::open(
             data,
-            std::sync::Arc::new(alc_issuer::clock::SystemClock),
+            std::sync::Arc::new(alc_protocol::time::SystemClock),
         ))
         .map_err(|e| anyhow!("{e}"))?;
     println!("authority data folder ready: {}", data.display());
@@ -197,8 +197,14 @@ pub fn gateway_init(
     authority: Option<&str>,
     upstream: Option<&str>,
 ) -> Result<()> {
-    let i =
-        alc_gateway::service::init(data, scope, authority, upstream).map_err(|e| anyhow!("{e}"))?;
+    let i = alc_gateway::service::init(
+        data,
+        scope,
+        authority,
+        upstream,
+        &alc_devkit::upstream::offered(),
+    )
+    .map_err(|e| anyhow!("{e}"))?;
     println!("gateway data folder ready: {}", data.display());
     println!("  scope            {}", i.config.scope);
     println!("  authority        {}", i.config.authority);

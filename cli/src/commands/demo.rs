@@ -16,6 +16,7 @@ use crate::client::{self, Authority, Gateway, Http, Lease};
 use crate::keydir::{load_proving_key, load_verifying_key, DIGESTS};
 use alc_circuits::credential::HolderSecret;
 use alc_issuer::questions::{Bank, DEFAULT_BANK};
+use alc_protocol::time::SystemClock;
 use anyhow::{anyhow, bail, ensure, Context, Result};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
@@ -219,8 +220,8 @@ async fn tell(story: &Story, keys: &Path) -> Result<()> {
     let work = tempfile::tempdir().context("cannot create a temporary directory")?;
     let idp_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let idp_url = format!("http://{}", idp_listener.local_addr()?);
-    let idp = alc_issuer::devidp::DevIdp::generate(idp_url.clone());
-    tokio::spawn(async move { alc_issuer::devidp::serve(idp_listener, idp).await });
+    let idp = alc_devkit::idp::DevIdp::generate(idp_url.clone());
+    tokio::spawn(async move { alc_devkit::idp::serve(idp_listener, idp).await });
     let adata = work.path().join("authority");
     std::fs::create_dir_all(&adata)?;
     std::fs::write(
@@ -229,7 +230,7 @@ async fn tell(story: &Story, keys: &Path) -> Result<()> {
             "name = \"demo-authority\"\n\n[assessment]\ncooling_off_secs = {COOLING_OFF_SECS}\n\n[[identity_providers]]\nissuer = \"{idp_url}\"\naudience = \"{AUDIENCE}\"\njwks = {{ url = \"{idp_url}/jwks.json\" }}\n"
         ),
     )?;
-    let clock = Arc::new(alc_issuer::clock::SystemClock);
+    let clock = Arc::new(SystemClock);
     let authority = alc_issuer::service::open(&adata, clock)
         .await
         .map_err(|e| anyhow!("the authority: {e}"))?;
@@ -240,16 +241,16 @@ async fn tell(story: &Story, keys: &Path) -> Result<()> {
     let gdata = work.path().join("gateway");
     std::fs::create_dir_all(&gdata)?;
     std::fs::write(gdata.join("gateway.toml"), "scope = \"demo.gateway\"\n")?;
-    let gclock: Arc<dyn Fn() -> u64 + Send + Sync> = Arc::new(super::now);
     let gstate = alc_gateway::service::open(
         &alc_gateway::service::ServeOptions {
             data: gdata.clone(),
             listen: "127.0.0.1:0".parse()?,
             authority: Some(auth_url.clone()),
-            upstream: Some("echo".into()),
+            upstream: Some(alc_devkit::upstream::ECHO.into()),
+            in_process: alc_devkit::upstream::offered(),
             verifying_key: vk,
         },
-        gclock,
+        Arc::new(SystemClock),
     )
     .await
     .map_err(|e| anyhow!("the gateway: {e}"))?;

@@ -30,7 +30,7 @@ pub fn dev_idp(listen: SocketAddr) -> Result<()> {
         let addr = listener.local_addr()?;
         let issuer = format!("http://{addr}");
         println!("DEVELOPMENT identity provider on {issuer} (jwks: {issuer}/jwks.json, tokens: POST {issuer}/token)");
-        alc_issuer::devidp::serve(listener, alc_issuer::devidp::DevIdp::generate(issuer)).await?;
+        alc_devkit::idp::serve(listener, alc_devkit::idp::DevIdp::generate(issuer)).await?;
         Ok(())
     })
 }
@@ -49,6 +49,7 @@ pub fn gateway(
         listen,
         authority,
         upstream,
+        in_process: alc_devkit::upstream::offered(),
         verifying_key,
     };
     runtime()?.block_on(alc_gateway::service::serve(opts))?;

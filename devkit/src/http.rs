@@ -1,6 +1,4 @@
-//! What the router tests share: one request through the router with `oneshot`.
-
-#![allow(clippy::unwrap_used)] // test helpers: a failed unwrap is a failed test
+//! One request through a router with `oneshot`, as the router tests make them.
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
@@ -11,6 +9,10 @@ use tower::ServiceExt;
 
 /// `method path` with an optional bearer token and JSON body: the status and the JSON
 /// answer (`null` if the body is not JSON).
+///
+/// # Panics
+///
+/// If the request cannot be built or the body read (a broken test, not a refusal).
 pub async fn call(
     app: &Router,
     method: &str,
@@ -25,13 +27,18 @@ pub async fn call(
     let req = match body {
         Some(v) => req
             .header("content-type", "application/json")
-            .body(Body::from(v.to_string()))
-            .unwrap(),
-        None => req.body(Body::empty()).unwrap(),
-    };
-    let resp = app.clone().oneshot(req).await.unwrap();
+            .body(Body::from(v.to_string())),
+        None => req.body(Body::empty()),
+    }
+    .expect("a well-formed request");
+    let resp = app.clone().oneshot(req).await.expect("routers do not fail");
     let status = resp.status();
-    let bytes = resp.into_body().collect().await.unwrap().to_bytes();
+    let bytes = resp
+        .into_body()
+        .collect()
+        .await
+        .expect("the body")
+        .to_bytes();
     (
         status,
         serde_json::from_slice(&bytes).unwrap_or(Value::Null),

@@ -1,7 +1,7 @@
 //! The development identity provider: **for development and tests only**.
 //!
 //! The authority trusts identities only from configured OpenID Connect
-//! providers (see [`crate::oidc`]). A real KYC provider cannot be run on a
+//! providers (see `alc_issuer::oidc`). A real KYC provider cannot be run on a
 //! developer's machine or in CI, so this module is a tiny stand-in that
 //! issues ID tokens for *whatever subject it is asked to*. It checks nobody's
 //! identity: configuring it as a provider of a real authority would let
@@ -237,9 +237,9 @@ impl DevIdp {
     }
 
     /// Signs arbitrary `claims` with the current key (header `alg: EdDSA`,
-    /// `typ: JWT`, the current `kid`). Crate-internal: tests use it to build
-    /// tokens with unusual claims.
-    pub(crate) fn sign_claims(&self, claims: &Value) -> String {
+    /// `typ: JWT`, the current `kid`): the authority's token-check tests use it to
+    /// build tokens with unusual claims.
+    pub fn sign_claims(&self, claims: &Value) -> String {
         self.read_key(|k| {
             let header = json!({ "alg": "EdDSA", "typ": "JWT", "kid": k.kid });
             let signing_input = format!(

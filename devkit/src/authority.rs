@@ -1,0 +1,256 @@
+//! A licensing authority for tests, in process: a temporary data folder, a development
+//! identity provider it trusts (by a JWKS file), a manual clock, the `initial` admin
+//! token, and the shortcuts tests take (an identity that passed the assessment, a
+//! credential for a holder key) through the authority's own library.
+
+use crate::clock::ManualClock;
+use crate::idp::DevIdp;
+use alc_circuits::credential::HolderSecret;
+use alc_circuits::field::{to_decimal, Fr};
+use alc_issuer::assessment::Attempt;
+use alc_issuer::authority::Authority;
+use alc_issuer::identity::IdKey;
+use alc_issuer::issuance::CredentialRequest;
+use alc_issuer::questions::{Answer, Bank, DEFAULT_BANK};
+use alc_issuer::revocation::RevokeRequest;
+use alc_protocol::time::Clock as _;
+use alc_prover::files::CredentialFile;
+use axum::Router;
+use std::sync::Arc;
+use tempfile::TempDir;
+
+/// The time test authorities start at (2026-09-21).
+pub const T0: u64 = 1_790_000_000;
+/// The issuer of the test identity provider.
+pub const IDP: &str = "https://idp.test";
+/// The audience (client id) the test authority expects.
+pub const AUDIENCE: &str = "alc-authority";
+/// The test authority's name.
+pub const NAME: &str = "test-authority";
+
+/// How to make a [`TestAuthority`].
+#[derive(Debug, Clone)]
+pub struct AuthorityBuilder {
+    config: String,
+    identity_provider: bool,
+    start: u64,
+}
+
+impl Default for AuthorityBuilder {
+    fn default() -> Self {
+        Self {
+            config: String::new(),
+            identity_provider: true,
+            start: T0,
+        }
+    }
+}
+
+impl AuthorityBuilder {
+    /// More of `authority.toml`, written after `name = "test-authority"` and before the
+    /// identity provider's table (top-level keys first, then tables).
+    pub fn config(mut self, toml: &str) -> Self {
+        self.config.push_str(toml);
+        if !self.config.ends_with('\n') {
+            self.config.push('\n');
+        }
+        self
+    }
+
+    /// No identity provider: every sign-in is refused.
+    pub fn without_identity_provider(mut self) -> Self {
+        self.identity_provider = false;
+        self
+    }
+
+    /// Opens the authority.
+    ///
+    /// # Panics
+    ///
+    /// If the authority cannot be opened: a test fixture that fails is a failed test.
+    pub async fn start(self) -> TestAuthority {
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        let idp = DevIdp::generate(IDP.into());
+        let mut toml = format!("name = \"{NAME}\"\n{}", self.config);
+        if self.identity_provider {
+            let jwks = dir.path().join("jwks.json");
+            std::fs::write(&jwks, idp.jwks().to_string()).expect("jwks.json");
+            toml.push_str(&format!(
+                "\n[[identity_providers]]\nissuer = \"{IDP}\"\naudience = \"{AUDIENCE}\"\njwks = {{ file = \"{}\" }}\n",
+                jwks.display()
+            ));
+        }
+        std::fs::write(dir.path().join("authority.toml"), toml).expect("authority.toml");
+        let clock = ManualClock::at(self.start);
+        let authority = alc_issuer::service::open(dir.path(), Arc::new(clock.clone()))
+            .await
+            .expect("the test authority opens");
+        let admin = std::fs::read_to_string(dir.path().join("admin-token"))
+            .expect("the initial admin token")
+            .trim()
+            .to_owned();
+        TestAuthority {
+            app: alc_issuer::api::app(authority.clone()),
+            authority,
+            clock,
+            idp,
+            admin,
+            dir,
+        }
+    }
+}
+
+/// A licensing authority for a test.
+pub struct TestAuthority {
+    /// Its router (for `oneshot`).
+    pub app: Router,
+    /// The authority.
+    pub authority: Arc<Authority>,
+    /// Its clock.
+    pub clock: ManualClock,
+    /// The identity provider it trusts.
+    pub idp: DevIdp,
+    /// The `initial` admin token (every scope).
+    pub admin: String,
+    /// Its data folder (removed when dropped).
+    pub dir: TempDir,
+}
+
+impl TestAuthority {
+    /// How to make one.
+    pub fn builder() -> AuthorityBuilder {
+        AuthorityBuilder::default()
+    }
+
+    /// One with the defaults.
+    pub async fn start() -> Self {
+        Self::builder().start().await
+    }
+
+    /// Its clock's time.
+    pub fn now(&self) -> u64 {
+        self.clock.now()
+    }
+
+    /// Serves its API on a fresh loopback port: the base URL and the server's task.
+    ///
+    /// # Panics
+    ///
+    /// If no loopback port can be bound.
+    pub async fn serve(&self) -> (String, tokio::task::JoinHandle<std::io::Result<()>>) {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("a loopback port");
+        let url = format!("http://{}", listener.local_addr().expect("its address"));
+        let app = self.app.clone();
+        (
+            url,
+            tokio::spawn(async move { axum::serve(listener, app).await }),
+        )
+    }
+
+    /// An ID token for `subject` carrying a fresh nonce of the authority.
+    ///
+    /// # Panics
+    ///
+    /// If the authority gives no nonce.
+    pub async fn id_token(&self, subject: &str) -> String {
+        let n = self.authority.nonce().await.expect("a nonce");
+        self.idp
+            .mint(subject, AUDIENCE, Some(&n.nonce), self.now(), 600)
+    }
+
+    /// The identity of `subject`, signed in and through the assessment with every answer
+    /// right.
+    ///
+    /// # Panics
+    ///
+    /// If any step is refused.
+    pub async fn passed(&self, subject: &str) -> IdKey {
+        let a = &self.authority;
+        let token = self.id_token(subject).await;
+        let session = a.login(&token).await.expect("sign-in");
+        let id = a
+            .session_identity(&session.session)
+            .await
+            .expect("the session's identity");
+        let attempt = a.start_attempt(&id).await.expect("an attempt");
+        let marked = a
+            .submit_attempt(&attempt.attempt, &correct_answers(&attempt))
+            .await
+            .expect("marked");
+        assert!(marked.passed, "every answer right must pass");
+        id
+    }
+
+    /// An operator credential for `holder`, issued to `subject` after a pass.
+    ///
+    /// # Panics
+    ///
+    /// If any step is refused.
+    pub async fn credential(&self, subject: &str, holder: &HolderSecret) -> CredentialFile {
+        let id = self.passed(subject).await;
+        self.issue(&id, &holder.commitment()).await
+    }
+
+    /// An operator credential (no permit) for the holder commitment `holder`, issued to
+    /// `id`.
+    ///
+    /// # Panics
+    ///
+    /// If the authority refuses.
+    pub async fn issue(&self, id: &IdKey, holder: &Fr) -> CredentialFile {
+        let req = CredentialRequest {
+            holder: to_decimal(holder),
+            permit: None,
+        };
+        self.authority.issue(id, &req).await.expect("a credential")
+    }
+
+    /// Revokes `serial` (as an emergency or not) through the authority's library: the
+    /// new epoch.
+    ///
+    /// # Panics
+    ///
+    /// If the authority refuses.
+    pub async fn revoke(&self, serial: u32, emergency: bool) -> u64 {
+        let req = RevokeRequest {
+            serial,
+            reason: "test".into(),
+            emergency,
+        };
+        self.authority
+            .revoke(&req, "test")
+            .await
+            .expect("a revocation")
+            .epoch
+    }
+}
+
+/// The right answer to every question of an attempt drawn from the default bank.
+///
+/// # Panics
+///
+/// If the attempt shows a question or option the default bank does not have.
+pub fn correct_answers(attempt: &Attempt) -> Vec<Answer> {
+    let bank = Bank::from_toml(DEFAULT_BANK).expect("the default bank");
+    attempt
+        .questions
+        .iter()
+        .map(|q| {
+            let b = bank
+                .questions
+                .iter()
+                .find(|b| b.id == q.id)
+                .expect("a question of the default bank");
+            Answer {
+                question: q.id.clone(),
+                option: q
+                    .options
+                    .iter()
+                    .position(|o| *o == b.options[b.answer])
+                    .expect("the right option is shown"),
+            }
+        })
+        .collect()
+}
