@@ -108,25 +108,6 @@ pub mod decimal {
     }
 }
 
-/// Serde adapter: a `u64` as a decimal string (JSON numbers lose precision above 2^53).
-pub mod u64_string {
-    use serde::{de::Error, Deserialize, Deserializer, Serializer};
-
-    /// Serialises as a decimal string.
-    pub fn serialize<S: Serializer>(x: &u64, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&x.to_string())
-    }
-
-    /// Deserialises a decimal string (no sign, no spaces).
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
-        let s = String::deserialize(d)?;
-        if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(D::Error::custom(format!("not a decimal u64: {s:?}")));
-        }
-        s.parse().map_err(D::Error::custom)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -148,6 +129,25 @@ mod tests {
                 matches!(from_decimal(bad), Err(FieldError::NotDecimal(_))),
                 "{bad}"
             );
+        }
+    }
+
+    /// The shape check of `alc-protocol` (for crates without arkworks) accepts exactly
+    /// what this parser accepts and writes.
+    #[test]
+    fn the_protocol_shape_check_agrees() {
+        use alc_protocol::encoding::{check_field_decimal, FIELD_MODULUS};
+        assert_eq!(FIELD_MODULUS, modulus().to_string());
+        let mut samples: Vec<String> = vec!["0".into(), "1".into(), to_decimal(&-Fr::one())];
+        samples.extend((0u64..50).map(|i| to_decimal(&Fr::from(i).inverse().unwrap_or_default())));
+        for s in &samples {
+            assert_eq!(check_field_decimal(s), Ok(()), "{s}");
+            assert_eq!(from_decimal(s).map(|x| to_decimal(&x)).as_ref(), Ok(s));
+        }
+        // Its twins: r, r + 1, a leading zero, a sign.
+        let r1 = (modulus() + 1u32).to_string();
+        for bad in [modulus().to_string(), r1, "01".into(), "-1".into()] {
+            assert!(check_field_decimal(&bad).is_err(), "{bad}");
         }
     }
 

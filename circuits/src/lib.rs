@@ -11,6 +11,10 @@
 //! * [`status`]: the committed bitstring status list (revocation accumulator).
 //! * [`presentation`]: the presentation statement, circuit v1.
 //!
+//! The gadgets (`constraints.rs`, [`gadgets`]) are compiled with the feature `r1cs`, as
+//! arkworks' `crypto-primitives` does: a verifier, a registry or an authority that only
+//! needs the native values does not link arkworks' constraint system.
+//!
 //! The mathematics behind the choices is in `docs/circuit.md`.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -19,6 +23,7 @@ pub mod babyjubjub;
 pub mod credential;
 pub mod eddsa;
 pub mod field;
+#[cfg(feature = "r1cs")]
 pub mod gadgets;
 pub mod poseidon;
 pub mod presentation;

@@ -51,17 +51,3 @@ const _: () = assert!(1 << STATUS_LEAF_BITS_LOG2 == STATUS_LEAF_BITS);
 
 /// Prefix of the bytes an authority signs (Ed25519) in a status response.
 pub const STATUS_RESPONSE_TAG: &[u8] = b"alc/v1/status-response\0";
-
-// ---------------------------------------------------------------------------------------
-// Registry (`alc-registry`, the chain-of-liability transparency log).
-//
-// These values never enter the presentation circuit: changing one is a new registry
-// format (old leaves and signatures stop verifying), not a new trusted setup.
-
-/// First byte of every registry log leaf: the version of the canonical entry encoding
-/// (`alc_registry::entry`).
-pub const REGISTRY_ENTRY_VERSION: u8 = 1;
-/// Largest registry log leaf in bytes (the version byte plus canonical JSON).
-pub const REGISTRY_ENTRY_MAX_BYTES: usize = 4096;
-/// Prefix of the bytes a gateway signs (Ed25519) when it submits a registry entry.
-pub const REGISTRY_SUBMISSION_TAG: &[u8] = b"alc/v1/registry/submission\0";

@@ -22,7 +22,7 @@ pub struct Request {
     /// Minimum permit tier (0: none needed).
     pub min_permit_tier: u8,
     /// The gateway's clock (unix seconds), as given in its challenge.
-    #[serde(with = "alc_circuits::field::u64_string")]
+    #[serde(with = "alc_protocol::encoding::u64_string")]
     pub now: u64,
     /// The gateway's identifier.
     pub scope: String,

@@ -34,8 +34,7 @@
 //! of the known key that fails to verify rejects the whole note; at least one must
 //! verify. At most [`MAX_SIGNATURES`] signature lines and [`MAX_NOTE_BYTES`] bytes.
 use crate::merkle::Hash;
-use base64::engine::general_purpose::STANDARD;
-use base64::Engine as _;
+use alc_protocol::encoding::{base64, base64_bytes};
 use ed25519_dalek::{Signature, Signer as _, SigningKey, VerifyingKey};
 use sha2::{Digest, Sha256};
 use std::fmt;
@@ -138,9 +137,7 @@ fn parse_key_string(s: &str) -> Result<(&str, u32, Zeroizing<Vec<u8>>)> {
     let id =
         u32::from_str_radix(hex_id, 16).map_err(|_| CheckpointError::MalformedKey("key ID"))?;
     let raw = Zeroizing::new(
-        STANDARD
-            .decode(b64)
-            .map_err(|_| CheckpointError::MalformedKey("key is not base64"))?,
+        base64_bytes(b64).map_err(|_| CheckpointError::MalformedKey("key is not base64"))?,
     );
     let (&alg, key) = raw
         .split_first()
@@ -217,13 +214,7 @@ impl fmt::Display for VerifierKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut raw = vec![ALG_ED25519];
         raw.extend_from_slice(self.key.as_bytes());
-        write!(
-            f,
-            "{}+{:08x}+{}",
-            self.name,
-            self.key_id,
-            STANDARD.encode(raw)
-        )
+        write!(f, "{}+{:08x}+{}", self.name, self.key_id, base64(&raw))
     }
 }
 
@@ -284,11 +275,7 @@ impl NoteSigner {
         check_note_chars(text)?;
         let mut raw = self.key_id.to_be_bytes().to_vec();
         raw.extend_from_slice(&self.key.sign(text.as_bytes()).to_bytes());
-        let note = format!(
-            "{text}\n{SIG_PREFIX}{} {}\n",
-            self.name,
-            STANDARD.encode(raw)
-        );
+        let note = format!("{text}\n{SIG_PREFIX}{} {}\n", self.name, base64(&raw));
         if note.len() > MAX_NOTE_BYTES {
             return Err(CheckpointError::TooLarge);
         }
@@ -346,8 +333,7 @@ pub fn open_note<'a>(note: &'a [u8], key: &VerifierKey) -> Result<&'a str> {
         if !valid_name(name) {
             return Err(CheckpointError::MalformedNote("invalid key name"));
         }
-        let raw = STANDARD
-            .decode(b64)
+        let raw = base64_bytes(b64)
             .map_err(|_| CheckpointError::MalformedNote("signature is not base64"))?;
         if raw.len() < 5 {
             return Err(CheckpointError::MalformedNote("signature too short"));
@@ -400,12 +386,7 @@ impl Checkpoint {
     /// The checkpoint text (module docs).
     pub fn to_text(&self) -> Result<String> {
         check_line(&self.origin, "origin must be one non-empty line")?;
-        let mut text = format!(
-            "{}\n{}\n{}\n",
-            self.origin,
-            self.size,
-            STANDARD.encode(self.root)
-        );
+        let mut text = format!("{}\n{}\n{}\n", self.origin, self.size, base64(&self.root));
         for ext in &self.extensions {
             check_line(ext, "extension lines must be non-empty single lines")?;
             text.push_str(ext);

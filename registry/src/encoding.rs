@@ -1,27 +1,21 @@
 //! Serde adapters shared by the modules: hashes and signatures as standard base64
-//! (RFC 4648 §4, padded, canonical), as in C2SP checkpoints and proofs.
-
-use base64::engine::general_purpose::STANDARD;
-use base64::Engine as _;
+//! (RFC 4648 §4, padded, canonical: `alc_protocol::encoding`), as in C2SP checkpoints
+//! and proofs.
 
 /// Decodes canonical standard base64 into exactly `N` bytes.
 pub(crate) fn decode_fixed<const N: usize>(s: &str) -> Option<[u8; N]> {
-    // Longer input cannot decode to N bytes; refuse before allocating.
-    if s.len() > 4 * N.div_ceil(3) {
-        return None;
-    }
-    STANDARD.decode(s).ok()?.try_into().ok()
+    alc_protocol::encoding::base64_array(s).ok()
 }
 
 /// A list of 32-byte hashes as a list of base64 strings.
 pub(crate) mod hashes {
-    use super::{decode_fixed, STANDARD};
+    use super::decode_fixed;
     use crate::merkle::Hash;
-    use base64::Engine as _;
+    use alc_protocol::encoding::base64;
     use serde::{de::Error, Deserialize, Deserializer, Serializer};
 
     pub(crate) fn serialize<S: Serializer>(hs: &[Hash], s: S) -> Result<S::Ok, S::Error> {
-        s.collect_seq(hs.iter().map(|h| STANDARD.encode(h)))
+        s.collect_seq(hs.iter().map(|h| base64(h)))
     }
 
     pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Hash>, D::Error> {
@@ -34,12 +28,12 @@ pub(crate) mod hashes {
 
 /// A 64-byte Ed25519 signature as base64.
 pub(crate) mod signature {
-    use super::{decode_fixed, STANDARD};
-    use base64::Engine as _;
+    use super::decode_fixed;
+    use alc_protocol::encoding::base64;
     use serde::{de::Error, Deserialize, Deserializer, Serializer};
 
     pub(crate) fn serialize<S: Serializer>(sig: &[u8; 64], s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&STANDARD.encode(sig))
+        s.serialize_str(&base64(sig))
     }
 
     pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<[u8; 64], D::Error> {

@@ -29,8 +29,7 @@
 //! across gateways), hashes of manifests, permits and incident summaries, and numbers.
 //! [`Entry::validate`] enforces the shapes (module constants give the bounds).
 use crate::merkle::{leaf_hash, Hash};
-use alc_circuits::field;
-use alc_circuits::tags::{REGISTRY_ENTRY_MAX_BYTES, REGISTRY_ENTRY_VERSION};
+use crate::tags::{REGISTRY_ENTRY_MAX_BYTES, REGISTRY_ENTRY_VERSION};
 use serde::{Deserialize, Serialize};
 
 /// Longest identifier (gateway, agent, lease, incident) in bytes.
@@ -118,7 +117,7 @@ pub struct Spawn {
     /// Delegation depth: 0 for a root lease, the parent's plus one otherwise.
     pub depth: u32,
     /// When (unix seconds).
-    #[serde(with = "field::u64_string")]
+    #[serde(with = "alc_protocol::encoding::u64_string")]
     pub at: u64,
 }
 
@@ -131,7 +130,7 @@ pub struct Permissions {
     /// Requests per minute.
     pub rate_per_min: u32,
     /// Expiry (unix seconds).
-    #[serde(with = "field::u64_string")]
+    #[serde(with = "alc_protocol::encoding::u64_string")]
     pub expires: u64,
     /// Proven licence tier.
     pub tier: u8,
@@ -150,7 +149,7 @@ pub struct Kill {
     /// Why (free text without control characters; no personal data).
     pub reason: String,
     /// When (unix seconds).
-    #[serde(with = "field::u64_string")]
+    #[serde(with = "alc_protocol::encoding::u64_string")]
     pub at: u64,
 }
 
@@ -169,14 +168,14 @@ pub enum KillTarget {
 #[serde(deny_unknown_fields)]
 pub struct StatusEpoch {
     /// The epoch number.
-    #[serde(with = "field::u64_string")]
+    #[serde(with = "alc_protocol::encoding::u64_string")]
     pub epoch: u64,
     /// The status-list Merkle root (decimal field element).
     pub root: String,
     /// Whether gateways must drop leases minted under older roots.
     pub emergency: bool,
     /// When (unix seconds).
-    #[serde(with = "field::u64_string")]
+    #[serde(with = "alc_protocol::encoding::u64_string")]
     pub at: u64,
 }
 
@@ -196,7 +195,7 @@ pub struct Incident {
     /// authority.
     pub summary_hash: String,
     /// When (unix seconds).
-    #[serde(with = "field::u64_string")]
+    #[serde(with = "alc_protocol::encoding::u64_string")]
     pub at: u64,
 }
 
@@ -239,9 +238,12 @@ fn check_sha256_hex(field: &'static str, s: &str) -> Result<(), EntryError> {
 
 /// A canonical decimal field element (no leading zeros, below the BN254 scalar modulus).
 fn check_field_element(name: &'static str, s: &str) -> Result<(), EntryError> {
-    match field::from_decimal(s) {
-        Ok(x) if field::to_decimal(&x) == s => Ok(()),
-        Ok(_) => Err(bad(name, "not canonical (leading zeros)")),
+    use alc_protocol::encoding::{check_field_decimal, EncodingError};
+    match check_field_decimal(s) {
+        Ok(()) => Ok(()),
+        Err(EncodingError::Decimal) if s.len() > 1 && s.bytes().all(|b| b.is_ascii_digit()) => {
+            Err(bad(name, "not canonical (leading zeros)"))
+        }
         Err(_) => Err(bad(name, "not a decimal field element")),
     }
 }

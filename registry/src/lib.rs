@@ -30,5 +30,6 @@ pub mod checkpoint;
 pub mod entry;
 pub mod merkle;
 pub mod submission;
+pub mod tags;
 
 mod encoding;

@@ -531,10 +531,10 @@ pub fn verify_consistency(
 #[serde(deny_unknown_fields)]
 pub struct InclusionProof {
     /// The leaf's index.
-    #[serde(with = "alc_circuits::field::u64_string")]
+    #[serde(with = "alc_protocol::encoding::u64_string")]
     pub leaf_index: u64,
     /// The tree size the proof is for.
-    #[serde(with = "alc_circuits::field::u64_string")]
+    #[serde(with = "alc_protocol::encoding::u64_string")]
     pub tree_size: u64,
     /// `PATH(leaf_index, D[tree_size])`, leaf end first.
     #[serde(with = "crate::encoding::hashes")]
@@ -553,10 +553,10 @@ impl InclusionProof {
 #[serde(deny_unknown_fields)]
 pub struct ConsistencyProof {
     /// The old tree size.
-    #[serde(with = "alc_circuits::field::u64_string")]
+    #[serde(with = "alc_protocol::encoding::u64_string")]
     pub old_size: u64,
     /// The new tree size.
-    #[serde(with = "alc_circuits::field::u64_string")]
+    #[serde(with = "alc_protocol::encoding::u64_string")]
     pub new_size: u64,
     /// `PROOF(old_size, D[new_size])`.
     #[serde(with = "crate::encoding::hashes")]

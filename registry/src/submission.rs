@@ -16,7 +16,7 @@
 //! signature verifies (strict Ed25519: no small-order keys, canonical encodings). On
 //! success it gets the leaf bytes to append.
 use crate::entry::{Entry, EntryError};
-use alc_circuits::tags::REGISTRY_SUBMISSION_TAG;
+use crate::tags::REGISTRY_SUBMISSION_TAG;
 use ed25519_dalek::{Signature, Signer as _, SigningKey, VerifyingKey};
 use serde::{Deserialize, Serialize};
 use std::fmt;

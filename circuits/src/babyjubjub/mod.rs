@@ -16,6 +16,7 @@
 //! multiplications there so that no incomplete addition can hit an exceptional case
 //! without revealing that logarithm (`docs/circuit.md`).
 
+#[cfg(feature = "r1cs")]
 pub mod constraints;
 
 use crate::field::{encode, Fr};

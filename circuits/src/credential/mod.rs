@@ -6,6 +6,7 @@
 //! `pk = Poseidon(sk)` binds the credential to a holder secret the authority never
 //! sees, and `Poseidon(sk, scope)` is the holder's pseudonym at one gateway.
 
+#[cfg(feature = "r1cs")]
 pub mod constraints;
 
 use crate::eddsa::{PublicKey, SecretKey, Signature};
@@ -30,10 +31,10 @@ pub struct Credential {
     /// Permit tier 1..=3, 0 for none.
     pub permit_tier: u8,
     /// Valid from (unix seconds, inclusive).
-    #[serde(with = "field::u64_string")]
+    #[serde(with = "alc_protocol::encoding::u64_string")]
     pub not_before: u64,
     /// Valid until (unix seconds, exclusive).
-    #[serde(with = "field::u64_string")]
+    #[serde(with = "alc_protocol::encoding::u64_string")]
     pub expires: u64,
     /// The holder's public commitment `Poseidon(sk)`.
     #[serde(with = "field::decimal")]

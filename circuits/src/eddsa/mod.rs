@@ -11,6 +11,7 @@
 //! Signing is deterministic, so the same seed and message give the same signature as
 //! circomlibjs (tested against committed vectors, and the other way round with node).
 
+#[cfg(feature = "r1cs")]
 pub mod constraints;
 
 use crate::babyjubjub::{is_on_curve, point_in_subgroup, Point, Scalar, BASE8};

@@ -19,6 +19,7 @@
 //! | 6 | 5 | EdDSA challenge `H(R8.x, R8.y, A.x, A.y, M)` |
 //! | 8 | 7 | credential commitment |
 
+#[cfg(feature = "r1cs")]
 pub mod constraints;
 mod fast;
 

@@ -3,35 +3,19 @@
 //! Public inputs are allocated first, in [`super::PUBLIC_INPUT_NAMES`] order, then the
 //! witnesses in a fixed order, so setup and proving see the same variables.
 
-use super::{Statement, NUM_PUBLIC_INPUTS};
+use super::{Statement, Witness, NUM_PUBLIC_INPUTS};
 use crate::babyjubjub::constraints::EdwardsVar;
 use crate::credential::constraints::{CredentialVar, HolderSecretVar};
-use crate::credential::{Credential, HolderSecret};
 use crate::eddsa::constraints::{enforce_valid, SignatureVar};
-use crate::eddsa::Signature;
 use crate::field::Fr;
 use crate::gadgets::{from_bits_le, range_check};
 use crate::status::constraints::StatusPathVar;
-use crate::status::StatusPath;
 use crate::tags::{TIER_BITS, TIME_BITS};
 use ark_r1cs_std::{alloc::AllocVar, eq::EqGadget, fields::fp::FpVar};
 use ark_relations::gr1cs::{
     ConstraintSynthesizer, ConstraintSystem, ConstraintSystemRef, OptimizationGoal, SynthesisError,
     SynthesisMode,
 };
-
-/// The private witness of a presentation.
-#[derive(Clone, Debug)]
-pub struct Witness {
-    /// The credential fields.
-    pub credential: Credential,
-    /// The authority's signature over the credential's commitment.
-    pub signature: Signature,
-    /// The holder's secret.
-    pub secret: HolderSecret,
-    /// The status path for the credential's serial.
-    pub status: StatusPath,
-}
 
 /// Circuit v1. With no statement and witness it is the shape used for the setup.
 #[derive(Clone, Debug, Default)]

@@ -15,15 +15,33 @@
 //!    for one value does not verify for another. A verifier keys replay protection on
 //!    the challenge, never on proof bytes (Groth16 proofs are malleable).
 
+#[cfg(feature = "r1cs")]
 pub mod constraints;
 
-pub use constraints::{constraint_breakdown, Breakdown, PresentationCircuit, Witness};
+#[cfg(feature = "r1cs")]
+pub use constraints::{constraint_breakdown, Breakdown, PresentationCircuit};
 
 use crate::babyjubjub::{is_on_curve, Point};
+use crate::credential::{Credential, HolderSecret};
+use crate::eddsa::Signature;
 use crate::field::{self, Fr};
+use crate::status::StatusPath;
 use crate::tags::{CHALLENGE_TAG, MANIFEST_TAG, SCOPE_TAG};
 use ark_ff::{BigInteger, PrimeField};
 use serde::{Deserialize, Serialize};
+
+/// The private witness of a presentation.
+#[derive(Clone, Debug)]
+pub struct Witness {
+    /// The credential fields.
+    pub credential: Credential,
+    /// The authority's signature over the credential's commitment.
+    pub signature: Signature,
+    /// The holder's secret.
+    pub secret: HolderSecret,
+    /// The status path for the credential's serial.
+    pub status: StatusPath,
+}
 
 /// Number of public inputs of circuit v1.
 pub const NUM_PUBLIC_INPUTS: usize = 10;
@@ -60,7 +78,7 @@ pub struct Statement {
     /// Minimum permit tier.
     pub min_permit_tier: u8,
     /// The gateway's time (unix seconds).
-    #[serde(with = "field::u64_string")]
+    #[serde(with = "alc_protocol::encoding::u64_string")]
     pub now: u64,
     /// The gateway's scope, encoded ([`encode_scope`]).
     #[serde(with = "field::decimal")]

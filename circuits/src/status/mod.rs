@@ -21,6 +21,7 @@
 //! from a bitstring hashes only subtrees that are not all zero, in parallel with the
 //! `parallel` feature.
 
+#[cfg(feature = "r1cs")]
 pub mod constraints;
 
 use crate::field::Fr;

@@ -1,0 +1,11 @@
+//! The registry's format constants. They never enter the presentation circuit: changing
+//! one is a new registry format (old leaves and signatures stop verifying), not a new
+//! trusted setup.
+
+/// First byte of every registry log leaf: the version of the canonical entry encoding
+/// ([`crate::entry`]).
+pub const REGISTRY_ENTRY_VERSION: u8 = 1;
+/// Largest registry log leaf in bytes (the version byte plus canonical JSON).
+pub const REGISTRY_ENTRY_MAX_BYTES: usize = 4096;
+/// Prefix of the bytes a gateway signs (Ed25519) when it submits a registry entry.
+pub const REGISTRY_SUBMISSION_TAG: &[u8] = b"alc/v1/registry/submission\0";
