@@ -44,7 +44,7 @@ fn open(rt: &tokio::runtime::Runtime, dir: &Path) -> Arc<Authority> {
 
 fn register(rt: &tokio::runtime::Runtime, a: &Authority, key: &GatewayKey) {
     rt.block_on(a.register_gateway(
-        &alc_issuer::registry::GatewayRegistration {
+        &alc_protocol::authority::GatewayRegistration {
             id: key.gateway().into(),
             key: hex::encode(key.verifying_key().as_bytes()),
             reason: "bench".into(),

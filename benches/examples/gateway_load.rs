@@ -11,8 +11,9 @@ use alc_circuits::credential::HolderSecret;
 use alc_devkit::idp::DevIdp;
 use alc_gateway::api::app;
 use alc_gateway::service::{open, ServeOptions};
-use alc_issuer::issuance::CredentialRequest;
-use alc_issuer::questions::{Answer, Bank, DEFAULT_BANK};
+use alc_issuer::questions::{Bank, DEFAULT_BANK};
+use alc_protocol::authority::Answer;
+use alc_protocol::authority::CredentialRequest;
 use alc_protocol::time::SystemClock;
 use alc_prover::{prepare, prove, ProvingKey};
 use rand::SeedableRng;
@@ -63,7 +64,7 @@ async fn lease_request(
     gw: &str,
     auth: &str,
     pk: &ProvingKey,
-    cred: &alc_prover::files::CredentialFile,
+    cred: &alc_circuits::files::CredentialFile,
     secret: &HolderSecret,
 ) -> Value {
     let ch: Value = c
@@ -85,7 +86,7 @@ async fn lease_request(
     let list =
         alc_circuits::status::StatusList::decode(list["encoded_list"].as_str().unwrap()).unwrap();
     let manifest = hex::encode(Sha256::digest(b"load test agent"));
-    let req = alc_prover::Request {
+    let req = alc_prover::ProofRequest {
         min_tier: 1,
         min_permit_tier: 0,
         now: ch["now"].as_str().unwrap().parse().unwrap(),

@@ -10,6 +10,7 @@
 //! * [`credential`]: the licence credential, its commitment and signature.
 //! * [`status`]: the committed bitstring status list (revocation accumulator).
 //! * [`presentation`]: the presentation statement, circuit v1.
+//! * [`files`]: the protocol's files of these values, read with their checks.
 //!
 //! The gadgets (`constraints.rs`, [`gadgets`]) are compiled with the feature `r1cs`, as
 //! arkworks' `crypto-primitives` does: a verifier, a registry or an authority that only
@@ -23,6 +24,7 @@ pub mod babyjubjub;
 pub mod credential;
 pub mod eddsa;
 pub mod field;
+pub mod files;
 #[cfg(feature = "r1cs")]
 pub mod gadgets;
 pub mod poseidon;

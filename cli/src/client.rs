@@ -4,9 +4,9 @@
 
 use alc_circuits::credential::HolderSecret;
 use alc_circuits::field::to_decimal;
+use alc_circuits::files::CredentialFile;
 use alc_circuits::status::StatusList;
-use alc_prover::files::CredentialFile;
-use alc_prover::{prepare, prove, ProvingKey, Request};
+use alc_prover::{prepare, prove, ProofRequest as Request, ProvingKey};
 use alc_verifier::Presentation;
 use anyhow::{anyhow, bail, Context, Result};
 use serde_json::{json, Value};

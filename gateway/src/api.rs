@@ -4,10 +4,14 @@
 //! (`Authorization: Bearer <lease>`) covering the route: 401 without one, 403 with a JSON
 //! reason when it is expired, killed, superseded by an emergency, or insufficient.
 
-use crate::core::{
-    DelegateRequest, Deny, Gateway, Issued, LeaseRequest, AUTONOMOUS, PUBLIC, SANDBOX,
-};
+use crate::core::{Deny, Gateway, AUTONOMOUS, PUBLIC, SANDBOX};
 use crate::proxy::Proxy;
+use alc_protocol::authority::{Filed, IncidentReport};
+use alc_protocol::error::ErrorBody;
+use alc_protocol::gateway::{
+    AcceptedRoot, Challenge, DelegateRequest, GatewayInfo, IncidentRequest, Issued, KillRequest,
+    LeaseRequest, Policy, TierPolicy,
+};
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequest, Request, State};
 use axum::http::{header, HeaderMap, HeaderName, HeaderValue, StatusCode};
@@ -15,7 +19,6 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get, post};
 use axum::{Json, Router};
 use serde::de::DeserializeOwned;
-use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use std::sync::Arc;
 
@@ -83,45 +86,57 @@ fn admin(state: &AppState, headers: &HeaderMap) -> Result<(), Deny> {
     }
 }
 
-async fn info(State(s): S) -> Json<serde_json::Value> {
+fn policy(c: &crate::config::Config) -> Policy {
+    Policy {
+        sandbox: TierPolicy {
+            min_tier: 0,
+            min_permit_tier: 0,
+        },
+        autonomous: TierPolicy {
+            min_tier: c.min_tier,
+            min_permit_tier: c.min_permit_tier,
+        },
+    }
+}
+
+async fn info(State(s): S) -> Json<GatewayInfo> {
     let g = &s.gateway;
     let c = g.config();
-    Json(serde_json::json!({
-        "scope": c.scope,
-        "authority": c.authority,
-        "policy": {
-            "sandbox": { "min_tier": 0, "min_permit_tier": 0 },
-            "autonomous": { "min_tier": c.min_tier, "min_permit_tier": c.min_permit_tier },
-        },
-        "lease_ttl_secs": c.lease_ttl_secs,
-        "lease_key": g.minter.public().to_bytes_hex(),
-        "registry_key": s.registry_key,
-    }))
+    Json(GatewayInfo {
+        scope: c.scope.clone(),
+        authority: c.authority.clone(),
+        policy: policy(c),
+        lease_ttl_secs: c.lease_ttl_secs,
+        lease_key: g.minter.public().to_bytes_hex(),
+        registry_key: s.registry_key.clone(),
+    })
 }
 
 async fn challenge(State(s): S) -> Result<Response, Deny> {
     let g = &s.gateway;
     let (challenge, now, expires_at) = g.challenge().await?;
     let c = g.config();
-    let roots: Vec<serde_json::Value> = g
-        .status
-        .accepted_roots(now)
-        .into_iter()
-        .map(|(epoch, root)| serde_json::json!({ "epoch": epoch, "root": alc_circuits::field::to_decimal(&root) }))
-        .collect();
-    let body = serde_json::json!({
-        "challenge": challenge,
-        "now": now.to_string(),
-        "expires_at": expires_at,
-        "scope": c.scope,
-        "policy": {
-            "sandbox": { "min_tier": 0, "min_permit_tier": 0 },
-            "autonomous": { "min_tier": c.min_tier, "min_permit_tier": c.min_permit_tier },
-        },
-        "roots": roots,
-        "status": g.status.current().map(|(_, signed)| signed),
-        "issuer_key": [alc_circuits::field::to_decimal(&g.issuer.x), alc_circuits::field::to_decimal(&g.issuer.y)],
-    });
+    let body = Challenge {
+        challenge,
+        now,
+        expires_at,
+        scope: c.scope.clone(),
+        policy: policy(c),
+        roots: g
+            .status
+            .accepted_roots(now)
+            .into_iter()
+            .map(|(epoch, root)| AcceptedRoot {
+                epoch,
+                root: alc_circuits::field::to_decimal(&root),
+            })
+            .collect(),
+        status: g.status.current().map(|(_, signed)| signed),
+        issuer_key: [
+            alc_circuits::field::to_decimal(&g.issuer.x),
+            alc_circuits::field::to_decimal(&g.issuer.y),
+        ],
+    };
     let mut resp = Json(body).into_response();
     resp.headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
@@ -150,20 +165,6 @@ async fn delegate(
     Ok(Json(s.gateway.delegate(b, &req).await?))
 }
 
-/// A kill order.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct KillRequest {
-    /// A lease id (kills its descendants too).
-    #[serde(default)]
-    pub lease: Option<String>,
-    /// A pseudonym (kills every lease it holds here).
-    #[serde(default)]
-    pub pseudonym: Option<String>,
-    /// Why.
-    pub reason: String,
-}
-
 async fn kill(
     State(s): S,
     headers: HeaderMap,
@@ -176,27 +177,22 @@ async fn kill(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// An incident to file with the authority.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct IncidentRequest {
-    /// The misbehaving pseudonym.
-    pub pseudonym: String,
-    /// What happened.
-    pub description: String,
-}
-
 async fn incident(
     State(s): S,
     headers: HeaderMap,
     GJson(i): GJson<IncidentRequest>,
-) -> Result<Json<serde_json::Value>, Deny> {
+) -> Result<Json<Filed>, Deny> {
     admin(&s, &headers)?;
     let (authority, token) = s.reporter.as_ref().ok_or_else(|| {
         Deny::Unavailable("no incident-report token for the authority is configured".into())
     })?;
     let chain = s.gateway.store.chain_of(&i.pseudonym).await?;
-    let body = serde_json::json!({ "pseudonym": i.pseudonym, "gateway": s.gateway.config().scope, "chain": chain, "description": i.description });
+    let body = IncidentReport {
+        pseudonym: i.pseudonym,
+        gateway: s.gateway.config().scope.clone(),
+        chain,
+        description: i.description,
+    };
     let resp = s
         .http
         .post(format!("{authority}/v1/incidents"))
@@ -206,13 +202,18 @@ async fn incident(
         .await
         .map_err(|e| Deny::Unavailable(format!("the authority is unreachable: {e}")))?;
     let status = resp.status();
-    let v: serde_json::Value = resp.json().await.unwrap_or_default();
+    let text = resp.text().await.unwrap_or_default();
     if !status.is_success() {
+        let why = serde_json::from_str::<ErrorBody>(&text)
+            .map(|e| e.message)
+            .unwrap_or(text);
         return Err(Deny::Unavailable(format!(
-            "the authority refused the report: {v}"
+            "the authority refused the report ({status}): {why}"
         )));
     }
-    Ok(Json(v))
+    serde_json::from_str(&text).map(Json).map_err(|_| {
+        Deny::Unavailable("the authority's answer to the report is not a filed incident".into())
+    })
 }
 
 async fn forward(State(s): S, req: Request) -> Response {

@@ -10,25 +10,20 @@ use crate::store::Store;
 use alc_circuits::babyjubjub::Point;
 use alc_circuits::field::{self, Fr};
 use alc_circuits::presentation::{encode_challenge, encode_manifest, encode_scope};
+use alc_protocol::gateway::{DelegateRequest, Issued, LeaseRequest};
 use alc_protocol::time::Clock;
 use alc_registry::entry::{self as registry, Entry, KillTarget};
 use alc_verifier::{Presentation, Statement};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 
-/// Route classes.
-pub const PUBLIC: &str = "/v1/public/";
-/// Needs any lease.
-pub const SANDBOX: &str = "/v1/sandbox/";
-/// Needs an operator lease meeting the configured tiers.
-pub const AUTONOMOUS: &str = "/v1/autonomous/";
+pub use alc_protocol::gateway::{AUTONOMOUS, PUBLIC, SANDBOX};
 
-/// Why a request is refused; the body is `{"error": code, "reason": sentence}`.
+/// Why a request is refused; the body is `{"error": code, "message": sentence}`.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Deny {
@@ -73,54 +68,10 @@ impl IntoResponse for Deny {
         };
         (
             status,
-            Json(serde_json::json!({ "error": code, "reason": self.to_string() })),
+            Json(alc_protocol::error::ErrorBody::new(code, self.to_string())),
         )
             .into_response()
     }
-}
-
-/// A lease request: a presentation for a challenge of this gateway.
-#[derive(Debug, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct LeaseRequest {
-    /// The presentation file's JSON (`alc-presentation-v1`).
-    pub presentation: serde_json::Value,
-    /// The agent the lease is for.
-    pub agent: String,
-    /// SHA-256 of the agent's manifest (hex); the proof binds it.
-    pub manifest: String,
-}
-
-/// A child lease request.
-#[derive(Debug, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct DelegateRequest {
-    /// The sub-agent.
-    pub agent: String,
-    /// SHA-256 of its manifest (hex).
-    pub manifest: String,
-    /// Route prefixes: each must lie inside one of the parent's.
-    pub rights: Vec<String>,
-    /// Lifetime (capped by the parent's expiry).
-    pub ttl_secs: u64,
-    /// Requests per minute (at most the parent's; default the parent's).
-    #[serde(default)]
-    pub rate_per_min: Option<u32>,
-}
-
-/// An issued lease.
-#[derive(Debug, Serialize, Deserialize)]
-pub struct Issued {
-    /// The bearer token.
-    pub lease: String,
-    /// Its identifier.
-    pub lease_id: String,
-    /// Unix seconds.
-    pub expires_at: u64,
-    /// Route prefixes it covers.
-    pub rights: Vec<String>,
-    /// The status epoch it was proved against.
-    pub epoch: u64,
 }
 
 /// A checked lease, cached by token. The hot path reads it without locks: kill checks
@@ -261,7 +212,7 @@ impl Gateway {
     ) -> Result<(Statement, u64, Vec<String>), Deny> {
         let now = self.now();
         valid_agent(&req.agent)?;
-        let p = Presentation::from_json(&req.presentation.to_string())
+        let p = Presentation::from_wire(&req.presentation)
             .map_err(|e| Deny::BadRequest(e.to_string()))?;
         let st = p.statement;
         if st.scope != self.scope {
@@ -377,7 +328,7 @@ impl Gateway {
     pub async fn renew(&self, bearer: &str, req: &LeaseRequest) -> Result<Issued, Deny> {
         let old = self.load(bearer, None).await?;
         self.not_killed(&old)?;
-        let p = Presentation::from_json(&req.presentation.to_string())
+        let p = Presentation::from_wire(&req.presentation)
             .map_err(|e| Deny::BadRequest(e.to_string()))?;
         if field::to_decimal(&p.statement.pseudonym) != old.lease.pseudonym {
             return Err(Deny::Forbidden(

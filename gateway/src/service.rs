@@ -13,10 +13,10 @@ use crate::registry::spawn_submitter;
 use crate::status::{spawn_watcher, StatusView};
 use crate::store::Store;
 use alc_circuits::babyjubjub::Point;
+use alc_protocol::authority::{AuthorityInfo, AuthorityKeys};
 use alc_protocol::time::{Clock, SystemClock};
 use alc_registry::submission::GatewayKey;
 use alc_verifier::VerifyingKey;
-use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::io::Write;
 use std::net::SocketAddr;
@@ -48,17 +48,6 @@ pub struct ServeOptions {
     pub in_process: InProcess,
     /// The presentation circuit's verifying key.
     pub verifying_key: VerifyingKey,
-}
-
-/// The authority's public keys, pinned on first contact.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AuthorityKeys {
-    /// Its name (the `issuer` of status responses).
-    pub name: String,
-    /// The credential-signing key, decimal `[x, y]`.
-    pub issuer_key: [String; 2],
-    /// The status-signing key, base64url.
-    pub status_key: String,
 }
 
 fn write_secret(path: &Path, bytes: &[u8]) -> Result<(), ServiceError> {
@@ -100,15 +89,8 @@ async fn authority_keys(
             .send()
             .await
             .ok()?;
-        let v: serde_json::Value = r.json().await.ok()?;
-        Some(AuthorityKeys {
-            name: v["name"].as_str()?.to_owned(),
-            issuer_key: [
-                v["issuer_key"][0].as_str()?.to_owned(),
-                v["issuer_key"][1].as_str()?.to_owned(),
-            ],
-            status_key: v["status_key"].as_str()?.to_owned(),
-        })
+        let info: AuthorityInfo = r.json().await.ok()?;
+        Some(AuthorityKeys::from(&info))
     }
     .await;
     match (pinned, fetched) {
@@ -260,7 +242,7 @@ pub async fn open(opts: &ServeOptions, clock: Arc<dyn Clock>) -> Result<AppState
         cfg.lease_ttl_secs,
         cfg.status_grace_secs,
     ));
-    let notify: Arc<dyn Fn(&alc_verifier::status::StatusResponse) + Send + Sync> = Arc::new(|r| {
+    let notify: Arc<dyn Fn(&alc_protocol::status::StatusResponse) + Send + Sync> = Arc::new(|r| {
         if r.emergency {
             tracing::warn!(epoch = r.epoch, "emergency status: leases under older roots are refused until their agents prove again");
         }

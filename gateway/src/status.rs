@@ -24,9 +24,9 @@
 //! within a second. Every failure is logged and retried with a capped exponential backoff;
 //! nothing stops the task but the view being dropped or the task being aborted.
 
-use alc_circuits::Fr;
+use alc_circuits::field::{self, Fr};
+use alc_protocol::status::{SignedStatus, StatusError, StatusResponse};
 use alc_protocol::time::Clock;
-use alc_verifier::status::{SignedStatus, StatusError, StatusResponse};
 use futures::StreamExt;
 use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard, Weak};
 use std::time::Duration;
@@ -126,6 +126,8 @@ struct Superseded {
 struct Current {
     response: StatusResponse,
     signed: SignedStatus,
+    /// The response's root, parsed.
+    root: Fr,
 }
 
 #[derive(Debug, Default)]
@@ -198,6 +200,7 @@ impl StatusView {
         now: u64,
     ) -> Result<(Applied, StatusResponse), StatusViewError> {
         let response = signed.verify(&self.key)?;
+        let root = field::from_decimal(&response.root).map_err(|_| StatusError::Malformed)?;
         if response.issuer != self.issuer {
             return Err(StatusViewError::WrongIssuer {
                 expected: self.issuer.clone(),
@@ -245,13 +248,14 @@ impl StatusView {
             g.current = Some(Current {
                 response: response.clone(),
                 signed: signed.clone(),
+                root,
             });
             return Ok((Applied::Refreshed, response));
         }
         if let Some(old) = g.current.take() {
             g.superseded.push(Superseded {
                 epoch: old.response.epoch,
-                root: old.response.root,
+                root: old.root,
                 at: now,
             });
         }
@@ -265,6 +269,7 @@ impl StatusView {
         g.current = Some(Current {
             response: response.clone(),
             signed: signed.clone(),
+            root,
         });
         let (floor, ttl) = (g.floor, self.lease_ttl);
         g.superseded
@@ -281,7 +286,7 @@ impl StatusView {
     pub fn accepts_root(&self, root: &Fr, now: u64) -> Option<u64> {
         let g = self.read();
         let cur = g.current.as_ref()?;
-        if cur.response.root == *root {
+        if cur.root == *root {
             return Some(cur.response.epoch);
         }
         g.superseded
@@ -323,7 +328,7 @@ impl StatusView {
         let Some(cur) = g.current.as_ref() else {
             return Vec::new();
         };
-        std::iter::once((cur.response.epoch, cur.response.root))
+        std::iter::once((cur.response.epoch, cur.root))
             .chain(
                 g.superseded
                     .iter()
@@ -777,7 +782,7 @@ mod tests {
             issuer: ISSUER.into(),
             list: "default".into(),
             epoch,
-            root: Fr::from(root),
+            root: field::to_decimal(&Fr::from(root)),
             produced_at,
             next_update: produced_at + 300,
             emergency,

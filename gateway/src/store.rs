@@ -2,6 +2,7 @@
 //! (challenges consumed once across all of them, one lease index, one kill set).
 
 use crate::lease::Lease;
+use alc_protocol::authority::ChainLink;
 use alc_registry::entry::Entry;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::SqlitePool;
@@ -242,7 +243,7 @@ impl Store {
     }
 
     /// The chain of leases of a pseudonym, for an incident report.
-    pub async fn chain_of(&self, pseudonym: &str) -> Result<Vec<serde_json::Value>, sqlx::Error> {
+    pub async fn chain_of(&self, pseudonym: &str) -> Result<Vec<ChainLink>, sqlx::Error> {
         let rows: Vec<(String, Option<String>, String, String, i64, i64)> = sqlx::query_as(
             "SELECT lease_id, parent_lease, agent, manifest, depth, created_at FROM leases WHERE pseudonym = ? ORDER BY created_at, depth",
         )
@@ -251,8 +252,13 @@ impl Store {
         .await?;
         Ok(rows
             .into_iter()
-            .map(|(lease, parent, agent, manifest, depth, at)| {
-                serde_json::json!({ "lease": lease, "parent": parent, "agent": agent, "manifest": manifest, "depth": depth, "at": at })
+            .map(|(lease, parent, agent, manifest, depth, at)| ChainLink {
+                lease,
+                parent,
+                agent,
+                manifest,
+                depth: depth as u32,
+                at: at as u64,
             })
             .collect())
     }

@@ -37,7 +37,7 @@ pub fn routes() -> Router<AppState> {
 fn not_found(what: &str) -> Response {
     (
         StatusCode::NOT_FOUND,
-        axum::Json(serde_json::json!({ "error": "not_found", "reason": what })),
+        axum::Json(alc_protocol::error::ErrorBody::new("not_found", what)),
     )
         .into_response()
 }

@@ -7,14 +7,14 @@
 #![allow(clippy::unwrap_used)] // test helpers: a failed unwrap is a failed test
 
 use alc_circuits::credential::HolderSecret;
+use alc_circuits::files::CredentialFile;
 use alc_devkit::authority::TestAuthority;
 use alc_devkit::clock::ManualClock;
 use alc_devkit::gateway::{TestGateway, SCOPE};
 use alc_devkit::keys::test_keys as keys;
 use alc_gateway::api::{app, AppState};
 use alc_gateway::service::{open, ServeOptions};
-use alc_prover::files::CredentialFile;
-use alc_prover::{prepare, prove, Request as ProofRequest};
+use alc_prover::{prepare, prove, ProofRequest};
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use axum::Router;
@@ -188,7 +188,7 @@ async fn challenge_proof_lease_and_calls_through_to_the_upstream() {
         .call("GET", "/v1/autonomous/chat", Some(&lease), None)
         .await;
     assert_eq!(s, StatusCode::FORBIDDEN);
-    assert!(v["reason"].as_str().unwrap().contains("expired"), "{v}");
+    assert!(v["message"].as_str().unwrap().contains("expired"), "{v}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -209,7 +209,7 @@ async fn challenges_are_single_use_short_lived_and_scoped() {
     let req = w.lease_request(&h, 1, "another.gateway").await;
     let (s, v) = w.call("POST", "/v1/lease", None, Some(req)).await;
     assert_eq!(s, StatusCode::FORBIDDEN, "another scope: {v}");
-    assert!(v["reason"].as_str().unwrap().contains("scope"));
+    assert!(v["message"].as_str().unwrap().contains("scope"));
     // Another manifest than the one proved.
     let mut req = w.lease_request(&h, 1, SCOPE).await;
     req["manifest"] = json!(hex::encode([0u8; 32]));
@@ -255,7 +255,7 @@ async fn the_kill_switch_refuses_revoked_holders_and_stale_roots() {
         started.elapsed()
     );
     assert_eq!(s, StatusCode::FORBIDDEN, "{v}");
-    assert!(v["reason"].as_str().unwrap().contains("emergency"), "{v}");
+    assert!(v["message"].as_str().unwrap().contains("emergency"), "{v}");
     // A proof against the old root is refused; a new proof cannot be made (revoked).
     let (s, v) = w.call("POST", "/v1/lease", None, Some(stale)).await;
     assert_eq!(s, StatusCode::FORBIDDEN, "{v}");
@@ -479,7 +479,7 @@ async fn unreachable_authority_fails_closed_for_autonomous_leases_only() {
     let req = w.lease_request_with(&h, 1, SCOPE, &list).await;
     let (s, v) = w.call("POST", "/v1/lease", None, Some(req)).await;
     assert_eq!(s, StatusCode::SERVICE_UNAVAILABLE, "{v}");
-    assert!(v["reason"].as_str().unwrap().contains("stale"), "{v}");
+    assert!(v["message"].as_str().unwrap().contains("stale"), "{v}");
     // Sandbox leases against the last good root, and public routes, keep working.
     let req = w.lease_request_with(&h, 0, SCOPE, &list).await;
     let (s, v) = w.call("POST", "/v1/lease", None, Some(req)).await;

@@ -5,10 +5,11 @@
 
 #![allow(clippy::unwrap_used)] // test helpers: a failed unwrap is a failed test
 
+use alc_circuits::field::{from_decimal, Fr};
 use alc_devkit::authority::{TestAuthority, NAME, T0};
 use alc_gateway::status::{spawn_watcher, EpochNotify, StatusView};
+use alc_protocol::status::StatusResponse;
 use alc_protocol::time::Clock;
-use alc_verifier::status::StatusResponse;
 use std::net::SocketAddr;
 use std::ops::Deref;
 use std::sync::Arc;
@@ -50,6 +51,11 @@ impl Auth {
         let holder = alc_circuits::field::Fr::from(12345u64);
         self.issue(&id, &holder).await.signed.credential.serial
     }
+}
+
+/// A response's root, parsed.
+fn root(r: &StatusResponse) -> Fr {
+    from_decimal(&r.root).unwrap()
 }
 
 /// Serves the authority's API on a fresh local port.
@@ -139,7 +145,7 @@ async fn watcher_adopts_the_status_and_is_pushed_an_emergency_within_a_second() 
     assert_eq!((first.epoch, first.emergency), (0, false));
     assert_eq!(first.issuer, NAME);
     assert!(view.is_fresh(a.clock.now()));
-    assert_eq!(view.accepts_root(&first.root, a.clock.now()), Some(0));
+    assert_eq!(view.accepts_root(&root(&first), a.clock.now()), Some(0));
     // Let the stream connect, so what follows is pushed.
     tokio::time::sleep(Duration::from_millis(300)).await;
 
@@ -147,7 +153,7 @@ async fn watcher_adopts_the_status_and_is_pushed_an_emergency_within_a_second() 
     let second = next_notified(&mut rx, Duration::from_secs(1)).await;
     assert_eq!((second.epoch, second.emergency), (1, false));
     let now = a.clock.now();
-    assert_eq!(view.accepts_root(&first.root, now), Some(0));
+    assert_eq!(view.accepts_root(&root(&first), now), Some(0));
     assert_eq!(view.min_epoch(), 0);
 
     let revoked_at = Instant::now();
@@ -156,9 +162,9 @@ async fn watcher_adopts_the_status_and_is_pushed_an_emergency_within_a_second() 
     assert!(revoked_at.elapsed() < Duration::from_secs(1));
     assert_eq!((third.epoch, third.emergency), (2, true));
     assert_eq!(view.min_epoch(), 2);
-    assert_eq!(view.accepts_root(&first.root, now), None);
-    assert_eq!(view.accepts_root(&second.root, now), None);
-    assert_eq!(view.accepts_root(&third.root, now), Some(2));
+    assert_eq!(view.accepts_root(&root(&first), now), None);
+    assert_eq!(view.accepts_root(&root(&second), now), None);
+    assert_eq!(view.accepts_root(&root(&third), now), Some(2));
     assert_eq!(epoch(&view), Some(2));
     task.abort();
 }
@@ -237,7 +243,7 @@ async fn watcher_retries_while_the_authority_is_down_and_catches_up() {
     let caught = next_notified(&mut rx, Duration::from_secs(10)).await;
     assert_eq!((caught.epoch, caught.emergency), (2, true));
     assert_eq!(view.min_epoch(), 2);
-    assert_eq!(view.accepts_root(&adopted.root, a.clock.now()), None);
+    assert_eq!(view.accepts_root(&root(&adopted), a.clock.now()), None);
     up.abort();
     task.abort();
 }

@@ -13,6 +13,7 @@ use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 use crate::encoding::{hex_array, Reader};
 use crate::tags::{CERTIFICATE_DOMAIN, INSURANCE_VERSION, MAX_ID_LEN};
 use crate::{gens, Error, InsurerPublic, InsurerSecret};
+use alc_protocol::insurance as wire;
 
 /// A Schnorr signature `(R, s)` with `R = k·G`, `s = k + c·x`, and `c` the certificate
 /// transcript's challenge after absorbing `R`.
@@ -96,7 +97,7 @@ impl<'de> Deserialize<'de> for CertificateSignature {
 /// len: u16 || permit_id || len: u16 || policy_id || expires: u64 || commitment: 32 ||
 /// signature: 64`. JSON: the field names below, points and signature in hex.
 #[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
-#[serde(try_from = "CertificateJson", into = "CertificateJson")]
+#[serde(try_from = "wire::CoverCertificate", into = "wire::CoverCertificate")]
 pub struct CoverCertificate {
     version: u32,
     insurer: InsurerPublic,
@@ -107,26 +108,13 @@ pub struct CoverCertificate {
     signature: CertificateSignature,
 }
 
-/// The serde shape of [`CoverCertificate`].
-#[derive(Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct CertificateJson {
-    version: u32,
-    insurer: InsurerPublic,
-    permit_id: String,
-    policy_id: String,
-    expires: u64,
-    commitment: String,
-    signature: CertificateSignature,
-}
-
-impl From<CoverCertificate> for CertificateJson {
+impl From<CoverCertificate> for wire::CoverCertificate {
     fn from(c: CoverCertificate) -> Self {
-        CertificateJson {
+        wire::CoverCertificate {
             version: c.version,
-            insurer: c.insurer,
+            insurer: c.insurer.to_string(),
             commitment: hex::encode(c.commitment.as_bytes()),
-            signature: c.signature,
+            signature: hex::encode(c.signature.to_bytes()),
             expires: c.expires,
             permit_id: c.permit_id,
             policy_id: c.policy_id,
@@ -134,19 +122,20 @@ impl From<CoverCertificate> for CertificateJson {
     }
 }
 
-impl TryFrom<CertificateJson> for CoverCertificate {
+impl TryFrom<wire::CoverCertificate> for CoverCertificate {
     type Error = Error;
 
-    fn try_from(j: CertificateJson) -> Result<Self, Error> {
+    fn try_from(j: wire::CoverCertificate) -> Result<Self, Error> {
         let commitment = CompressedRistretto(hex_array(&j.commitment, "commitment")?);
+        let signature = CertificateSignature::from_bytes(&hex_array(&j.signature, "signature")?)?;
         CoverCertificate::checked(
             j.version,
-            j.insurer,
+            j.insurer.parse()?,
             j.permit_id,
             j.policy_id,
             j.expires,
             commitment,
-            j.signature,
+            signature,
         )
     }
 }

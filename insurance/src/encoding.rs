@@ -4,9 +4,7 @@ use crate::Error;
 
 /// Decodes exactly `N` bytes of hex.
 pub(crate) fn hex_array<const N: usize>(s: &str, what: &str) -> Result<[u8; N], Error> {
-    let bytes = hex::decode(s).map_err(|e| Error::malformed(format!("{what}: {e}")))?;
-    <[u8; N]>::try_from(bytes.as_slice())
-        .map_err(|_| Error::malformed(format!("{what}: expected {N} bytes, got {}", bytes.len())))
+    alc_protocol::encoding::hex_array(s).map_err(|e| Error::malformed(format!("{what}: {e}")))
 }
 
 /// A cursor over untrusted bytes whose reads fail instead of panicking.

@@ -61,6 +61,7 @@
 mod certificate;
 mod encoding;
 mod error;
+mod evidence;
 mod gens;
 mod keys;
 mod many;
@@ -71,6 +72,7 @@ pub use certificate::{
     certify, CertificateSignature, CoverCertificate, CoverOpening, COVER_OPENING_LEN,
 };
 pub use error::Error;
+pub use evidence::Evidence;
 pub use keys::{InsurerPublic, InsurerRegistry, InsurerSecret};
 pub use many::{verify_cover_many, ClaimFailures, CoverClaim};
 pub use proof::{prove_cover, verify_cover, CoverProof, COVER_PROOF_LEN};

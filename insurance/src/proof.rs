@@ -3,7 +3,6 @@
 
 use std::fmt;
 
-use base64::Engine as _;
 use bulletproofs::RangeProof;
 use curve25519_dalek::ristretto::CompressedRistretto;
 use curve25519_dalek::scalar::Scalar;
@@ -17,8 +16,6 @@ use crate::{gens, CoverCertificate, CoverOpening, Error, InsurerRegistry};
 /// Length in bytes of an encoded [`CoverProof`]: `(2·log2(64) + 9)·32`.
 pub const COVER_PROOF_LEN: usize = (2 * 6 + 9) * 32;
 
-const BASE64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
-
 /// A proof that a certificate's committed cover is at least a tier's minimum: a 64-bit
 /// Bulletproofs range proof on `C' = C - minimum·B`.
 ///
@@ -31,6 +28,21 @@ impl CoverProof {
     /// The [`COVER_PROOF_LEN`]-byte encoding.
     pub fn to_bytes(&self) -> Vec<u8> {
         self.0.to_bytes()
+    }
+
+    /// The encoding in standard base64 (its JSON form).
+    pub fn to_base64(&self) -> String {
+        alc_protocol::encoding::base64(&self.to_bytes())
+    }
+
+    /// Parses the base64 form.
+    ///
+    /// # Errors
+    /// [`Error::Malformed`] when it is not base64, or as [`CoverProof::from_bytes`].
+    pub fn from_base64(s: &str) -> Result<Self, Error> {
+        let bytes = alc_protocol::encoding::base64_bytes(s)
+            .map_err(|e| Error::malformed(format!("cover proof: {e}")))?;
+        CoverProof::from_bytes(&bytes)
     }
 
     /// Parses the encoding.
@@ -53,7 +65,7 @@ impl CoverProof {
 
 impl fmt::Debug for CoverProof {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "CoverProof({})", BASE64.encode(self.to_bytes()))
+        write!(f, "CoverProof({})", self.to_base64())
     }
 }
 
@@ -67,17 +79,14 @@ impl Eq for CoverProof {}
 
 impl Serialize for CoverProof {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(&BASE64.encode(self.to_bytes()))
+        serializer.serialize_str(&self.to_base64())
     }
 }
 
 impl<'de> Deserialize<'de> for CoverProof {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let s = String::deserialize(deserializer)?;
-        let bytes = BASE64
-            .decode(s.as_bytes())
-            .map_err(|e| serde::de::Error::custom(format!("cover proof: {e}")))?;
-        CoverProof::from_bytes(&bytes).map_err(serde::de::Error::custom)
+        CoverProof::from_base64(&s).map_err(serde::de::Error::custom)
     }
 }
 

@@ -8,9 +8,8 @@
 
 use crate::authority::{audit, new_token, token_hash, Authority};
 use crate::error::ApiError;
-use serde::{Deserialize, Serialize};
+use alc_protocol::authority::{CreatedToken, NewToken};
 use std::path::Path;
-use utoipa::ToSchema;
 
 /// Every scope.
 pub const SCOPES: [&str; 8] = [
@@ -44,27 +43,6 @@ impl Actor {
             )))
         }
     }
-}
-
-/// A request for a new token.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct NewToken {
-    /// Public name.
-    pub id: String,
-    /// Scopes.
-    pub scopes: Vec<String>,
-    /// Why (audit).
-    pub reason: String,
-}
-
-/// A created token (shown once).
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct CreatedToken {
-    /// Public name.
-    pub id: String,
-    /// The bearer token: store it now, it is not shown again.
-    pub token: String,
 }
 
 impl Authority {

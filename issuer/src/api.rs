@@ -3,22 +3,21 @@
 //! Every error is mapped in [`ApiError`]'s `IntoResponse`; request bodies are JSON with
 //! unknown fields refused and a size limit.
 
-use crate::admin::{Actor, CreatedToken, NewToken};
-use crate::assessment::{Attempt, Marked};
+use crate::admin::Actor;
 use crate::authority::Authority;
 use crate::error::ApiError;
-use crate::identity::{IdentityStatus, Nonce, Session};
-use crate::incidents::{Incident, IncidentReport, Resolution};
-use crate::insurance::{
-    CoverEvidence, CoverRenewal, InsuranceRequirements, InsurerRegistration, RegisteredInsurer,
+use alc_protocol::authority::{
+    Answer, AnswerSheet, ApprenticeRequest, Attempt, AuthorityInfo, ChainLink, CoverRenewal,
+    CreatedToken, CredentialRequest, Filed, GatewayRegistration, IdentityRef, IdentityStatus,
+    Incident, IncidentReport, Insurance, InsuranceRequirements, InsurerRegistration, Login, Marked,
+    NewAgentSystem, NewOperator, NewPermit, NewToken, Nonce, Permit, PermitChanged,
+    PermitStatusChange, Registered, RegisteredInsurer, Resolution, RevokeRequest, Revoked, Session,
+    ShownQuestion, Training,
 };
-use crate::issuance::{ApprenticeRequest, CredentialRequest};
-use crate::permits::{
-    IdentityRef, Insurance, NewAgentSystem, NewOperator, NewPermit, Permit, PermitStatusChange,
-};
-use crate::questions::Answer;
-use crate::registry::{Appended, GatewayRegistration, StoredEntry};
-use crate::revocation::{RevokeRequest, Revoked};
+use alc_protocol::files::CredentialFile;
+use alc_protocol::insurance::{CoverCertificate, CoverEvidence};
+use alc_protocol::status::{PublishedList, SignedStatus, StatusResponse};
+use alc_registry::api::{Appended, StoredEntry};
 use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{DefaultBodyLimit, FromRequest, FromRequestParts, Path, Query, Request, State};
 use axum::http::{header, request::Parts, HeaderValue, StatusCode};
@@ -27,12 +26,12 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use futures::stream::{self, Stream, StreamExt};
-use serde::{de::DeserializeOwned, Deserialize, Serialize};
+use serde::de::DeserializeOwned;
 use std::collections::HashMap;
 use std::convert::Infallible;
 use std::sync::Arc;
 use tokio_stream::wrappers::BroadcastStream;
-use utoipa::{OpenApi, ToSchema};
+use utoipa::OpenApi;
 
 type S = State<Arc<Authority>>;
 
@@ -80,25 +79,6 @@ async fn actor(a: &Authority, bearer: &Bearer, scope: &str) -> Result<Actor, Api
     let actor = a.actor(&bearer.0).await?;
     actor.require(scope)?;
     Ok(actor)
-}
-
-/// The authority's public description.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct AuthorityInfo {
-    /// Name (the `issuer` of status responses).
-    pub name: String,
-    /// The credential-signing key (Baby Jubjub, decimal `[x, y]`).
-    pub issuer_key: [String; 2],
-    /// The status-signing key (Ed25519, base64url).
-    pub status_key: String,
-    /// The status list's identifier.
-    pub list: String,
-    /// The presentation circuit credentials are made for.
-    pub circuit: String,
-    /// The origin line of the registry's checkpoints.
-    pub registry_origin: String,
-    /// The registry's checkpoint verifier key (`name+id+base64`, C2SP signed note).
-    pub registry_key: String,
 }
 
 #[utoipa::path(get, path = "/v1/authority", responses((status = 200, body = AuthorityInfo)))]
@@ -223,23 +203,17 @@ async fn register_gateway(
     State(a): S,
     bearer: Bearer,
     ApiJson(r): ApiJson<GatewayRegistration>,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Result<Json<Registered>, ApiError> {
     let who = actor(&a, &bearer, "gateways").await?;
     a.register_gateway(&r, &who.id).await?;
-    Ok(Json(serde_json::json!({ "registered": r.id })))
+    Ok(Json(Registered {
+        registered: r.id.clone(),
+    }))
 }
 
 #[utoipa::path(post, path = "/v1/identity/nonce", responses((status = 200, body = Nonce)))]
 async fn nonce(State(a): S) -> Result<Json<Nonce>, ApiError> {
     Ok(Json(a.nonce().await?))
-}
-
-/// An ID token to sign in with.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct Login {
-    /// The OpenID Connect ID token (JWT), carrying the nonce from `/v1/identity/nonce`.
-    pub id_token: String,
 }
 
 #[utoipa::path(post, path = "/v1/identity", request_body = Login, responses((status = 200, body = Session), (status = 400)))]
@@ -253,39 +227,29 @@ async fn start(State(a): S, bearer: Bearer) -> Result<Json<Attempt>, ApiError> {
     Ok(Json(a.start_attempt(&id).await?))
 }
 
-/// Answers to an attempt.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct Submission {
-    /// The attempt token.
-    pub attempt: String,
-    /// One answer per question.
-    pub answers: Vec<Answer>,
-}
-
-#[utoipa::path(post, path = "/v1/assessment/submit", request_body = Submission, responses((status = 200, body = Marked), (status = 409)))]
-async fn submit(State(a): S, ApiJson(s): ApiJson<Submission>) -> Result<Json<Marked>, ApiError> {
+#[utoipa::path(post, path = "/v1/assessment/submit", request_body = AnswerSheet, responses((status = 200, body = Marked), (status = 409)))]
+async fn submit(State(a): S, ApiJson(s): ApiJson<AnswerSheet>) -> Result<Json<Marked>, ApiError> {
     Ok(Json(a.submit_attempt(&s.attempt, &s.answers).await?))
 }
 
-#[utoipa::path(post, path = "/v1/credentials", request_body = CredentialRequest, responses((status = 200, description = "an alc-credential file"), (status = 403), (status = 409)), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/v1/credentials", request_body = CredentialRequest, responses((status = 200, body = CredentialFile), (status = 403), (status = 409)), security(("bearer" = [])))]
 async fn issue(
     State(a): S,
     bearer: Bearer,
     ApiJson(r): ApiJson<CredentialRequest>,
 ) -> Result<Response, ApiError> {
     let id = a.session_identity(&bearer.0).await?;
-    Ok(Json(a.issue(&id, &r).await?).into_response())
+    Ok(Json(a.issue(&id, &r).await?.to_wire()).into_response())
 }
 
-#[utoipa::path(post, path = "/v1/credentials/apprentice", request_body = ApprenticeRequest, responses((status = 200, description = "an alc-credential file")), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/v1/credentials/apprentice", request_body = ApprenticeRequest, responses((status = 200, body = CredentialFile)), security(("bearer" = [])))]
 async fn apprentice(
     State(a): S,
     bearer: Bearer,
     ApiJson(r): ApiJson<ApprenticeRequest>,
 ) -> Result<Response, ApiError> {
     let id = a.session_identity(&bearer.0).await?;
-    Ok(Json(a.issue_apprentice(&id, &r).await?).into_response())
+    Ok(Json(a.issue_apprentice(&id, &r).await?.to_wire()).into_response())
 }
 
 fn cache_until(resp: Response, next_update: u64, now: u64) -> Response {
@@ -297,25 +261,11 @@ fn cache_until(resp: Response, next_update: u64, now: u64) -> Response {
     resp
 }
 
-#[utoipa::path(get, path = "/v1/status", responses((status = 200, description = "the latest signed status response {payload, signature}")))]
+#[utoipa::path(get, path = "/v1/status", responses((status = 200, body = SignedStatus, description = "the latest signed status response")))]
 async fn status(State(a): S) -> Response {
     let now = a.now();
     let (r, signed) = a.status.current(now);
     cache_until(Json(signed).into_response(), r.next_update, now)
-}
-
-/// The published status list.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct PublishedList {
-    /// The epoch it belongs to.
-    pub epoch: u64,
-    /// Its root (decimal).
-    pub root: String,
-    /// `u` + base64url(gzip(bitstring)), W3C Bitstring Status List form.
-    pub encoded_list: String,
-    /// The signed status response of the epoch.
-    #[schema(value_type = Object)]
-    pub status: alc_verifier::status::SignedStatus,
 }
 
 #[utoipa::path(get, path = "/v1/status/list", responses((status = 200, body = PublishedList)))]
@@ -330,7 +280,7 @@ async fn status_list(State(a): S) -> Response {
     }
     let body = PublishedList {
         epoch,
-        root: alc_circuits::field::to_decimal(&r.root),
+        root: r.root.clone(),
         encoded_list: encoded.to_string(),
         status: signed,
     };
@@ -341,7 +291,7 @@ async fn status_list(State(a): S) -> Response {
 async fn stream(State(a): S) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
     let rx = a.status.subscribe();
     let (_, first) = a.status.current(a.now());
-    let event = |s: &alc_verifier::status::SignedStatus| -> Result<Event, Infallible> {
+    let event = |s: &SignedStatus| -> Result<Event, Infallible> {
         Ok(Event::default()
             .event("status")
             .json_data(s)
@@ -356,13 +306,6 @@ async fn stream(State(a): S) -> Sse<impl Stream<Item = Result<Event, Infallible>
         async move { out }
     });
     Sse::new(first.chain(rest)).keep_alive(KeepAlive::default())
-}
-
-/// A filed incident.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct Filed {
-    /// The incident's identifier.
-    pub id: i64,
 }
 
 #[utoipa::path(post, path = "/v1/incidents", request_body = IncidentReport, responses((status = 200, body = Filed)), security(("bearer" = [])))]
@@ -447,13 +390,6 @@ async fn add_agent_system(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// Credentials revoked by a permit's change.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct PermitChanged {
-    /// Serials revoked.
-    pub revoked: Vec<u32>,
-}
-
 #[utoipa::path(post, path = "/v1/admin/permits/{id}/status", request_body = PermitStatusChange, responses((status = 200, body = PermitChanged)), security(("bearer" = [])))]
 async fn permit_status(
     State(a): S,
@@ -465,16 +401,6 @@ async fn permit_status(
     Ok(Json(PermitChanged {
         revoked: a.set_permit_status(&id, &c, &who.id).await?,
     }))
-}
-
-/// Completed formal training.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct Training {
-    /// Who completed it.
-    pub identity: IdentityRef,
-    /// Evidence or reference (audit).
-    pub reason: String,
 }
 
 #[utoipa::path(post, path = "/v1/admin/training", request_body = Training, responses((status = 200, body = IdentityStatus)), security(("bearer" = [])))]
@@ -566,13 +492,18 @@ async fn create_token(
         Session,
         IdentityStatus,
         Attempt,
-        Submission,
+        ShownQuestion,
+        AnswerSheet,
         Answer,
         Marked,
         CredentialRequest,
         ApprenticeRequest,
+        CredentialFile,
         PublishedList,
+        SignedStatus,
+        StatusResponse,
         IncidentReport,
+        ChainLink,
         Filed,
         Incident,
         Resolution,
@@ -582,6 +513,7 @@ async fn create_token(
         Permit,
         Insurance,
         CoverEvidence,
+        CoverCertificate,
         CoverRenewal,
         InsurerRegistration,
         RegisteredInsurer,
@@ -595,6 +527,7 @@ async fn create_token(
         NewToken,
         CreatedToken,
         GatewayRegistration,
+        Registered,
         Appended,
         StoredEntry
     ))

@@ -11,37 +11,10 @@
 
 use crate::authority::{audit, new_token, token_hash, Authority};
 use crate::error::ApiError;
-use crate::identity::{identity_status, IdKey, IdentityStatus};
-use crate::questions::{Answer, Drawn, Shown};
-use serde::{Deserialize, Serialize};
+use crate::identity::{identity_status, IdKey};
+use crate::questions::Drawn;
+use alc_protocol::authority::{Answer, Attempt, IdentityStatus, Marked};
 use sqlx::{Sqlite, Transaction};
-use utoipa::ToSchema;
-
-/// A started attempt.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct Attempt {
-    /// Single-use token to submit the answers with.
-    pub attempt: String,
-    /// Unix seconds.
-    pub expires_at: u64,
-    /// The questions, options shuffled.
-    pub questions: Vec<Shown>,
-}
-
-/// The result of a submitted attempt.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct Marked {
-    /// Passed.
-    pub passed: bool,
-    /// Correct answers.
-    pub correct: u32,
-    /// Questions.
-    pub total: u32,
-    /// The pass mark, percent.
-    pub pass_mark_percent: u32,
-    /// Where the identity stands now.
-    pub identity: IdentityStatus,
-}
 
 #[derive(sqlx::FromRow)]
 struct AttemptRow {

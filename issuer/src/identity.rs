@@ -7,44 +7,10 @@
 
 use crate::authority::{new_token, token_hash, Authority};
 use crate::error::ApiError;
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use alc_protocol::authority::{IdentityStatus, Nonce, Session};
 
 /// Lifetime of a login nonce, seconds.
 pub const NONCE_TTL: u64 = 600;
-
-/// A nonce to put in the ID token request.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct Nonce {
-    /// Single use.
-    pub nonce: String,
-    /// Unix seconds.
-    pub expires_at: u64,
-}
-
-/// A verified identity's session.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct Session {
-    /// Bearer token for `/v1/assessment/*` and `/v1/credentials*`.
-    pub session: String,
-    /// Unix seconds.
-    pub expires_at: u64,
-    /// Where the identity stands.
-    pub identity: IdentityStatus,
-}
-
-/// Where an identity stands in the assessment.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
-pub struct IdentityStatus {
-    /// Passed the assessment.
-    pub passed: bool,
-    /// Failed attempts since the last recorded training.
-    pub failures: u32,
-    /// No attempt before this time (unix seconds; 0 when none).
-    pub cooling_until: u64,
-    /// Locked until an administrator records completed formal training.
-    pub locked: bool,
-}
 
 /// An identity key (32 bytes).
 pub type IdKey = Vec<u8>;

@@ -3,56 +3,8 @@
 
 use crate::authority::{audit, Authority};
 use crate::error::ApiError;
-use serde::{Deserialize, Serialize};
+use alc_protocol::authority::{Incident, IncidentReport, Resolution};
 use sha2::Digest;
-use utoipa::ToSchema;
-
-/// A gateway's report.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct IncidentReport {
-    /// The licence pseudonym at the reporting gateway (decimal).
-    pub pseudonym: String,
-    /// The reporting gateway's identifier.
-    pub gateway: String,
-    /// The chain of liability from the registry (lease ids and links), as recorded.
-    #[schema(value_type = Vec<Object>)]
-    pub chain: Vec<serde_json::Value>,
-    /// What happened.
-    pub description: String,
-}
-
-/// A stored incident.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct Incident {
-    /// Identifier.
-    pub id: i64,
-    /// The licence pseudonym.
-    pub pseudonym: String,
-    /// The reporting gateway.
-    pub gateway: String,
-    /// The chain.
-    #[schema(value_type = Vec<Object>)]
-    pub chain: Vec<serde_json::Value>,
-    /// What happened.
-    pub description: String,
-    /// Which token reported it.
-    pub reported_by: String,
-    /// Unix seconds.
-    pub created_at: u64,
-    /// Unix seconds, when resolved.
-    pub resolved_at: Option<u64>,
-    /// How it was resolved.
-    pub resolution: Option<String>,
-}
-
-/// A resolution.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct Resolution {
-    /// What was done.
-    pub resolution: String,
-}
 
 impl Authority {
     /// Files a report.

@@ -19,76 +19,13 @@
 
 use crate::authority::{audit, Authority};
 use crate::error::ApiError;
-use crate::permits::Permit;
-use alc_insurance::{verify_cover, CoverCertificate, CoverProof, InsurerPublic};
-use serde::{Deserialize, Serialize};
+use crate::permits;
+use alc_insurance::{verify_cover, Evidence, InsurerPublic};
+use alc_protocol::authority::{
+    CoverRenewal, InsuranceRequirements, InsurerRegistration, Permit, RegisteredInsurer,
+};
+use alc_protocol::insurance::CoverEvidence;
 use sqlx::{Sqlite, Transaction};
-use std::collections::BTreeMap;
-use utoipa::ToSchema;
-
-/// An insurer to register.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct InsurerRegistration {
-    /// Public name: 1 to 64 letters, digits, `-`, `_` or `.`.
-    pub id: String,
-    /// Its public key: 64 hex characters (ristretto255, compressed), as printed by
-    /// `alc insurer keygen`.
-    pub key: String,
-    /// Why (audit).
-    pub reason: String,
-}
-
-/// A registered insurer.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub struct RegisteredInsurer {
-    /// Public name.
-    pub id: String,
-    /// Public key, hex.
-    pub key: String,
-    /// Unix seconds.
-    pub registered_at: u64,
-}
-
-/// What a permit holder needs to prove its cover: the minimums and the insurers whose
-/// certificates are accepted.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct InsuranceRequirements {
-    /// Minimum cover (smallest currency unit) by permit tier, e.g. `{"2": 100000000,
-    /// "3": 1000000000}`; tiers not listed need no insurance.
-    pub min_cover: BTreeMap<String, u64>,
-    /// The registered insurers.
-    pub insurers: Vec<RegisteredInsurer>,
-}
-
-/// A permit's cover evidence, as `alc permit prove-cover` writes it.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct CoverEvidence {
-    /// The insurer's certificate (`certificate.json` of `alc insurer certify`).
-    #[schema(value_type = Object)]
-    pub certificate: CoverCertificate,
-    /// The Bulletproofs range proof (672 bytes), standard base64.
-    #[schema(value_type = String)]
-    pub proof: CoverProof,
-    /// The tier the proof was made for. Optional: when given it must be the permit's.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub tier: Option<u8>,
-    /// The minimum the proof was made against. Optional: when given it must be the
-    /// tier's (a mismatch then gets a precise error instead of an invalid proof).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub minimum: Option<u64>,
-}
-
-/// A renewal of a permit's insurance: a new certificate and cover proof.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct CoverRenewal {
-    /// The evidence.
-    pub insurance: CoverEvidence,
-    /// Why (audit).
-    pub reason: String,
-}
 
 /// Why a permit's insurance evidence is refused (HTTP 422, with [`CoverRefusal::code`]
 /// as the error code).
@@ -186,7 +123,7 @@ impl CoverRefusal {
 /// Evidence that passed every check, ready to be stored.
 #[derive(Debug)]
 pub(crate) struct AcceptedCover {
-    evidence: CoverEvidence,
+    evidence: Evidence,
     tier: u8,
     minimum: u64,
 }
@@ -361,7 +298,9 @@ impl Authority {
                 Some(_) => Err(CoverRefusal::NotRequired { tier }.into()),
             };
         };
-        let e = evidence.ok_or(CoverRefusal::Required { tier, minimum })?;
+        let wire = evidence.ok_or(CoverRefusal::Required { tier, minimum })?;
+        let e = Evidence::from_wire(wire)
+            .map_err(|err| ApiError::BadRequest(format!("insurance: {err}")))?;
         let certificate = &e.certificate;
         if certificate.permit_id() != permit {
             return Err(CoverRefusal::OtherPermit {
@@ -409,7 +348,7 @@ impl Authority {
             }
         })?;
         Ok(Some(AcceptedCover {
-            evidence: e.clone(),
+            evidence: e,
             tier,
             minimum,
         }))
@@ -443,7 +382,7 @@ impl Authority {
             .await?
             .ok_or_else(|| ApiError::internal("checked evidence missing"))?;
         let mut w = self.write().await?;
-        let p = Permit::load(&mut w.tx, permit).await?;
+        let p = permits::load(&mut w.tx, permit).await?;
         if p.status == "revoked" || p.tier != tier {
             return Err(ApiError::Conflict(format!(
                 "permit {permit:?} changed while its insurance was checked; retry"
@@ -461,7 +400,7 @@ impl Authority {
             details,
         )
         .await?;
-        let p = Permit::load(&mut w.tx, permit).await?;
+        let p = permits::load(&mut w.tx, permit).await?;
         w.commit().await?;
         Ok(p)
     }

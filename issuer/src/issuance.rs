@@ -6,39 +6,17 @@
 use crate::authority::{audit, Authority};
 use crate::error::ApiError;
 use crate::identity::IdKey;
-use crate::permits::Permit;
+use crate::permits;
 use alc_circuits::credential::{permit_hash, Credential, SignedCredential};
 use alc_circuits::field::{self, Fr};
+use alc_circuits::files::CredentialFile;
 use alc_circuits::tags::STATUS_CAPACITY;
-use alc_prover::files::CredentialFile;
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use alc_protocol::authority::{ApprenticeRequest, CredentialRequest};
 
 /// Tier of a licensed operator.
 pub const OPERATOR_TIER: u8 = 1;
 /// Tier of an apprentice (sandbox only).
 pub const APPRENTICE_TIER: u8 = 0;
-
-/// A request for a credential.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct CredentialRequest {
-    /// `pk = Poseidon(sk)`, decimal.
-    pub holder: String,
-    /// A corporate operating permit the credential is bound to.
-    #[serde(default)]
-    pub permit: Option<String>,
-}
-
-/// A request for an apprentice credential.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ApprenticeRequest {
-    /// `pk = Poseidon(sk)`, decimal.
-    pub holder: String,
-    /// Serial of the supervising licensed operator's credential.
-    pub supervisor: u32,
-}
 
 fn parse_holder(s: &str) -> Result<Fr, ApiError> {
     let pk = field::from_decimal(s).map_err(|e| ApiError::BadRequest(format!("holder: {e}")))?;
@@ -116,9 +94,9 @@ impl Authority {
         let (permit, permit_tier) = match &req.permit {
             None => (Fr::from(0u64), 0),
             Some(id) => {
-                let p = Permit::load(&mut w.tx, id).await?;
-                p.require_operator(&mut w.tx, id_key).await?;
-                p.require_met(&mut w.tx, &self.cfg, now).await?;
+                let p = permits::load(&mut w.tx, id).await?;
+                permits::require_operator(&p, &mut w.tx, id_key).await?;
+                permits::require_met(&p, &mut w.tx, &self.cfg, now).await?;
                 (permit_hash(id), p.tier)
             }
         };

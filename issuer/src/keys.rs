@@ -9,9 +9,10 @@
 //! Secrets are wiped on drop and never printed.
 
 use alc_circuits::eddsa::{PublicKey, SecretKey};
+use alc_circuits::files::{issuer_key_from_json, issuer_key_to_json};
+use alc_protocol::fsio::{self, Mode};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
-use std::io::Write;
 use std::path::Path;
 use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
@@ -77,56 +78,9 @@ fn random32() -> Zeroizing<[u8; 32]> {
     b
 }
 
-/// Writes a secret file atomically with mode 0600; refuses to replace one.
+/// Writes a secret file (0600, atomically); refuses to replace one.
 pub fn write_secret(path: &Path, bytes: &[u8]) -> Result<(), KeyFileError> {
-    let err = |e: std::io::Error| KeyFileError(format!("cannot write {}: {e}", path.display()));
-    let dir = path.parent().unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir).map_err(err)?;
-    let tmp = path.with_extension("tmp");
-    {
-        let mut opts = std::fs::OpenOptions::new();
-        opts.write(true).create_new(true);
-        #[cfg(unix)]
-        std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
-        let _ = std::fs::remove_file(&tmp);
-        let mut f = opts.open(&tmp).map_err(err)?;
-        f.write_all(bytes).map_err(err)?;
-        f.sync_all().map_err(err)?;
-    }
-    if path.exists() {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(KeyFileError(format!("{} already exists", path.display())));
-    }
-    std::fs::rename(&tmp, path).map_err(err)?;
-    if let Ok(d) = std::fs::File::open(dir) {
-        let _ = d.sync_all();
-    }
-    Ok(())
-}
-
-fn read_secret(path: &Path) -> Result<Zeroizing<String>, KeyFileError> {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        let meta = std::fs::metadata(path)
-            .map_err(|e| KeyFileError(format!("cannot read {}: {e}", path.display())))?;
-        if meta.permissions().mode() & 0o077 != 0 {
-            return Err(KeyFileError(format!(
-                "{} is readable by others: chmod 600 it",
-                path.display()
-            )));
-        }
-    }
-    std::fs::read_to_string(path)
-        .map(Zeroizing::new)
-        .map_err(|e| KeyFileError(format!("cannot read {}: {e}", path.display())))
-}
-
-fn hex32(s: &str, path: &Path) -> Result<Zeroizing<[u8; 32]>, KeyFileError> {
-    let mut out = Zeroizing::new([0u8; 32]);
-    hex::decode_to_slice(s.trim(), out.as_mut())
-        .map_err(|_| KeyFileError(format!("{} must hold 32 bytes of hex", path.display())))?;
-    Ok(out)
+    fsio::write(path, bytes, Mode::Secret, false).map_err(|e| KeyFileError(e.to_string()))
 }
 
 impl Keys {
@@ -135,19 +89,18 @@ impl Keys {
         let issuer_path = dir.join("issuer.json");
         if !issuer_path.exists() {
             let key = SecretKey::generate(&mut rand::rngs::OsRng);
-            write_secret(
-                &issuer_path,
-                alc_prover::files::issuer_key_to_json(&key).as_bytes(),
-            )?;
+            write_secret(&issuer_path, issuer_key_to_json(&key).as_bytes())?;
         }
-        let issuer = alc_prover::files::issuer_key_from_json(&read_secret(&issuer_path)?)
+        let text =
+            fsio::read_secret_string(&issuer_path).map_err(|e| KeyFileError(e.to_string()))?;
+        let issuer = issuer_key_from_json(&text)
             .map_err(|e| KeyFileError(format!("{}: {e}", issuer_path.display())))?;
         let load32 = |name: &str| -> Result<Zeroizing<[u8; 32]>, KeyFileError> {
             let path = dir.join(name);
             if !path.exists() {
                 write_secret(&path, hex::encode(random32().as_ref()).as_bytes())?;
             }
-            hex32(&read_secret(&path)?, &path)
+            fsio::read_secret_hex32(&path).map_err(|e| KeyFileError(e.to_string()))
         };
         let status = ed25519_dalek::SigningKey::from_bytes(&*load32("status.key")?);
         let identity = IdentitySecret::from_bytes(*load32("identity.key")?);

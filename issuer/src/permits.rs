@@ -13,110 +13,10 @@ use crate::authority::{audit, Authority};
 use crate::config::Config;
 use crate::error::ApiError;
 use crate::identity::IdKey;
-use crate::insurance::CoverEvidence;
-use serde::{Deserialize, Serialize};
+use alc_protocol::authority::{
+    Insurance, NewAgentSystem, NewOperator, NewPermit, Permit, PermitStatusChange,
+};
 use sqlx::{Sqlite, Transaction};
-use utoipa::ToSchema;
-
-/// A permit as stored.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub struct Permit {
-    /// Identifier.
-    pub id: String,
-    /// Corporation name.
-    pub name: String,
-    /// Permit tier 1-3.
-    pub tier: u8,
-    /// `active`, `suspended` or `revoked`.
-    pub status: String,
-    /// The insurance cover in force (the latest accepted), if any.
-    pub insurance: Option<Insurance>,
-}
-
-/// A permit's accepted insurance cover: what the authority knows of it. The amount is
-/// not among it: only a commitment to it, and that it is at least `minimum`.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub struct Insurance {
-    /// The insurer's registered name.
-    pub insurer: String,
-    /// The insurer's public key, hex.
-    pub insurer_key: String,
-    /// The insurer's policy identifier.
-    pub policy_id: String,
-    /// End of cover, unix seconds.
-    pub expires: u64,
-    /// The Pedersen commitment to the cover amount, hex.
-    pub commitment: String,
-    /// The minimum the cover was proved to meet.
-    pub minimum: u64,
-    /// When the authority accepted it, unix seconds.
-    pub accepted_at: u64,
-}
-
-/// A new permit.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct NewPermit {
-    /// Identifier (what credentials' `permit` field hashes).
-    pub id: String,
-    /// Corporation name.
-    pub name: String,
-    /// Permit tier 1-3.
-    pub tier: u8,
-    /// Insurance: the insurer's certificate and the cover proof. Required for the tiers
-    /// with a minimum cover (2 and 3), refused for the others.
-    #[serde(default)]
-    pub insurance: Option<CoverEvidence>,
-    /// Why (audit).
-    pub reason: String,
-}
-
-/// An identity named by its provider's issuer and subject (hashed on arrival).
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct IdentityRef {
-    /// The identity provider's `iss`.
-    pub issuer: String,
-    /// The subject at that provider.
-    pub subject: String,
-}
-
-/// An operator joining a permit.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct NewOperator {
-    /// Who.
-    pub identity: IdentityRef,
-    /// A principal operator.
-    pub principal: bool,
-    /// Why (audit).
-    pub reason: String,
-}
-
-/// An agent system registered under a permit.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct NewAgentSystem {
-    /// Name of the agent system.
-    pub name: String,
-    /// Its principal operator (must be a principal operator of the permit).
-    pub principal: IdentityRef,
-    /// Why (audit).
-    pub reason: String,
-}
-
-/// A change of a permit's status.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct PermitStatusChange {
-    /// `active`, `suspended` or `revoked`.
-    pub status: String,
-    /// Why (audit; recorded with the revocations).
-    pub reason: String,
-    /// Emergency: gateways drop every lease minted under an older root.
-    #[serde(default)]
-    pub emergency: bool,
-}
 
 #[derive(sqlx::FromRow)]
 struct CoverRow {
@@ -129,130 +29,128 @@ struct CoverRow {
     accepted_at: i64,
 }
 
-impl Permit {
-    /// Loads a permit with its insurance in force.
-    pub async fn load(tx: &mut Transaction<'static, Sqlite>, id: &str) -> Result<Self, ApiError> {
-        let row: Option<(String, String, i64, String)> =
-            sqlx::query_as("SELECT id, name, tier, status FROM permits WHERE id = ?")
-                .bind(id)
-                .fetch_optional(&mut **tx)
-                .await?;
-        let (id, name, tier, status) =
-            row.ok_or_else(|| ApiError::NotFound(format!("no permit {id:?}")))?;
-        let cover: Option<CoverRow> = sqlx::query_as(
-            "SELECT i.id AS insurer, c.insurer AS insurer_key, c.policy_id, c.expires, c.commitment, c.minimum, c.accepted_at
-             FROM permit_covers c JOIN insurers i ON i.key = c.insurer
-             WHERE c.permit_id = ? ORDER BY c.id DESC LIMIT 1",
-        )
-        .bind(&id)
-        .fetch_optional(&mut **tx)
-        .await?;
-        let insurance = cover.map(|c| Insurance {
-            insurer: c.insurer,
-            insurer_key: hex::encode(c.insurer_key),
-            policy_id: c.policy_id,
-            expires: c.expires as u64,
-            commitment: hex::encode(c.commitment),
-            minimum: c.minimum as u64,
-            accepted_at: c.accepted_at as u64,
-        });
-        Ok(Self {
-            id,
-            name,
-            tier: tier as u8,
-            status,
-            insurance,
-        })
-    }
+/// Loads a permit with its insurance in force.
+pub async fn load(tx: &mut Transaction<'static, Sqlite>, id: &str) -> Result<Permit, ApiError> {
+    let row: Option<(String, String, i64, String)> =
+        sqlx::query_as("SELECT id, name, tier, status FROM permits WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&mut **tx)
+            .await?;
+    let (id, name, tier, status) =
+        row.ok_or_else(|| ApiError::NotFound(format!("no permit {id:?}")))?;
+    let cover: Option<CoverRow> = sqlx::query_as(
+        "SELECT i.id AS insurer, c.insurer AS insurer_key, c.policy_id, c.expires, c.commitment, c.minimum, c.accepted_at
+         FROM permit_covers c JOIN insurers i ON i.key = c.insurer
+         WHERE c.permit_id = ? ORDER BY c.id DESC LIMIT 1",
+    )
+    .bind(&id)
+    .fetch_optional(&mut **tx)
+    .await?;
+    let insurance = cover.map(|c| Insurance {
+        insurer: c.insurer,
+        insurer_key: hex::encode(c.insurer_key),
+        policy_id: c.policy_id,
+        expires: c.expires as u64,
+        commitment: hex::encode(c.commitment),
+        minimum: c.minimum as u64,
+        accepted_at: c.accepted_at as u64,
+    });
+    Ok(Permit {
+        id,
+        name,
+        tier: tier as u8,
+        status,
+        insurance,
+    })
+}
 
-    /// Refuses unless the identity is an operator of this permit.
-    pub async fn require_operator(
-        &self,
-        tx: &mut Transaction<'static, Sqlite>,
-        id_key: &IdKey,
-    ) -> Result<(), ApiError> {
-        let is: Option<i64> = sqlx::query_scalar(
-            "SELECT principal FROM permit_operators WHERE permit_id = ? AND id_key = ?",
-        )
-        .bind(&self.id)
-        .bind(id_key)
-        .fetch_optional(&mut **tx)
-        .await?;
-        is.map(|_| ()).ok_or_else(|| {
-            ApiError::Forbidden(format!(
-                "this identity is not an operator of permit {:?}",
-                self.id
-            ))
-        })
-    }
+/// Refuses unless the identity is an operator of the permit.
+pub async fn require_operator(
+    permit: &Permit,
+    tx: &mut Transaction<'static, Sqlite>,
+    id_key: &IdKey,
+) -> Result<(), ApiError> {
+    let is: Option<i64> = sqlx::query_scalar(
+        "SELECT principal FROM permit_operators WHERE permit_id = ? AND id_key = ?",
+    )
+    .bind(&permit.id)
+    .bind(id_key)
+    .fetch_optional(&mut **tx)
+    .await?;
+    is.map(|_| ()).ok_or_else(|| {
+        ApiError::Forbidden(format!(
+            "this identity is not an operator of permit {:?}",
+            permit.id
+        ))
+    })
+}
 
-    /// Refuses unless the permit is active and meets its tier's requirements.
-    pub async fn require_met(
-        &self,
-        tx: &mut Transaction<'static, Sqlite>,
-        cfg: &Config,
-        now: u64,
-    ) -> Result<(), ApiError> {
-        let unmet = |m: String| Err(ApiError::Forbidden(format!("permit {:?}: {m}", self.id)));
-        if self.status != "active" {
-            return unmet(format!("is {}", self.status));
-        }
-        if let Some(minimum) = cfg.insurance.min_cover(self.tier) {
-            match &self.insurance {
-                None => {
-                    return unmet(format!(
-                        "tier {} needs insurance: renew it with a certificate and a cover proof",
-                        self.tier
-                    ))
-                }
-                Some(i) if i.expires <= now => {
-                    return unmet("insurance has expired: renew it".into())
-                }
-                Some(i) if i.minimum < minimum => {
-                    return unmet(format!(
-                        "insurance was proved against a minimum of {}, tier {} now requires {minimum}: renew it",
-                        i.minimum, self.tier
-                    ))
-                }
-                Some(_) => {}
+/// Refuses unless the permit is active and meets its tier's requirements.
+pub async fn require_met(
+    permit: &Permit,
+    tx: &mut Transaction<'static, Sqlite>,
+    cfg: &Config,
+    now: u64,
+) -> Result<(), ApiError> {
+    let unmet = |m: String| Err(ApiError::Forbidden(format!("permit {:?}: {m}", permit.id)));
+    if permit.status != "active" {
+        return unmet(format!("is {}", permit.status));
+    }
+    if let Some(minimum) = cfg.insurance.min_cover(permit.tier) {
+        match &permit.insurance {
+            None => {
+                return unmet(format!(
+                    "tier {} needs insurance: renew it with a certificate and a cover proof",
+                    permit.tier
+                ))
             }
+            Some(i) if i.expires <= now => {
+                return unmet("insurance has expired: renew it".into())
+            }
+            Some(i) if i.minimum < minimum => {
+                return unmet(format!(
+                    "insurance was proved against a minimum of {}, tier {} now requires {minimum}: renew it",
+                    i.minimum, permit.tier
+                ))
+            }
+            Some(_) => {}
         }
-        if self.tier < 2 {
-            return Ok(());
-        }
-        let rules = &cfg.permits;
-        let principals: i64 = sqlx::query_scalar(
-            "SELECT count(*) FROM permit_operators WHERE permit_id = ? AND principal = 1",
+    }
+    if permit.tier < 2 {
+        return Ok(());
+    }
+    let rules = &cfg.permits;
+    let principals: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM permit_operators WHERE permit_id = ? AND principal = 1",
+    )
+    .bind(&permit.id)
+    .fetch_one(&mut **tx)
+    .await?;
+    if (principals as u32) < rules.min_principal_operators {
+        return unmet(format!(
+            "tier {} needs {} principal operators, it has {principals}",
+            permit.tier, rules.min_principal_operators
+        ));
+    }
+    if permit.tier == 3 {
+        let (systems, unnamed): (i64, i64) = sqlx::query_as(
+            "SELECT count(*), count(*) FILTER (WHERE principal IS NULL OR principal NOT IN
+               (SELECT id_key FROM permit_operators WHERE permit_id = ?1 AND principal = 1))
+             FROM agent_systems WHERE permit_id = ?1",
         )
-        .bind(&self.id)
+        .bind(&permit.id)
         .fetch_one(&mut **tx)
         .await?;
-        if (principals as u32) < rules.min_principal_operators {
+        if systems == 0 {
+            return unmet("tier 3 needs its agent systems registered".into());
+        }
+        if unnamed > 0 {
             return unmet(format!(
-                "tier {} needs {} principal operators, it has {principals}",
-                self.tier, rules.min_principal_operators
+                "{unnamed} agent systems have no principal operator"
             ));
         }
-        if self.tier == 3 {
-            let (systems, unnamed): (i64, i64) = sqlx::query_as(
-                "SELECT count(*), count(*) FILTER (WHERE principal IS NULL OR principal NOT IN
-                   (SELECT id_key FROM permit_operators WHERE permit_id = ?1 AND principal = 1))
-                 FROM agent_systems WHERE permit_id = ?1",
-            )
-            .bind(&self.id)
-            .fetch_one(&mut **tx)
-            .await?;
-            if systems == 0 {
-                return unmet("tier 3 needs its agent systems registered".into());
-            }
-            if unnamed > 0 {
-                return unmet(format!(
-                    "{unnamed} agent systems have no principal operator"
-                ));
-            }
-        }
-        Ok(())
     }
+    Ok(())
 }
 
 impl Authority {
@@ -298,7 +196,7 @@ impl Authority {
             details["insurance"] = cover.audit_details();
         }
         audit(&mut w.tx, actor, now, "permit-create", &p.reason, details).await?;
-        let permit = Permit::load(&mut w.tx, &p.id).await?;
+        let permit = load(&mut w.tx, &p.id).await?;
         w.commit().await?;
         Ok(permit)
     }
@@ -317,7 +215,7 @@ impl Authority {
             .to_vec();
         let now = self.now();
         let mut w = self.write().await?;
-        Permit::load(&mut w.tx, permit).await?;
+        load(&mut w.tx, permit).await?;
         sqlx::query("INSERT OR IGNORE INTO identities (id_key, created_at) VALUES (?, ?)")
             .bind(&id_key)
             .bind(now as i64)
@@ -359,7 +257,7 @@ impl Authority {
             .to_vec();
         let now = self.now();
         let mut w = self.write().await?;
-        Permit::load(&mut w.tx, permit).await?;
+        load(&mut w.tx, permit).await?;
         let principal: Option<i64> = sqlx::query_scalar(
             "SELECT principal FROM permit_operators WHERE permit_id = ? AND id_key = ?",
         )
@@ -408,7 +306,7 @@ impl Authority {
         }
         let now = self.now();
         let mut w = self.write().await?;
-        let p = Permit::load(&mut w.tx, permit).await?;
+        let p = load(&mut w.tx, permit).await?;
         if p.status == "revoked" {
             return Err(ApiError::Conflict(format!(
                 "permit {permit:?} is revoked for good"

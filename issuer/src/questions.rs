@@ -6,6 +6,7 @@
 //! shuffled order; what is stored server-side is the order, so marking maps the chosen
 //! position back to the bank's index. Answers and explanations never leave the server.
 
+use alc_protocol::authority::{Answer, ShownQuestion};
 use rand::seq::SliceRandom;
 use rand::Rng;
 use serde::{Deserialize, Serialize};
@@ -167,14 +168,14 @@ impl Bank {
     }
 
     /// The questions as a candidate sees them (no answers).
-    pub fn present(&self, drawn: &[Drawn]) -> Result<Vec<Shown>, BankError> {
+    pub fn present(&self, drawn: &[Drawn]) -> Result<Vec<ShownQuestion>, BankError> {
         drawn
             .iter()
             .map(|d| {
                 let q = self.question(&d.id).ok_or_else(|| {
                     BankError(format!("question {:?} no longer in the bank", d.id))
                 })?;
-                Ok(Shown {
+                Ok(ShownQuestion {
                     id: q.id.clone(),
                     area: q.area.clone(),
                     text: q.text.clone(),
@@ -227,29 +228,6 @@ pub struct Drawn {
     pub id: String,
     /// `order[shown position] = index in the bank`.
     pub order: Vec<usize>,
-}
-
-/// A question as shown to a candidate.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct Shown {
-    /// The question id.
-    pub id: String,
-    /// Its area.
-    pub area: String,
-    /// The question.
-    pub text: String,
-    /// The options, shuffled.
-    pub options: Vec<String>,
-}
-
-/// A candidate's answer: the position of the chosen option as shown.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct Answer {
-    /// The question id.
-    pub question: String,
-    /// The chosen option's position in the shown list (0-based).
-    pub option: usize,
 }
 
 /// Answers that cannot be marked.

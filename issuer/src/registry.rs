@@ -15,50 +15,15 @@
 
 use crate::authority::{audit, Authority};
 use crate::error::ApiError;
+use alc_protocol::authority::GatewayRegistration;
+use alc_registry::api::{Appended, StoredEntry};
 use alc_registry::checkpoint::{sign_checkpoint, Checkpoint, NoteSigner, VerifierKey};
 use alc_registry::entry::Entry;
 use alc_registry::merkle::{self, Hash, NodeId};
 use alc_registry::submission::{Submission, SubmissionError};
-use serde::{Deserialize, Serialize};
 use sqlx::pool::PoolConnection;
 use sqlx::{Sqlite, SqliteConnection, Transaction};
 use std::collections::HashMap;
-use utoipa::ToSchema;
-
-/// Where an entry landed.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-pub struct Appended {
-    /// Its index in the log (decimal).
-    pub index: String,
-    /// Its leaf hash (base64).
-    pub leaf_hash: String,
-    /// False when an identical entry was already in the log (that index is returned).
-    pub new: bool,
-}
-
-/// A stored entry.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub struct StoredEntry {
-    /// Its index (decimal).
-    pub index: String,
-    /// The leaf bytes (base64): what is hashed.
-    pub leaf: String,
-    /// The entry they encode.
-    #[schema(value_type = Object)]
-    pub entry: Entry,
-}
-
-/// An administrator's registration of a gateway's submission key.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct GatewayRegistration {
-    /// The gateway's identifier (its scope).
-    pub id: String,
-    /// Its Ed25519 submission key (32 bytes, hex).
-    pub key: String,
-    /// Why (audit).
-    pub reason: String,
-}
 
 fn b64(h: &[u8]) -> String {
     use base64::Engine;

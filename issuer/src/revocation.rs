@@ -4,34 +4,7 @@
 use crate::authority::{audit, Authority, WriteTx};
 use crate::error::ApiError;
 use alc_circuits::field;
-use alc_verifier::status::SignedStatus;
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
-
-/// An administrator's revocation.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct RevokeRequest {
-    /// The credential's serial.
-    pub serial: u32,
-    /// Why (audit).
-    pub reason: String,
-    /// Emergency: gateways drop every lease minted under an older root.
-    #[serde(default)]
-    pub emergency: bool,
-}
-
-/// What a revocation did.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct Revoked {
-    /// The serials revoked now (empty if they already were).
-    pub serials: Vec<u32>,
-    /// The epoch now current.
-    pub epoch: u64,
-    /// The signed status response of that epoch.
-    #[schema(value_type = Object)]
-    pub status: SignedStatus,
-}
+use alc_protocol::authority::{RevokeRequest, Revoked};
 
 /// The registry entry recording a status epoch.
 pub(crate) fn epoch_entry(

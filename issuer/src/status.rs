@@ -14,7 +14,7 @@ use crate::error::ApiError;
 use crate::keys::Keys;
 use alc_circuits::field;
 use alc_circuits::status::StatusList;
-use alc_verifier::status::{SignedStatus, StatusResponse};
+use alc_protocol::status::{SignedStatus, StatusResponse};
 use sqlx::SqlitePool;
 use std::sync::{Arc, Mutex, RwLock};
 use tokio::sync::broadcast;
@@ -85,7 +85,7 @@ impl StatusState {
             issuer: cfg.name.clone(),
             list: LIST_ID.into(),
             epoch,
-            root: list.root(),
+            root: field::to_decimal(&list.root()),
             produced_at: now,
             next_update: now + cfg.status_interval_secs,
             emergency,
@@ -117,7 +117,7 @@ impl StatusState {
             issuer: self.issuer.clone(),
             list: LIST_ID.into(),
             epoch,
-            root: list.root(),
+            root: field::to_decimal(&list.root()),
             produced_at: now,
             next_update: now + self.interval,
             emergency,

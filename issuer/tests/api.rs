@@ -436,7 +436,7 @@ async fn issuance_one_licence_per_identity_and_apprentices() {
         )
         .await;
     assert_eq!(st, StatusCode::OK, "{c}");
-    let file = alc_prover::files::CredentialFile::from_json(&c.to_string()).unwrap();
+    let file = alc_circuits::files::CredentialFile::from_json(&c.to_string()).unwrap();
     assert_eq!(file.signed.credential.tier, 1);
     assert_eq!(to_decimal(&file.signed.credential.holder), pk);
     assert_eq!(file.issuer, h.authority.keys().issuer_public());
@@ -699,7 +699,7 @@ async fn revocation_updates_the_signed_status_and_is_audited() {
     let key = h.authority.keys().status.verifying_key();
     let (st, signed) = h.call("GET", "/v1/status", None, None).await;
     assert_eq!(st, StatusCode::OK);
-    let r0 = serde_json::from_value::<alc_verifier::status::SignedStatus>(signed)
+    let r0 = serde_json::from_value::<alc_protocol::status::SignedStatus>(signed)
         .unwrap()
         .verify(&key)
         .unwrap();
@@ -737,7 +737,7 @@ async fn revocation_updates_the_signed_status_and_is_audited() {
         )
         .await;
     assert_eq!(st, StatusCode::OK, "{v}");
-    let r1 = serde_json::from_value::<alc_verifier::status::SignedStatus>(v["status"].clone())
+    let r1 = serde_json::from_value::<alc_protocol::status::SignedStatus>(v["status"].clone())
         .unwrap()
         .verify(&key)
         .unwrap();
@@ -768,7 +768,7 @@ async fn revocation_updates_the_signed_status_and_is_audited() {
     // Responses are re-signed after next_update.
     h.clock.advance(301);
     let (_, signed) = h.call("GET", "/v1/status", None, None).await;
-    let r2 = serde_json::from_value::<alc_verifier::status::SignedStatus>(signed)
+    let r2 = serde_json::from_value::<alc_protocol::status::SignedStatus>(signed)
         .unwrap()
         .verify(&key)
         .unwrap();
@@ -801,7 +801,7 @@ async fn incidents_are_filed_by_gateways_and_resolved_by_admins() {
         )
         .await;
     let gw = t["token"].as_str().unwrap().to_owned();
-    let report = json!({ "pseudonym": "123", "gateway": "gw1.example", "chain": [{ "lease": "l1" }], "description": "agent exceeded its spend limit" });
+    let report = json!({ "pseudonym": "123", "gateway": "gw1.example", "chain": [{ "lease": "l1", "parent": null, "agent": "agent-1", "manifest": "00".repeat(32), "depth": 0, "at": 1_790_000_000u64 }], "description": "agent exceeded its spend limit" });
     let (st, v) = h
         .call("POST", "/v1/incidents", Some(&gw), Some(report))
         .await;
@@ -894,7 +894,7 @@ async fn status_is_pushed_as_server_sent_events_and_cached_until_next_update() {
     assert_eq!(resp.headers()["content-type"], "text/event-stream");
     let mut body = resp.into_body();
     let key = h.authority.keys().status.verifying_key();
-    async fn next_event(body: &mut Body) -> alc_verifier::status::SignedStatus {
+    async fn next_event(body: &mut Body) -> alc_protocol::status::SignedStatus {
         loop {
             let frame = body.frame().await.unwrap().unwrap();
             if let Ok(data) = frame.into_data() {

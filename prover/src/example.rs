@@ -2,12 +2,13 @@
 //! credential, a status list with some revoked entries (not the example's own), and a
 //! gateway request it satisfies. Used by `alc example`, the tests and the benches.
 
-use crate::witness::{prepare, PrepareError, Request};
+use crate::witness::{prepare, PrepareError};
 use alc_circuits::credential::{permit_hash, Credential, HolderSecret, SignedCredential};
 use alc_circuits::eddsa::SecretKey;
 use alc_circuits::presentation::{Statement, Witness};
 use alc_circuits::status::StatusList;
 use alc_circuits::tags::STATUS_CAPACITY;
+use alc_protocol::files::ProofRequest;
 use rand::{seq::index::sample, CryptoRng, Rng, RngCore};
 use sha2::{Digest, Sha256};
 
@@ -30,7 +31,7 @@ pub struct Example {
     /// The public status list.
     pub status: StatusList,
     /// A request the credential satisfies.
-    pub request: Request,
+    pub request: ProofRequest,
 }
 
 impl Example {
@@ -59,7 +60,7 @@ impl Example {
             .unwrap_or_else(|e| unreachable!("the example credential is valid: {e}"));
         let mut challenge = [0u8; 32];
         rng.fill(&mut challenge);
-        let request = Request {
+        let request = ProofRequest {
             min_tier: 1,
             min_permit_tier: 1,
             now,

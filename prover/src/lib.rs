@@ -9,13 +9,11 @@
 //! * [`prove`](mod@prove): the proof, from a witness computed without rebuilding the
 //!   constraint matrices.
 //! * [`msm`]: multi-scalar multiplication with batch-affine buckets, for the prover.
-//! * [`files`]: the JSON files of the command line.
 //! * [`example`]: a fresh example issuer, credential, holder and status list.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
 pub mod example;
-pub mod files;
 mod groth16;
 pub mod keys;
 pub mod msm;
@@ -23,6 +21,7 @@ pub mod prove;
 pub mod witness;
 
 pub use alc_circuits::credential::HolderSecret;
+pub use alc_protocol::files::ProofRequest;
 pub use keys::{setup, KeyError, ProvingKey};
 pub use prove::{prove, prove_with_progress, ProveError, Stage};
-pub use witness::{prepare, PrepareError, Request};
+pub use witness::{prepare, PrepareError};

@@ -2,7 +2,7 @@
 //!
 //! The holder's inputs are the signed credential, the holder secret, the public status
 //! list (the bitstring the authority publishes) and the issuer's public key; the
-//! gateway's [`Request`] says what must be proved. The holder computes its own status
+//! gateway's [`ProofRequest`] says what must be proved. The holder computes its own status
 //! path from the bitstring, so nobody learns which serial it checked.
 
 use alc_circuits::credential::{HolderSecret, SignedCredential};
@@ -11,26 +11,7 @@ use alc_circuits::presentation::{
     encode_challenge, encode_manifest, encode_scope, Statement, Unsatisfied, Witness,
 };
 use alc_circuits::status::{StatusError, StatusList};
-use serde::{Deserialize, Serialize};
-
-/// What a gateway asks a holder to prove.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Request {
-    /// Minimum licence tier.
-    pub min_tier: u8,
-    /// Minimum permit tier (0: none needed).
-    pub min_permit_tier: u8,
-    /// The gateway's clock (unix seconds), as given in its challenge.
-    #[serde(with = "alc_protocol::encoding::u64_string")]
-    pub now: u64,
-    /// The gateway's identifier.
-    pub scope: String,
-    /// The gateway's random challenge, hex (16 to 64 bytes).
-    pub challenge: String,
-    /// SHA-256 of the agent manifest, hex (32 bytes).
-    pub manifest: String,
-}
+use alc_protocol::files::ProofRequest;
 
 /// Why a statement and witness cannot be built.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -47,24 +28,22 @@ pub enum PrepareError {
     Request(&'static str),
 }
 
-impl Request {
-    /// The challenge bytes.
-    pub fn challenge_bytes(&self) -> Result<Vec<u8>, PrepareError> {
-        let b = hex::decode(&self.challenge)
-            .map_err(|_| PrepareError::Request("challenge is not hex"))?;
-        if !(16..=64).contains(&b.len()) {
-            return Err(PrepareError::Request("challenge must be 16 to 64 bytes"));
-        }
-        Ok(b)
+/// The challenge bytes of a request.
+fn challenge_bytes(r: &ProofRequest) -> Result<Vec<u8>, PrepareError> {
+    let b = alc_protocol::encoding::hex_bytes(&r.challenge)
+        .map_err(|_| PrepareError::Request("challenge is not hex"))?;
+    if !(16..=64).contains(&b.len()) {
+        return Err(PrepareError::Request("challenge must be 16 to 64 bytes"));
     }
+    Ok(b)
+}
 
-    /// The manifest digest.
-    pub fn manifest_digest(&self) -> Result<[u8; 32], PrepareError> {
-        let b = hex::decode(&self.manifest)
-            .map_err(|_| PrepareError::Request("manifest is not hex"))?;
-        b.try_into()
-            .map_err(|_| PrepareError::Request("manifest must be a 32-byte SHA-256 digest"))
-    }
+/// The manifest digest of a request.
+fn manifest_digest(r: &ProofRequest) -> Result<[u8; 32], PrepareError> {
+    alc_protocol::encoding::hex_array(&r.manifest).map_err(|e| match e {
+        alc_protocol::encoding::EncodingError::Hex => PrepareError::Request("manifest is not hex"),
+        _ => PrepareError::Request("manifest must be a 32-byte SHA-256 digest"),
+    })
 }
 
 /// Builds the statement and witness, checking natively that they satisfy circuit v1.
@@ -73,7 +52,7 @@ pub fn prepare(
     credential: &SignedCredential,
     secret: &HolderSecret,
     status: &StatusList,
-    request: &Request,
+    request: &ProofRequest,
 ) -> Result<(Statement, Witness), PrepareError> {
     if request.scope.is_empty() {
         return Err(PrepareError::Request("scope is empty"));
@@ -88,8 +67,8 @@ pub fn prepare(
         min_permit_tier: request.min_permit_tier,
         now: request.now,
         scope,
-        challenge: encode_challenge(&request.challenge_bytes()?),
-        manifest: encode_manifest(&request.manifest_digest()?),
+        challenge: encode_challenge(&challenge_bytes(request)?),
+        manifest: encode_manifest(&manifest_digest(request)?),
         pseudonym: secret.pseudonym(&scope),
     };
     let witness = Witness {

@@ -12,6 +12,7 @@
 //! | [`entry`] | the log entries and their one canonical byte encoding (the Merkle leaf) |
 //! | [`submission`] | gateway submissions signed with the gateway's Ed25519 key |
 //! | [`checkpoint`] | C2SP `tlog-checkpoint` bodies in C2SP `signed-note` envelopes, and verifier keys |
+//! | [`api`] | where a submission landed, a stored entry: the HTTP API's own answers |
 //! | [`audit`] | the auditor's decisions: consistent growth, split views, full replays |
 //!
 //! The flow: a gateway calls [`submission::sign`]; the authority calls
@@ -25,6 +26,7 @@
 //! summaries, never their text.
 #![forbid(unsafe_code)]
 
+pub mod api;
 pub mod audit;
 pub mod checkpoint;
 pub mod entry;

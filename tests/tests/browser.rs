@@ -111,7 +111,7 @@ fn wallet_page_proves_leases_calls_and_is_cut_off_by_an_emergency_revocation() {
     std::fs::write(&cred_path, serde_json::to_string_pretty(&cred).unwrap()).unwrap();
     std::fs::write(
         &holder_path,
-        alc_prover::files::holder_to_json(&secret).as_bytes(),
+        alc_circuits::files::holder_to_json(&secret).as_bytes(),
     )
     .unwrap();
 

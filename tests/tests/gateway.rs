@@ -19,10 +19,10 @@ fn credential(
     idp: &str,
     auth: &str,
     subject: &str,
-) -> (alc_prover::files::CredentialFile, HolderSecret) {
+) -> (alc_circuits::files::CredentialFile, HolderSecret) {
     let (cred, secret) = alc_e2e::licensing::credential(c, idp, auth, subject);
     (
-        alc_prover::files::CredentialFile::from_json(&cred.to_string()).unwrap(),
+        alc_circuits::files::CredentialFile::from_json(&cred.to_string()).unwrap(),
         secret,
     )
 }
@@ -85,7 +85,7 @@ fn proof_lease_call_and_the_kill_switch_across_real_processes() {
             .unwrap();
         let list = StatusList::decode(list["encoded_list"].as_str().unwrap()).unwrap();
         let manifest = hex::encode(Sha256::digest(b"research agent v1"));
-        let req = alc_prover::Request {
+        let req = alc_prover::ProofRequest {
             min_tier: 1,
             min_permit_tier: 0,
             now: ch["now"].as_str().unwrap().parse().unwrap(),

@@ -4,7 +4,8 @@
 //! * [`Proof`]: 128 bytes compressed, deserialised with curve and subgroup checks.
 //! * [`verify`] one proof, [`verify_batch`] many with one final exponentiation.
 //! * [`snarkjs`]: verifying key, proof and public inputs in snarkjs 0.7 JSON.
-//! * [`Presentation`]: the JSON file a prover hands to a verifier.
+//! * [`Presentation`]: what a prover hands a verifier (`alc_protocol::files::Presentation`
+//!   on the wire), read with every check.
 //!
 //! Verification failure is deliberately opaque ([`VerifyError::Invalid`]): a caller
 //! learns that a proof does not verify, never which check failed.
@@ -15,7 +16,6 @@ mod key;
 mod presentation;
 mod proof;
 pub mod snarkjs;
-pub mod status;
 mod verify;
 
 pub use key::{KeyError, VerifyingKey};

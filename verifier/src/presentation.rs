@@ -1,14 +1,18 @@
-//! The presentation file: a proof and the statement it proves, as JSON.
+//! The presentation: a proof and the statement it proves. On the wire and in files it is
+//! `alc_protocol::files::Presentation`:
 //!
 //! ```json
 //! { "circuit": "alc-presentation-v1", "proof": "<128 bytes, hex>",
 //!   "statement": { "issuer_pk_x": "<decimal>", ..., "pseudonym": "<decimal>" } }
 //! ```
+//!
+//! Reading one checks the circuit, every field element (canonical, below `r`) and the
+//! proof's points (on their curves, in the prime-order subgroups).
 
 use crate::{DecodeError, Proof};
 use alc_circuits::presentation::Statement;
 use alc_circuits::tags::CIRCUIT_ID;
-use serde::{Deserialize, Serialize};
+use alc_protocol::files as wire;
 
 /// A proof with its statement.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -19,11 +23,11 @@ pub struct Presentation {
     pub statement: Statement,
 }
 
-/// A presentation file that cannot be read.
+/// A presentation that cannot be read.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum PresentationError {
-    /// Not JSON of the expected shape.
+    /// Not JSON of the expected shape, or a statement whose values are not canonical.
     #[error("presentation is not valid JSON of the expected shape: {0}")]
     Json(#[from] serde_json::Error),
     /// A presentation for another circuit.
@@ -34,34 +38,37 @@ pub enum PresentationError {
     Proof(#[from] DecodeError),
 }
 
-#[derive(Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct File {
-    circuit: String,
-    proof: String,
-    statement: Statement,
-}
-
 impl Presentation {
-    /// Pretty JSON.
-    pub fn to_json(&self) -> String {
-        let f = File {
+    /// Its protocol form.
+    pub fn to_wire(&self) -> wire::Presentation {
+        wire::Presentation {
             circuit: CIRCUIT_ID.into(),
             proof: self.proof.to_hex(),
-            statement: self.statement,
-        };
-        serde_json::to_string_pretty(&f).unwrap_or_default()
+            statement: serde_json::to_value(self.statement)
+                .and_then(serde_json::from_value)
+                .unwrap_or_else(|_| unreachable!("a statement's serde form is the protocol's")),
+        }
+    }
+
+    /// Reads the protocol form (canonical field elements, valid proof points).
+    pub fn from_wire(p: &wire::Presentation) -> Result<Self, PresentationError> {
+        if p.circuit != CIRCUIT_ID {
+            return Err(PresentationError::Circuit(p.circuit.clone()));
+        }
+        let statement: Statement = serde_json::from_value(serde_json::to_value(&p.statement)?)?;
+        Ok(Self {
+            proof: Proof::from_hex(&p.proof)?,
+            statement,
+        })
+    }
+
+    /// Pretty JSON.
+    pub fn to_json(&self) -> String {
+        wire::pretty(&self.to_wire())
     }
 
     /// Parses and validates (canonical field elements, valid proof points).
     pub fn from_json(s: &str) -> Result<Self, PresentationError> {
-        let f: File = serde_json::from_str(s)?;
-        if f.circuit != CIRCUIT_ID {
-            return Err(PresentationError::Circuit(f.circuit));
-        }
-        Ok(Self {
-            proof: Proof::from_hex(&f.proof)?,
-            statement: f.statement,
-        })
+        Self::from_wire(&serde_json::from_str(s)?)
     }
 }

@@ -12,6 +12,7 @@
 //! | `StatusList.decode(encoded)` / `.fromFile(json)` | the public status list: `root()`, `isRevoked(serial)`, `path(serial)` |
 //! | `ProvingKey.fromFastBytes(bytes, digest)` | the fast-load proving key, its SHA-256 checked before any byte is used |
 //! | `new ProvingKeyLoader(size)`, `.push(chunk)`, `.finish(digest)` | the same, fed chunk by chunk as the bytes arrive |
+//! | `requestFromChallenge(challenge, manifest, route)` | the proof request of a gateway's challenge (JSON) |
 //! | `prove(key, credential, holder, list, request, progress?)` | a presentation (JSON) |
 //! | `VerifyingKey.fromBytes(bytes)`, `verify(key, presentation)` | verification |
 //!
@@ -23,9 +24,10 @@
 #![deny(missing_docs)]
 
 use alc_circuits::field::to_decimal;
-use alc_prover::files::{self, CredentialFile};
+use alc_circuits::files::{self, CredentialFile};
+use alc_protocol::gateway::{Challenge, Route};
 use alc_prover::witness::PrepareError;
-use alc_prover::{HolderSecret, ProveError, Request};
+use alc_prover::{HolderSecret, ProofRequest, ProveError};
 use alc_verifier::Presentation;
 use rand_core::OsRng;
 use wasm_bindgen::prelude::*;
@@ -37,7 +39,7 @@ fn js_error(name: &str, message: impl std::fmt::Display) -> JsValue {
     e.into()
 }
 
-fn file_error(e: files::FileError) -> JsValue {
+fn file_error(e: alc_protocol::files::FileError) -> JsValue {
     js_error("AlcFileError", e)
 }
 
@@ -274,7 +276,7 @@ pub fn prove(
     report("prepare");
     let credential = CredentialFile::from_json(credential_json).map_err(file_error)?;
     let secret = files::holder_from_json(holder_json).map_err(file_error)?;
-    let request: Request = serde_json::from_str(request_json)
+    let request: ProofRequest = serde_json::from_str(request_json)
         .map_err(|e| js_error("AlcRequestError", format!("malformed request: {e}")))?;
     let (statement, witness) = alc_prover::prepare(
         &credential.issuer,
@@ -290,6 +292,28 @@ pub fn prove(
         })
         .map_err(prove_error)?;
     Ok(Presentation { proof, statement }.to_json())
+}
+
+/// The proof request a gateway's challenge (`GET /v1/lease/challenge`, JSON) asks for
+/// `route` (`"autonomous"` or `"sandbox"`), binding the agent manifest digest `manifest`
+/// (hex): the `request_json` of [`prove`].
+#[wasm_bindgen(js_name = requestFromChallenge)]
+pub fn request_from_challenge(
+    challenge_json: &str,
+    manifest: &str,
+    route: &str,
+) -> Result<String, JsValue> {
+    let challenge: Challenge = serde_json::from_str(challenge_json)
+        .map_err(|e| js_error("AlcRequestError", format!("malformed challenge: {e}")))?;
+    let route: Route = serde_json::from_value(serde_json::Value::String(route.to_owned()))
+        .map_err(|_| {
+            js_error(
+                "AlcRequestError",
+                format!("no route {route:?}: expected \"autonomous\" or \"sandbox\""),
+            )
+        })?;
+    let request = ProofRequest::from_challenge(&challenge, manifest, route);
+    serde_json::to_string(&request).map_err(|e| js_error("AlcRequestError", e))
 }
 
 /// Verifies a presentation (`alc-presentation-v1` JSON): `true` when the proof holds

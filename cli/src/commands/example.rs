@@ -1,8 +1,10 @@
 //! `alc example DIR`: a fresh issuer, holder, credential, status list and request.
 
 use crate::fsio::{write, Mode};
+use alc_circuits::files::{
+    holder_to_json, issuer_key_to_json, status_list_to_json, CredentialFile,
+};
 use alc_prover::example::{Example, EXAMPLE_MANIFEST, EXAMPLE_REVOKED};
-use alc_prover::files::{holder_to_json, issuer_key_to_json, status_list_to_json, CredentialFile};
 use anyhow::{Context, Result};
 use std::path::Path;
 

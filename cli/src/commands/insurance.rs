@@ -14,7 +14,6 @@
 use super::{human, now, step, timed};
 use crate::fsio::{read_string, write, Mode};
 use alc_insurance::{certify, prove_cover, CoverCertificate, CoverOpening, InsurerSecret};
-use alc_issuer::insurance::CoverEvidence;
 use anyhow::{bail, Context, Result};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -321,13 +320,13 @@ fn prove(a: &ProveCoverArgs) -> Result<()> {
             certificate.permit_id()
         )
     })?;
-    let evidence = CoverEvidence {
+    let evidence = alc_insurance::Evidence {
         certificate,
         proof,
         tier: Some(a.tier),
         minimum: Some(a.minimum),
     };
-    let json = serde_json::to_string_pretty(&evidence)? + "\n";
+    let json = serde_json::to_string_pretty(&evidence.to_wire())? + "\n";
     write(&a.out, json.as_bytes(), Mode::Public, a.force)?;
     step(
         "proved",

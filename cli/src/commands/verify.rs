@@ -4,7 +4,7 @@ use super::{step, timed};
 use crate::fsio::read_string;
 use crate::keydir::load_verifying_key;
 use alc_circuits::field::to_decimal;
-use alc_prover::files::CredentialFile;
+use alc_circuits::files::CredentialFile;
 use alc_verifier::{verify, Presentation};
 use anyhow::{bail, Context, Result};
 use std::path::PathBuf;

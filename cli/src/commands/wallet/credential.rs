@@ -7,9 +7,9 @@ use super::store::{PinnedAuthority, Wallet};
 use super::{field_str, now, relative, store, utc};
 use crate::client::{message, Http};
 use alc_circuits::field::to_decimal;
+use alc_circuits::files::CredentialFile;
 use alc_circuits::status::StatusList;
-use alc_prover::files::CredentialFile;
-use alc_verifier::status::{SignedStatus, StatusResponse};
+use alc_protocol::status::{SignedStatus, StatusResponse};
 use anyhow::{anyhow, bail, Result};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
@@ -154,7 +154,7 @@ pub(super) async fn published_list(
     let r = verify_status(&v["status"], pinned, &what)?;
     let list = StatusList::decode(v["encoded_list"].as_str().unwrap_or(""))
         .map_err(|e| anyhow!("the {what} sent a bad status list: {e}"))?;
-    if list.root() != r.root {
+    if to_decimal(&list.root()) != r.root {
         bail!("the {what} published a status list whose root is not the signed root");
     }
     Ok((list, r))
@@ -211,7 +211,7 @@ pub(super) async fn status(w: &Wallet, authority: &str) -> Result<()> {
     println!(
         "status      epoch {}, root {}{}, signed {}; next update {}",
         r.epoch,
-        short(&to_decimal(&r.root)),
+        short(&r.root),
         if r.emergency { " (emergency)" } else { "" },
         utc(r.produced_at),
         relative(r.next_update)

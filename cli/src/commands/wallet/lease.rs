@@ -6,8 +6,7 @@ use super::store::{PinnedAuthority, StoredLease, Wallet};
 use super::{field_str, now, store, trim_url, utc, when};
 use crate::client::{message, present, request_from_challenge, Http};
 use crate::keydir;
-use alc_circuits::field::to_decimal;
-use alc_prover::files::CredentialFile;
+use alc_circuits::files::CredentialFile;
 use alc_prover::ProvingKey;
 use anyhow::{anyhow, bail, Context, Result};
 use serde_json::{json, Value};
@@ -61,7 +60,7 @@ impl Prover<'_> {
             .await
             .map_err(retry)?;
         let what = format!("gateway at {}", o.gateway);
-        let root = to_decimal(&r.root);
+        let root = r.root.clone();
         // A gateway learns a new root within moments (pushed): wait a little for it.
         let mut tries = 0;
         let ch = loop {

@@ -20,7 +20,7 @@
 use crate::fsio::{self, Mode};
 use alc_circuits::credential::HolderSecret;
 use alc_circuits::field::{from_decimal, to_decimal};
-use alc_prover::files::CredentialFile;
+use alc_circuits::files::CredentialFile;
 use anyhow::{anyhow, bail, Context, Result};
 use base64::engine::general_purpose::STANDARD_NO_PAD as B64;
 use base64::Engine as _;

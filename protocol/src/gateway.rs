@@ -1,0 +1,179 @@
+//! A provider gateway's API (`alc gateway serve`): what wallets, agents and the
+//! gateway's administrators send it and what it answers.
+//!
+//! The flow: `GET /v1/lease/challenge` gives a [`Challenge`]; the wallet turns it into a
+//! [`ProofRequest`](crate::files::ProofRequest) ([`ProofRequest::from_challenge`](crate::files::ProofRequest::from_challenge)),
+//! proves, and posts a [`LeaseRequest`]; the gateway answers with an [`Issued`] lease.
+//! A lease holder narrows it for a sub-agent with a [`DelegateRequest`].
+
+use crate::files::Presentation;
+use crate::status::SignedStatus;
+use serde::{Deserialize, Serialize};
+
+/// Route prefix open to anyone.
+pub const PUBLIC: &str = "/v1/public/";
+/// Route prefix needing any lease (apprentices included).
+pub const SANDBOX: &str = "/v1/sandbox/";
+/// Route prefix needing an operator lease meeting the gateway's tiers.
+pub const AUTONOMOUS: &str = "/v1/autonomous/";
+
+/// The minimum tiers a class of routes asks a proof for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TierPolicy {
+    /// Minimum licence tier.
+    pub min_tier: u8,
+    /// Minimum permit tier (0: none).
+    pub min_permit_tier: u8,
+}
+
+/// What each class of routes asks for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Policy {
+    /// `/v1/sandbox/*`.
+    pub sandbox: TierPolicy,
+    /// `/v1/autonomous/*`.
+    pub autonomous: TierPolicy,
+}
+
+/// Which class of routes a proof is made for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Route {
+    /// `/v1/sandbox/*`.
+    Sandbox,
+    /// `/v1/autonomous/*`.
+    Autonomous,
+}
+
+impl Policy {
+    /// The tiers of a route class.
+    pub fn of(&self, route: Route) -> TierPolicy {
+        match route {
+            Route::Sandbox => self.sandbox,
+            Route::Autonomous => self.autonomous,
+        }
+    }
+}
+
+/// `GET /v1/gateway`: what the gateway is.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GatewayInfo {
+    /// Its scope: proofs are bound to it, pseudonyms are per scope.
+    pub scope: String,
+    /// The authority it follows.
+    pub authority: String,
+    /// What its routes ask for.
+    pub policy: Policy,
+    /// Lifetime of a root lease, seconds.
+    pub lease_ttl_secs: u64,
+    /// The public key of its leases (Biscuit root key, hex).
+    pub lease_key: String,
+    /// Its registry submission key (Ed25519, hex), for the authority to register.
+    pub registry_key: String,
+}
+
+/// A status root the gateway accepts for a new lease.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AcceptedRoot {
+    /// Its epoch.
+    pub epoch: u64,
+    /// The root (decimal).
+    pub root: String,
+}
+
+/// `GET /v1/lease/challenge`: a single-use challenge and what a proof for it must say.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Challenge {
+    /// Random bytes, hex.
+    pub challenge: String,
+    /// The gateway's clock the proof must use (unix seconds).
+    #[serde(with = "crate::encoding::u64_string")]
+    pub now: u64,
+    /// When the challenge stops being accepted (unix seconds).
+    pub expires_at: u64,
+    /// The gateway's scope.
+    pub scope: String,
+    /// What each class of routes asks for.
+    pub policy: Policy,
+    /// The status roots it accepts, newest first.
+    pub roots: Vec<AcceptedRoot>,
+    /// The authority's signed status response it follows (none before the first).
+    pub status: Option<SignedStatus>,
+    /// The credential issuer key it trusts, decimal `[x, y]`.
+    pub issuer_key: [String; 2],
+}
+
+/// `POST /v1/lease` (and `/v1/lease/renew`): a proof for a challenge of this gateway.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LeaseRequest {
+    /// The presentation (`alc-presentation-v1`).
+    pub presentation: Presentation,
+    /// The agent the lease is for.
+    pub agent: String,
+    /// SHA-256 of the agent's manifest (hex); the proof binds it.
+    pub manifest: String,
+}
+
+/// `POST /v1/lease/delegate`: a child lease for a sub-agent.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DelegateRequest {
+    /// The sub-agent.
+    pub agent: String,
+    /// SHA-256 of its manifest (hex).
+    pub manifest: String,
+    /// Route prefixes: each must lie inside one of the parent's.
+    pub rights: Vec<String>,
+    /// Lifetime (capped by the parent's expiry).
+    pub ttl_secs: u64,
+    /// Requests per minute (at most the parent's; default the parent's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rate_per_min: Option<u32>,
+}
+
+/// An issued lease (root or child).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Issued {
+    /// The bearer token.
+    pub lease: String,
+    /// Its identifier.
+    pub lease_id: String,
+    /// Unix seconds.
+    pub expires_at: u64,
+    /// Route prefixes it covers.
+    pub rights: Vec<String>,
+    /// The status epoch its root lease was proved against.
+    pub epoch: u64,
+}
+
+/// `POST /v1/admin/kill`: a lease (and its descendants) or a pseudonym (all its leases
+/// here), at once.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KillRequest {
+    /// A lease id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lease: Option<String>,
+    /// A pseudonym (decimal).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pseudonym: Option<String>,
+    /// Why (recorded in the registry).
+    pub reason: String,
+}
+
+/// `POST /v1/admin/incident`: an incident to file with the authority.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IncidentRequest {
+    /// The misbehaving pseudonym.
+    pub pseudonym: String,
+    /// What happened.
+    pub description: String,
+}
