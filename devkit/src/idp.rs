@@ -41,7 +41,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use ed25519_dalek::{Signer as _, SigningKey};
 use rand::RngCore as _;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use sha2::{Digest as _, Sha256};
 use zeroize::Zeroize as _;
@@ -123,15 +123,61 @@ pub enum TokenRequestError {
 }
 
 /// The body of `POST /token`.
-#[derive(Debug, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct TokenRequest {
-    subject: String,
-    audience: String,
-    #[serde(default)]
-    nonce: Option<String>,
-    #[serde(default)]
-    ttl_secs: Option<u64>,
+pub struct TokenRequest {
+    /// Whoever the caller says it is.
+    pub subject: String,
+    /// The client id the token is for (the authority's).
+    pub audience: String,
+    /// The authority's sign-in nonce.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nonce: Option<String>,
+    /// Lifetime, seconds (default [`DEFAULT_TTL_SECS`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ttl_secs: Option<u64>,
+}
+
+/// The answer of `POST /token`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TokenResponse {
+    /// The signed ID token.
+    pub id_token: String,
+    /// Always true: a reminder of what this provider is.
+    pub development_only: bool,
+}
+
+/// Asks the development identity provider at `url` for an ID token.
+///
+/// # Errors
+/// The provider unreachable, refusing, or answering something else: the sentence says.
+pub async fn request_token(url: &str, req: &TokenRequest) -> Result<TokenResponse, String> {
+    let url = format!("{}/token", url.trim_end_matches('/'));
+    let resp = reqwest::Client::new()
+        .post(&url)
+        .json(req)
+        .send()
+        .await
+        .map_err(|e| {
+            format!(
+                "cannot reach the identity provider at {url}: {}",
+                e.without_url()
+            )
+        })?;
+    let status = resp.status();
+    let body = resp
+        .bytes()
+        .await
+        .map_err(|e| e.without_url().to_string())?;
+    if !status.is_success() {
+        return Err(format!(
+            "the identity provider refused ({status}): {}",
+            String::from_utf8_lossy(&body).trim()
+        ));
+    }
+    serde_json::from_slice(&body)
+        .map_err(|e| format!("the identity provider answered something unexpected: {e}"))
 }
 
 impl TokenRequest {
@@ -356,7 +402,10 @@ async fn token_handler(State(idp): State<DevIdp>, body: Result<Bytes, BytesRejec
     );
     (
         [(header::CACHE_CONTROL, "no-store")],
-        Json(json!({ "id_token": id_token, "development_only": true })),
+        Json(TokenResponse {
+            id_token,
+            development_only: true,
+        }),
     )
         .into_response()
 }

@@ -50,11 +50,12 @@ export interface Policy {
 export interface Challenge {
   challenge: string;
   now: Decimal;
-  expires_at?: number;
+  expires_at: number;
   scope: string;
   policy: { sandbox: Policy; autonomous: Policy };
-  roots?: { epoch: number; root: Decimal }[];
-  [field: string]: unknown;
+  roots: { epoch: number; root: Decimal }[];
+  status: { payload: string; signature: string } | null;
+  issuer_key: [Decimal, Decimal];
 }
 
 /** What is proved (README, "Using the command line"). */
@@ -90,6 +91,8 @@ export interface ProveOptions {
   key?: wasm.ProvingKey;
   /** Called as each stage starts, with the milliseconds since proving began. */
   onProgress?: (stage: ProveStage, ms: number) => void;
+  /** The agent the lease is for: the answer then carries its `leaseRequest`. */
+  agent?: string;
 }
 
 export interface Proved {
@@ -99,6 +102,8 @@ export interface Proved {
   manifest: string;
   /** Time spent in the prover, milliseconds. */
   ms: number;
+  /** With `agent`: the body of `POST /v1/lease` (the protocol's `LeaseRequest`). */
+  leaseRequest?: { presentation: Presentation; agent: string; manifest: string };
 }
 
 export interface KeyProgress {
@@ -157,7 +162,7 @@ export function generateHolder(): Promise<HolderFile>;
 export function parseCredential(credential: CredentialFile | string): Promise<CredentialFile>;
 
 /** The request a challenge asks for, with the manifest digest. */
-export function requestFor(challenge: Challenge | ProofRequest, manifest: string, route?: 'autonomous' | 'sandbox'): ProofRequest;
+export function requestFor(challenge: Challenge | ProofRequest, manifest: string, route?: 'autonomous' | 'sandbox'): Promise<ProofRequest>;
 
 /** Proves the credential satisfies the challenge. Blocks its thread for about a second: use `ProverWorker` in pages. */
 export function prove(

@@ -196,21 +196,15 @@ export async function parseCredential(credential) {
 
 /**
  * The request a gateway's challenge asks for. `challenge` is the body of
- * `GET /v1/lease/challenge` (`{ challenge, now, scope, policy, roots }`) or already a
- * request (`{ min_tier, min_permit_tier, now, scope, challenge, manifest }`).
+ * `GET /v1/lease/challenge` (`{ challenge, now, scope, policy, roots, ... }`) or already a
+ * request (`{ min_tier, min_permit_tier, now, scope, challenge, manifest }`). The
+ * challenge is read by the protocol's own types in the WebAssembly module (the same
+ * conversion as the native wallet's), so a malformed one is refused, never guessed at.
  */
-export function requestFor(challenge, manifest, route = 'autonomous') {
+export async function requestFor(challenge, manifest, route = 'autonomous') {
   if (challenge && challenge.min_tier !== undefined) return { ...challenge, manifest: challenge.manifest ?? manifest };
-  const policy = challenge?.policy?.[route];
-  if (!policy) throw alcError('AlcRequestError', `the challenge has no policy for the ${route} routes`);
-  return {
-    min_tier: policy.min_tier,
-    min_permit_tier: policy.min_permit_tier,
-    now: String(challenge.now),
-    scope: challenge.scope,
-    challenge: challenge.challenge,
-    manifest,
-  };
+  await initWasm();
+  return JSON.parse(wasm.requestFromChallenge(text(challenge), manifest, route));
 }
 
 /**
@@ -220,8 +214,10 @@ export function requestFor(challenge, manifest, route = 'autonomous') {
  *   - `manifest`: SHA-256 (hex) of the agent manifest, or `manifestText` to hash;
  *   - `route`: which policy of the challenge to meet, `'autonomous'` (default) or `'sandbox'`;
  *   - `key`: a proving key (default: the last one `loadProvingKey` loaded);
- *   - `onProgress(stage, ms)`: called as `'prepare'`, `'witness'`, `'groth16'` start.
- * Resolves to `{ presentation, request, manifest, ms }`; rejects with an Error whose
+ *   - `onProgress(stage, ms)`: called as `'prepare'`, `'witness'`, `'groth16'` start;
+ *   - `agent`: the agent the lease is for: the answer then has the `leaseRequest` to
+ *     post to `POST /v1/lease` (built by the protocol's own type).
+ * Resolves to `{ presentation, request, manifest, ms, leaseRequest }`; rejects with an Error whose
  * name says what was wrong (`AlcUnsatisfiedError` for a revoked, expired or too-low
  * credential, `AlcStatusError` for a list the gateway does not accept, ...).
  */
@@ -230,7 +226,7 @@ export async function prove(credential, secret, statusList, challenge, options =
   const key = options.key ?? currentKey;
   if (!key) throw alcError('AlcKeyError', 'no proving key: call loadProvingKey(url, digest) first');
   const manifest = options.manifest ?? (await sha256Hex(options.manifestText ?? ''));
-  const request = requestFor(challenge, manifest, options.route);
+  const request = await requestFor(challenge, manifest, options.route);
   const list = await decodeStatusList(statusList);
   if (Array.isArray(challenge?.roots) && !challenge.roots.some((r) => String(r.root) === list.root())) {
     throw alcError('AlcStatusError', 'this gateway does not accept the status list\'s root (the list changed): fetch the list and the challenge again');
@@ -239,7 +235,9 @@ export async function prove(credential, secret, statusList, challenge, options =
   const out = wasm.prove(key, text(credential), text(secret), list, JSON.stringify(request), (stage) =>
     options.onProgress?.(stage, performance.now() - t0),
   );
-  return { presentation: JSON.parse(out), request, manifest, ms: performance.now() - t0 };
+  const ms = performance.now() - t0;
+  const leaseRequest = options.agent === undefined ? undefined : JSON.parse(wasm.leaseRequest(out, String(options.agent), manifest));
+  return { presentation: JSON.parse(out), request, manifest, ms, leaseRequest };
 }
 
 /**

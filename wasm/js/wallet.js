@@ -192,7 +192,7 @@ $('new-holder').addEventListener('click', async () => {
 async function getJson(url, what) {
   const resp = await fetch(url, { cache: 'no-store' });
   const v = await resp.json().catch(() => null);
-  if (!resp.ok) throw new Error(`${what}: HTTP ${resp.status}${v?.reason ? `: ${v.reason}` : ''}`);
+  if (!resp.ok) throw new Error(`${what}: HTTP ${resp.status}${v?.message ? `: ${v.message}` : ''}`);
   return v;
 }
 
@@ -215,7 +215,7 @@ async function call() {
   try {
     const v = JSON.parse(textBody);
     shown = JSON.stringify(v, null, 2);
-    reason = v?.reason ?? '';
+    reason = v?.message ?? '';
   } catch {
     // not JSON: show as is
   }
@@ -255,6 +255,7 @@ async function proveAndLease() {
     const proved = await worker.prove(wallet.credential, wallet.holder, list, challenge, {
       manifestText: $('manifest').value,
       route,
+      agent: $('agent').value.trim(),
       onProgress: (stage) => {
         if (stage === 'prepare') progress('Checking the credential and computing the status path…', 15);
         else if (stage === 'witness') progress('Computing the witness…', 20);
@@ -275,10 +276,10 @@ async function proveAndLease() {
     const resp = await fetch(`${gateway}/v1/lease`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ presentation: proved.presentation, agent: $('agent').value.trim(), manifest: proved.manifest }),
+      body: JSON.stringify(proved.leaseRequest),
     });
     const lease = await resp.json().catch(() => null);
-    if (!resp.ok) throw new Error(`the gateway refused the lease: HTTP ${resp.status}${lease?.reason ? `: ${lease.reason}` : ''}`);
+    if (!resp.ok) throw new Error(`the gateway refused the lease: HTTP ${resp.status}${lease?.message ? `: ${lease.message}` : ''}`);
     wallet.lease = lease;
     timing('lease', performance.now() - t, `epoch ${lease.epoch}, until ${new Date(lease.expires_at * 1000).toLocaleTimeString()}`);
 

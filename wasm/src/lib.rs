@@ -14,6 +14,7 @@
 //! | `new ProvingKeyLoader(size)`, `.push(chunk)`, `.finish(digest)` | the same, fed chunk by chunk as the bytes arrive |
 //! | `requestFromChallenge(challenge, manifest, route)` | the proof request of a gateway's challenge (JSON) |
 //! | `prove(key, credential, holder, list, request, progress?)` | a presentation (JSON) |
+//! | `leaseRequest(presentation, agent, manifest)` | the body of `POST /v1/lease` (JSON) |
 //! | `VerifyingKey.fromBytes(bytes)`, `verify(key, presentation)` | verification |
 //!
 //! Errors are JavaScript `Error`s whose `name` says which kind of input was at fault
@@ -25,7 +26,7 @@
 
 use alc_circuits::field::to_decimal;
 use alc_circuits::files::{self, CredentialFile};
-use alc_protocol::gateway::{Challenge, Route};
+use alc_protocol::gateway::{Challenge, LeaseRequest, Route};
 use alc_prover::witness::PrepareError;
 use alc_prover::{HolderSecret, ProofRequest, ProveError};
 use alc_verifier::Presentation;
@@ -313,6 +314,28 @@ pub fn request_from_challenge(
             )
         })?;
     let request = ProofRequest::from_challenge(&challenge, manifest, route);
+    serde_json::to_string(&request).map_err(|e| js_error("AlcRequestError", e))
+}
+
+/// The body of `POST /v1/lease` (`alc_protocol::gateway::LeaseRequest`, JSON): the
+/// presentation of [`prove`] for `agent`, whose manifest digest (hex) it binds.
+#[wasm_bindgen(js_name = leaseRequest)]
+pub fn lease_request(
+    presentation_json: &str,
+    agent: &str,
+    manifest: &str,
+) -> Result<String, JsValue> {
+    let presentation = serde_json::from_str(presentation_json).map_err(|e| {
+        js_error(
+            "AlcPresentationError",
+            format!("malformed presentation: {e}"),
+        )
+    })?;
+    let request = LeaseRequest {
+        presentation,
+        agent: agent.to_owned(),
+        manifest: manifest.to_owned(),
+    };
     serde_json::to_string(&request).map_err(|e| js_error("AlcRequestError", e))
 }
 

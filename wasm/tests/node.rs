@@ -5,11 +5,11 @@
 #![cfg(target_arch = "wasm32")]
 #![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 
-use alc_prover::files::{self, CredentialFile};
-use alc_prover::Request;
+use alc_circuits::files::{self, CredentialFile};
+use alc_prover::ProofRequest as Request;
 use alc_wasm::{
-    generate_holder, holder_commitment, parse_credential, prove, verify, ProvingKey,
-    ProvingKeyLoader, StatusList,
+    generate_holder, holder_commitment, parse_credential, prove, request_from_challenge, verify,
+    ProvingKey, ProvingKeyLoader, StatusList,
 };
 use rand_core::OsRng;
 use std::sync::OnceLock;
@@ -202,6 +202,42 @@ fn prove_then_verify_and_refusals() {
     assert_eq!(name(&e), "AlcRequestError");
     let bad = REQUEST.replace(&request.challenge, "zz");
     let e = prove(&key, CREDENTIAL, HOLDER, &list, &bad, None).unwrap_err();
+    assert_eq!(name(&e), "AlcRequestError");
+    assert!(message(&e).contains("challenge"), "{}", message(&e));
+}
+
+/// A gateway's challenge becomes the request of the route asked for (the protocol's
+/// one conversion); a malformed challenge or an unknown route is refused by name.
+#[wasm_bindgen_test]
+fn a_challenge_becomes_a_request() {
+    let challenge = r#"{"challenge": "abababababababababababababababab", "now": "1790000000",
+        "expires_at": 1790000060, "scope": "gw.example",
+        "policy": {"sandbox": {"min_tier": 0, "min_permit_tier": 0},
+                   "autonomous": {"min_tier": 1, "min_permit_tier": 2}},
+        "roots": [], "status": null, "issuer_key": ["1", "2"]}"#;
+    let manifest = "cd".repeat(32);
+    let r: Request =
+        serde_json::from_str(&request_from_challenge(challenge, &manifest, "autonomous").unwrap())
+            .unwrap();
+    assert_eq!(
+        (r.min_tier, r.min_permit_tier, r.now),
+        (1, 2, 1_790_000_000)
+    );
+    assert_eq!(
+        (r.scope.as_str(), r.manifest.as_str()),
+        ("gw.example", manifest.as_str())
+    );
+    let s: Request =
+        serde_json::from_str(&request_from_challenge(challenge, &manifest, "sandbox").unwrap())
+            .unwrap();
+    assert_eq!((s.min_tier, s.min_permit_tier), (0, 0));
+    let e = err(request_from_challenge(challenge, &manifest, "admin"));
+    assert_eq!(name(&e), "AlcRequestError");
+    let e = err(request_from_challenge(
+        "{\"now\": \"1\"}",
+        &manifest,
+        "sandbox",
+    ));
     assert_eq!(name(&e), "AlcRequestError");
     assert!(message(&e).contains("challenge"), "{}", message(&e));
 }

@@ -11,18 +11,26 @@
 //! the demo with a non-zero exit. `--json` prints the same story as one JSON event per
 //! line.
 
-use super::registry::{trace_chain, Registry};
-use crate::client::{self, Authority, Gateway, Http, Lease};
+use super::registry::{trace_chain, Link, Registry};
 use crate::keydir::{load_proving_key, load_verifying_key, DIGESTS};
 use alc_circuits::credential::HolderSecret;
 use alc_issuer::questions::{Bank, DEFAULT_BANK};
-use alc_protocol::time::SystemClock;
+use alc_protocol::authority::{
+    Answer, GatewayRegistration, Marked, Registered, RevokeRequest, Revoked, ShownQuestion,
+};
+use alc_protocol::time::{now, SystemClock};
+use alc_prover::ProvingKey;
+use alc_registry::checkpoint::SignedCheckpoint;
+use alc_wallet::client::{AuthorityClient, GatewayClient, Http};
+use alc_wallet::lease::{self, manifest_digest, Leaser, Narrowing};
+use alc_wallet::store::{Config, OpenAttempt, StoredLease};
+use alc_wallet::{credential, enrol, Wallet, WalletError};
 use anyhow::{anyhow, bail, ensure, Context, Result};
+use reqwest::Method;
 use serde_json::{json, Value};
-use sha2::{Digest, Sha256};
 use std::future::Future;
 use std::io::{IsTerminal, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -133,6 +141,24 @@ impl Story {
 }
 
 /// `alc demo`.
+#[derive(clap::Args)]
+pub struct DemoArgs {
+    /// Key directory (created by setup on first run, reused afterwards).
+    #[arg(long, env = "ALC_KEYS", default_value_os_t = crate::keydir::default_cache())]
+    keys: PathBuf,
+    /// Print the story as JSON events, one per line.
+    #[arg(long)]
+    json: bool,
+}
+
+impl DemoArgs {
+    /// Tells the story.
+    pub fn run(self) -> Result<()> {
+        run(&self.keys, self.json)
+    }
+}
+
+/// `alc demo`.
 pub fn run(keys: &Path, json: bool) -> Result<()> {
     let story = Story::new(json);
     let rt = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
@@ -165,33 +191,62 @@ async fn serve(router: axum::Router) -> Result<String> {
 }
 
 fn manifest(agent: &str) -> String {
-    hex::encode(Sha256::digest(format!("manifest of {agent}").as_bytes()))
+    manifest_digest(format!("manifest of {agent}").as_bytes())
 }
 
-/// One sitting of the assessment: starts an attempt and submits the right or wrong
-/// answers to its questions; the marked attempt.
-async fn sit(
-    auth: &Authority<'_>,
-    session: &str,
-    answer: &impl Fn(&Value, bool) -> Result<Vec<(String, usize)>>,
-    right: bool,
-    what: &str,
-) -> Result<Value> {
-    let (s, attempt) = auth.start_attempt(session).await?;
-    ensure!(
-        s == 200,
-        "{what} could not start: {}",
-        client::message(&attempt)
-    );
-    let id = attempt["attempt"].as_str().unwrap_or("");
-    auth.submit(id, &answer(&attempt, right)?).await
+/// The wallet's passphrase in the demo (a real wallet asks for one).
+const PASSPHRASE: &str = "the demo's wallet passphrase";
+
+/// The stage: the services on loopback and the clients that talk to them.
+struct Stage {
+    /// Temporary data of the services and the wallet (removed at the end).
+    work: tempfile::TempDir,
+    pk: ProvingKey,
+    http: Http,
+    idp: String,
+    auth: AuthorityClient,
+    gw: GatewayClient,
+    /// The authority's `initial` admin token.
+    admin: String,
+}
+
+/// The operator after the licensing chapter: her wallet, its secret and its credential.
+struct Operator {
+    wallet: Wallet,
+    secret: HolderSecret,
+    serial: u32,
+}
+
+/// The agents of the sub-agents chapter, and what the registry showed of them.
+struct Agents {
+    leaser: Leaser,
+    root: StoredLease,
+    child: StoredLease,
+    grandchild: StoredLease,
+    registry: Registry,
+    chain: Vec<Link>,
+    checkpoint: SignedCheckpoint,
 }
 
 async fn tell(story: &Story, keys: &Path) -> Result<()> {
     story.chapter("ALC: licensing operators of autonomous AI agents, in zero knowledge");
     story.detail("a development identity provider, an authority and a gateway start on 127.0.0.1 with temporary data");
+    let stage = set_up(story, keys).await?;
+    story.chapter("1. Licensing the operator");
+    let alice = licensing(story, &stage).await?;
+    story.chapter("2. Proving the licence and working through the gateway");
+    let (leaser, root) = working(story, &stage, &alice).await?;
+    story.chapter("3. Sub-agents and the chain of liability");
+    let agents = sub_agents(story, &stage, &alice, leaser, root).await?;
+    story.chapter("4. The kill switch");
+    kill_switch(story, &stage, &alice, &agents).await?;
+    story.chapter("5. Auditing the registry");
+    auditing(story, &agents).await
+}
 
-    // Keys.
+/// The keys (set up on the first run), the development identity provider, the
+/// authority and the gateway, the gateway registered with the registry.
+async fn set_up(story: &Story, keys: &Path) -> Result<Stage> {
     if !keys.join(DIGESTS).exists() {
         let (r, took) = story
             .slow("trusted setup (first run only)", async {
@@ -216,22 +271,20 @@ async fn tell(story: &Story, keys: &Path) -> Result<()> {
         Some(took),
     );
 
-    // Services.
     let work = tempfile::tempdir().context("cannot create a temporary directory")?;
     let idp_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let idp_url = format!("http://{}", idp_listener.local_addr()?);
-    let idp = alc_devkit::idp::DevIdp::generate(idp_url.clone());
-    tokio::spawn(async move { alc_devkit::idp::serve(idp_listener, idp).await });
+    let idp = format!("http://{}", idp_listener.local_addr()?);
+    let dev = alc_devkit::idp::DevIdp::generate(idp.clone());
+    tokio::spawn(async move { alc_devkit::idp::serve(idp_listener, dev).await });
     let adata = work.path().join("authority");
     std::fs::create_dir_all(&adata)?;
     std::fs::write(
         adata.join("authority.toml"),
         format!(
-            "name = \"demo-authority\"\n\n[assessment]\ncooling_off_secs = {COOLING_OFF_SECS}\n\n[[identity_providers]]\nissuer = \"{idp_url}\"\naudience = \"{AUDIENCE}\"\njwks = {{ url = \"{idp_url}/jwks.json\" }}\n"
+            "name = \"demo-authority\"\n\n[assessment]\ncooling_off_secs = {COOLING_OFF_SECS}\n\n[[identity_providers]]\nissuer = \"{idp}\"\naudience = \"{AUDIENCE}\"\njwks = {{ url = \"{idp}/jwks.json\" }}\n"
         ),
     )?;
-    let clock = Arc::new(SystemClock);
-    let authority = alc_issuer::service::open(&adata, clock)
+    let authority = alc_issuer::service::open(&adata, Arc::new(SystemClock))
         .await
         .map_err(|e| anyhow!("the authority: {e}"))?;
     let auth_url = serve(alc_issuer::api::app(authority)).await?;
@@ -268,42 +321,90 @@ async fn tell(story: &Story, keys: &Path) -> Result<()> {
         .map_err(|_| anyhow!("the gateway never received the authority's status"))?;
     let gw_url = serve(alc_gateway::api::app(gstate)).await?;
     let http = Http::new()?;
-    client::ok(
-        "authority",
-        http.post(
-            "authority",
+    let auth = AuthorityClient::new(&http, &auth_url);
+    let registration = GatewayRegistration {
+        id: "demo.gateway".into(),
+        key: registry_key,
+        reason: "demo onboarding".into(),
+    };
+    let _: Registered = http
+        .post(
+            auth.service(),
             &format!("{auth_url}/v1/admin/gateways"),
             Some(&admin),
-            &json!({ "id": "demo.gateway", "key": registry_key, "reason": "demo onboarding" }),
+            &registration,
         )
-        .await?,
-    )?;
-    story.ok("services", &format!("identity provider {idp_url}, authority {auth_url}, gateway {gw_url} (registered with the registry)"), None);
-    let auth = Authority {
-        http: &http,
-        url: auth_url.clone(),
-    };
-    let gw = Gateway {
-        http: &http,
-        url: gw_url.clone(),
-    };
-
-    story.chapter("1. Licensing the operator");
-    let start = Instant::now();
-    let nonce = auth.nonce().await?;
-    let token = client::ok(
-        "identity provider",
-        http.post(
-            "identity provider",
-            &format!("{idp_url}/token"),
-            None,
-            &json!({ "subject": "alice", "audience": AUDIENCE, "nonce": nonce }),
-        )
-        .await?,
-    )?;
-    let session = auth
-        .sign_in(token["id_token"].as_str().unwrap_or(""))
         .await?;
+    story.ok("services", &format!("identity provider {idp}, authority {auth_url}, gateway {gw_url} (registered with the registry)"), None);
+    Ok(Stage {
+        work,
+        pk,
+        gw: GatewayClient::new(&http, &gw_url),
+        http,
+        idp,
+        auth,
+        admin,
+    })
+}
+
+/// The right (or, with `right` false, a wrong) option of each question shown.
+fn answers(bank: &Bank, questions: &[ShownQuestion], right: bool) -> Result<Vec<Answer>> {
+    questions
+        .iter()
+        .map(|q| {
+            let b = bank
+                .questions
+                .iter()
+                .find(|b| b.id == q.id)
+                .ok_or_else(|| anyhow!("question {} is not in the bank", q.id))?;
+            let correct = q
+                .options
+                .iter()
+                .position(|o| *o == b.options[b.answer])
+                .ok_or_else(|| anyhow!("question {}: the correct option is missing", q.id))?;
+            let option = if right {
+                correct
+            } else {
+                (correct + 1) % q.options.len().max(1)
+            };
+            Ok(Answer {
+                question: q.id.clone(),
+                option,
+            })
+        })
+        .collect()
+}
+
+/// One sitting of the assessment: an attempt, answered right or wrong; the mark.
+async fn sit(s: &Stage, w: &Wallet, bank: &Bank, right: bool) -> Result<Marked> {
+    let a: OpenAttempt = enrol::open_attempt(w, &s.auth)
+        .await?
+        .ok_or_else(|| anyhow!("the identity has passed already"))?;
+    let chosen = answers(bank, &a.questions, right)?;
+    Ok(enrol::submit(w, &s.auth, &a, chosen).await?)
+}
+
+/// Chapter 1: alice's wallet, her identity check, two failed sittings, the cooling-off,
+/// a pass, and her credential.
+async fn licensing(story: &Story, s: &Stage) -> Result<Operator> {
+    let start = Instant::now();
+    let config = Config {
+        authority: Some(s.auth.url().to_owned()),
+        gateway: Some(s.gw.url().to_owned()),
+        idp: Some(s.idp.clone()),
+        keys: None,
+    };
+    let w = Wallet::create(&s.work.path().join("wallet"), config, PASSPHRASE, false)?;
+    let req = alc_devkit::idp::TokenRequest {
+        subject: "alice".into(),
+        audience: AUDIENCE.into(),
+        nonce: Some(s.auth.nonce().await?.nonce),
+        ttl_secs: None,
+    };
+    let token = alc_devkit::idp::request_token(&s.idp, &req)
+        .await
+        .map_err(|e| anyhow!(e))?;
+    enrol::sign_in(&w, &s.auth, &token.id_token).await?;
     story.ok(
         "identity",
         "alice signs in with an ID token; the authority keeps only a keyed hash of who she is",
@@ -311,50 +412,22 @@ async fn tell(story: &Story, keys: &Path) -> Result<()> {
     );
 
     let bank = Bank::from_toml(DEFAULT_BANK).map_err(|e| anyhow!("question bank: {e}"))?;
-    let answer = |attempt: &Value, right: bool| -> Result<Vec<(String, usize)>> {
-        let qs = attempt["questions"]
-            .as_array()
-            .ok_or_else(|| anyhow!("an attempt without questions"))?;
-        qs.iter()
-            .map(|q| {
-                let id = q["id"].as_str().unwrap_or("");
-                let b = bank
-                    .questions
-                    .iter()
-                    .find(|b| b.id == id)
-                    .ok_or_else(|| anyhow!("question {id} is not in the bank"))?;
-                let options = q["options"].as_array().cloned().unwrap_or_default();
-                let correct = options
-                    .iter()
-                    .position(|o| o.as_str() == Some(b.options[b.answer].as_str()))
-                    .ok_or_else(|| anyhow!("question {id}: the correct option is missing"))?;
-                let pick = if right {
-                    correct
-                } else {
-                    (correct + 1) % options.len().max(1)
-                };
-                Ok((id.to_owned(), pick))
-            })
-            .collect()
-    };
     for n in 1..=2 {
-        let marked = sit(&auth, &session, &answer, false, &format!("attempt {n}")).await?;
-        ensure!(marked["passed"] == false, "a wrong attempt passed");
+        let marked = sit(s, &w, &bank, false).await?;
+        ensure!(!marked.passed, "a wrong attempt passed");
         story.refused(
             "assessment",
             &format!(
                 "attempt {n}: {}/{} correct, below the {}% pass mark",
-                marked["correct"], marked["total"], marked["pass_mark_percent"]
+                marked.correct, marked.total, marked.pass_mark_percent
             ),
             None,
         );
     }
-    let (s, v) = auth.start_attempt(&session).await?;
-    ensure!(
-        s == 429,
-        "a third attempt started without a cooling-off ({s})"
-    );
-    let until = v["retry_at"].as_u64().unwrap_or(0);
+    let until = match enrol::open_attempt(&w, &s.auth).await {
+        Err(WalletError::CoolingOff(until)) => until,
+        other => bail!("a third attempt started without a cooling-off ({other:?})"),
+    };
     story.refused(
         "cooling",
         &format!("two failures: no new attempt for {COOLING_OFF_SECS} s (the demo's setting; the default is 24 h), until {until}"),
@@ -362,153 +435,169 @@ async fn tell(story: &Story, keys: &Path) -> Result<()> {
     );
     let ((), took) = story
         .slow("waiting out the cooling-off", async {
-            loop {
-                if super::now() >= until {
-                    break;
-                }
+            while now() < until {
                 tokio::time::sleep(Duration::from_millis(100)).await;
             }
         })
         .await;
     story.ok("cooling", "cooling-off over", Some(took));
-    let marked = sit(
-        &auth,
-        &session,
-        &answer,
-        true,
-        "the attempt after the cooling-off",
-    )
-    .await?;
-    ensure!(
-        marked["passed"] == true,
-        "the right answers did not pass: {marked}"
-    );
+    let marked = sit(s, &w, &bank, true).await?;
+    ensure!(marked.passed, "the right answers did not pass: {marked:?}");
     story.ok(
         "assessment",
         &format!(
             "attempt 3: {}/{} correct: passed",
-            marked["correct"], marked["total"]
+            marked.correct, marked.total
         ),
         None,
     );
 
-    let secret = HolderSecret::generate(&mut rand::rngs::OsRng);
+    let secret = w.unlock(PASSPHRASE)?;
     let start = Instant::now();
-    let credential = auth.obtain(&session, &secret).await?;
+    let (credential, _) = credential::obtain(&w, &s.auth, &secret, None, false).await?;
     let c = &credential.signed.credential;
     story.ok("credential", &format!("licence credential, tier {}, serial {}: signed over Poseidon(sk); sk never left the wallet", c.tier, c.serial), Some(start.elapsed()));
+    Ok(Operator {
+        serial: c.serial,
+        wallet: w,
+        secret,
+    })
+}
 
-    story.chapter("2. Proving the licence and working through the gateway");
-    let list = auth.status_list().await?;
-    let (root_lease, proving) = gw
-        .lease(
-            &pk,
-            &credential,
-            &secret,
-            &list,
-            "alice-agent",
-            &manifest("alice-agent"),
-            None,
+/// Calls `path` at the gateway with `lease` (or none): the status and the answer.
+async fn call(s: &Stage, path: &str, lease: Option<&StoredLease>) -> Result<(u16, String)> {
+    let raw =
+        s.gw.call(
+            Method::POST,
+            path,
+            lease.map(|l| l.lease.as_str()),
+            Some(&json!({ "prompt": "hello" })),
         )
         .await?;
+    Ok((raw.status, raw.error().message))
+}
+
+/// Chapter 2: a proof for a lease, and calls on the public, sandbox and autonomous
+/// routes.
+async fn working(story: &Story, s: &Stage, alice: &Operator) -> Result<(Leaser, StoredLease)> {
+    let leaser = Leaser::new(
+        &alice.wallet,
+        s.auth.clone(),
+        s.gw.clone(),
+        s.pk.clone(),
+        alice.secret.clone(),
+        "alice-agent",
+        &manifest("alice-agent"),
+    )
+    .await?;
+    let (root, proving) = leaser.lease(None).await?;
+    alice.wallet.save_lease(&root)?;
     story.ok(
         "prove",
         "Groth16 proof: tier >= 1, valid now, not revoked, bound to this gateway's challenge",
         Some(proving),
     );
-    let minutes = root_lease
-        .expires_at
-        .saturating_sub(super::example::unix_now()?)
-        .div_ceil(60);
+    let minutes = root.expires_at.saturating_sub(now()).div_ceil(60);
     story.ok(
         "lease",
         &format!(
             "lease {} for agent alice-agent, {minutes} minutes; the gateway knows a pseudonym, not alice",
-            root_lease.id
+            root.lease_id
         ),
         None,
     );
-    let calls: [(&str, Option<&Lease>); 3] = [
+    let calls: [(&str, Option<&StoredLease>); 3] = [
         ("/v1/public/models", None),
-        ("/v1/sandbox/chat", Some(&root_lease)),
-        ("/v1/autonomous/chat", Some(&root_lease)),
+        ("/v1/sandbox/chat", Some(&root)),
+        ("/v1/autonomous/chat", Some(&root)),
     ];
     for (path, lease) in calls {
         let start = Instant::now();
-        let (s, v) = gw.call(path, lease, &json!({ "prompt": "hello" })).await?;
-        ensure!(s == 200, "{path}: {s} {}", client::message(&v));
+        let (status, why) = call(s, path, lease).await?;
+        ensure!(status == 200, "{path}: {status} {why}");
         story.ok(
             "call",
             &format!("{path}: 200 from the upstream"),
             Some(start.elapsed()),
         );
     }
-    let (s, v) = gw.call("/v1/autonomous/chat", None, &json!({})).await?;
-    ensure!(s == 401, "an autonomous call without a lease got {s}");
+    let (status, why) = call(s, "/v1/autonomous/chat", None).await?;
+    ensure!(
+        status == 401,
+        "an autonomous call without a lease got {status}"
+    );
     story.refused(
         "call",
-        &format!(
-            "/v1/autonomous/chat without a lease: {s} ({})",
-            client::message(&v)
-        ),
+        &format!("/v1/autonomous/chat without a lease: {status} ({why})"),
         None,
     );
+    Ok((leaser, root))
+}
 
-    story.chapter("3. Sub-agents and the chain of liability");
-    let child = gw
-        .delegate(
-            &root_lease,
-            "alice-agent/researcher",
-            &manifest("researcher"),
-            &["/v1/autonomous/"],
-            600,
-        )
-        .await?;
+/// Chapter 3: the agent spawns a sub-agent, which spawns another with narrower rights;
+/// the registry traces the grandchild to the root lease.
+async fn sub_agents(
+    story: &Story,
+    s: &Stage,
+    alice: &Operator,
+    leaser: Leaser,
+    root: StoredLease,
+) -> Result<Agents> {
+    let w = &alice.wallet;
+    let narrow = |rights: &str, ttl: u64| Narrowing {
+        rights: vec![rights.to_owned()],
+        ttl: Some(ttl),
+        rate: None,
+    };
+    let (child, _) = lease::spawn(
+        w,
+        &s.http,
+        Some("alice-agent"),
+        "alice-agent/researcher",
+        &manifest("researcher"),
+        &narrow("/v1/autonomous/", 600),
+    )
+    .await?;
     story.ok(
         "spawn",
         &format!(
             "alice-agent spawns alice-agent/researcher (lease {})",
-            child.id
+            child.lease_id
         ),
         None,
     );
-    let grandchild = gw
-        .delegate(
-            &child,
-            "alice-agent/researcher/fetcher",
-            &manifest("fetcher"),
-            &["/v1/autonomous/search/"],
-            300,
-        )
-        .await?;
+    let (grandchild, _) = lease::spawn(
+        w,
+        &s.http,
+        Some("alice-agent/researcher"),
+        "alice-agent/researcher/fetcher",
+        &manifest("fetcher"),
+        &narrow("/v1/autonomous/search/", 300),
+    )
+    .await?;
     story.ok(
         "spawn",
         &format!(
             "researcher spawns alice-agent/researcher/fetcher (lease {}), narrower routes",
-            grandchild.id
+            grandchild.lease_id
         ),
         None,
     );
-    let (s, _) = gw
-        .call(
-            "/v1/autonomous/search/papers",
-            Some(&grandchild),
-            &json!({}),
-        )
-        .await?;
-    ensure!(s == 200, "the grandchild's call got {s}");
-    let (s, _) = gw
-        .call("/v1/autonomous/chat", Some(&grandchild), &json!({}))
-        .await?;
-    ensure!(s == 403, "the grandchild called outside its rights: {s}");
+    let (status, _) = call(s, "/v1/autonomous/search/papers", Some(&grandchild)).await?;
+    ensure!(status == 200, "the grandchild's call got {status}");
+    let (status, _) = call(s, "/v1/autonomous/chat", Some(&grandchild)).await?;
+    ensure!(
+        status == 403,
+        "the grandchild called outside its rights: {status}"
+    );
     story.refused("rights", "the fetcher may search but not chat: 403", None);
 
-    let (reg, _) = Registry::connect(&auth_url, None).await?;
+    let (registry, _) = Registry::connect(s.auth.url(), None).await?;
     let (traced, took) = story
         .slow("waiting for the gateway to submit the links", async {
             let deadline = Instant::now() + Duration::from_secs(15);
             loop {
-                match trace_chain(&reg, "alice-agent/researcher/fetcher").await {
+                match trace_chain(&registry, "alice-agent/researcher/fetcher").await {
                     Ok(r) => break Ok(r),
                     Err(e) if Instant::now() > deadline => break Err(e),
                     Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
@@ -516,7 +605,7 @@ async fn tell(story: &Story, keys: &Path) -> Result<()> {
             }
         })
         .await;
-    let (chain, first_cp) = traced?;
+    let (chain, checkpoint) = traced?;
     ensure!(chain.len() == 3, "the trace has {} links", chain.len());
     story.ok(
         "trace",
@@ -537,39 +626,55 @@ async fn tell(story: &Story, keys: &Path) -> Result<()> {
             l.index
         ));
     }
+    Ok(Agents {
+        leaser,
+        root,
+        child,
+        grandchild,
+        registry,
+        chain,
+        checkpoint,
+    })
+}
 
-    story.chapter("4. The kill switch");
+/// Chapter 4: an emergency revocation; every agent in the chain is refused at its next
+/// call, and a renewal cannot be proved.
+async fn kill_switch(story: &Story, s: &Stage, alice: &Operator, a: &Agents) -> Result<()> {
     let start = Instant::now();
-    client::ok(
-        "authority",
-        http.post(
-            "authority",
-            &format!("{auth_url}/v1/admin/revoke"),
-            Some(&admin),
-            &json!({ "serial": c.serial, "reason": "demo: misconduct", "emergency": true }),
+    let req = RevokeRequest {
+        serial: alice.serial,
+        reason: "demo: misconduct".into(),
+        emergency: true,
+    };
+    let _: Revoked = s
+        .http
+        .post(
+            s.auth.service(),
+            &format!("{}/v1/admin/revoke", s.auth.url()),
+            Some(&s.admin),
+            &req,
         )
-        .await?,
-    )?;
+        .await?;
     story.ok(
         "revoke",
         &format!(
             "the authority revokes serial {} with an emergency status",
-            c.serial
+            alice.serial
         ),
         Some(start.elapsed()),
     );
     let agents = [
-        ("alice-agent", &root_lease, "/v1/autonomous/chat"),
-        ("researcher", &child, "/v1/autonomous/chat"),
-        ("fetcher", &grandchild, "/v1/autonomous/search/papers"),
+        ("alice-agent", &a.root, "/v1/autonomous/chat"),
+        ("researcher", &a.child, "/v1/autonomous/chat"),
+        ("fetcher", &a.grandchild, "/v1/autonomous/search/papers"),
     ];
     let mut refused = [false; 3];
     let latency = loop {
         for (i, (_, lease, path)) in agents.iter().enumerate() {
             if !refused[i] {
-                let (s, _) = gw.call(path, Some(lease), &json!({})).await?;
-                ensure!(s == 200 || s == 403, "{path} answered {s}");
-                refused[i] = s == 403;
+                let (status, _) = call(s, path, Some(lease)).await?;
+                ensure!(status == 200 || status == 403, "{path} answered {status}");
+                refused[i] = status == 403;
             }
         }
         if refused.iter().all(|r| *r) {
@@ -590,32 +695,25 @@ async fn tell(story: &Story, keys: &Path) -> Result<()> {
         ),
         None,
     );
-    let list = auth.status_list().await?;
-    let renewal = gw
-        .lease(
-            &pk,
-            &credential,
-            &secret,
-            &list,
-            "alice-agent",
-            &manifest("alice-agent"),
-            Some(&root_lease),
-        )
-        .await;
-    match renewal {
-        Err(e) => story.refused("renew", &format!("no new lease: {e:#}"), None),
+    match a.leaser.lease(Some(&a.root)).await {
+        Err(e) => story.refused("renew", &format!("no new lease: {e}"), None),
         Ok(_) => bail!("a revoked licence renewed its lease"),
     }
+    Ok(())
+}
 
-    story.chapter("5. Auditing the registry");
+/// Chapter 5: the registry's latest checkpoint, consistent with the one seen before,
+/// and every link of the chain included.
+async fn auditing(story: &Story, a: &Agents) -> Result<()> {
     let start = Instant::now();
+    let reg = &a.registry;
     let cp = reg.checkpoint().await?;
     let proof = reg
-        .consistency(first_cp.checkpoint().size, cp.checkpoint().size)
+        .consistency(a.checkpoint.checkpoint().size, cp.checkpoint().size)
         .await?;
-    alc_registry::audit::check_consistency(&first_cp, &cp, &proof)
+    alc_registry::audit::check_consistency(&a.checkpoint, &cp, &proof)
         .context("the registry is not consistent with the checkpoint seen before")?;
-    for l in &chain {
+    for l in &a.chain {
         let (_, leaf) = reg.entry(l.index).await?;
         reg.verify_inclusion(l.index, &leaf, &cp).await?;
     }
@@ -624,7 +722,7 @@ async fn tell(story: &Story, keys: &Path) -> Result<()> {
         &format!(
             "checkpoint of {} entries signed by the authority, consistent with the earlier one of {}, every link included",
             cp.checkpoint().size,
-            first_cp.checkpoint().size
+            a.checkpoint.checkpoint().size
         ),
         Some(start.elapsed()),
     );

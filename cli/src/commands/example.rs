@@ -89,3 +89,23 @@ pub fn run(dir: &Path, now: Option<u64>, force: bool) -> Result<()> {
     println!("  {MANIFEST:<18} the agent manifest whose SHA-256 the request carries");
     Ok(())
 }
+
+/// `alc example`.
+#[derive(clap::Args)]
+pub struct ExampleArgs {
+    /// Directory for the example files.
+    dir: std::path::PathBuf,
+    /// The request's time (unix seconds); default: now.
+    #[arg(long)]
+    now: Option<u64>,
+    /// Overwrite existing files.
+    #[arg(long)]
+    force: bool,
+}
+
+impl ExampleArgs {
+    /// Writes the example.
+    pub fn run(self) -> Result<()> {
+        run(&self.dir, self.now, self.force)
+    }
+}

@@ -21,3 +21,20 @@ pub fn run() -> Result<()> {
     println!("public inputs, in order: {}", PUBLIC_INPUT_NAMES.join(", "));
     Ok(())
 }
+
+#[derive(clap::Subcommand)]
+pub enum CircuitCommand {
+    /// Constraints per component and in total.
+    ///
+    /// Example: alc circuit info
+    Info,
+}
+
+impl CircuitCommand {
+    /// Runs the command.
+    pub fn run(self) -> Result<()> {
+        match self {
+            CircuitCommand::Info => run(),
+        }
+    }
+}

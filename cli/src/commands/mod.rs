@@ -1,8 +1,10 @@
 //! One module per subcommand.
 
 pub mod admin;
+pub mod authority;
 pub mod demo;
 pub mod example;
+pub mod gateway;
 pub mod info;
 pub mod insurance;
 pub mod prove;
@@ -22,13 +24,7 @@ pub fn timed<T>(f: impl FnOnce() -> T) -> (T, Duration) {
     (out, start.elapsed())
 }
 
-/// Unix seconds now (0 on a clock before 1970).
-pub fn now() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
-}
+pub use alc_protocol::time::now;
 
 /// A duration for people: `850 µs`, `12.3 ms`, `1.85 s`.
 pub fn human(d: Duration) -> String {

@@ -456,3 +456,87 @@ pub fn trace(authority: &str, id: &str, key: Option<&str>, json: bool) -> Result
         Ok(())
     })
 }
+
+#[derive(clap::Subcommand)]
+pub enum RegistryCommand {
+    /// Verify the latest checkpoint, its consistency with the last one verified (kept in
+    /// the state file), and the inclusion of chosen entries; exits non-zero on any failure.
+    ///
+    /// Example: alc registry audit --authority http://127.0.0.1:8600 --state audit.json --entry 3
+    Audit {
+        /// The authority hosting the registry.
+        #[arg(
+            long,
+            env = "ALC_AUTHORITY_URL",
+            default_value = "http://127.0.0.1:8600"
+        )]
+        authority: String,
+        /// The auditor's state: pinned key and last verified checkpoint.
+        #[arg(long, env = "ALC_AUDIT_STATE", default_value = "alc-audit.json")]
+        state: PathBuf,
+        /// The registry's checkpoint key (`name+id+base64`); default: the state file's,
+        /// or learned from the authority on the first audit.
+        #[arg(long)]
+        key: Option<String>,
+        /// An entry whose inclusion to verify (repeatable).
+        #[arg(long = "entry")]
+        entries: Vec<u64>,
+        /// A checkpoint seen elsewhere (a file holding its signed note) to check against
+        /// the log: a split view or a rollback is reported (repeatable).
+        #[arg(long = "checkpoint")]
+        checkpoints: Vec<PathBuf>,
+        /// Also fetch every entry and recompute the root.
+        #[arg(long)]
+        full: bool,
+    },
+    /// Print the chain of custody from an agent (or lease) up to its root lease, each
+    /// link's inclusion in the log verified.
+    ///
+    /// Example: alc registry trace agent-7 --authority http://127.0.0.1:8600
+    Trace {
+        /// An agent id or a lease id.
+        id: String,
+        /// The authority hosting the registry.
+        #[arg(
+            long,
+            env = "ALC_AUTHORITY_URL",
+            default_value = "http://127.0.0.1:8600"
+        )]
+        authority: String,
+        /// The registry's checkpoint key (`name+id+base64`); default: learned from the authority.
+        #[arg(long)]
+        key: Option<String>,
+        /// Print the chain as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+impl RegistryCommand {
+    /// Runs the command.
+    pub fn run(self) -> Result<()> {
+        match self {
+            RegistryCommand::Audit {
+                authority,
+                state,
+                key,
+                entries,
+                checkpoints,
+                full,
+            } => audit(&AuditArgs {
+                authority,
+                state,
+                key,
+                entries,
+                checkpoints,
+                full,
+            }),
+            RegistryCommand::Trace {
+                id,
+                authority,
+                key,
+                json,
+            } => trace(&authority, &id, key.as_deref(), json),
+        }
+    }
+}

@@ -55,3 +55,18 @@ pub fn gateway(
     runtime()?.block_on(alc_gateway::service::serve(opts))?;
     Ok(())
 }
+
+/// `alc dev-idp`.
+#[derive(clap::Args)]
+pub struct DevIdpArgs {
+    /// Address to listen on (port 0 picks a free port).
+    #[arg(long, env = "ALC_DEV_IDP_LISTEN", default_value = "127.0.0.1:8650")]
+    listen: std::net::SocketAddr,
+}
+
+impl DevIdpArgs {
+    /// Serves the development identity provider.
+    pub fn run(self) -> Result<()> {
+        dev_idp(self.listen)
+    }
+}

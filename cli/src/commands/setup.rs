@@ -74,3 +74,21 @@ fn run_with(dir: &Path, force: bool, report: bool) -> Result<String> {
     );
     Ok(digests.verifying_key)
 }
+
+/// `alc setup`.
+#[derive(clap::Args)]
+pub struct SetupArgs {
+    /// Directory for the keys.
+    #[arg(long, env = "ALC_KEYS", default_value = "alc-keys")]
+    keys: std::path::PathBuf,
+    /// Overwrite existing keys.
+    #[arg(long)]
+    force: bool,
+}
+
+impl SetupArgs {
+    /// Writes the keys.
+    pub fn run(self) -> Result<()> {
+        run(&self.keys, self.force).map(|_| ())
+    }
+}

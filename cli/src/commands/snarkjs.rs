@@ -33,3 +33,23 @@ pub fn run(dir: &Path, keys: &Path, presentation: &Path) -> Result<()> {
     println!("check with: snarkjs groth16 verify {0}/verification_key.json {0}/public.json {0}/proof.json", dir.display());
     Ok(())
 }
+
+/// `alc export-snarkjs`.
+#[derive(clap::Args)]
+pub struct ExportArgs {
+    /// Output directory (verification_key.json, proof.json, public.json).
+    dir: std::path::PathBuf,
+    /// Key directory.
+    #[arg(long, env = "ALC_KEYS", default_value = "alc-keys")]
+    keys: std::path::PathBuf,
+    /// The presentation to export.
+    #[arg(long)]
+    presentation: std::path::PathBuf,
+}
+
+impl ExportArgs {
+    /// Writes the snarkjs files.
+    pub fn run(self) -> Result<()> {
+        run(&self.dir, &self.keys, &self.presentation)
+    }
+}

@@ -17,20 +17,22 @@
 //! changed without the passphrase. In memory the passphrase, the derived key and the
 //! decrypted secret live only in zeroizing types.
 
-use crate::fsio::{self, Mode};
+use crate::WalletError;
 use alc_circuits::credential::HolderSecret;
 use alc_circuits::field::{from_decimal, to_decimal};
 use alc_circuits::files::CredentialFile;
-use anyhow::{anyhow, bail, Context, Result};
+use alc_protocol::authority::{AuthorityKeys, ShownQuestion};
+use alc_protocol::fsio::{self, FsError, Mode};
 use base64::engine::general_purpose::STANDARD_NO_PAD as B64;
 use base64::Engine as _;
 use chacha20poly1305::aead::{Aead, KeyInit, Payload};
 use chacha20poly1305::{XChaCha20Poly1305, XNonce};
 use rand::RngCore as _;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 use std::path::{Path, PathBuf};
 use zeroize::Zeroizing;
+
+type Result<T> = std::result::Result<T, WalletError>;
 
 /// `holder.secret`'s `type`.
 const SECRET_TYPE: &str = "alc-wallet-secret";
@@ -44,8 +46,6 @@ pub const KDF_T: u32 = 3;
 pub const KDF_P: u32 = 4;
 /// The shortest passphrase accepted by `init`.
 pub const MIN_PASSPHRASE: usize = 8;
-/// The environment variable a script passes the passphrase in.
-pub const PASSPHRASE_ENV: &str = "ALC_WALLET_PASSPHRASE";
 
 /// Where a wallet lives by default: `$XDG_DATA_HOME/alc/wallet`, else
 /// `$HOME/.local/share/alc/wallet`, else `./alc-wallet`.
@@ -88,38 +88,6 @@ pub struct Wallet {
     pub dir: PathBuf,
     /// `wallet.toml`.
     pub config: Config,
-}
-
-/// The passphrase: from `ALC_WALLET_PASSPHRASE` (if set and not empty), else asked on the terminal without echo
-/// (twice when `confirm`).
-pub fn passphrase(confirm: bool) -> Result<Zeroizing<String>> {
-    if let Some(p) = std::env::var_os(PASSPHRASE_ENV).filter(|p| !p.is_empty()) {
-        let p = Zeroizing::new(
-            p.into_string()
-                .map_err(|_| anyhow!("{PASSPHRASE_ENV} is not UTF-8"))?,
-        );
-        if confirm && p.chars().count() < MIN_PASSPHRASE {
-            bail!("the passphrase in {PASSPHRASE_ENV} is shorter than {MIN_PASSPHRASE} characters");
-        }
-        return Ok(p);
-    }
-    let ask = |prompt: &str| -> Result<Zeroizing<String>> {
-        rpassword::prompt_password(prompt)
-            .map(Zeroizing::new)
-            .map_err(|_| anyhow!("no passphrase: run in a terminal or set {PASSPHRASE_ENV}"))
-    };
-    if !confirm {
-        return ask("Wallet passphrase: ");
-    }
-    let p = ask("New wallet passphrase: ")?;
-    if p.chars().count() < MIN_PASSPHRASE {
-        bail!("the passphrase is shorter than {MIN_PASSPHRASE} characters");
-    }
-    let again = ask("Repeat the passphrase: ")?;
-    if *p != *again {
-        bail!("the two passphrases differ");
-    }
-    Ok(p)
 }
 
 #[derive(Serialize, Deserialize)]
@@ -172,6 +140,14 @@ impl SecretFile {
     }
 }
 
+/// `holder.secret` is damaged, for `reason`.
+fn damaged(reason: impl Into<String>) -> WalletError {
+    WalletError::Damaged {
+        path: PathBuf::from("holder.secret"),
+        reason: reason.into(),
+    }
+}
+
 fn derive_key(
     passphrase: &str,
     salt: &[u8],
@@ -180,12 +156,12 @@ fn derive_key(
     p: u32,
 ) -> Result<Zeroizing<[u8; 32]>> {
     let params = argon2::Params::new(m, t, p, Some(32))
-        .map_err(|e| anyhow!("holder.secret has unusable argon2id parameters: {e}"))?;
+        .map_err(|e| damaged(format!("unusable argon2id parameters: {e}")))?;
     let argon = argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params);
     let mut key = Zeroizing::new([0u8; 32]);
     argon
         .hash_password_into(passphrase.as_bytes(), salt, key.as_mut())
-        .map_err(|e| anyhow!("cannot derive the wallet key: {e}"))?;
+        .map_err(|e| damaged(format!("cannot derive the wallet key: {e}")))?;
     Ok(key)
 }
 
@@ -224,40 +200,39 @@ fn seal(secret: &HolderSecret, passphrase: &str) -> Result<String> {
                 aad: &f.aad(),
             },
         )
-        .map_err(|_| anyhow!("cannot encrypt the holder secret"))?;
+        .map_err(|_| damaged("cannot encrypt the holder secret"))?;
     f.ciphertext = B64.encode(sealed);
-    Ok(serde_json::to_string_pretty(&f)? + "\n")
+    Ok(serde_json::to_string_pretty(&f).unwrap_or_default() + "\n")
 }
 
 /// Decrypts `holder.secret`'s JSON.
 fn open(json: &str, passphrase: &str) -> Result<HolderSecret> {
-    let f: SecretFile = serde_json::from_str(json)
-        .map_err(|_| anyhow!("holder.secret is not a wallet secret file"))?;
+    let f: SecretFile =
+        serde_json::from_str(json).map_err(|_| damaged("not a wallet secret file"))?;
     if f.kind != SECRET_TYPE || f.version != 1 {
-        bail!(
-            "holder.secret is of an unknown format ({} v{})",
-            f.kind,
-            f.version
-        );
+        return Err(damaged(format!(
+            "an unknown format ({} v{})",
+            f.kind, f.version
+        )));
     }
     if f.kdf.alg != "argon2id" || f.kdf.version != 0x13 || f.aead.alg != "xchacha20poly1305" {
-        bail!("holder.secret uses an unsupported KDF or cipher");
+        return Err(damaged("an unsupported KDF or cipher"));
     }
     // A tampered file must not make us allocate without bound: at most 4 GiB, 100 passes.
     if f.kdf.m_kib > 4 * 1024 * 1024 || f.kdf.t > 100 || f.kdf.p > 64 {
-        bail!("holder.secret asks for unreasonable argon2id parameters");
+        return Err(damaged("unreasonable argon2id parameters"));
     }
     let salt = B64
         .decode(&f.kdf.salt)
-        .map_err(|_| anyhow!("holder.secret: salt is not base64"))?;
+        .map_err(|_| damaged("the salt is not base64"))?;
     let nonce: [u8; 24] = B64
         .decode(&f.aead.nonce)
         .ok()
         .and_then(|n| n.try_into().ok())
-        .ok_or_else(|| anyhow!("holder.secret: nonce is not 24 bytes of base64"))?;
+        .ok_or_else(|| damaged("the nonce is not 24 bytes of base64"))?;
     let sealed = B64
         .decode(&f.ciphertext)
-        .map_err(|_| anyhow!("holder.secret: ciphertext is not base64"))?;
+        .map_err(|_| damaged("the ciphertext is not base64"))?;
     let key = derive_key(passphrase, &salt, f.kdf.m_kib, f.kdf.t, f.kdf.p)?;
     let cipher = XChaCha20Poly1305::new(key.as_ref().into());
     let plain = Zeroizing::new(
@@ -269,16 +244,12 @@ fn open(json: &str, passphrase: &str) -> Result<HolderSecret> {
                     aad: &f.aad(),
                 },
             )
-            .map_err(|_| {
-                anyhow!("cannot unlock the wallet: wrong passphrase (or holder.secret was altered)")
-            })?,
+            .map_err(|_| WalletError::WrongPassphrase)?,
     );
-    let text = std::str::from_utf8(&plain).map_err(|_| anyhow!("holder.secret is damaged"))?;
-    let secret = HolderSecret::from_field(
-        from_decimal(text).map_err(|_| anyhow!("holder.secret is damaged"))?,
-    );
+    let text = std::str::from_utf8(&plain).map_err(|_| damaged(""))?;
+    let secret = HolderSecret::from_field(from_decimal(text).map_err(|_| damaged(""))?);
     if to_decimal(&secret.commitment()) != f.commitment {
-        bail!("holder.secret is damaged: its commitment is not Poseidon(secret)");
+        return Err(damaged("its commitment is not Poseidon(secret)"));
     }
     Ok(secret)
 }
@@ -303,24 +274,21 @@ pub struct OpenAttempt {
     pub attempt: String,
     /// Unix seconds.
     pub expires_at: u64,
-    /// The questions as shown (`id`, `area`, `text`, `options`).
-    pub questions: Vec<Value>,
+    /// The questions as shown.
+    pub questions: Vec<ShownQuestion>,
     /// The options chosen so far (0-based), one per question.
     #[serde(default)]
     pub answers: Vec<Option<usize>>,
 }
 
 /// The authority's keys, pinned when the credential was obtained.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PinnedAuthority {
     /// Its URL then.
     pub url: String,
-    /// Its name.
-    pub name: String,
-    /// The credential issuer key `[x, y]`, decimal.
-    pub issuer_key: [String; 2],
-    /// The Ed25519 key of its signed status responses, base64url.
-    pub status_key: String,
+    /// Its name and keys.
+    #[serde(flatten)]
+    pub keys: AuthorityKeys,
 }
 
 /// A lease kept in the wallet.
@@ -370,35 +338,53 @@ fn lease_file(agent: &str) -> String {
     }
 }
 
-#[cfg(unix)]
-fn set_mode(path: &Path, mode: u32) -> Result<()> {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
-        .with_context(|| format!("cannot set the permissions of {}", path.display()))
-}
-
-#[cfg(not(unix))]
-fn set_mode(_: &Path, _: u32) -> Result<()> {
-    Ok(())
-}
-
 fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T> {
-    serde_json::from_str(&fsio::read_string(path)?)
-        .with_context(|| format!("{} is damaged", path.display()))
+    let text = fsio::read_secret_string(path)?;
+    serde_json::from_str(&text).map_err(|e| WalletError::Damaged {
+        path: path.to_owned(),
+        reason: e.to_string(),
+    })
+}
+
+/// `Some` of what `read` gives for an existing file, `None` for a missing one.
+fn if_exists<T>(path: &Path, read: impl FnOnce(&Path) -> Result<T>) -> Result<Option<T>> {
+    if path.exists() {
+        read(path).map(Some)
+    } else {
+        Ok(None)
+    }
+}
+
+fn io_error<'a>(
+    doing: &'static str,
+    path: &'a Path,
+) -> impl FnOnce(std::io::Error) -> WalletError + 'a {
+    move |source| {
+        WalletError::Fs(FsError::Io {
+            doing,
+            path: path.to_owned(),
+            source,
+        })
+    }
 }
 
 impl Wallet {
-    /// Creates a wallet: the directory (0700), `wallet.toml` and the encrypted secret.
+    /// Creates a wallet: the directory (0700), `wallet.toml` and the holder secret,
+    /// encrypted under `passphrase`. Over an existing wallet only with `force` (its
+    /// session, attempt, credential and leases are removed: they belong to the old
+    /// secret).
+    ///
+    /// # Errors
+    /// [`WalletError::Exists`], [`WalletError::WeakPassphrase`], or the file system's.
     pub fn create(dir: &Path, config: Config, passphrase: &str, force: bool) -> Result<Self> {
         let secret_path = dir.join("holder.secret");
         if secret_path.exists() && !force {
-            bail!(
-                "a wallet already exists in {} (use --force to replace its holder secret: its credential becomes useless)",
-                dir.display()
-            );
+            return Err(WalletError::Exists(dir.to_owned()));
         }
-        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-        set_mode(dir, 0o700)?;
+        if passphrase.chars().count() < MIN_PASSPHRASE {
+            return Err(WalletError::WeakPassphrase(MIN_PASSPHRASE));
+        }
+        fsio::private_dir(dir)?;
         let w = Self {
             dir: dir.to_owned(),
             config,
@@ -424,35 +410,34 @@ impl Wallet {
     }
 
     /// Opens an existing wallet; refuses one that others can read.
+    ///
+    /// # Errors
+    /// [`WalletError::NoWallet`], [`WalletError::Exposed`], a damaged `wallet.toml`.
     pub fn open(dir: &Path) -> Result<Self> {
         if !dir.join("holder.secret").is_file() {
-            bail!(
-                "no wallet in {}: run `alc wallet init` first (or point --dir or ALC_WALLET at your wallet)",
-                dir.display()
-            );
+            return Err(WalletError::NoWallet(dir.to_owned()));
         }
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
             let mode = std::fs::metadata(dir)
-                .with_context(|| format!("cannot read {}", dir.display()))?
+                .map_err(io_error("read", dir))?
                 .permissions()
                 .mode();
             if mode & 0o077 != 0 {
-                bail!(
-                    "the wallet {} is open to other users (mode {:o}): run `chmod 700 {}`",
-                    dir.display(),
-                    mode & 0o777,
-                    dir.display()
-                );
+                return Err(WalletError::Exposed {
+                    dir: dir.to_owned(),
+                    mode: mode & 0o777,
+                });
             }
         }
         let path = dir.join("wallet.toml");
-        let config = if path.exists() {
-            toml::from_str(&fsio::read_string(&path)?)
-                .with_context(|| format!("{} is not a wallet configuration", path.display()))?
-        } else {
-            Config::default()
+        let config = match if_exists(&path, |p| Ok(fsio::read_secret_string(p)?))? {
+            Some(text) => toml::from_str(&text).map_err(|e| WalletError::Damaged {
+                path: path.clone(),
+                reason: format!("not a wallet configuration: {e}"),
+            })?,
+            None => Config::default(),
         };
         Ok(Self {
             dir: dir.to_owned(),
@@ -465,129 +450,156 @@ impl Wallet {
     }
 
     fn write_json<T: Serialize>(&self, name: &str, v: &T) -> Result<()> {
-        let text = Zeroizing::new(serde_json::to_string_pretty(v)? + "\n");
-        fsio::write(&self.path(name), text.as_bytes(), Mode::Secret, true)
+        let text = Zeroizing::new(serde_json::to_string_pretty(v).unwrap_or_default() + "\n");
+        Ok(fsio::write(
+            &self.path(name),
+            text.as_bytes(),
+            Mode::Secret,
+            true,
+        )?)
     }
 
     /// Writes `wallet.toml`.
+    ///
+    /// # Errors
+    /// The file system's.
     pub fn save_config(&self) -> Result<()> {
         let text = format!(
             "# The operator's wallet (alc wallet). ALC_* environment variables and flags override it.\n{}",
-            toml::to_string(&self.config)?
+            toml::to_string(&self.config).unwrap_or_default()
         );
-        fsio::write(
+        Ok(fsio::write(
             &self.path("wallet.toml"),
             text.as_bytes(),
             Mode::Secret,
             true,
-        )
+        )?)
     }
 
     /// Decrypts the holder secret.
+    ///
+    /// # Errors
+    /// [`WalletError::WrongPassphrase`], a damaged or exposed `holder.secret`.
     pub fn unlock(&self, passphrase: &str) -> Result<HolderSecret> {
-        let text = Zeroizing::new(fsio::read_string(&self.path("holder.secret"))?);
+        let text = fsio::read_secret_string(&self.path("holder.secret"))?;
         open(&text, passphrase)
     }
 
     /// The session, if any.
+    ///
+    /// # Errors
+    /// A damaged or exposed `session.json`.
     pub fn session(&self) -> Result<Option<Session>> {
-        let p = self.path("session.json");
-        if !p.exists() {
-            return Ok(None);
-        }
-        read_json(&p).map(Some)
+        if_exists(&self.path("session.json"), read_json)
     }
 
     /// Keeps the session.
+    ///
+    /// # Errors
+    /// The file system's.
     pub fn save_session(&self, s: &Session) -> Result<()> {
         self.write_json("session.json", s)
     }
 
     /// The open attempt, if any.
+    ///
+    /// # Errors
+    /// A damaged or exposed `attempt.json`.
     pub fn attempt(&self) -> Result<Option<OpenAttempt>> {
-        let p = self.path("attempt.json");
-        if !p.exists() {
-            return Ok(None);
-        }
-        read_json(&p).map(Some)
+        if_exists(&self.path("attempt.json"), read_json)
     }
 
     /// Keeps the open attempt.
+    ///
+    /// # Errors
+    /// The file system's.
     pub fn save_attempt(&self, a: &OpenAttempt) -> Result<()> {
         self.write_json("attempt.json", a)
     }
 
     /// Forgets the open attempt.
+    ///
+    /// # Errors
+    /// The file system's.
     pub fn clear_attempt(&self) -> Result<()> {
         let p = self.path("attempt.json");
         if p.exists() {
-            std::fs::remove_file(&p).with_context(|| format!("cannot remove {}", p.display()))?;
+            std::fs::remove_file(&p).map_err(io_error("remove", &p))?;
         }
         Ok(())
     }
 
     /// The credential, if any (its signature is checked).
+    ///
+    /// # Errors
+    /// A damaged or exposed `credential.json`.
     pub fn credential(&self) -> Result<Option<CredentialFile>> {
-        let p = self.path("credential.json");
-        if !p.exists() {
-            return Ok(None);
-        }
-        CredentialFile::from_json(&fsio::read_string(&p)?)
-            .map(Some)
-            .with_context(|| format!("{} is damaged", p.display()))
-    }
-
-    /// The credential, or an error that says how to get one.
-    pub fn need_credential(&self) -> Result<CredentialFile> {
-        self.credential()?.ok_or_else(|| {
-            anyhow!("no credential in the wallet yet: pass the assessment (`alc wallet assess`) and run `alc wallet obtain`")
+        if_exists(&self.path("credential.json"), |p| {
+            let text = fsio::read_secret_string(p)?;
+            CredentialFile::from_json(&text).map_err(|e| WalletError::Damaged {
+                path: p.to_owned(),
+                reason: e.to_string(),
+            })
         })
     }
 
+    /// The credential, or an error that says how to get one.
+    ///
+    /// # Errors
+    /// [`WalletError::NoCredential`], or as [`Wallet::credential`].
+    pub fn need_credential(&self) -> Result<CredentialFile> {
+        self.credential()?.ok_or(WalletError::NoCredential)
+    }
+
     /// Keeps the credential.
+    ///
+    /// # Errors
+    /// The file system's.
     pub fn save_credential(&self, c: &CredentialFile) -> Result<()> {
-        fsio::write(
+        Ok(fsio::write(
             &self.path("credential.json"),
             c.to_json().as_bytes(),
             Mode::Secret,
             true,
-        )
+        )?)
     }
 
     /// The pinned authority, if any.
+    ///
+    /// # Errors
+    /// A damaged or exposed `authority.json`.
     pub fn pinned(&self) -> Result<Option<PinnedAuthority>> {
-        let p = self.path("authority.json");
-        if !p.exists() {
-            return Ok(None);
-        }
-        read_json(&p).map(Some)
+        if_exists(&self.path("authority.json"), read_json)
     }
 
     /// Pins the authority.
+    ///
+    /// # Errors
+    /// The file system's.
     pub fn save_pinned(&self, a: &PinnedAuthority) -> Result<()> {
         self.write_json("authority.json", a)
     }
 
     /// The lease of an agent, if any.
+    ///
+    /// # Errors
+    /// A damaged or exposed lease file.
     pub fn lease(&self, agent: &str) -> Result<Option<StoredLease>> {
-        let p = self.path("leases").join(lease_file(agent));
-        if !p.exists() {
-            return Ok(None);
-        }
-        read_json(&p).map(Some)
+        if_exists(&self.lease_path(agent), read_json)
     }
 
     /// Every lease in the wallet, by agent.
+    ///
+    /// # Errors
+    /// A damaged or exposed lease file, or the file system's.
     pub fn leases(&self) -> Result<Vec<StoredLease>> {
         let dir = self.path("leases");
         if !dir.exists() {
             return Ok(vec![]);
         }
         let mut out = vec![];
-        for e in
-            std::fs::read_dir(&dir).with_context(|| format!("cannot read {}", dir.display()))?
-        {
-            let p = e?.path();
+        for e in std::fs::read_dir(&dir).map_err(io_error("read", &dir))? {
+            let p = e.map_err(io_error("read", &dir))?.path();
             if p.extension().is_some_and(|x| x == "json") {
                 out.push(read_json::<StoredLease>(&p)?);
             }
@@ -597,13 +609,11 @@ impl Wallet {
     }
 
     /// Keeps a lease under its agent's name.
+    ///
+    /// # Errors
+    /// The file system's.
     pub fn save_lease(&self, l: &StoredLease) -> Result<()> {
-        let dir = self.path("leases");
-        if !dir.exists() {
-            std::fs::create_dir_all(&dir)
-                .with_context(|| format!("cannot create {}", dir.display()))?;
-            set_mode(&dir, 0o700)?;
-        }
+        fsio::private_dir(&self.path("leases"))?;
         self.write_json(&format!("leases/{}", lease_file(&l.agent)), l)
     }
 

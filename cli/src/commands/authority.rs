@@ -1,0 +1,389 @@
+//! `alc authority`: setting up and serving the licensing authority, and its
+//! administrators' commands (revocations, permits, training, incidents, gateways) over
+//! its admin API, with a token from `--token`, the environment or the data folder.
+
+use super::admin::{print, Admin};
+use alc_protocol::authority::{
+    GatewayRegistration, IdentityRef, IdentityStatus, Incident, NewPermit, Permit, PermitChanged,
+    PermitStatusChange, Registered, Resolution, RevokeRequest, Revoked, Training,
+};
+use alc_protocol::insurance::CoverEvidence;
+use alc_wallet::client::Done;
+use anyhow::{anyhow, Context, Result};
+use clap::Subcommand;
+use std::path::{Path, PathBuf};
+
+#[derive(Subcommand)]
+pub enum AuthorityCommand {
+    /// Create the data folder (configuration, keys, database, admin token) without serving.
+    ///
+    /// Example: alc authority init --data ./alc-authority
+    Init {
+        /// Data folder.
+        #[arg(long, env = "ALC_AUTHORITY_DATA", default_value = "alc-authority")]
+        data: PathBuf,
+    },
+    /// Revoke a credential (with --emergency, gateways drop leases under older roots).
+    ///
+    /// Example: alc authority revoke 17 --reason misconduct --emergency
+    Revoke {
+        /// The credential's serial.
+        serial: u32,
+        /// Why (audit).
+        #[arg(long)]
+        reason: String,
+        /// Emergency: every gateway refuses leases minted under older roots at once.
+        #[arg(long)]
+        emergency: bool,
+        #[command(flatten)]
+        admin: AuthorityAdmin,
+    },
+    /// Corporate operating permits: register one, change its status.
+    ///
+    /// Example: alc authority permit status acme --status suspended --reason "insurance lapsed"
+    Permit {
+        #[command(subcommand)]
+        what: PermitCommand,
+    },
+    /// Record completed formal training, lifting an assessment lock.
+    ///
+    /// Example: alc authority training --issuer https://idp.example --subject 1234 --reason "course completed"
+    Training {
+        /// The identity provider's issuer.
+        #[arg(long)]
+        issuer: String,
+        /// The subject at that provider.
+        #[arg(long)]
+        subject: String,
+        /// Why (audit).
+        #[arg(long)]
+        reason: String,
+        #[command(flatten)]
+        admin: AuthorityAdmin,
+    },
+    /// List incidents reported by gateways, or resolve one.
+    ///
+    /// Example: alc authority incidents --resolve 3 --resolution "operator warned"
+    Incidents {
+        /// Resolve this incident.
+        #[arg(long)]
+        resolve: Option<i64>,
+        /// What was done.
+        #[arg(long)]
+        resolution: Option<String>,
+        #[command(flatten)]
+        admin: AuthorityAdmin,
+    },
+    /// Let a gateway submit registry entries with its key (from `alc gateway init`).
+    ///
+    /// Example: alc authority register-gateway --id gateway.example --key 3b6a...e1 --reason onboarding
+    RegisterGateway {
+        /// The gateway's id (its scope).
+        #[arg(long)]
+        id: String,
+        /// Its registry key (hex).
+        #[arg(long)]
+        key: String,
+        /// Why (audit).
+        #[arg(long)]
+        reason: String,
+        #[command(flatten)]
+        admin: AuthorityAdmin,
+    },
+    /// Run the authority's HTTP service (creates the data folder on first start).
+    ///
+    /// Example: alc authority serve --listen 127.0.0.1:8600 --data ./alc-authority
+    Serve {
+        /// Address to listen on (port 0 picks a free port).
+        #[arg(long, env = "ALC_AUTHORITY_LISTEN", default_value = "127.0.0.1:8600")]
+        listen: std::net::SocketAddr,
+        /// Data folder: database, keys, configuration.
+        #[arg(long, env = "ALC_AUTHORITY_DATA", default_value = "alc-authority")]
+        data: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum PermitCommand {
+    /// Register a corporate operating permit (tiers 2-3 need insurance evidence).
+    ///
+    /// Example: alc authority permit create --id acme --name "Acme Ltd" --tier 2 --reason onboarding --insurance cover.json
+    Create {
+        /// Permit id.
+        #[arg(long)]
+        id: String,
+        /// The corporation's name.
+        #[arg(long)]
+        name: String,
+        /// Permit tier (1-3).
+        #[arg(long)]
+        tier: u8,
+        /// Why (audit).
+        #[arg(long)]
+        reason: String,
+        /// A JSON file with the insurance evidence (see the README, "Insurance cover").
+        #[arg(long)]
+        insurance: Option<PathBuf>,
+        #[command(flatten)]
+        admin: AuthorityAdmin,
+    },
+    /// Change a permit's status (suspending or revoking it revokes its credentials).
+    ///
+    /// Example: alc authority permit status acme --status suspended --reason "insurance lapsed" --emergency
+    Status {
+        /// Permit id.
+        id: String,
+        /// active, suspended or revoked.
+        #[arg(long)]
+        status: String,
+        /// Why (audit).
+        #[arg(long)]
+        reason: String,
+        /// Publish the status change as an emergency.
+        #[arg(long)]
+        emergency: bool,
+        #[command(flatten)]
+        admin: AuthorityAdmin,
+    },
+}
+
+/// How an authority administrator reaches the admin API.
+#[derive(clap::Args)]
+pub struct AuthorityAdmin {
+    /// The authority's URL.
+    #[arg(
+        long,
+        env = "ALC_AUTHORITY_URL",
+        default_value = "http://127.0.0.1:8600"
+    )]
+    authority: String,
+    /// An admin token [default: DATA/admin-token].
+    #[arg(long, env = "ALC_ADMIN_TOKEN", hide_env_values = true)]
+    token: Option<String>,
+    /// The authority's data folder (for its admin token).
+    #[arg(long, env = "ALC_AUTHORITY_DATA", default_value = "alc-authority")]
+    data: PathBuf,
+}
+
+impl AuthorityAdmin {
+    fn admin(self) -> Admin {
+        Admin {
+            url: self.authority,
+            token: self.token,
+            data: self.data,
+        }
+    }
+}
+
+impl AuthorityCommand {
+    /// Runs the command.
+    pub fn run(self) -> Result<()> {
+        match self {
+            AuthorityCommand::Serve { listen, data } => super::services::authority(listen, data),
+            AuthorityCommand::Init { data } => authority_init(&data),
+            AuthorityCommand::Revoke {
+                serial,
+                reason,
+                emergency,
+                admin,
+            } => revoke(&admin.admin(), serial, &reason, emergency),
+            AuthorityCommand::Permit { what } => what.run(),
+            AuthorityCommand::Training {
+                issuer,
+                subject,
+                reason,
+                admin,
+            } => training(&admin.admin(), &issuer, &subject, &reason),
+            AuthorityCommand::Incidents {
+                resolve,
+                resolution,
+                admin,
+            } => incidents(&admin.admin(), resolve, resolution.as_deref()),
+            AuthorityCommand::RegisterGateway {
+                id,
+                key,
+                reason,
+                admin,
+            } => register_gateway(&admin.admin(), &id, &key, &reason),
+        }
+    }
+}
+
+impl PermitCommand {
+    fn run(self) -> Result<()> {
+        match self {
+            PermitCommand::Create {
+                id,
+                name,
+                tier,
+                reason,
+                insurance,
+                admin,
+            } => permit_create(
+                &admin.admin(),
+                &id,
+                &name,
+                tier,
+                &reason,
+                insurance.as_deref(),
+            ),
+            PermitCommand::Status {
+                id,
+                status,
+                reason,
+                emergency,
+                admin,
+            } => permit_status(&admin.admin(), &id, &status, &reason, emergency),
+        }
+    }
+}
+
+/// `alc authority init`: creates the data folder and prints what is in it.
+pub fn authority_init(data: &Path) -> Result<()> {
+    let rt = tokio::runtime::Runtime::new()?;
+    let a = rt
+        .block_on(alc_issuer::service::open(
+            data,
+            std::sync::Arc::new(alc_protocol::time::SystemClock),
+        ))
+        .map_err(|e| anyhow!("{e}"))?;
+    println!("authority data folder ready: {}", data.display());
+    println!(
+        "  configuration    {}",
+        data.join("authority.toml").display()
+    );
+    println!(
+        "  admin token      {} (every scope; keep it secret)",
+        data.join("admin-token").display()
+    );
+    println!(
+        "  registry key     {}",
+        a.registry_key().map_err(|e| anyhow!("{e}"))?
+    );
+    println!(
+        "next: add your identity provider to authority.toml, then `alc authority serve --data {}`",
+        data.display()
+    );
+    Ok(())
+}
+
+/// `alc authority revoke`.
+pub fn revoke(admin: &Admin, serial: u32, reason: &str, emergency: bool) -> Result<()> {
+    let req = RevokeRequest {
+        serial,
+        reason: reason.to_owned(),
+        emergency,
+    };
+    let v: Revoked = admin.post("authority", "/v1/admin/revoke", &req)?;
+    println!(
+        "revoked {:?}; status epoch now {}{}",
+        v.serials,
+        v.epoch,
+        if emergency {
+            " (emergency: gateways drop older leases)"
+        } else {
+            ""
+        }
+    );
+    Ok(())
+}
+
+/// `alc authority permit create`.
+pub fn permit_create(
+    admin: &Admin,
+    id: &str,
+    name: &str,
+    tier: u8,
+    reason: &str,
+    insurance: Option<&Path>,
+) -> Result<()> {
+    let insurance = match insurance {
+        None => None,
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read {}", path.display()))?;
+            let evidence: CoverEvidence = serde_json::from_str(&text).with_context(|| {
+                format!(
+                    "{} is not cover evidence (the cover.json of `alc permit prove-cover`)",
+                    path.display()
+                )
+            })?;
+            Some(evidence)
+        }
+    };
+    let req = NewPermit {
+        id: id.to_owned(),
+        name: name.to_owned(),
+        tier,
+        insurance,
+        reason: reason.to_owned(),
+    };
+    print(&admin.post::<_, Permit>("authority", "/v1/admin/permits", &req)?)
+}
+
+/// `alc authority permit status`.
+pub fn permit_status(
+    admin: &Admin,
+    id: &str,
+    status: &str,
+    reason: &str,
+    emergency: bool,
+) -> Result<()> {
+    let req = PermitStatusChange {
+        status: status.to_owned(),
+        reason: reason.to_owned(),
+        emergency,
+    };
+    print(&admin.post::<_, PermitChanged>(
+        "authority",
+        &format!("/v1/admin/permits/{id}/status"),
+        &req,
+    )?)
+}
+
+/// `alc authority training`.
+pub fn training(admin: &Admin, issuer: &str, subject: &str, reason: &str) -> Result<()> {
+    let req = Training {
+        identity: IdentityRef {
+            issuer: issuer.to_owned(),
+            subject: subject.to_owned(),
+        },
+        reason: reason.to_owned(),
+    };
+    admin.post::<_, IdentityStatus>("authority", "/v1/admin/training", &req)?;
+    println!("training recorded: the identity may take the assessment again");
+    Ok(())
+}
+
+/// `alc authority incidents`.
+pub fn incidents(admin: &Admin, resolve: Option<i64>, resolution: Option<&str>) -> Result<()> {
+    match resolve {
+        Some(id) => {
+            let resolution =
+                resolution.ok_or_else(|| anyhow!("--resolve needs --resolution TEXT"))?;
+            let req = Resolution {
+                resolution: resolution.to_owned(),
+            };
+            admin.post::<_, Done>(
+                "authority",
+                &format!("/v1/admin/incidents/{id}/resolve"),
+                &req,
+            )?;
+            println!("incident {id} resolved");
+            Ok(())
+        }
+        None => print(&admin.get::<Vec<Incident>>("authority", "/v1/admin/incidents")?),
+    }
+}
+
+/// `alc authority register-gateway`.
+pub fn register_gateway(admin: &Admin, id: &str, key: &str, reason: &str) -> Result<()> {
+    let req = GatewayRegistration {
+        id: id.to_owned(),
+        key: key.to_owned(),
+        reason: reason.to_owned(),
+    };
+    admin.post::<_, Registered>("authority", "/v1/admin/gateways", &req)?;
+    println!("gateway {id} may now submit registry entries");
+    Ok(())
+}

@@ -1,0 +1,461 @@
+//! Typed clients of the licensing authority and of a gateway: every request and answer is
+//! an `alc_protocol` type, every refusal the one error body. Failures name the service and
+//! say what it said; nothing secret is sent anywhere but the proof.
+//!
+//! [`Http`] is the JSON-over-HTTP client they share (and the administrators' commands
+//! use): a 30 s timeout, no proxies' surprises, answers read as a type or as the
+//! [`ErrorBody`] of a refusal.
+
+use crate::WalletError;
+use alc_protocol::authority::{
+    AnswerSheet, ApprenticeRequest, Attempt, AuthorityInfo, CredentialRequest, Login, Marked,
+    Nonce, Session,
+};
+use alc_protocol::error::ErrorBody;
+use alc_protocol::files::CredentialFile;
+use alc_protocol::gateway::{Challenge, DelegateRequest, GatewayInfo, Issued, LeaseRequest};
+use alc_protocol::status::{PublishedList, SignedStatus};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use std::time::Duration;
+
+/// The JSON client.
+#[derive(Clone, Debug)]
+pub struct Http {
+    c: reqwest::Client,
+}
+
+/// An answer read as it came: the status and the body's bytes.
+#[derive(Clone, Debug)]
+pub struct Raw {
+    /// The HTTP status.
+    pub status: u16,
+    /// The body.
+    pub body: Vec<u8>,
+}
+
+impl Raw {
+    /// The body as the error body of a refusal (a body that is not one becomes its text).
+    pub fn error(&self) -> ErrorBody {
+        serde_json::from_slice(&self.body).unwrap_or_else(|_| {
+            ErrorBody::new(
+                "unknown",
+                String::from_utf8_lossy(&self.body).trim().to_owned(),
+            )
+        })
+    }
+
+    /// Whether the status is 2xx.
+    pub fn is_success(&self) -> bool {
+        (200..300).contains(&self.status)
+    }
+}
+
+/// The one message for a request that got no answer from `service`.
+pub fn unreachable(service: &str, e: reqwest::Error) -> WalletError {
+    let reason = if e.is_connect() {
+        "connection refused or unreachable".to_owned()
+    } else if e.is_timeout() {
+        "timed out".to_owned()
+    } else {
+        e.without_url().to_string()
+    };
+    WalletError::Unreachable {
+        service: service.to_owned(),
+        reason,
+    }
+}
+
+impl Http {
+    /// A client with a 30 s timeout.
+    ///
+    /// # Errors
+    /// If the TLS backend cannot start.
+    pub fn new() -> Result<Self, WalletError> {
+        Self::with_timeout(Duration::from_secs(30))
+    }
+
+    /// A client with another timeout.
+    ///
+    /// # Errors
+    /// If the TLS backend cannot start.
+    pub fn with_timeout(timeout: Duration) -> Result<Self, WalletError> {
+        reqwest::Client::builder()
+            .timeout(timeout)
+            .build()
+            .map(|c| Self { c })
+            .map_err(|e| WalletError::Unreachable {
+                service: "network".into(),
+                reason: format!("cannot build an HTTP client: {e}"),
+            })
+    }
+
+    /// Sends a request to `service` and reads the whole answer.
+    ///
+    /// # Errors
+    /// [`WalletError::Unreachable`] when no answer comes.
+    pub async fn send(
+        &self,
+        service: &str,
+        req: reqwest::RequestBuilder,
+    ) -> Result<Raw, WalletError> {
+        let resp = req.send().await.map_err(|e| unreachable(service, e))?;
+        let status = resp.status().as_u16();
+        let body = resp
+            .bytes()
+            .await
+            .map_err(|e| unreachable(service, e))?
+            .to_vec();
+        Ok(Raw { status, body })
+    }
+
+    /// A request of `method` to `url`, with a bearer token.
+    pub fn request(
+        &self,
+        method: reqwest::Method,
+        url: &str,
+        bearer: Option<&str>,
+    ) -> reqwest::RequestBuilder {
+        let r = self.c.request(method, url);
+        match bearer {
+            Some(b) => r.bearer_auth(b),
+            None => r,
+        }
+    }
+
+    /// `GET url` answered with a `T`.
+    ///
+    /// # Errors
+    /// Unreachable, a refusal (its error body), or an answer that is not a `T`.
+    pub async fn get<T: DeserializeOwned>(
+        &self,
+        service: &str,
+        url: &str,
+        bearer: Option<&str>,
+    ) -> Result<T, WalletError> {
+        let raw = self
+            .send(service, self.request(reqwest::Method::GET, url, bearer))
+            .await?;
+        read(service, &raw)
+    }
+
+    /// `POST url` with a JSON `body`, answered with a `T`.
+    ///
+    /// # Errors
+    /// Unreachable, a refusal (its error body), or an answer that is not a `T`.
+    pub async fn post<B: Serialize + ?Sized, T: DeserializeOwned>(
+        &self,
+        service: &str,
+        url: &str,
+        bearer: Option<&str>,
+        body: &B,
+    ) -> Result<T, WalletError> {
+        let raw = self
+            .send(
+                service,
+                self.request(reqwest::Method::POST, url, bearer).json(body),
+            )
+            .await?;
+        read(service, &raw)
+    }
+}
+
+/// A successful answer as a `T`; a refusal as [`WalletError::Refused`].
+///
+/// # Errors
+/// As said.
+pub fn read<T: DeserializeOwned>(service: &str, raw: &Raw) -> Result<T, WalletError> {
+    if !raw.is_success() {
+        return Err(WalletError::Refused {
+            service: service.to_owned(),
+            status: raw.status,
+            error: raw.error(),
+        });
+    }
+    // An empty answer (`204`) reads as `null`: only [`Done`] accepts it.
+    let body: &[u8] = if raw.body.is_empty() {
+        b"null"
+    } else {
+        &raw.body
+    };
+    serde_json::from_slice(body).map_err(|e| WalletError::Malformed {
+        service: service.to_owned(),
+        reason: format!("answered something unexpected: {e}"),
+    })
+}
+
+/// An answer with no body worth reading (`204`).
+#[derive(Debug, Clone, Copy)]
+pub struct Done;
+
+impl<'de> serde::Deserialize<'de> for Done {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        serde::de::IgnoredAny::deserialize(d).map(|_| Done)
+    }
+}
+
+/// The licensing authority at a base URL.
+#[derive(Clone, Debug)]
+pub struct AuthorityClient {
+    http: Http,
+    url: String,
+    service: String,
+}
+
+impl AuthorityClient {
+    /// A client of the authority at `url`.
+    pub fn new(http: &Http, url: &str) -> Self {
+        let url = url.trim().trim_end_matches('/').to_owned();
+        Self {
+            http: http.clone(),
+            service: format!("authority at {url}"),
+            url,
+        }
+    }
+
+    /// The base URL.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// How errors name it: `authority at http://...`.
+    pub fn service(&self) -> &str {
+        &self.service
+    }
+
+    fn at(&self, path: &str) -> String {
+        format!("{}{path}", self.url)
+    }
+
+    /// `GET /v1/authority`.
+    ///
+    /// # Errors
+    /// As [`Http::get`].
+    pub async fn info(&self) -> Result<AuthorityInfo, WalletError> {
+        self.http
+            .get(&self.service, &self.at("/v1/authority"), None)
+            .await
+    }
+
+    /// A fresh sign-in nonce.
+    ///
+    /// # Errors
+    /// As [`Http::post`].
+    pub async fn nonce(&self) -> Result<Nonce, WalletError> {
+        self.http
+            .post(&self.service, &self.at("/v1/identity/nonce"), None, &())
+            .await
+    }
+
+    /// Signs in with an ID token: a session.
+    ///
+    /// # Errors
+    /// As [`Http::post`].
+    pub async fn sign_in(&self, id_token: &str) -> Result<Session, WalletError> {
+        let login = Login {
+            id_token: id_token.to_owned(),
+        };
+        self.http
+            .post(&self.service, &self.at("/v1/identity"), None, &login)
+            .await
+    }
+
+    /// Starts an assessment attempt (a cooling-off is a refusal with `retry_at`).
+    ///
+    /// # Errors
+    /// As [`Http::post`].
+    pub async fn start_attempt(&self, session: &str) -> Result<Attempt, WalletError> {
+        self.http
+            .post(
+                &self.service,
+                &self.at("/v1/assessment/attempts"),
+                Some(session),
+                &(),
+            )
+            .await
+    }
+
+    /// Submits an attempt's answers.
+    ///
+    /// # Errors
+    /// As [`Http::post`].
+    pub async fn submit(&self, sheet: &AnswerSheet) -> Result<Marked, WalletError> {
+        self.http
+            .post(
+                &self.service,
+                &self.at("/v1/assessment/submit"),
+                None,
+                sheet,
+            )
+            .await
+    }
+
+    /// Asks for an operator credential after a pass.
+    ///
+    /// # Errors
+    /// As [`Http::post`].
+    pub async fn obtain(
+        &self,
+        session: &str,
+        req: &CredentialRequest,
+    ) -> Result<CredentialFile, WalletError> {
+        self.http
+            .post(
+                &self.service,
+                &self.at("/v1/credentials"),
+                Some(session),
+                req,
+            )
+            .await
+    }
+
+    /// Asks for an apprentice credential under a supervisor.
+    ///
+    /// # Errors
+    /// As [`Http::post`].
+    pub async fn apprentice(
+        &self,
+        session: &str,
+        req: &ApprenticeRequest,
+    ) -> Result<CredentialFile, WalletError> {
+        self.http
+            .post(
+                &self.service,
+                &self.at("/v1/credentials/apprentice"),
+                Some(session),
+                req,
+            )
+            .await
+    }
+
+    /// The latest signed status response.
+    ///
+    /// # Errors
+    /// As [`Http::get`].
+    pub async fn status(&self) -> Result<SignedStatus, WalletError> {
+        self.http
+            .get(&self.service, &self.at("/v1/status"), None)
+            .await
+    }
+
+    /// The published status list.
+    ///
+    /// # Errors
+    /// As [`Http::get`].
+    pub async fn status_list(&self) -> Result<PublishedList, WalletError> {
+        self.http
+            .get(&self.service, &self.at("/v1/status/list"), None)
+            .await
+    }
+}
+
+/// A gateway at a base URL.
+#[derive(Clone, Debug)]
+pub struct GatewayClient {
+    http: Http,
+    url: String,
+    service: String,
+}
+
+impl GatewayClient {
+    /// A client of the gateway at `url`.
+    pub fn new(http: &Http, url: &str) -> Self {
+        let url = url.trim().trim_end_matches('/').to_owned();
+        Self {
+            http: http.clone(),
+            service: format!("gateway at {url}"),
+            url,
+        }
+    }
+
+    /// The base URL.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// How errors name it: `gateway at http://...`.
+    pub fn service(&self) -> &str {
+        &self.service
+    }
+
+    fn at(&self, path: &str) -> String {
+        format!("{}{path}", self.url)
+    }
+
+    /// `GET /v1/gateway`.
+    ///
+    /// # Errors
+    /// As [`Http::get`].
+    pub async fn info(&self) -> Result<GatewayInfo, WalletError> {
+        self.http
+            .get(&self.service, &self.at("/v1/gateway"), None)
+            .await
+    }
+
+    /// A fresh challenge.
+    ///
+    /// # Errors
+    /// As [`Http::get`].
+    pub async fn challenge(&self) -> Result<Challenge, WalletError> {
+        self.http
+            .get(&self.service, &self.at("/v1/lease/challenge"), None)
+            .await
+    }
+
+    /// A root lease for a proof (or the renewal of the lease `renewing`).
+    ///
+    /// # Errors
+    /// As [`Http::post`].
+    pub async fn lease(
+        &self,
+        req: &LeaseRequest,
+        renewing: Option<&str>,
+    ) -> Result<Issued, WalletError> {
+        let path = if renewing.is_some() {
+            "/v1/lease/renew"
+        } else {
+            "/v1/lease"
+        };
+        self.http
+            .post(&self.service, &self.at(path), renewing, req)
+            .await
+    }
+
+    /// A child lease of `parent` (a bearer token) for a sub-agent.
+    ///
+    /// # Errors
+    /// As [`Http::post`].
+    pub async fn delegate(
+        &self,
+        parent: &str,
+        req: &DelegateRequest,
+    ) -> Result<Issued, WalletError> {
+        self.http
+            .post(
+                &self.service,
+                &self.at("/v1/lease/delegate"),
+                Some(parent),
+                req,
+            )
+            .await
+    }
+
+    /// Calls a route with a lease (or none), a method and an optional JSON body: the
+    /// answer as it came (an upstream's answers are not ALC's to type).
+    ///
+    /// # Errors
+    /// [`WalletError::Unreachable`].
+    pub async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        lease: Option<&str>,
+        body: Option<&serde_json::Value>,
+    ) -> Result<Raw, WalletError> {
+        let mut req = self.http.request(method, &self.at(path), lease);
+        if let Some(b) = body {
+            req = req.json(b);
+        }
+        self.http.send(&self.service, req).await
+    }
+}
