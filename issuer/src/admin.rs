@@ -7,9 +7,40 @@
 //! `DATA/admin-token` (mode 0600); it is never logged.
 
 use crate::authority::{audit, new_token, token_hash, Authority};
-use crate::error::ApiError;
+use crate::error::{internal_from_sqlx, Internal};
 use alc_protocol::authority::{CreatedToken, NewToken};
 use std::path::Path;
+
+/// Why an administrator's token is refused, or a new one cannot be made.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum AdminError {
+    /// No live token has this value.
+    #[error("unknown or revoked token")]
+    UnknownToken,
+    /// The token lacks the scope the operation needs.
+    #[error("token {token:?} lacks the {scope:?} scope")]
+    MissingScope {
+        /// The token's name.
+        token: String,
+        /// The scope needed.
+        scope: String,
+    },
+    /// A token name that is not 1 to 64 letters, digits, `-` or `_`.
+    #[error("token id: 1 to 64 letters, digits, - or _")]
+    BadName,
+    /// Scopes outside [`SCOPES`] (or none).
+    #[error("scopes must be some of {}", SCOPES.join(", "))]
+    BadScopes,
+    /// A token of this name exists.
+    #[error("a token named {0:?} exists")]
+    Exists(String),
+    /// A failure inside the authority.
+    #[error(transparent)]
+    Internal(#[from] Internal),
+}
+
+internal_from_sqlx!(AdminError);
 
 /// Every scope.
 pub const SCOPES: [&str; 8] = [
@@ -33,28 +64,28 @@ pub struct Actor {
 
 impl Actor {
     /// Refuses unless the token has `scope`.
-    pub fn require(&self, scope: &str) -> Result<(), ApiError> {
+    pub fn require(&self, scope: &str) -> Result<(), AdminError> {
         if self.scopes.iter().any(|s| s == scope) {
             Ok(())
         } else {
-            Err(ApiError::Forbidden(format!(
-                "token {:?} lacks the {scope:?} scope",
-                self.id
-            )))
+            Err(AdminError::MissingScope {
+                token: self.id.clone(),
+                scope: scope.to_owned(),
+            })
         }
     }
 }
 
 impl Authority {
     /// The token behind a bearer value.
-    pub async fn actor(&self, bearer: &str) -> Result<Actor, ApiError> {
+    pub async fn actor(&self, bearer: &str) -> Result<Actor, AdminError> {
         let row: Option<(String, String)> = sqlx::query_as(
             "SELECT id, scopes FROM admin_tokens WHERE token_hash = ? AND revoked_at IS NULL",
         )
         .bind(token_hash(bearer))
         .fetch_optional(&self.db)
         .await?;
-        let (id, scopes) = row.ok_or(ApiError::Unauthorized("unknown or revoked token"))?;
+        let (id, scopes) = row.ok_or(AdminError::UnknownToken)?;
         Ok(Actor {
             id,
             scopes: scopes.split(',').map(str::to_owned).collect(),
@@ -66,7 +97,7 @@ impl Authority {
         &self,
         req: &NewToken,
         actor: &str,
-    ) -> Result<CreatedToken, ApiError> {
+    ) -> Result<CreatedToken, AdminError> {
         if req.id.is_empty()
             || req.id.len() > 64
             || !req
@@ -74,15 +105,10 @@ impl Authority {
                 .bytes()
                 .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
         {
-            return Err(ApiError::BadRequest(
-                "token id: 1 to 64 letters, digits, - or _".into(),
-            ));
+            return Err(AdminError::BadName);
         }
         if req.scopes.is_empty() || req.scopes.iter().any(|s| !SCOPES.contains(&s.as_str())) {
-            return Err(ApiError::BadRequest(format!(
-                "scopes must be some of {}",
-                SCOPES.join(", ")
-            )));
+            return Err(AdminError::BadScopes);
         }
         let now = self.now();
         let (token, hash) = new_token();
@@ -98,10 +124,7 @@ impl Authority {
         .await;
         match done {
             Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
-                return Err(ApiError::Conflict(format!(
-                    "a token named {:?} exists",
-                    req.id
-                )))
+                return Err(AdminError::Exists(req.id.clone()))
             }
             other => {
                 other?;
@@ -124,7 +147,7 @@ impl Authority {
     }
 
     /// On first start: the `initial` token with every scope, written to `path` (0600).
-    pub async fn ensure_initial_token(&self, path: &Path) -> Result<bool, ApiError> {
+    pub async fn ensure_initial_token(&self, path: &Path) -> Result<bool, AdminError> {
         let any: i64 = sqlx::query_scalar("SELECT count(*) FROM admin_tokens")
             .fetch_one(&self.db)
             .await?;
@@ -138,7 +161,7 @@ impl Authority {
         };
         let created = self.create_token(&req, "authority").await?;
         crate::keys::write_secret(path, format!("{}\n", created.token).as_bytes())
-            .map_err(ApiError::internal)?;
+            .map_err(Internal::new)?;
         Ok(true)
     }
 }

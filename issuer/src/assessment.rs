@@ -10,11 +10,55 @@
 //!   limits or mark an attempt twice.
 
 use crate::authority::{audit, new_token, token_hash, Authority};
-use crate::error::ApiError;
-use crate::identity::{identity_status, IdKey};
+use crate::error::{internal_from_sqlx, Internal};
+use crate::identity::{identity_status, IdKey, IdentityError};
 use crate::questions::Drawn;
 use alc_protocol::authority::{Answer, Attempt, IdentityStatus, Marked};
 use sqlx::{Sqlite, Transaction};
+
+/// Why an attempt cannot be started or submitted.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum AssessmentError {
+    /// The identity has passed: there is nothing to sit.
+    #[error("this identity has already passed the assessment")]
+    AlreadyPassed,
+    /// Too many failures: formal training first.
+    #[error("locked after the maximum number of failed attempts: an administrator must record completed formal training")]
+    Locked,
+    /// A cooling-off after failures.
+    #[error("cooling-off after failed attempts")]
+    CoolingOff {
+        /// When an attempt may start (unix seconds).
+        until: u64,
+    },
+    /// One open attempt at a time.
+    #[error("an attempt is already open until {0}: submit it first")]
+    AttemptOpen(u64),
+    /// No attempt has this token.
+    #[error("unknown attempt token")]
+    UnknownAttempt,
+    /// An attempt is marked once.
+    #[error("this attempt has already been submitted")]
+    AlreadySubmitted,
+    /// The attempt lapsed, and counted as a failure.
+    #[error("this attempt expired and counts as a failed attempt")]
+    Expired,
+    /// Training recorded for an identity that never signed in.
+    #[error("no such identity: it has never signed in")]
+    NeverSignedIn,
+    /// Answers that do not answer the attempt.
+    #[error("{0}")]
+    Answers(String),
+    /// The identity behind it.
+    #[error(transparent)]
+    Identity(#[from] IdentityError),
+    /// A failure inside the authority.
+    #[error(transparent)]
+    Internal(#[from] Internal),
+}
+
+internal_from_sqlx!(AssessmentError);
 
 #[derive(sqlx::FromRow)]
 struct AttemptRow {
@@ -32,7 +76,7 @@ impl Authority {
         tx: &mut Transaction<'static, Sqlite>,
         id_key: &[u8],
         now: u64,
-    ) -> Result<(), ApiError> {
+    ) -> Result<(), AssessmentError> {
         let r = &self.cfg.assessment;
         let failures: i64 = sqlx::query_scalar(
             "UPDATE identities SET failures = failures + 1 WHERE id_key = ? RETURNING failures",
@@ -61,7 +105,7 @@ impl Authority {
         tx: &mut Transaction<'static, Sqlite>,
         id_key: &[u8],
         now: u64,
-    ) -> Result<(), ApiError> {
+    ) -> Result<(), AssessmentError> {
         let lapsed: Vec<i64> = sqlx::query_scalar(
             "UPDATE attempts SET submitted_at = expires_at, passed = 0, correct = 0, total = 0
              WHERE id_key = ? AND submitted_at IS NULL AND expires_at <= ? RETURNING id",
@@ -77,28 +121,23 @@ impl Authority {
     }
 
     /// Refuses when the identity may not sit an attempt now.
-    fn check_may_sit(&self, s: &IdentityStatus, now: u64) -> Result<(), ApiError> {
+    fn check_may_sit(&self, s: &IdentityStatus, now: u64) -> Result<(), AssessmentError> {
         if s.passed {
-            return Err(ApiError::Conflict(
-                "this identity has already passed the assessment".into(),
-            ));
+            return Err(AssessmentError::AlreadyPassed);
         }
         if s.locked {
-            return Err(ApiError::Forbidden(
-                "locked after the maximum number of failed attempts: an administrator must record completed formal training".into(),
-            ));
+            return Err(AssessmentError::Locked);
         }
         if s.cooling_until > now {
-            return Err(ApiError::TooEarly {
-                message: "cooling-off after failed attempts".into(),
-                retry_at: s.cooling_until,
+            return Err(AssessmentError::CoolingOff {
+                until: s.cooling_until,
             });
         }
         Ok(())
     }
 
     /// Starts an attempt for a verified identity.
-    pub async fn start_attempt(&self, id_key: &IdKey) -> Result<Attempt, ApiError> {
+    pub async fn start_attempt(&self, id_key: &IdKey) -> Result<Attempt, AssessmentError> {
         let now = self.now();
         let mut w = self.write().await?;
         self.expire_attempts(&mut w.tx, id_key, now).await?;
@@ -114,18 +153,16 @@ impl Authority {
         .fetch_optional(&mut *w.tx)
         .await?;
         if let Some(expires) = open {
-            return Err(ApiError::Conflict(format!(
-                "an attempt is already open until {expires}: submit it first"
-            )));
+            return Err(AssessmentError::AttemptOpen(expires as u64));
         }
         let drawn = self.bank.draw(&mut rand::rngs::OsRng);
-        let questions = self.bank.present(&drawn).map_err(ApiError::internal)?;
+        let questions = self.bank.present(&drawn).map_err(Internal::new)?;
         let (attempt, hash) = new_token();
         let expires_at = now + self.cfg.assessment.attempt_ttl_secs;
         sqlx::query("INSERT INTO attempts (token_hash, id_key, questions, created_at, expires_at) VALUES (?, ?, ?, ?, ?)")
             .bind(&hash)
             .bind(id_key)
-            .bind(serde_json::to_string(&drawn).map_err(ApiError::internal)?)
+            .bind(serde_json::to_string(&drawn).map_err(Internal::new)?)
             .bind(now as i64)
             .bind(expires_at as i64)
             .execute(&mut *w.tx)
@@ -143,7 +180,7 @@ impl Authority {
         &self,
         token: &str,
         answers: &[Answer],
-    ) -> Result<Marked, ApiError> {
+    ) -> Result<Marked, AssessmentError> {
         let now = self.now();
         let mut w = self.write().await?;
         let row: Option<AttemptRow> = sqlx::query_as(
@@ -158,26 +195,22 @@ impl Authority {
             questions,
             expires_at,
             submitted_at,
-        } = row.ok_or(ApiError::Unauthorized("unknown attempt token"))?;
+        } = row.ok_or(AssessmentError::UnknownAttempt)?;
         if submitted_at.is_some() {
-            return Err(ApiError::Conflict(
-                "this attempt has already been submitted".into(),
-            ));
+            return Err(AssessmentError::AlreadySubmitted);
         }
         if expires_at as u64 <= now {
             self.expire_attempts(&mut w.tx, &id_key, now).await?;
             w.commit().await?;
-            return Err(ApiError::Conflict(
-                "this attempt expired and counts as a failed attempt".into(),
-            ));
+            return Err(AssessmentError::Expired);
         }
         let status = identity_status(&mut w.tx, &id_key).await?;
         self.check_may_sit(&status, now)?;
-        let drawn: Vec<Drawn> = serde_json::from_str(&questions).map_err(ApiError::internal)?;
+        let drawn: Vec<Drawn> = serde_json::from_str(&questions).map_err(Internal::new)?;
         let (correct, total) = self
             .bank
             .mark(&drawn, answers)
-            .map_err(|e| ApiError::BadRequest(e.0))?;
+            .map_err(|e| AssessmentError::Answers(e.0))?;
         let pass_mark = self.cfg.assessment.pass_mark_percent;
         let passed = correct * 100 >= total * pass_mark as usize;
         sqlx::query(
@@ -216,7 +249,7 @@ impl Authority {
         id_key: &IdKey,
         actor: &str,
         reason: &str,
-    ) -> Result<IdentityStatus, ApiError> {
+    ) -> Result<IdentityStatus, AssessmentError> {
         let now = self.now();
         let mut w = self.write().await?;
         let done = sqlx::query("UPDATE identities SET failures = 0, cooling_until = 0, locked = 0, training_at = ? WHERE id_key = ?")
@@ -225,9 +258,7 @@ impl Authority {
             .execute(&mut *w.tx)
             .await?;
         if done.rows_affected() == 0 {
-            return Err(ApiError::NotFound(
-                "no such identity: it has never signed in".into(),
-            ));
+            return Err(AssessmentError::NeverSignedIn);
         }
         audit(
             &mut w.tx,

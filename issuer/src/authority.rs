@@ -2,14 +2,12 @@
 //! single writer, random tokens, the audit log).
 
 use crate::config::Config;
-use crate::error::ApiError;
+use crate::error::Internal;
 use crate::keys::Keys;
 use crate::oidc::Verifier;
 use crate::questions::Bank;
 use crate::status::StatusState;
 use alc_protocol::time::Clock;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
 use sha2::{Digest, Sha256};
 use sqlx::{Sqlite, SqlitePool, Transaction};
 use std::sync::Arc;
@@ -35,8 +33,8 @@ pub struct WriteTx<'a> {
 
 impl WriteTx<'_> {
     /// Commits (durably: WAL with `synchronous = FULL`).
-    pub async fn commit(self) -> Result<(), ApiError> {
-        self.tx.commit().await.map_err(ApiError::from)
+    pub async fn commit(self) -> Result<(), Internal> {
+        Ok(self.tx.commit().await?)
     }
 }
 
@@ -49,7 +47,7 @@ impl Authority {
         clock: Arc<dyn Clock>,
         verifier: Option<Verifier>,
         bank: Bank,
-    ) -> Result<Arc<Self>, ApiError> {
+    ) -> Result<Arc<Self>, Internal> {
         let status = StatusState::restore(&db, &cfg, &keys, clock.now()).await?;
         Ok(Arc::new(Self {
             db,
@@ -84,7 +82,7 @@ impl Authority {
     }
 
     /// Starts a write transaction (one writer at a time).
-    pub async fn write(&self) -> Result<WriteTx<'_>, ApiError> {
+    pub async fn write(&self) -> Result<WriteTx<'_>, Internal> {
         let guard = self.write.lock().await;
         let tx = self.db.begin_with("BEGIN IMMEDIATE").await?;
         Ok(WriteTx { tx, guard })
@@ -95,7 +93,7 @@ impl Authority {
 pub fn new_token() -> (String, Vec<u8>) {
     let mut b = [0u8; 32];
     rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut b);
-    let token = URL_SAFE_NO_PAD.encode(b);
+    let token = alc_protocol::encoding::base64url(&b);
     let hash = token_hash(&token);
     (token, hash)
 }
@@ -113,7 +111,7 @@ pub async fn audit(
     action: &str,
     reason: &str,
     details: serde_json::Value,
-) -> Result<(), ApiError> {
+) -> Result<(), Internal> {
     sqlx::query("INSERT INTO audit (actor, at, action, reason, details) VALUES (?, ?, ?, ?, ?)")
         .bind(actor)
         .bind(at as i64)

@@ -6,8 +6,40 @@
 //! session (or a new account at the authority) cannot reset them.
 
 use crate::authority::{new_token, token_hash, Authority};
-use crate::error::ApiError;
+use crate::error::{internal_from_sqlx, Internal};
 use alc_protocol::authority::{IdentityStatus, Nonce, Session};
+
+/// Why a sign-in or a session is refused.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum IdentityError {
+    /// No identity provider is configured.
+    #[error("this authority has no identity provider configured (authority.toml)")]
+    NoProvider,
+    /// The ID token fails a check (`crate::oidc`).
+    #[error("ID token refused: {0}")]
+    TokenRefused(String),
+    /// A provider's keys cannot be had now.
+    #[error("cannot check ID tokens now: {0}")]
+    ProviderUnavailable(String),
+    /// The token carries no nonce.
+    #[error("ID token has no nonce")]
+    NoNonce,
+    /// The nonce is not one the authority gave out, or was used, or has expired.
+    #[error("ID token nonce is unknown, expired or already used")]
+    NonceSpent,
+    /// No live session has this token.
+    #[error("unknown or expired session")]
+    UnknownSession,
+    /// No identity has this key (it never signed in).
+    #[error("unknown identity")]
+    UnknownIdentity,
+    /// A failure inside the authority.
+    #[error(transparent)]
+    Internal(#[from] Internal),
+}
+
+internal_from_sqlx!(IdentityError);
 
 /// Lifetime of a login nonce, seconds.
 pub const NONCE_TTL: u64 = 600;
@@ -17,7 +49,7 @@ pub type IdKey = Vec<u8>;
 
 impl Authority {
     /// Issues a login nonce.
-    pub async fn nonce(&self) -> Result<Nonce, ApiError> {
+    pub async fn nonce(&self) -> Result<Nonce, IdentityError> {
         let now = self.now();
         let (nonce, _) = new_token();
         sqlx::query("DELETE FROM nonces WHERE expires_at <= ?")
@@ -36,23 +68,17 @@ impl Authority {
     }
 
     /// Verifies an ID token, consumes its nonce and opens a session.
-    pub async fn login(&self, id_token: &str) -> Result<Session, ApiError> {
+    pub async fn login(&self, id_token: &str) -> Result<Session, IdentityError> {
         let now = self.now();
-        let verifier = self.verifier.as_ref().ok_or_else(|| {
-            ApiError::BadRequest(
-                "this authority has no identity provider configured (authority.toml)".into(),
-            )
-        })?;
+        let verifier = self.verifier.as_ref().ok_or(IdentityError::NoProvider)?;
         let verified = verifier.verify(id_token, now).await.map_err(|e| {
             if e.is_token_error() {
-                ApiError::BadRequest(format!("ID token refused: {e}"))
+                IdentityError::TokenRefused(e.to_string())
             } else {
-                ApiError::Unavailable(format!("cannot check ID tokens now: {e}"))
+                IdentityError::ProviderUnavailable(e.to_string())
             }
         })?;
-        let nonce = verified
-            .nonce
-            .ok_or_else(|| ApiError::BadRequest("ID token has no nonce".into()))?;
+        let nonce = verified.nonce.ok_or(IdentityError::NoNonce)?;
         let id_key = self
             .keys
             .identity
@@ -67,9 +93,7 @@ impl Authority {
             .execute(&mut *w.tx)
             .await?;
         if used.rows_affected() != 1 {
-            return Err(ApiError::BadRequest(
-                "ID token nonce is unknown, expired or already used".into(),
-            ));
+            return Err(IdentityError::NonceSpent);
         }
         sqlx::query("INSERT OR IGNORE INTO identities (id_key, created_at) VALUES (?, ?)")
             .bind(&id_key)
@@ -92,13 +116,13 @@ impl Authority {
     }
 
     /// The identity behind a session token.
-    pub async fn session_identity(&self, bearer: &str) -> Result<IdKey, ApiError> {
+    pub async fn session_identity(&self, bearer: &str) -> Result<IdKey, IdentityError> {
         sqlx::query_scalar("SELECT id_key FROM sessions WHERE token_hash = ? AND expires_at > ?")
             .bind(token_hash(bearer))
             .bind(self.now() as i64)
             .fetch_optional(&self.db)
             .await?
-            .ok_or(ApiError::Unauthorized("unknown or expired session"))
+            .ok_or(IdentityError::UnknownSession)
     }
 }
 
@@ -106,15 +130,14 @@ impl Authority {
 pub async fn identity_status(
     tx: &mut sqlx::Transaction<'static, sqlx::Sqlite>,
     id_key: &[u8],
-) -> Result<IdentityStatus, ApiError> {
+) -> Result<IdentityStatus, IdentityError> {
     let row: Option<(i64, i64, i64, Option<i64>)> = sqlx::query_as(
         "SELECT failures, cooling_until, locked, passed_at FROM identities WHERE id_key = ?",
     )
     .bind(id_key)
     .fetch_optional(&mut **tx)
     .await?;
-    let (failures, cooling_until, locked, passed_at) =
-        row.ok_or_else(|| ApiError::NotFound("unknown identity".into()))?;
+    let (failures, cooling_until, locked, passed_at) = row.ok_or(IdentityError::UnknownIdentity)?;
     Ok(IdentityStatus {
         passed: passed_at.is_some(),
         failures: failures as u32,

@@ -2,9 +2,29 @@
 //! administrators list and resolve reports.
 
 use crate::authority::{audit, Authority};
-use crate::error::ApiError;
+use crate::error::{internal_from_sqlx, Internal};
 use alc_protocol::authority::{Incident, IncidentReport, Resolution};
 use sha2::Digest;
+
+/// Why an incident report or resolution is refused.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum IncidentError {
+    /// A pseudonym that is not a field element.
+    #[error("pseudonym: {0}")]
+    Pseudonym(String),
+    /// A report without its gateway or description.
+    #[error("gateway and description are required")]
+    Incomplete,
+    /// No open incident has this id.
+    #[error("no open incident {0}")]
+    NotOpen(i64),
+    /// A failure inside the authority.
+    #[error(transparent)]
+    Internal(#[from] Internal),
+}
+
+internal_from_sqlx!(IncidentError);
 
 impl Authority {
     /// Files a report.
@@ -12,13 +32,11 @@ impl Authority {
         &self,
         r: &IncidentReport,
         reporter: &str,
-    ) -> Result<i64, ApiError> {
+    ) -> Result<i64, IncidentError> {
         alc_circuits::field::from_decimal(&r.pseudonym)
-            .map_err(|e| ApiError::BadRequest(format!("pseudonym: {e}")))?;
+            .map_err(|e| IncidentError::Pseudonym(e.to_string()))?;
         if r.gateway.trim().is_empty() || r.description.trim().is_empty() {
-            return Err(ApiError::BadRequest(
-                "gateway and description are required".into(),
-            ));
+            return Err(IncidentError::Incomplete);
         }
         let now = self.now();
         let mut w = self.write().await?;
@@ -27,7 +45,7 @@ impl Authority {
         )
         .bind(&r.pseudonym)
         .bind(&r.gateway)
-        .bind(serde_json::to_string(&r.chain).map_err(ApiError::internal)?)
+        .bind(serde_json::to_string(&r.chain).map_err(Internal::new)?)
         .bind(&r.description)
         .bind(reporter)
         .bind(now as i64)
@@ -42,7 +60,9 @@ impl Authority {
             summary_hash: hex::encode(sha2::Sha256::digest(r.description.as_bytes())),
             at: now,
         });
-        crate::registry::append_in(&mut w.tx, &entry).await?;
+        crate::registry::append_in(&mut w.tx, &entry)
+            .await
+            .map_err(Internal::new)?;
         audit(
             &mut w.tx,
             reporter,
@@ -57,7 +77,7 @@ impl Authority {
     }
 
     /// Lists incidents, open ones first.
-    pub async fn incidents(&self) -> Result<Vec<Incident>, ApiError> {
+    pub async fn incidents(&self) -> Result<Vec<Incident>, IncidentError> {
         type Row = (
             i64,
             String,
@@ -92,7 +112,7 @@ impl Authority {
                         id,
                         pseudonym,
                         gateway,
-                        chain: serde_json::from_str(&chain).map_err(ApiError::internal)?,
+                        chain: serde_json::from_str(&chain).map_err(Internal::new)?,
                         description,
                         reported_by,
                         created_at: created_at as u64,
@@ -110,7 +130,7 @@ impl Authority {
         id: i64,
         r: &Resolution,
         actor: &str,
-    ) -> Result<(), ApiError> {
+    ) -> Result<(), IncidentError> {
         let now = self.now();
         let mut w = self.write().await?;
         let done = sqlx::query("UPDATE incidents SET resolved_at = ?, resolution = ? WHERE id = ? AND resolved_at IS NULL")
@@ -120,7 +140,7 @@ impl Authority {
             .execute(&mut *w.tx)
             .await?;
         if done.rows_affected() == 0 {
-            return Err(ApiError::NotFound(format!("no open incident {id}")));
+            return Err(IncidentError::NotOpen(id));
         }
         audit(
             &mut w.tx,
@@ -131,6 +151,6 @@ impl Authority {
             serde_json::json!({ "incident": id }),
         )
         .await?;
-        w.commit().await
+        Ok(w.commit().await?)
     }
 }

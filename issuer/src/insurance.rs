@@ -18,8 +18,8 @@
 //! that the cover is at least the minimum.
 
 use crate::authority::{audit, Authority};
-use crate::error::ApiError;
-use crate::permits;
+use crate::error::{internal_from_sqlx, Internal};
+use crate::permits::{self, PermitError};
 use alc_insurance::{verify_cover, Evidence, InsurerPublic};
 use alc_protocol::authority::{
     CoverRenewal, InsuranceRequirements, InsurerRegistration, Permit, RegisteredInsurer,
@@ -120,6 +120,32 @@ impl CoverRefusal {
     }
 }
 
+/// Why an insurer cannot be registered.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum InsurerError {
+    /// An id that is not 1 to 64 letters, digits, `-`, `_` or `.`.
+    #[error("insurer id: 1 to 64 letters, digits, -, _ or .")]
+    BadId,
+    /// A key that is not a ristretto255 public key in hex.
+    #[error("key: expected a ristretto255 public key, 64 hex characters")]
+    BadKey,
+    /// A registration without its reason.
+    #[error("a registration needs a reason")]
+    NoReason,
+    /// The id is registered with another key.
+    #[error("insurer {0:?} is registered with another key")]
+    OtherKey(String),
+    /// The key is registered under another id.
+    #[error("this key is registered as insurer {0:?}")]
+    KeyTaken(String),
+    /// A failure inside the authority.
+    #[error(transparent)]
+    Internal(#[from] Internal),
+}
+
+internal_from_sqlx!(InsurerError);
+
 /// Evidence that passed every check, ready to be stored.
 #[derive(Debug)]
 pub(crate) struct AcceptedCover {
@@ -148,9 +174,9 @@ impl AcceptedCover {
         tx: &mut Transaction<'static, Sqlite>,
         now: u64,
         actor: &str,
-    ) -> Result<(), ApiError> {
+    ) -> Result<(), Internal> {
         let c = &self.evidence.certificate;
-        let certificate = serde_json::to_string(c).map_err(ApiError::internal)?;
+        let certificate = serde_json::to_string(c).map_err(Internal::new)?;
         sqlx::query(
             "INSERT INTO permit_covers (permit_id, insurer, policy_id, expires, commitment, certificate, proof, tier, minimum, accepted_at, accepted_by)
              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -163,7 +189,7 @@ impl AcceptedCover {
         .bind(certificate)
         .bind(self.evidence.proof.to_bytes())
         .bind(i64::from(self.tier))
-        .bind(i64::try_from(self.minimum).map_err(ApiError::internal)?)
+        .bind(i64::try_from(self.minimum).map_err(Internal::new)?)
         .bind(now as i64)
         .bind(actor)
         .execute(&mut **tx)
@@ -172,16 +198,14 @@ impl AcceptedCover {
     }
 }
 
-fn check_insurer_id(id: &str) -> Result<(), ApiError> {
+fn check_insurer_id(id: &str) -> Result<(), InsurerError> {
     if id.is_empty()
         || id.len() > 64
         || !id
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
     {
-        return Err(ApiError::BadRequest(
-            "insurer id: 1 to 64 letters, digits, -, _ or .".into(),
-        ));
+        return Err(InsurerError::BadId);
     }
     Ok(())
 }
@@ -194,15 +218,11 @@ impl Authority {
         &self,
         r: &InsurerRegistration,
         actor: &str,
-    ) -> Result<RegisteredInsurer, ApiError> {
+    ) -> Result<RegisteredInsurer, InsurerError> {
         check_insurer_id(&r.id)?;
-        let key: InsurerPublic = r.key.trim().parse().map_err(|_| {
-            ApiError::BadRequest(
-                "key: expected a ristretto255 public key, 64 hex characters".into(),
-            )
-        })?;
+        let key: InsurerPublic = r.key.trim().parse().map_err(|_| InsurerError::BadKey)?;
         if r.reason.trim().is_empty() {
-            return Err(ApiError::BadRequest("a registration needs a reason".into()));
+            return Err(InsurerError::NoReason);
         }
         let key_bytes = key.to_bytes();
         let now = self.now();
@@ -223,16 +243,8 @@ impl Authority {
                     registered_at: at as u64,
                 })
             }
-            Some((id, _, _)) if id == r.id => {
-                return Err(ApiError::Conflict(format!(
-                    "insurer {id:?} is registered with another key"
-                )))
-            }
-            Some((id, _, _)) => {
-                return Err(ApiError::Conflict(format!(
-                    "this key is registered as insurer {id:?}"
-                )))
-            }
+            Some((id, _, _)) if id == r.id => return Err(InsurerError::OtherKey(id)),
+            Some((id, _, _)) => return Err(InsurerError::KeyTaken(id)),
             None => {}
         }
         sqlx::query(
@@ -262,7 +274,7 @@ impl Authority {
     }
 
     /// The minimums and the registered insurers (public).
-    pub async fn insurance_requirements(&self) -> Result<InsuranceRequirements, ApiError> {
+    pub async fn insurance_requirements(&self) -> Result<InsuranceRequirements, Internal> {
         let rows: Vec<(String, Vec<u8>, i64)> =
             sqlx::query_as("SELECT id, key, registered_at FROM insurers ORDER BY id")
                 .fetch_all(&self.db)
@@ -291,7 +303,7 @@ impl Authority {
         tier: u8,
         evidence: Option<&CoverEvidence>,
         now: u64,
-    ) -> Result<Option<AcceptedCover>, ApiError> {
+    ) -> Result<Option<AcceptedCover>, PermitError> {
         let Some(minimum) = self.cfg.insurance.min_cover(tier) else {
             return match evidence {
                 None => Ok(None),
@@ -299,8 +311,7 @@ impl Authority {
             };
         };
         let wire = evidence.ok_or(CoverRefusal::Required { tier, minimum })?;
-        let e = Evidence::from_wire(wire)
-            .map_err(|err| ApiError::BadRequest(format!("insurance: {err}")))?;
+        let e = Evidence::from_wire(wire).map_err(|err| PermitError::Evidence(err.to_string()))?;
         let certificate = &e.certificate;
         if certificate.permit_id() != permit {
             return Err(CoverRefusal::OtherPermit {
@@ -332,7 +343,7 @@ impl Authority {
             verify_cover(&c, &p, tier, minimum, now, registered.as_slice())
         })
         .await
-        .map_err(ApiError::internal)?;
+        .map_err(Internal::new)?;
         outcome.map_err(|err| {
             use alc_insurance::Error as E;
             match err {
@@ -362,31 +373,26 @@ impl Authority {
         permit: &str,
         r: &CoverRenewal,
         actor: &str,
-    ) -> Result<Permit, ApiError> {
+    ) -> Result<Permit, PermitError> {
         let now = self.now();
         let found: Option<(i64, String)> =
             sqlx::query_as("SELECT tier, status FROM permits WHERE id = ?")
                 .bind(permit)
                 .fetch_optional(&self.db)
                 .await?;
-        let (tier, status) =
-            found.ok_or_else(|| ApiError::NotFound(format!("no permit {permit:?}")))?;
+        let (tier, status) = found.ok_or_else(|| PermitError::NotFound(permit.to_owned()))?;
         if status == "revoked" {
-            return Err(ApiError::Conflict(format!(
-                "permit {permit:?} is revoked for good"
-            )));
+            return Err(PermitError::Revoked(permit.to_owned()));
         }
-        let tier = u8::try_from(tier).map_err(ApiError::internal)?;
+        let tier = u8::try_from(tier).map_err(Internal::new)?;
         let cover = self
             .check_cover(permit, tier, Some(&r.insurance), now)
             .await?
-            .ok_or_else(|| ApiError::internal("checked evidence missing"))?;
+            .ok_or_else(|| Internal::new("checked evidence missing"))?;
         let mut w = self.write().await?;
         let p = permits::load(&mut w.tx, permit).await?;
         if p.status == "revoked" || p.tier != tier {
-            return Err(ApiError::Conflict(format!(
-                "permit {permit:?} changed while its insurance was checked; retry"
-            )));
+            return Err(PermitError::Changed(permit.to_owned()));
         }
         cover.store(&mut w.tx, now, actor).await?;
         let mut details = cover.audit_details();

@@ -4,9 +4,9 @@
 //! The authority never sees the holder secret: the operator submits `pk = Poseidon(sk)`.
 
 use crate::authority::{audit, Authority};
-use crate::error::ApiError;
+use crate::error::{internal_from_sqlx, Internal};
 use crate::identity::IdKey;
-use crate::permits;
+use crate::permits::{self, PermitError};
 use alc_circuits::credential::{permit_hash, Credential, SignedCredential};
 use alc_circuits::field::{self, Fr};
 use alc_circuits::files::CredentialFile;
@@ -18,12 +18,47 @@ pub const OPERATOR_TIER: u8 = 1;
 /// Tier of an apprentice (sandbox only).
 pub const APPRENTICE_TIER: u8 = 0;
 
-fn parse_holder(s: &str) -> Result<Fr, ApiError> {
-    let pk = field::from_decimal(s).map_err(|e| ApiError::BadRequest(format!("holder: {e}")))?;
+/// Why a credential is not issued.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum IssuanceError {
+    /// A holder commitment that is not a field element, or zero.
+    #[error("holder: {0}")]
+    Holder(String),
+    /// No pass in the assessment yet.
+    #[error("pass the competency assessment first")]
+    NotPassed,
+    /// Every serial of the status list is taken.
+    #[error("the status list is full")]
+    ListFull,
+    /// The credential's fields do not fit the circuit.
+    #[error("{0}")]
+    Fields(String),
+    /// One licence per identity (and permit).
+    #[error(
+        "this identity already holds a live credential for this permit (one licence per identity)"
+    )]
+    AlreadyHeld,
+    /// An apprentice naming themselves as supervisor.
+    #[error("an operator cannot supervise themselves")]
+    SelfSupervision,
+    /// A supervisor that is no live operator credential.
+    #[error("supervisor must be a live, unexpired operator credential (tier 1 or higher)")]
+    BadSupervisor,
+    /// The permit named, or what it requires.
+    #[error(transparent)]
+    Permit(#[from] PermitError),
+    /// A failure inside the authority.
+    #[error(transparent)]
+    Internal(#[from] Internal),
+}
+
+internal_from_sqlx!(IssuanceError);
+
+fn parse_holder(s: &str) -> Result<Fr, IssuanceError> {
+    let pk = field::from_decimal(s).map_err(|e| IssuanceError::Holder(e.to_string()))?;
     if pk == Fr::from(0u64) {
-        return Err(ApiError::BadRequest(
-            "holder: zero is not a commitment".into(),
-        ));
+        return Err(IssuanceError::Holder("zero is not a commitment".into()));
     }
     Ok(pk)
 }
@@ -36,16 +71,16 @@ impl Authority {
         mut credential: Credential,
         permit_id: Option<&str>,
         supervisor: Option<u32>,
-    ) -> Result<CredentialFile, ApiError> {
+    ) -> Result<CredentialFile, IssuanceError> {
         let next: i64 = sqlx::query_scalar("SELECT ifnull(max(serial) + 1, 0) FROM credentials")
             .fetch_one(&mut *w.tx)
             .await?;
         if next as usize >= STATUS_CAPACITY {
-            return Err(ApiError::Conflict("the status list is full".into()));
+            return Err(IssuanceError::ListFull);
         }
         credential.serial = next as u32;
         let signed = SignedCredential::sign(credential, &self.keys.issuer)
-            .map_err(|e| ApiError::BadRequest(e.to_string()))?;
+            .map_err(|e| IssuanceError::Fields(e.to_string()))?;
         let inserted = sqlx::query(
             "INSERT INTO credentials (serial, id_key, permit_id, tier, permit_tier, not_before, expires, holder, signature, supervisor, issued_at)
              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -58,16 +93,16 @@ impl Authority {
         .bind(credential.not_before as i64)
         .bind(credential.expires as i64)
         .bind(field::to_decimal(&credential.holder))
-        .bind(serde_json::to_string(&signed.signature).map_err(ApiError::internal)?)
+        .bind(serde_json::to_string(&signed.signature).map_err(Internal::new)?)
         .bind(supervisor.map(i64::from))
         .bind(self.now() as i64)
         .execute(&mut *w.tx)
         .await;
         match inserted {
             Ok(_) => Ok(CredentialFile::new(self.keys.issuer_public(), signed)),
-            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Err(ApiError::Conflict(
-                "this identity already holds a live credential for this permit (one licence per identity)".into(),
-            )),
+            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
+                Err(IssuanceError::AlreadyHeld)
+            }
             Err(e) => Err(e.into()),
         }
     }
@@ -77,7 +112,7 @@ impl Authority {
         &self,
         id_key: &IdKey,
         req: &CredentialRequest,
-    ) -> Result<CredentialFile, ApiError> {
+    ) -> Result<CredentialFile, IssuanceError> {
         let holder = parse_holder(&req.holder)?;
         let now = self.now();
         let mut w = self.write().await?;
@@ -87,9 +122,7 @@ impl Authority {
                 .fetch_optional(&mut *w.tx)
                 .await?;
         if !matches!(passed, Some(Some(_))) {
-            return Err(ApiError::Forbidden(
-                "pass the competency assessment first".into(),
-            ));
+            return Err(IssuanceError::NotPassed);
         }
         let (permit, permit_tier) = match &req.permit {
             None => (Fr::from(0u64), 0),
@@ -131,7 +164,7 @@ impl Authority {
         &self,
         id_key: &IdKey,
         req: &ApprenticeRequest,
-    ) -> Result<CredentialFile, ApiError> {
+    ) -> Result<CredentialFile, IssuanceError> {
         let holder = parse_holder(&req.holder)?;
         let now = self.now();
         let mut w = self.write().await?;
@@ -146,17 +179,10 @@ impl Authority {
                 if tier >= OPERATOR_TIER as i64 && expires as u64 > now =>
             {
                 if &sup_key == id_key {
-                    return Err(ApiError::BadRequest(
-                        "an operator cannot supervise themselves".into(),
-                    ));
+                    return Err(IssuanceError::SelfSupervision);
                 }
             }
-            _ => {
-                return Err(ApiError::BadRequest(
-                    "supervisor must be a live, unexpired operator credential (tier 1 or higher)"
-                        .into(),
-                ))
-            }
+            _ => return Err(IssuanceError::BadSupervisor),
         }
         let credential = Credential {
             serial: 0,

@@ -11,8 +11,9 @@
 
 use crate::authority::{audit, Authority};
 use crate::config::Config;
-use crate::error::ApiError;
+use crate::error::{internal_from_sqlx, Internal};
 use crate::identity::IdKey;
+use crate::insurance::CoverRefusal;
 use alc_protocol::authority::{
     Insurance, NewAgentSystem, NewOperator, NewPermit, Permit, PermitStatusChange,
 };
@@ -29,15 +30,66 @@ struct CoverRow {
     accepted_at: i64,
 }
 
+/// Why a permit cannot be registered, changed or used.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum PermitError {
+    /// An id that is not 1 to 128 printable ASCII characters.
+    #[error("permit id: 1 to 128 printable ASCII characters")]
+    BadId,
+    /// A tier other than 1, 2 or 3.
+    #[error("permit tier must be 1, 2 or 3")]
+    BadTier,
+    /// A status other than active, suspended or revoked.
+    #[error("status must be active, suspended or revoked")]
+    BadStatus,
+    /// The id is taken.
+    #[error("permit {0:?} already exists")]
+    Exists(String),
+    /// No permit has this id.
+    #[error("no permit {0:?}")]
+    NotFound(String),
+    /// The identity is not one of the permit's operators.
+    #[error("this identity is not an operator of permit {0:?}")]
+    NotOperator(String),
+    /// The permit is not active or misses one of its tier's requirements.
+    #[error("permit {permit:?}: {why}")]
+    Unmet {
+        /// The permit.
+        permit: String,
+        /// What is missing.
+        why: String,
+    },
+    /// An agent system's principal is not a principal operator of the permit.
+    #[error("the named principal is not a principal operator of this permit")]
+    NotPrincipal,
+    /// A revoked permit stays revoked.
+    #[error("permit {0:?} is revoked for good")]
+    Revoked(String),
+    /// The permit changed between the check of its insurance and the write.
+    #[error("permit {0:?} changed while its insurance was checked; retry")]
+    Changed(String),
+    /// Insurance evidence that does not decode.
+    #[error("insurance: {0}")]
+    Evidence(String),
+    /// Insurance evidence refused by one of its checks.
+    #[error(transparent)]
+    Cover(#[from] CoverRefusal),
+    /// A failure inside the authority.
+    #[error(transparent)]
+    Internal(#[from] Internal),
+}
+
+internal_from_sqlx!(PermitError);
+
 /// Loads a permit with its insurance in force.
-pub async fn load(tx: &mut Transaction<'static, Sqlite>, id: &str) -> Result<Permit, ApiError> {
+pub async fn load(tx: &mut Transaction<'static, Sqlite>, id: &str) -> Result<Permit, PermitError> {
     let row: Option<(String, String, i64, String)> =
         sqlx::query_as("SELECT id, name, tier, status FROM permits WHERE id = ?")
             .bind(id)
             .fetch_optional(&mut **tx)
             .await?;
-    let (id, name, tier, status) =
-        row.ok_or_else(|| ApiError::NotFound(format!("no permit {id:?}")))?;
+    let (id, name, tier, status) = row.ok_or_else(|| PermitError::NotFound(id.to_owned()))?;
     let cover: Option<CoverRow> = sqlx::query_as(
         "SELECT i.id AS insurer, c.insurer AS insurer_key, c.policy_id, c.expires, c.commitment, c.minimum, c.accepted_at
          FROM permit_covers c JOIN insurers i ON i.key = c.insurer
@@ -69,7 +121,7 @@ pub async fn require_operator(
     permit: &Permit,
     tx: &mut Transaction<'static, Sqlite>,
     id_key: &IdKey,
-) -> Result<(), ApiError> {
+) -> Result<(), PermitError> {
     let is: Option<i64> = sqlx::query_scalar(
         "SELECT principal FROM permit_operators WHERE permit_id = ? AND id_key = ?",
     )
@@ -77,12 +129,8 @@ pub async fn require_operator(
     .bind(id_key)
     .fetch_optional(&mut **tx)
     .await?;
-    is.map(|_| ()).ok_or_else(|| {
-        ApiError::Forbidden(format!(
-            "this identity is not an operator of permit {:?}",
-            permit.id
-        ))
-    })
+    is.map(|_| ())
+        .ok_or_else(|| PermitError::NotOperator(permit.id.clone()))
 }
 
 /// Refuses unless the permit is active and meets its tier's requirements.
@@ -91,8 +139,13 @@ pub async fn require_met(
     tx: &mut Transaction<'static, Sqlite>,
     cfg: &Config,
     now: u64,
-) -> Result<(), ApiError> {
-    let unmet = |m: String| Err(ApiError::Forbidden(format!("permit {:?}: {m}", permit.id)));
+) -> Result<(), PermitError> {
+    let unmet = |why: String| {
+        Err(PermitError::Unmet {
+            permit: permit.id.clone(),
+            why,
+        })
+    };
     if permit.status != "active" {
         return unmet(format!("is {}", permit.status));
     }
@@ -156,14 +209,12 @@ pub async fn require_met(
 impl Authority {
     /// Registers a permit. For a tier with a minimum cover, the request's insurance is
     /// checked first ([`crate::insurance`]); a refusal writes nothing.
-    pub async fn create_permit(&self, p: &NewPermit, actor: &str) -> Result<Permit, ApiError> {
+    pub async fn create_permit(&self, p: &NewPermit, actor: &str) -> Result<Permit, PermitError> {
         if p.id.is_empty() || p.id.len() > 128 || !p.id.bytes().all(|b| b.is_ascii_graphic()) {
-            return Err(ApiError::BadRequest(
-                "permit id: 1 to 128 printable ASCII characters".into(),
-            ));
+            return Err(PermitError::BadId);
         }
         if !(1..=3).contains(&p.tier) {
-            return Err(ApiError::BadRequest("permit tier must be 1, 2 or 3".into()));
+            return Err(PermitError::BadTier);
         }
         let now = self.now();
         let cover = self
@@ -181,10 +232,7 @@ impl Authority {
         .await;
         match done {
             Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
-                return Err(ApiError::Conflict(format!(
-                    "permit {:?} already exists",
-                    p.id
-                )))
+                return Err(PermitError::Exists(p.id.clone()))
             }
             other => {
                 other?;
@@ -207,7 +255,7 @@ impl Authority {
         permit: &str,
         op: &NewOperator,
         actor: &str,
-    ) -> Result<(), ApiError> {
+    ) -> Result<(), PermitError> {
         let id_key = self
             .keys
             .identity
@@ -240,7 +288,7 @@ impl Authority {
             details,
         )
         .await?;
-        w.commit().await
+        Ok(w.commit().await?)
     }
 
     /// Registers an agent system with its principal operator.
@@ -249,7 +297,7 @@ impl Authority {
         permit: &str,
         sys: &NewAgentSystem,
         actor: &str,
-    ) -> Result<(), ApiError> {
+    ) -> Result<(), PermitError> {
         let id_key = self
             .keys
             .identity
@@ -266,9 +314,7 @@ impl Authority {
         .fetch_optional(&mut *w.tx)
         .await?;
         if principal != Some(1) {
-            return Err(ApiError::BadRequest(
-                "the named principal is not a principal operator of this permit".into(),
-            ));
+            return Err(PermitError::NotPrincipal);
         }
         sqlx::query(
             "INSERT INTO agent_systems (permit_id, name, principal) VALUES (?, ?, ?)
@@ -288,7 +334,7 @@ impl Authority {
             serde_json::json!({ "permit": permit, "system": sys.name }),
         )
         .await?;
-        w.commit().await
+        Ok(w.commit().await?)
     }
 
     /// Changes a permit's status; suspending or revoking revokes all its live credentials
@@ -298,19 +344,15 @@ impl Authority {
         permit: &str,
         change: &PermitStatusChange,
         actor: &str,
-    ) -> Result<Vec<u32>, ApiError> {
+    ) -> Result<Vec<u32>, PermitError> {
         if !matches!(change.status.as_str(), "active" | "suspended" | "revoked") {
-            return Err(ApiError::BadRequest(
-                "status must be active, suspended or revoked".into(),
-            ));
+            return Err(PermitError::BadStatus);
         }
         let now = self.now();
         let mut w = self.write().await?;
         let p = load(&mut w.tx, permit).await?;
         if p.status == "revoked" {
-            return Err(ApiError::Conflict(format!(
-                "permit {permit:?} is revoked for good"
-            )));
+            return Err(PermitError::Revoked(permit.to_owned()));
         }
         sqlx::query("UPDATE permits SET status = ? WHERE id = ?")
             .bind(&change.status)

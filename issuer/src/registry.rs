@@ -14,7 +14,7 @@
 //!   (Ed25519 is deterministic: one tree size, one note).
 
 use crate::authority::{audit, Authority};
-use crate::error::ApiError;
+use crate::error::{internal_from_sqlx, Internal};
 use alc_protocol::authority::GatewayRegistration;
 use alc_registry::api::{Appended, StoredEntry};
 use alc_registry::checkpoint::{sign_checkpoint, Checkpoint, NoteSigner, VerifierKey};
@@ -25,21 +25,70 @@ use sqlx::pool::PoolConnection;
 use sqlx::{Sqlite, SqliteConnection, Transaction};
 use std::collections::HashMap;
 
-fn b64(h: &[u8]) -> String {
-    use base64::Engine;
-    base64::engine::general_purpose::STANDARD.encode(h)
+use alc_protocol::encoding::base64 as b64;
+
+/// Why the registry refuses a request.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum RegistryError {
+    /// An entry that has no canonical encoding.
+    #[error("registry entry: {0}")]
+    Entry(String),
+    /// A submission from a gateway the registry does not know, or not signed by its key.
+    #[error("{0}")]
+    Unauthorised(String),
+    /// A malformed submission.
+    #[error("{0}")]
+    Submission(String),
+    /// A gateway id that is not one.
+    #[error("gateway id: {0}")]
+    GatewayId(String),
+    /// A key that is not 32 bytes of hex.
+    #[error("key: expected 32 bytes of hex")]
+    KeyHex,
+    /// A key that is not an Ed25519 public key.
+    #[error("key: not an Ed25519 public key")]
+    KeyPoint,
+    /// A registration without its reason.
+    #[error("a registration needs a reason")]
+    NoReason,
+    /// A gateway id registered with another key.
+    #[error("gateway {0:?} is registered with another key")]
+    OtherKey(String),
+    /// No entry at this index.
+    #[error("no entry {0}")]
+    NoEntry(u64),
+    /// No entry with this leaf hash.
+    #[error("no entry with that leaf hash")]
+    NoLeaf,
+    /// Tree sizes the log cannot prove.
+    #[error("the log holds {current} entries: sizes must satisfy {needed} <= size <= {current}")]
+    Size {
+        /// The entries now.
+        current: u64,
+        /// The least size the proof needs.
+        needed: u64,
+    },
+    /// A proof request that does not fit the tree.
+    #[error("{0}")]
+    Proof(String),
+    /// A failure inside the authority.
+    #[error(transparent)]
+    Internal(#[from] Internal),
 }
 
-fn hash_from(v: Vec<u8>) -> Result<Hash, ApiError> {
+internal_from_sqlx!(RegistryError);
+
+fn hash_from(v: Vec<u8>) -> Result<Hash, Internal> {
     v.try_into()
-        .map_err(|_| ApiError::internal("registry: a stored hash is not 32 bytes"))
+        .map_err(|_| Internal::new("registry: a stored hash is not 32 bytes"))
 }
 
 /// Reads the given nodes in one query.
 async fn nodes(
     conn: &mut SqliteConnection,
     ids: &[NodeId],
-) -> Result<HashMap<NodeId, Hash>, ApiError> {
+) -> Result<HashMap<NodeId, Hash>, Internal> {
     let mut out = HashMap::with_capacity(ids.len());
     // SQLite's default limit on bound parameters is 32766; proofs need at most ~130.
     for chunk in ids.chunks(200) {
@@ -60,20 +109,20 @@ async fn nodes(
         }
     }
     if out.len() != ids.len() {
-        return Err(ApiError::internal("registry: a stored node is missing"));
+        return Err(Internal::new("registry: a stored node is missing"));
     }
     Ok(out)
 }
 
-async fn size(conn: &mut SqliteConnection) -> Result<u64, ApiError> {
+async fn size(conn: &mut SqliteConnection) -> Result<u64, Internal> {
     let n: Option<i64> = sqlx::query_scalar("SELECT MAX(idx) + 1 FROM registry_leaves")
         .fetch_one(&mut *conn)
         .await?;
     Ok(n.unwrap_or(0) as u64)
 }
 
-fn internal(e: impl std::fmt::Display) -> ApiError {
-    ApiError::internal(format!("registry: {e}"))
+fn internal(e: impl std::fmt::Display) -> Internal {
+    Internal::new(format!("registry: {e}"))
 }
 
 /// Appends `leaf` (canonical bytes of `entry`) inside `tx`; an identical leaf already
@@ -81,10 +130,10 @@ fn internal(e: impl std::fmt::Display) -> ApiError {
 pub(crate) async fn append_in(
     tx: &mut Transaction<'static, Sqlite>,
     entry: &Entry,
-) -> Result<Appended, ApiError> {
+) -> Result<Appended, RegistryError> {
     let leaf = entry
         .to_leaf()
-        .map_err(|e| ApiError::BadRequest(format!("registry entry: {e}")))?;
+        .map_err(|e| RegistryError::Entry(e.to_string()))?;
     let hash = merkle::leaf_hash(&leaf);
     let existing: Option<i64> =
         sqlx::query_scalar("SELECT idx FROM registry_leaves WHERE hash = ?")
@@ -147,13 +196,13 @@ pub fn origin(authority_name: &str) -> String {
 }
 
 impl Authority {
-    fn note_signer(&self) -> Result<NoteSigner, ApiError> {
+    fn note_signer(&self) -> Result<NoteSigner, Internal> {
         NoteSigner::from_seed(&origin(&self.cfg.name), &self.keys.registry.to_bytes())
             .map_err(internal)
     }
 
     /// The verifier key of the registry's checkpoints (`name+id+key`).
-    pub fn registry_key(&self) -> Result<VerifierKey, ApiError> {
+    pub fn registry_key(&self) -> Result<VerifierKey, Internal> {
         Ok(self.note_signer()?.verifier_key())
     }
 
@@ -162,16 +211,14 @@ impl Authority {
         &self,
         r: &GatewayRegistration,
         actor: &str,
-    ) -> Result<(), ApiError> {
+    ) -> Result<(), RegistryError> {
         alc_registry::entry::check_gateway_id(&r.id)
-            .map_err(|e| ApiError::BadRequest(format!("gateway id: {e}")))?;
-        let mut key = [0u8; 32];
-        hex::decode_to_slice(r.key.trim(), &mut key)
-            .map_err(|_| ApiError::BadRequest("key: expected 32 bytes of hex".into()))?;
-        ed25519_dalek::VerifyingKey::from_bytes(&key)
-            .map_err(|_| ApiError::BadRequest("key: not an Ed25519 public key".into()))?;
+            .map_err(|e| RegistryError::GatewayId(e.to_string()))?;
+        let key: [u8; 32] =
+            alc_protocol::encoding::hex_array(r.key.trim()).map_err(|_| RegistryError::KeyHex)?;
+        ed25519_dalek::VerifyingKey::from_bytes(&key).map_err(|_| RegistryError::KeyPoint)?;
         if r.reason.trim().is_empty() {
-            return Err(ApiError::BadRequest("a registration needs a reason".into()));
+            return Err(RegistryError::NoReason);
         }
         let now = self.now();
         let mut w = self.write().await?;
@@ -182,12 +229,7 @@ impl Authority {
                 .await?;
         match existing {
             Some(k) if k == key => return Ok(()),
-            Some(_) => {
-                return Err(ApiError::Conflict(format!(
-                    "gateway {:?} is registered with another key",
-                    r.id
-                )))
-            }
+            Some(_) => return Err(RegistryError::OtherKey(r.id.clone())),
             None => {}
         }
         sqlx::query(
@@ -208,11 +250,11 @@ impl Authority {
             serde_json::json!({ "gateway": r.id, "key": r.key.trim() }),
         )
         .await?;
-        w.commit().await
+        Ok(w.commit().await?)
     }
 
     /// Appends a gateway's signed entry: durable before it returns.
-    pub async fn submit(&self, s: &Submission) -> Result<Appended, ApiError> {
+    pub async fn submit(&self, s: &Submission) -> Result<Appended, RegistryError> {
         let key: Option<Vec<u8>> =
             sqlx::query_scalar("SELECT key FROM registry_gateways WHERE id = ?")
                 .bind(&s.gateway)
@@ -224,9 +266,9 @@ impl Authority {
         });
         s.verify(|_| key).map_err(|e| match e {
             SubmissionError::UnknownGateway(_) | SubmissionError::BadSignature(_) => {
-                ApiError::Forbidden(e.to_string())
+                RegistryError::Unauthorised(e.to_string())
             }
-            e => ApiError::BadRequest(e.to_string()),
+            e => RegistryError::Submission(e.to_string()),
         })?;
         let mut w = self.write().await?;
         let a = append_in(&mut w.tx, &s.entry).await?;
@@ -235,13 +277,13 @@ impl Authority {
     }
 
     /// The current size of the log.
-    pub async fn registry_size(&self) -> Result<u64, ApiError> {
+    pub async fn registry_size(&self) -> Result<u64, Internal> {
         let mut conn = self.db.acquire().await?;
         size(&mut conn).await
     }
 
     /// The signed checkpoint of the log as it is now.
-    pub async fn checkpoint(&self) -> Result<String, ApiError> {
+    pub async fn checkpoint(&self) -> Result<String, Internal> {
         let mut conn = self.db.acquire().await?;
         let n = size(&mut conn).await?;
         let root =
@@ -256,13 +298,13 @@ impl Authority {
     }
 
     /// Entry `index`.
-    pub async fn entry(&self, index: u64) -> Result<StoredEntry, ApiError> {
+    pub async fn entry(&self, index: u64) -> Result<StoredEntry, RegistryError> {
         let leaf: Option<Vec<u8>> =
             sqlx::query_scalar("SELECT leaf FROM registry_leaves WHERE idx = ?")
                 .bind(index as i64)
                 .fetch_optional(&self.db)
                 .await?;
-        let leaf = leaf.ok_or_else(|| ApiError::NotFound(format!("no entry {index}")))?;
+        let leaf = leaf.ok_or(RegistryError::NoEntry(index))?;
         let entry = Entry::from_leaf(&leaf).map_err(internal)?;
         Ok(StoredEntry {
             index: index.to_string(),
@@ -272,17 +314,16 @@ impl Authority {
     }
 
     /// The index of the entry with leaf hash `hash`.
-    pub async fn index_of(&self, hash: &Hash) -> Result<u64, ApiError> {
+    pub async fn index_of(&self, hash: &Hash) -> Result<u64, RegistryError> {
         let idx: Option<i64> = sqlx::query_scalar("SELECT idx FROM registry_leaves WHERE hash = ?")
             .bind(hash.as_slice())
             .fetch_optional(&self.db)
             .await?;
-        idx.map(|i| i as u64)
-            .ok_or_else(|| ApiError::NotFound("no entry with that leaf hash".into()))
+        idx.map(|i| i as u64).ok_or(RegistryError::NoLeaf)
     }
 
     /// Spawn entries for a lease id or an agent id, oldest first.
-    pub async fn spawns_of(&self, id: &str) -> Result<Vec<StoredEntry>, ApiError> {
+    pub async fn spawns_of(&self, id: &str) -> Result<Vec<StoredEntry>, RegistryError> {
         let rows: Vec<(i64, Vec<u8>)> = sqlx::query_as(
             "SELECT idx, leaf FROM registry_leaves WHERE kind = 'spawn' AND (lease_id = ?1 OR agent = ?1) ORDER BY idx LIMIT 100",
         )
@@ -304,14 +345,12 @@ impl Authority {
         &self,
         needed: u64,
         requested: Option<u64>,
-    ) -> Result<(PoolConnection<Sqlite>, u64), ApiError> {
+    ) -> Result<(PoolConnection<Sqlite>, u64), RegistryError> {
         let mut conn = self.db.acquire().await?;
         let current = size(&mut conn).await?;
         let n = requested.unwrap_or(current);
         if n > current || needed > n {
-            return Err(ApiError::BadRequest(format!(
-                "the log holds {current} entries: sizes must satisfy {needed} <= size <= {current}"
-            )));
+            return Err(RegistryError::Size { current, needed });
         }
         Ok((conn, n))
     }
@@ -321,10 +360,10 @@ impl Authority {
         &self,
         index: u64,
         size: Option<u64>,
-    ) -> Result<merkle::InclusionProof, ApiError> {
+    ) -> Result<merkle::InclusionProof, RegistryError> {
         let (mut conn, n) = self.sized(index.saturating_add(1), size).await?;
         let ids =
-            merkle::inclusion_nodes(index, n).map_err(|e| ApiError::BadRequest(e.to_string()))?;
+            merkle::inclusion_nodes(index, n).map_err(|e| RegistryError::Proof(e.to_string()))?;
         let src = nodes(&mut conn, &ids).await?;
         let hashes = merkle::inclusion_proof(&src, index, n).map_err(internal)?;
         Ok(merkle::InclusionProof {
@@ -339,10 +378,10 @@ impl Authority {
         &self,
         old: u64,
         new: u64,
-    ) -> Result<merkle::ConsistencyProof, ApiError> {
+    ) -> Result<merkle::ConsistencyProof, RegistryError> {
         let (mut conn, n) = self.sized(old, Some(new)).await?;
         let ids =
-            merkle::consistency_nodes(old, n).map_err(|e| ApiError::BadRequest(e.to_string()))?;
+            merkle::consistency_nodes(old, n).map_err(|e| RegistryError::Proof(e.to_string()))?;
         let src = nodes(&mut conn, &ids).await?;
         let hashes = merkle::consistency_proof(&src, old, n).map_err(internal)?;
         Ok(merkle::ConsistencyProof {

@@ -2,7 +2,7 @@
 //! transaction, commit (durable before any answer), then publish the signed response.
 
 use crate::authority::{audit, Authority, WriteTx};
-use crate::error::ApiError;
+use crate::error::{internal_from_sqlx, Internal};
 use alc_circuits::field;
 use alc_protocol::authority::{RevokeRequest, Revoked};
 
@@ -21,11 +21,32 @@ pub(crate) fn epoch_entry(
     })
 }
 
+/// Why a revocation is refused.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum RevocationError {
+    /// Every revocation names its reason (the audit log keeps it).
+    #[error("a revocation needs a reason")]
+    NoReason,
+    /// No credential has this serial.
+    #[error("no credential with serial {0}")]
+    NotFound(u32),
+    /// A failure inside the authority.
+    #[error(transparent)]
+    Internal(#[from] Internal),
+}
+
+internal_from_sqlx!(RevocationError);
+
 impl Authority {
     /// Revokes one credential.
-    pub async fn revoke(&self, req: &RevokeRequest, actor: &str) -> Result<Revoked, ApiError> {
+    pub async fn revoke(
+        &self,
+        req: &RevokeRequest,
+        actor: &str,
+    ) -> Result<Revoked, RevocationError> {
         if req.reason.trim().is_empty() {
-            return Err(ApiError::BadRequest("a revocation needs a reason".into()));
+            return Err(RevocationError::NoReason);
         }
         let now = self.now();
         let mut w = self.write().await?;
@@ -35,19 +56,15 @@ impl Authority {
                 .fetch_optional(&mut *w.tx)
                 .await?;
         let serials = match revoked {
-            None => {
-                return Err(ApiError::NotFound(format!(
-                    "no credential with serial {}",
-                    req.serial
-                )))
-            }
+            None => return Err(RevocationError::NotFound(req.serial)),
             Some(Some(_)) => Vec::new(),
             Some(None) => vec![req.serial],
         };
         let details = serde_json::json!({ "serial": req.serial, "emergency": req.emergency, "already": serials.is_empty() });
         audit(&mut w.tx, actor, now, "revoke", &req.reason, details).await?;
-        self.revoke_in(w, &serials, &req.reason, req.emergency, now)
-            .await
+        Ok(self
+            .revoke_in(w, &serials, &req.reason, req.emergency, now)
+            .await?)
     }
 
     /// Revokes `serials` inside `w` and commits; a new epoch if anything changed.
@@ -58,7 +75,7 @@ impl Authority {
         reason: &str,
         emergency: bool,
         now: u64,
-    ) -> Result<Revoked, ApiError> {
+    ) -> Result<Revoked, Internal> {
         if serials.is_empty() {
             w.commit().await?;
             let (response, status) = self.status.current(now);
@@ -71,7 +88,7 @@ impl Authority {
         let (mut list, epoch) = self.status.snapshot();
         let epoch = epoch + 1;
         for s in serials {
-            list.revoke(*s).map_err(ApiError::internal)?;
+            list.revoke(*s).map_err(Internal::new)?;
             sqlx::query(
                 "UPDATE credentials SET revoked_at = ?, revoked_epoch = ?, revocation_reason = ? WHERE serial = ? AND revoked_at IS NULL",
             )
@@ -90,7 +107,9 @@ impl Authority {
             .bind(reason)
             .execute(&mut *w.tx)
             .await?;
-        crate::registry::append_in(&mut w.tx, &epoch_entry(epoch, &list, emergency, now)).await?;
+        crate::registry::append_in(&mut w.tx, &epoch_entry(epoch, &list, emergency, now))
+            .await
+            .map_err(Internal::new)?;
         // The single writer is still held: nothing else can install an epoch until the
         // commit and the installation below are both done.
         let WriteTx { tx, guard } = w;

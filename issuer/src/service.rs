@@ -113,27 +113,8 @@ pub async fn serve(opts: ServeOptions) -> Result<(), ServiceError> {
     };
     let app = crate::api::app(authority);
     let result = axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown())
+        .with_graceful_shutdown(alc_service::shutdown())
         .await;
     refresher.abort();
     result.map_err(|e| fail("server")(&e))
-}
-
-async fn shutdown() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let term = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        {
-            s.recv().await;
-        }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        _ = ctrl_c => {},
-        _ = term => {},
-    }
 }

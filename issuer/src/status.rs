@@ -10,7 +10,7 @@
 //! new response goes to the push stream (server-sent events).
 
 use crate::config::Config;
-use crate::error::ApiError;
+use crate::error::Internal;
 use crate::keys::Keys;
 use alc_circuits::field;
 use alc_circuits::status::StatusList;
@@ -45,13 +45,13 @@ impl StatusState {
         cfg: &Config,
         keys: &Keys,
         now: u64,
-    ) -> Result<Self, ApiError> {
+    ) -> Result<Self, Internal> {
         let revoked: Vec<i64> =
             sqlx::query_scalar("SELECT serial FROM credentials WHERE revoked_at IS NOT NULL")
                 .fetch_all(db)
                 .await?;
-        let list = StatusList::from_revoked(revoked.iter().map(|s| *s as u32))
-            .map_err(ApiError::internal)?;
+        let list =
+            StatusList::from_revoked(revoked.iter().map(|s| *s as u32)).map_err(Internal::new)?;
         let latest: Option<(i64, String, i64)> =
             sqlx::query_as("SELECT epoch, root, emergency FROM epochs ORDER BY epoch DESC LIMIT 1")
                 .fetch_optional(db)
@@ -59,7 +59,7 @@ impl StatusState {
         let (epoch, emergency) = match latest {
             Some((epoch, root, emergency)) => {
                 if root != field::to_decimal(&list.root()) {
-                    return Err(ApiError::internal(format!(
+                    return Err(Internal::new(format!(
                         "status list integrity: the revoked credentials give root {} but epoch {epoch} recorded {root}",
                         field::to_decimal(&list.root())
                     )));
@@ -74,7 +74,9 @@ impl StatusState {
                     .execute(&mut *tx)
                     .await?;
                 let entry = crate::revocation::epoch_entry(0, &list, false, now);
-                crate::registry::append_in(&mut tx, &entry).await?;
+                crate::registry::append_in(&mut tx, &entry)
+                    .await
+                    .map_err(Internal::new)?;
                 tx.commit().await?;
                 (0, false)
             }

@@ -138,10 +138,12 @@ pub fn match_answers(
                     .iter()
                     .position(|o| o.trim() == text.trim())
                     .ok_or_else(|| bad(format!("no option of question {} reads {text:?}", q.id)))?,
-                (None, None) => return Err(bad(format!(
+                (None, None) => {
+                    return Err(bad(format!(
                     "the entry for question {} needs \"option\" (a number) or \"answer\" (text)",
                     q.id
-                ))),
+                )))
+                }
             };
             Ok(Answer {
                 question: q.id.clone(),

@@ -1,11 +1,16 @@
 //! The HTTP API (`app(authority) -> Router`), documented at `/openapi.json`.
 //!
-//! Every error is mapped in [`ApiError`]'s `IntoResponse`; request bodies are JSON with
-//! unknown fields refused and a size limit.
+//! Handlers answer the domain's errors; [`error`] maps them to HTTP, once. Request
+//! bodies are JSON with unknown fields refused and a size limit (`alc_service::Json`:
+//! `413` over it); server errors are logged by one middleware
+//! (`alc_service::log_server_errors`), never in a handler.
+
+mod error;
+
+pub use error::ApiError;
 
 use crate::admin::Actor;
 use crate::authority::Authority;
-use crate::error::ApiError;
 use alc_protocol::authority::{
     Answer, AnswerSheet, ApprenticeRequest, Attempt, AuthorityInfo, ChainLink, CoverRenewal,
     CreatedToken, CredentialRequest, Filed, GatewayRegistration, IdentityRef, IdentityStatus,
@@ -18,15 +23,15 @@ use alc_protocol::files::CredentialFile;
 use alc_protocol::insurance::{CoverCertificate, CoverEvidence};
 use alc_protocol::status::{PublishedList, SignedStatus, StatusResponse};
 use alc_registry::api::{Appended, StoredEntry};
-use axum::extract::rejection::{JsonRejection, QueryRejection};
-use axum::extract::{DefaultBodyLimit, FromRequest, FromRequestParts, Path, Query, Request, State};
+use alc_service::{Json as Body, Problem};
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{DefaultBodyLimit, FromRequestParts, Path, Query, State};
 use axum::http::{header, request::Parts, HeaderValue, StatusCode};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use futures::stream::{self, Stream, StreamExt};
-use serde::de::DeserializeOwned;
 use std::collections::HashMap;
 use std::convert::Infallible;
 use std::sync::Arc;
@@ -34,28 +39,6 @@ use tokio_stream::wrappers::BroadcastStream;
 use utoipa::OpenApi;
 
 type S = State<Arc<Authority>>;
-
-/// JSON body with the service's error format for every rejection.
-pub struct ApiJson<T>(pub T);
-
-impl<T: DeserializeOwned, St: Send + Sync> FromRequest<St> for ApiJson<T> {
-    type Rejection = ApiError;
-
-    async fn from_request(req: Request, state: &St) -> Result<Self, Self::Rejection> {
-        match Json::<T>::from_request(req, state).await {
-            Ok(Json(v)) => Ok(Self(v)),
-            Err(JsonRejection::BytesRejection(e))
-                if e.status() == StatusCode::PAYLOAD_TOO_LARGE =>
-            {
-                Err(ApiError::TooLarge)
-            }
-            Err(JsonRejection::MissingJsonContentType(_)) => Err(ApiError::BadRequest(
-                "expected Content-Type: application/json".into(),
-            )),
-            Err(e) => Err(ApiError::BadRequest(e.body_text())),
-        }
-    }
-}
 
 /// The bearer token of a request.
 pub struct Bearer(pub String);
@@ -71,7 +54,14 @@ impl<St: Send + Sync> FromRequestParts<St> for Bearer {
             .and_then(|v| v.strip_prefix("Bearer "))
             .filter(|t| !t.is_empty() && t.len() <= 256)
             .map(|t| Self(t.to_owned()))
-            .ok_or(ApiError::Unauthorized("missing bearer token"))
+            .ok_or_else(|| {
+                Problem::new(
+                    StatusCode::UNAUTHORIZED,
+                    "unauthorized",
+                    "missing bearer token",
+                )
+                .into()
+            })
     }
 }
 
@@ -83,7 +73,6 @@ async fn actor(a: &Authority, bearer: &Bearer, scope: &str) -> Result<Actor, Api
 
 #[utoipa::path(get, path = "/v1/authority", responses((status = 200, body = AuthorityInfo)))]
 async fn info(State(a): S) -> Result<Json<AuthorityInfo>, ApiError> {
-    use base64::Engine;
     let pk = a.keys().issuer_public();
     let p = pk.point();
     Ok(Json(AuthorityInfo {
@@ -92,8 +81,7 @@ async fn info(State(a): S) -> Result<Json<AuthorityInfo>, ApiError> {
             alc_circuits::field::to_decimal(&p.x),
             alc_circuits::field::to_decimal(&p.y),
         ],
-        status_key: base64::engine::general_purpose::URL_SAFE_NO_PAD
-            .encode(a.keys().status.verifying_key().as_bytes()),
+        status_key: alc_protocol::encoding::base64url(a.keys().status.verifying_key().as_bytes()),
         list: crate::status::LIST_ID.into(),
         circuit: alc_circuits::tags::CIRCUIT_ID.into(),
         registry_origin: crate::registry::origin(&a.config().name),
@@ -117,7 +105,7 @@ async fn checkpoint(State(a): S) -> Result<Response, ApiError> {
 #[utoipa::path(post, path = "/v1/registry/entries", request_body = Object, responses((status = 201, body = Appended), (status = 200, body = Appended, description = "already in the log"), (status = 403, description = "unknown gateway or bad signature")))]
 async fn submit_entry(
     State(a): S,
-    ApiJson(s): ApiJson<alc_registry::submission::Submission>,
+    Body(s): Body<alc_registry::submission::Submission>,
 ) -> Result<(StatusCode, Json<Appended>), ApiError> {
     let appended = a.submit(&s).await?;
     let code = if appended.new {
@@ -132,7 +120,7 @@ fn number(q: &HashMap<String, String>, key: &str) -> Result<Option<u64>, ApiErro
     q.get(key)
         .map(|v| {
             v.parse::<u64>()
-                .map_err(|_| ApiError::BadRequest(format!("{key}: expected a whole number")))
+                .map_err(|_| ApiError::bad_request(format!("{key}: expected a whole number")))
         })
         .transpose()
 }
@@ -141,7 +129,7 @@ type Params = Result<Query<HashMap<String, String>>, QueryRejection>;
 
 fn params(q: Params) -> Result<HashMap<String, String>, ApiError> {
     q.map(|Query(q)| q)
-        .map_err(|e| ApiError::BadRequest(e.body_text()))
+        .map_err(|e| ApiError::bad_request(e.body_text()))
 }
 
 #[utoipa::path(get, path = "/v1/registry/entries/{index}", params(("index" = u64, Path)), responses((status = 200, body = StoredEntry), (status = 404)))]
@@ -151,7 +139,7 @@ async fn registry_entry(
 ) -> Result<Json<StoredEntry>, ApiError> {
     let index = index
         .parse()
-        .map_err(|_| ApiError::BadRequest("index: expected a whole number".into()))?;
+        .map_err(|_| ApiError::bad_request("index: expected a whole number"))?;
     Ok(Json(a.entry(index).await?))
 }
 
@@ -160,23 +148,15 @@ async fn inclusion(
     State(a): S,
     q: Params,
 ) -> Result<Json<alc_registry::merkle::InclusionProof>, ApiError> {
-    use base64::Engine;
     let q = params(q)?;
     let index = match (number(&q, "index")?, q.get("hash")) {
         (Some(i), None) => i,
         (None, Some(h)) => {
-            let h: [u8; 32] = base64::engine::general_purpose::STANDARD
-                .decode(h)
-                .ok()
-                .and_then(|v| v.try_into().ok())
-                .ok_or_else(|| ApiError::BadRequest("hash: expected 32 bytes of base64".into()))?;
+            let h: [u8; 32] = alc_protocol::encoding::base64_array(h)
+                .map_err(|_| ApiError::bad_request("hash: expected 32 bytes of base64"))?;
             a.index_of(&h).await?
         }
-        _ => {
-            return Err(ApiError::BadRequest(
-                "give exactly one of index or hash".into(),
-            ))
-        }
+        _ => return Err(ApiError::bad_request("give exactly one of index or hash")),
     };
     Ok(Json(a.inclusion(index, number(&q, "size")?).await?))
 }
@@ -188,7 +168,7 @@ async fn consistency(
 ) -> Result<Json<alc_registry::merkle::ConsistencyProof>, ApiError> {
     let q = params(q)?;
     let (Some(from), Some(to)) = (number(&q, "from")?, number(&q, "to")?) else {
-        return Err(ApiError::BadRequest("from and to are required".into()));
+        return Err(ApiError::bad_request("from and to are required"));
     };
     Ok(Json(a.consistency(from, to).await?))
 }
@@ -202,7 +182,7 @@ async fn spawns(State(a): S, Path(id): Path<String>) -> Result<Json<Vec<StoredEn
 async fn register_gateway(
     State(a): S,
     bearer: Bearer,
-    ApiJson(r): ApiJson<GatewayRegistration>,
+    Body(r): Body<GatewayRegistration>,
 ) -> Result<Json<Registered>, ApiError> {
     let who = actor(&a, &bearer, "gateways").await?;
     a.register_gateway(&r, &who.id).await?;
@@ -217,7 +197,7 @@ async fn nonce(State(a): S) -> Result<Json<Nonce>, ApiError> {
 }
 
 #[utoipa::path(post, path = "/v1/identity", request_body = Login, responses((status = 200, body = Session), (status = 400)))]
-async fn login(State(a): S, ApiJson(l): ApiJson<Login>) -> Result<Json<Session>, ApiError> {
+async fn login(State(a): S, Body(l): Body<Login>) -> Result<Json<Session>, ApiError> {
     Ok(Json(a.login(&l.id_token).await?))
 }
 
@@ -228,7 +208,7 @@ async fn start(State(a): S, bearer: Bearer) -> Result<Json<Attempt>, ApiError> {
 }
 
 #[utoipa::path(post, path = "/v1/assessment/submit", request_body = AnswerSheet, responses((status = 200, body = Marked), (status = 409)))]
-async fn submit(State(a): S, ApiJson(s): ApiJson<AnswerSheet>) -> Result<Json<Marked>, ApiError> {
+async fn submit(State(a): S, Body(s): Body<AnswerSheet>) -> Result<Json<Marked>, ApiError> {
     Ok(Json(a.submit_attempt(&s.attempt, &s.answers).await?))
 }
 
@@ -236,7 +216,7 @@ async fn submit(State(a): S, ApiJson(s): ApiJson<AnswerSheet>) -> Result<Json<Ma
 async fn issue(
     State(a): S,
     bearer: Bearer,
-    ApiJson(r): ApiJson<CredentialRequest>,
+    Body(r): Body<CredentialRequest>,
 ) -> Result<Response, ApiError> {
     let id = a.session_identity(&bearer.0).await?;
     Ok(Json(a.issue(&id, &r).await?.to_wire()).into_response())
@@ -246,7 +226,7 @@ async fn issue(
 async fn apprentice(
     State(a): S,
     bearer: Bearer,
-    ApiJson(r): ApiJson<ApprenticeRequest>,
+    Body(r): Body<ApprenticeRequest>,
 ) -> Result<Response, ApiError> {
     let id = a.session_identity(&bearer.0).await?;
     Ok(Json(a.issue_apprentice(&id, &r).await?.to_wire()).into_response())
@@ -275,8 +255,12 @@ async fn status_list(State(a): S) -> Response {
     let (epoch, encoded) = a.status.encoded();
     if epoch != r.epoch {
         // An epoch was installed between the two reads: the caller retries.
-        return ApiError::Conflict("the list changed while reading it; retry".into())
-            .into_response();
+        return Problem::new(
+            StatusCode::CONFLICT,
+            "conflict",
+            "the list changed while reading it; retry",
+        )
+        .into_response();
     }
     let body = PublishedList {
         epoch,
@@ -312,7 +296,7 @@ async fn stream(State(a): S) -> Sse<impl Stream<Item = Result<Event, Infallible>
 async fn report(
     State(a): S,
     bearer: Bearer,
-    ApiJson(r): ApiJson<IncidentReport>,
+    Body(r): Body<IncidentReport>,
 ) -> Result<Json<Filed>, ApiError> {
     let who = actor(&a, &bearer, "report").await?;
     Ok(Json(Filed {
@@ -324,7 +308,7 @@ async fn report(
 async fn revoke(
     State(a): S,
     bearer: Bearer,
-    ApiJson(r): ApiJson<RevokeRequest>,
+    Body(r): Body<RevokeRequest>,
 ) -> Result<Json<Revoked>, ApiError> {
     let who = actor(&a, &bearer, "revoke").await?;
     Ok(Json(a.revoke(&r, &who.id).await?))
@@ -334,7 +318,7 @@ async fn revoke(
 async fn create_permit(
     State(a): S,
     bearer: Bearer,
-    ApiJson(p): ApiJson<NewPermit>,
+    Body(p): Body<NewPermit>,
 ) -> Result<Json<Permit>, ApiError> {
     let who = actor(&a, &bearer, "permits").await?;
     Ok(Json(a.create_permit(&p, &who.id).await?))
@@ -345,7 +329,7 @@ async fn renew_insurance(
     State(a): S,
     bearer: Bearer,
     Path(id): Path<String>,
-    ApiJson(r): ApiJson<CoverRenewal>,
+    Body(r): Body<CoverRenewal>,
 ) -> Result<Json<Permit>, ApiError> {
     let who = actor(&a, &bearer, "permits").await?;
     Ok(Json(a.renew_insurance(&id, &r, &who.id).await?))
@@ -355,7 +339,7 @@ async fn renew_insurance(
 async fn register_insurer(
     State(a): S,
     bearer: Bearer,
-    ApiJson(r): ApiJson<InsurerRegistration>,
+    Body(r): Body<InsurerRegistration>,
 ) -> Result<Json<RegisteredInsurer>, ApiError> {
     let who = actor(&a, &bearer, "insurers").await?;
     Ok(Json(a.register_insurer(&r, &who.id).await?))
@@ -371,7 +355,7 @@ async fn add_operator(
     State(a): S,
     bearer: Bearer,
     Path(id): Path<String>,
-    ApiJson(o): ApiJson<NewOperator>,
+    Body(o): Body<NewOperator>,
 ) -> Result<StatusCode, ApiError> {
     let who = actor(&a, &bearer, "permits").await?;
     a.add_operator(&id, &o, &who.id).await?;
@@ -383,7 +367,7 @@ async fn add_agent_system(
     State(a): S,
     bearer: Bearer,
     Path(id): Path<String>,
-    ApiJson(s): ApiJson<NewAgentSystem>,
+    Body(s): Body<NewAgentSystem>,
 ) -> Result<StatusCode, ApiError> {
     let who = actor(&a, &bearer, "permits").await?;
     a.add_agent_system(&id, &s, &who.id).await?;
@@ -395,7 +379,7 @@ async fn permit_status(
     State(a): S,
     bearer: Bearer,
     Path(id): Path<String>,
-    ApiJson(c): ApiJson<PermitStatusChange>,
+    Body(c): Body<PermitStatusChange>,
 ) -> Result<Json<PermitChanged>, ApiError> {
     let who = actor(&a, &bearer, "permits").await?;
     Ok(Json(PermitChanged {
@@ -407,7 +391,7 @@ async fn permit_status(
 async fn training(
     State(a): S,
     bearer: Bearer,
-    ApiJson(t): ApiJson<Training>,
+    Body(t): Body<Training>,
 ) -> Result<Json<IdentityStatus>, ApiError> {
     let who = actor(&a, &bearer, "training").await?;
     let id = a
@@ -429,7 +413,7 @@ async fn resolve(
     State(a): S,
     bearer: Bearer,
     Path(id): Path<i64>,
-    ApiJson(r): ApiJson<Resolution>,
+    Body(r): Body<Resolution>,
 ) -> Result<StatusCode, ApiError> {
     let who = actor(&a, &bearer, "incidents").await?;
     a.resolve_incident(id, &r, &who.id).await?;
@@ -440,7 +424,7 @@ async fn resolve(
 async fn create_token(
     State(a): S,
     bearer: Bearer,
-    ApiJson(t): ApiJson<NewToken>,
+    Body(t): Body<NewToken>,
 ) -> Result<Json<CreatedToken>, ApiError> {
     let who = actor(&a, &bearer, "tokens").await?;
     Ok(Json(a.create_token(&t, &who.id).await?))
@@ -538,8 +522,8 @@ async fn openapi() -> Json<utoipa::openapi::OpenApi> {
     Json(ApiDoc::openapi())
 }
 
-async fn not_found() -> ApiError {
-    ApiError::NotFound("no such endpoint".into())
+async fn not_found() -> Problem {
+    Problem::new(StatusCode::NOT_FOUND, "not_found", "no such endpoint")
 }
 
 /// The service's router.
@@ -582,6 +566,7 @@ pub fn app(authority: Arc<Authority>) -> Router {
         .route("/openapi.json", get(openapi))
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(limit))
+        .layer(axum::middleware::from_fn(alc_service::log_server_errors))
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(authority)
 }

@@ -1,0 +1,246 @@
+//! What ALC's two HTTP services share (`docs/architecture.md`): the authority and the
+//! gateway never import each other, so the pieces both need live here.
+//!
+//! * [`Json`]: a JSON body extractor whose rejections answer in the protocol's one error
+//!   body: `413 too_large` over the body limit, `400 bad_request` otherwise.
+//! * [`Problem`] and [`error_response`]: an error answer `{"error", "message",
+//!   "retry_at"?}` with its status; a server-side failure carries its detail to
+//!   [`log_server_errors`], never to the client.
+//! * [`log_server_errors`]: the one place server errors are logged (a middleware, as in
+//!   axum's `examples/error-handling`), with the request's method and path.
+//! * [`shutdown`]: the signal both services stop on (Ctrl-C or SIGTERM), gracefully.
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+use alc_protocol::error::ErrorBody;
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{FromRequest, Request};
+use axum::http::StatusCode;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use serde::de::DeserializeOwned;
+
+/// A failure's detail for the log, attached to a `500` answer's extensions and removed
+/// by [`log_server_errors`] before the answer leaves.
+#[derive(Clone, Debug)]
+pub struct ServerError(pub String);
+
+/// An error answer: what a domain error becomes at the HTTP edge.
+#[derive(Clone, Debug)]
+pub struct Problem {
+    /// The HTTP status.
+    pub status: StatusCode,
+    /// The body.
+    pub body: ErrorBody,
+    /// For a server-side failure: what to log (never sent).
+    pub detail: Option<String>,
+}
+
+impl Problem {
+    /// A client-side problem: `status`, a stable `code` and a sentence.
+    pub fn new(status: StatusCode, code: &str, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            body: ErrorBody::new(code, message),
+            detail: None,
+        }
+    }
+
+    /// A server-side failure: `500 internal` with a generic message; `detail` is logged.
+    pub fn internal(detail: impl std::fmt::Display) -> Self {
+        Self {
+            status: StatusCode::INTERNAL_SERVER_ERROR,
+            body: ErrorBody::new("internal", "internal error"),
+            detail: Some(detail.to_string()),
+        }
+    }
+
+    /// With a `retry_at` (unix seconds).
+    pub fn retry_at(mut self, at: u64) -> Self {
+        self.body.retry_at = Some(at);
+        self
+    }
+}
+
+impl IntoResponse for Problem {
+    fn into_response(self) -> Response {
+        let mut resp = (self.status, axum::Json(self.body)).into_response();
+        if let Some(d) = self.detail {
+            resp.extensions_mut().insert(ServerError(d));
+        }
+        resp
+    }
+}
+
+/// The answer for `status`, `code` and `message`.
+pub fn error_response(status: StatusCode, code: &str, message: impl Into<String>) -> Response {
+    Problem::new(status, code, message).into_response()
+}
+
+/// A JSON body, refused in the protocol's error body: `413 too_large` over the body
+/// limit, `400 bad_request` for a missing content type, malformed JSON or a body of
+/// another shape.
+pub struct Json<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Json<T> {
+    type Rejection = Problem;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::Json::<T>::from_request(req, state).await {
+            Ok(axum::Json(v)) => Ok(Self(v)),
+            Err(JsonRejection::BytesRejection(e))
+                if e.status() == StatusCode::PAYLOAD_TOO_LARGE =>
+            {
+                Err(Problem::new(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "too_large",
+                    "request body too large",
+                ))
+            }
+            Err(JsonRejection::MissingJsonContentType(_)) => Err(Problem::new(
+                StatusCode::BAD_REQUEST,
+                "bad_request",
+                "expected Content-Type: application/json",
+            )),
+            Err(e) => Err(Problem::new(
+                StatusCode::BAD_REQUEST,
+                "bad_request",
+                e.body_text(),
+            )),
+        }
+    }
+}
+
+/// Logs every answer carrying a [`ServerError`] (its detail, the method and the path)
+/// and strips the detail; `axum::middleware::from_fn(log_server_errors)`.
+pub async fn log_server_errors(req: Request, next: Next) -> Response {
+    let (method, path) = (req.method().clone(), req.uri().path().to_owned());
+    let mut resp = next.run(req).await;
+    if let Some(ServerError(detail)) = resp.extensions_mut().remove::<ServerError>() {
+        tracing::error!(%method, %path, status = resp.status().as_u16(), %detail, "server error");
+    }
+    resp
+}
+
+/// Resolves on Ctrl-C or (on Unix) SIGTERM: the graceful-shutdown signal of both services.
+pub async fn shutdown() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use axum::body::Body;
+    use axum::extract::DefaultBodyLimit;
+    use axum::routing::post;
+    use axum::Router;
+    use http_body_util::BodyExt;
+    use tower::ServiceExt;
+
+    #[derive(serde::Deserialize)]
+    struct Body1 {
+        #[allow(dead_code)]
+        a: u32,
+    }
+
+    async fn take(Json(_): Json<Body1>) -> &'static str {
+        "ok"
+    }
+
+    async fn fail() -> Problem {
+        Problem::internal("the disk is full")
+    }
+
+    fn app() -> Router {
+        bare().layer(axum::middleware::from_fn(log_server_errors))
+    }
+
+    fn bare() -> Router {
+        Router::new()
+            .route("/take", post(take))
+            .route("/fail", post(fail))
+            .layer(DefaultBodyLimit::max(64))
+    }
+
+    async fn send(
+        path: &str,
+        ct: Option<&str>,
+        body: &str,
+    ) -> (StatusCode, serde_json::Value, bool) {
+        send_to(app(), path, ct, body).await
+    }
+
+    async fn send_to(
+        app: Router,
+        path: &str,
+        ct: Option<&str>,
+        body: &str,
+    ) -> (StatusCode, serde_json::Value, bool) {
+        let mut req = axum::http::Request::post(path);
+        if let Some(ct) = ct {
+            req = req.header("content-type", ct);
+        }
+        let resp = app
+            .oneshot(req.body(Body::from(body.to_owned())).unwrap())
+            .await
+            .unwrap();
+        let status = resp.status();
+        let leaked = resp.extensions().get::<ServerError>().is_some();
+        let bytes = resp.into_body().collect().await.unwrap().to_bytes();
+        (
+            status,
+            serde_json::from_slice(&bytes).unwrap_or_default(),
+            leaked,
+        )
+    }
+
+    #[tokio::test]
+    async fn json_rejections_answer_in_the_one_error_body() {
+        let ok = send("/take", Some("application/json"), r#"{"a": 1}"#).await;
+        assert_eq!(ok.0, StatusCode::OK);
+        let big = format!(r#"{{"a": 1, "pad": "{}"}}"#, "x".repeat(100));
+        for (ct, body, status, code) in [
+            (Some("application/json"), big.as_str(), 413, "too_large"),
+            (None, r#"{"a": 1}"#, 400, "bad_request"),
+            (Some("application/json"), "{", 400, "bad_request"),
+            (
+                Some("application/json"),
+                r#"{"a": "x"}"#,
+                400,
+                "bad_request",
+            ),
+        ] {
+            let (s, v, _) = send("/take", ct, body).await;
+            assert_eq!(s.as_u16(), status, "{body}");
+            assert_eq!(v["error"], code, "{v}");
+            assert!(v["message"].is_string(), "{v}");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_server_error_is_generic_outside_and_its_detail_stays_in() {
+        let (s, v, leaked) = send("/fail", None, "").await;
+        assert_eq!(s, StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(v["error"], "internal");
+        assert!(!v.to_string().contains("disk"), "{v}");
+        assert!(!leaked, "the detail is removed by the middleware");
+        // Its twin: without the middleware the detail would still ride on the answer.
+        assert!(send_to(bare(), "/fail", None, "").await.2);
+    }
+}
