@@ -4,59 +4,23 @@
 //! (`Authorization: Bearer <lease>`) covering the route: 401 without one, 403 with a JSON
 //! reason when it is expired, killed, superseded by an emergency, or insufficient.
 
-use crate::core::{Deny, Gateway, AUTONOMOUS, PUBLIC, SANDBOX};
-use crate::proxy::Proxy;
+use crate::core::{Deny, AUTONOMOUS, PUBLIC, SANDBOX};
+pub use crate::state::AppState;
 use alc_protocol::authority::{Filed, IncidentReport};
 use alc_protocol::error::ErrorBody;
 use alc_protocol::gateway::{
     AcceptedRoot, Challenge, DelegateRequest, GatewayInfo, IncidentRequest, Issued, KillRequest,
     LeaseRequest, Policy, TierPolicy,
 };
-use axum::extract::rejection::JsonRejection;
-use axum::extract::{FromRequest, Request, State};
+use alc_service::{Json as Body, Problem};
+use axum::extract::{Request, State};
 use axum::http::{header, HeaderMap, HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get, post};
 use axum::{Json, Router};
-use serde::de::DeserializeOwned;
 use sha2::{Digest, Sha256};
-use std::sync::Arc;
-
-/// What the router needs.
-#[derive(Clone)]
-pub struct AppState {
-    /// The gateway.
-    pub gateway: Arc<Gateway>,
-    /// Where allowed calls go.
-    pub proxy: Arc<Proxy>,
-    /// The gateway's registry submission key (Ed25519, hex), for the authority to register.
-    pub registry_key: String,
-    /// SHA-256 of the gateway's admin token.
-    pub admin_token_hash: [u8; 32],
-    /// The authority's URL and this gateway's incident-report token, if configured.
-    pub reporter: Option<(String, String)>,
-    /// An HTTP client for the authority.
-    pub http: reqwest::Client,
-}
 
 type S = State<AppState>;
-
-/// JSON with the gateway's error format for every rejection.
-pub struct GJson<T>(pub T);
-
-impl<T: DeserializeOwned, St: Send + Sync> FromRequest<St> for GJson<T> {
-    type Rejection = Deny;
-
-    async fn from_request(req: Request, state: &St) -> Result<Self, Self::Rejection> {
-        match Json::<T>::from_request(req, state).await {
-            Ok(Json(v)) => Ok(Self(v)),
-            Err(JsonRejection::MissingJsonContentType(_)) => Err(Deny::BadRequest(
-                "expected Content-Type: application/json".into(),
-            )),
-            Err(e) => Err(Deny::BadRequest(e.body_text())),
-        }
-    }
-}
 
 /// The bearer value of a request, if well formed.
 fn bearer(headers: &HeaderMap) -> Result<&str, Deny> {
@@ -143,14 +107,14 @@ async fn challenge(State(s): S) -> Result<Response, Deny> {
     Ok(resp)
 }
 
-async fn lease(State(s): S, GJson(req): GJson<LeaseRequest>) -> Result<Json<Issued>, Deny> {
+async fn lease(State(s): S, Body(req): Body<LeaseRequest>) -> Result<Json<Issued>, Deny> {
     Ok(Json(s.gateway.issue(&req).await?))
 }
 
 async fn renew(
     State(s): S,
     headers: HeaderMap,
-    GJson(req): GJson<LeaseRequest>,
+    Body(req): Body<LeaseRequest>,
 ) -> Result<Json<Issued>, Deny> {
     let b = bearer(&headers)?;
     Ok(Json(s.gateway.renew(b, &req).await?))
@@ -159,7 +123,7 @@ async fn renew(
 async fn delegate(
     State(s): S,
     headers: HeaderMap,
-    GJson(req): GJson<DelegateRequest>,
+    Body(req): Body<DelegateRequest>,
 ) -> Result<Json<Issued>, Deny> {
     let b = bearer(&headers)?;
     Ok(Json(s.gateway.delegate(b, &req).await?))
@@ -168,7 +132,7 @@ async fn delegate(
 async fn kill(
     State(s): S,
     headers: HeaderMap,
-    GJson(k): GJson<KillRequest>,
+    Body(k): Body<KillRequest>,
 ) -> Result<StatusCode, Deny> {
     admin(&s, &headers)?;
     s.gateway
@@ -180,7 +144,7 @@ async fn kill(
 async fn incident(
     State(s): S,
     headers: HeaderMap,
-    GJson(i): GJson<IncidentRequest>,
+    Body(i): Body<IncidentRequest>,
 ) -> Result<Json<Filed>, Deny> {
     admin(&s, &headers)?;
     let (authority, token) = s.reporter.as_ref().ok_or_else(|| {
@@ -260,6 +224,20 @@ async fn not_found() -> Deny {
     Deny::BadRequest("unknown route".into())
 }
 
+impl IntoResponse for Deny {
+    fn into_response(self) -> Response {
+        let (status, code) = match &self {
+            Deny::Unauthenticated(_) => (StatusCode::UNAUTHORIZED, "unauthenticated"),
+            Deny::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
+            Deny::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad_request"),
+            Deny::RateLimited => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
+            Deny::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
+            Deny::Internal(_) => return Problem::internal(&self).into_response(),
+        };
+        Problem::new(status, code, self.to_string()).into_response()
+    }
+}
+
 /// The gateway's router.
 pub fn app(state: AppState) -> Router {
     Router::new()
@@ -275,5 +253,6 @@ pub fn app(state: AppState) -> Router {
         .route("/v1/autonomous/{*rest}", any(forward))
         .merge(crate::wallet::routes())
         .fallback(not_found)
+        .layer(axum::middleware::from_fn(alc_service::log_server_errors))
         .with_state(state)
 }

@@ -1,12 +1,13 @@
 //! The gateway's decisions: issuing, renewing and delegating leases, and the per-request
 //! check (token signature once, then the lease index, the kill set, the emergency floor,
-//! the route and tier, and the rate limits from memory).
+//! the route and tier, and the rate limits from memory). No HTTP and no SQL here: a
+//! refusal is a [`Deny`] (`crate::api` answers it), the store is `crate::store`.
 
 use crate::batch::Batcher;
 use crate::config::Config;
 use crate::lease::{Lease, Minter, Parsed};
 use crate::status::StatusView;
-use crate::store::Store;
+use crate::store::{Store, StoreError};
 use alc_circuits::babyjubjub::Point;
 use alc_circuits::field::{self, Fr};
 use alc_circuits::presentation::{encode_challenge, encode_manifest, encode_scope};
@@ -14,16 +15,13 @@ use alc_protocol::gateway::{DelegateRequest, Issued, LeaseRequest};
 use alc_protocol::time::Clock;
 use alc_registry::entry::{self as registry, Entry, KillTarget};
 use alc_verifier::{Presentation, Statement};
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
-use axum::Json;
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 
 pub use alc_protocol::gateway::{AUTONOMOUS, PUBLIC, SANDBOX};
 
-/// Why a request is refused; the body is `{"error": code, "message": sentence}`.
+/// Why a request is refused (the HTTP answer of each: `crate::api`).
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Deny {
@@ -42,35 +40,14 @@ pub enum Deny {
     /// The gateway cannot decide safely now (503), e.g. its status is stale.
     #[error("{0}")]
     Unavailable(String),
-    /// A failure inside the gateway (500); the detail is logged.
-    #[error("internal error")]
+    /// A failure inside the gateway (500); the detail is logged, never answered.
+    #[error("internal error: {0}")]
     Internal(String),
 }
 
-impl From<sqlx::Error> for Deny {
-    fn from(e: sqlx::Error) -> Self {
+impl From<StoreError> for Deny {
+    fn from(e: StoreError) -> Self {
         Self::Internal(e.to_string())
-    }
-}
-
-impl IntoResponse for Deny {
-    fn into_response(self) -> Response {
-        let (status, code) = match &self {
-            Self::Unauthenticated(_) => (StatusCode::UNAUTHORIZED, "unauthenticated"),
-            Self::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
-            Self::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad_request"),
-            Self::RateLimited => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
-            Self::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
-            Self::Internal(detail) => {
-                tracing::error!(%detail, "internal error");
-                (StatusCode::INTERNAL_SERVER_ERROR, "internal")
-            }
-        };
-        (
-            status,
-            Json(alc_protocol::error::ErrorBody::new(code, self.to_string())),
-        )
-            .into_response()
     }
 }
 

@@ -14,15 +14,16 @@ use crate::status::{spawn_watcher, StatusView};
 use crate::store::Store;
 use alc_circuits::babyjubjub::Point;
 use alc_protocol::authority::{AuthorityInfo, AuthorityKeys};
+use alc_protocol::fsio::{self, FsError, Mode};
 use alc_protocol::time::{Clock, SystemClock};
 use alc_registry::submission::GatewayKey;
 use alc_verifier::VerifyingKey;
 use sha2::{Digest, Sha256};
-use std::io::Write;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
+use zeroize::Zeroizing;
 
 /// A failure to start.
 #[derive(Debug, thiserror::Error)]
@@ -50,27 +51,27 @@ pub struct ServeOptions {
     pub verifying_key: VerifyingKey,
 }
 
-fn write_secret(path: &Path, bytes: &[u8]) -> Result<(), ServiceError> {
-    let mut opts = std::fs::OpenOptions::new();
-    opts.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
-    let mut f = opts.open(path).map_err(err(path.display()))?;
-    f.write_all(bytes).map_err(err(path.display()))?;
-    f.sync_all().map_err(err(path.display()))
+/// Creates a secret file (0600, atomically) unless another process got there first.
+fn create_secret(path: &Path, bytes: &[u8]) -> Result<(), ServiceError> {
+    match fsio::write(path, bytes, Mode::Secret, false) {
+        Ok(()) | Err(FsError::Exists(_)) => Ok(()),
+        Err(e) => Err(ServiceError(e.to_string())),
+    }
 }
 
-fn secret32(path: &Path) -> Result<[u8; 32], ServiceError> {
+/// 32 random bytes as hex.
+fn random_hex() -> Zeroizing<String> {
+    let mut b = Zeroizing::new([0u8; 32]);
+    rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, b.as_mut());
+    Zeroizing::new(hex::encode(b.as_ref()))
+}
+
+/// The 32-byte secret in `path`, created first if missing; refused if others may read it.
+fn secret32(path: &Path) -> Result<Zeroizing<[u8; 32]>, ServiceError> {
     if !path.exists() {
-        let mut b = [0u8; 32];
-        rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut b);
-        write_secret(path, hex::encode(b).as_bytes())?;
+        create_secret(path, random_hex().as_bytes())?;
     }
-    let s = std::fs::read_to_string(path).map_err(err(path.display()))?;
-    let mut out = [0u8; 32];
-    hex::decode_to_slice(s.trim(), &mut out)
-        .map_err(|_| ServiceError(format!("{} must hold 32 bytes of hex", path.display())))?;
-    Ok(out)
+    fsio::read_secret_hex32(path).map_err(|e| ServiceError(e.to_string()))
 }
 
 async fn authority_keys(
@@ -100,7 +101,8 @@ async fn authority_keys(
         ))),
         (Some(p), _) => Ok(p),
         (None, Some(f)) => {
-            std::fs::write(&pinned_path, serde_json::to_string_pretty(&f).unwrap_or_default()).map_err(err(pinned_path.display()))?;
+            let text = serde_json::to_string_pretty(&f).unwrap_or_default();
+            fsio::write(&pinned_path, text.as_bytes(), Mode::Public, true).map_err(err(pinned_path.display()))?;
             tracing::info!(authority, "pinned the authority's keys on first contact");
             Ok(f)
         },
@@ -108,16 +110,26 @@ async fn authority_keys(
     }
 }
 
+/// The data folder and its `keys/`, both private (0700).
+fn private_dirs(data: &Path) -> Result<(), ServiceError> {
+    fsio::private_dir(data)
+        .and_then(|()| fsio::private_dir(&data.join("keys")))
+        .map_err(err("cannot create the data folder"))
+}
+
 /// The admin token in `data/admin-token`, created (0600) if missing.
 fn admin_token(data: &Path) -> Result<String, ServiceError> {
     let admin_path = data.join("admin-token");
     if !admin_path.exists() {
-        let mut b = [0u8; 32];
-        rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut b);
-        write_secret(&admin_path, format!("{}\n", hex::encode(b)).as_bytes())?;
+        create_secret(
+            &admin_path,
+            format!("{}\n", random_hex().as_str()).as_bytes(),
+        )?;
         tracing::info!(path = %admin_path.display(), "created the gateway's admin token");
     }
-    std::fs::read_to_string(&admin_path).map_err(err(admin_path.display()))
+    fsio::read_secret_string(&admin_path)
+        .map(|t| t.trim().to_owned())
+        .map_err(|e| ServiceError(e.to_string()))
 }
 
 /// What `alc gateway init` made.
@@ -140,13 +152,7 @@ pub fn init(
     upstream: Option<&str>,
     in_process: &InProcess,
 ) -> Result<Initialized, ServiceError> {
-    std::fs::create_dir_all(data.join("keys")).map_err(err("cannot create the data folder"))?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(data, std::fs::Permissions::from_mode(0o700))
-            .map_err(err("cannot restrict the data folder"))?;
-    }
+    private_dirs(data)?;
     let config_path = data.join("gateway.toml");
     let config = if config_path.exists() {
         Config::from_toml(&std::fs::read_to_string(&config_path).map_err(err("gateway.toml"))?)
@@ -168,13 +174,14 @@ pub fn init(
             "# ALC gateway configuration (see the README, \"Running a gateway\").\n{}",
             toml::to_string_pretty(&c).map_err(err("gateway.toml"))?
         );
-        std::fs::write(&config_path, text).map_err(err("cannot write gateway.toml"))?;
+        fsio::write(&config_path, text.as_bytes(), Mode::Public, false)
+            .map_err(err("cannot write gateway.toml"))?;
         c
     };
     secret32(&data.join("keys").join("lease.key"))?;
     let registry = GatewayKey::from_seed(
         &config.scope,
-        &secret32(&data.join("keys").join("registry.key"))?,
+        &*secret32(&data.join("keys").join("registry.key"))?,
     );
     admin_token(data)?;
     Ok(Initialized {
@@ -186,11 +193,18 @@ pub fn init(
 /// Opens the gateway in `data` and starts its background tasks.
 pub async fn open(opts: &ServeOptions, clock: Arc<dyn Clock>) -> Result<AppState, ServiceError> {
     let data = &opts.data;
-    std::fs::create_dir_all(data.join("keys")).map_err(err("cannot create the data folder"))?;
+    private_dirs(data)?;
     let config_path = data.join("gateway.toml");
     if !config_path.exists() {
-        std::fs::write(&config_path, Config::template())
-            .map_err(err("cannot write gateway.toml"))?;
+        match fsio::write(
+            &config_path,
+            Config::template().as_bytes(),
+            Mode::Public,
+            false,
+        ) {
+            Ok(()) | Err(FsError::Exists(_)) => {}
+            Err(e) => return Err(err("cannot write gateway.toml")(e)),
+        }
     }
     let mut cfg =
         Config::from_toml(&std::fs::read_to_string(&config_path).map_err(err("gateway.toml"))?)
@@ -228,7 +242,7 @@ pub async fn open(opts: &ServeOptions, clock: Arc<dyn Clock>) -> Result<AppState
     let store = Store::open(&data.join("gateway.db"))
         .await
         .map_err(err("gateway.db"))?;
-    let minter = Minter::from_secret(&secret32(&data.join("keys").join("lease.key"))?)
+    let minter = Minter::from_secret(&*secret32(&data.join("keys").join("lease.key"))?)
         .map_err(err("lease key"))?;
     let admin = admin_token(data)?;
     let admin_token_hash: [u8; 32] = Sha256::digest(admin.trim().as_bytes()).into();
@@ -283,7 +297,7 @@ pub async fn open(opts: &ServeOptions, clock: Arc<dyn Clock>) -> Result<AppState
     }
     let registry_key = GatewayKey::from_seed(
         &gateway.config().scope,
-        &secret32(&data.join("keys").join("registry.key"))?,
+        &*secret32(&data.join("keys").join("registry.key"))?,
     );
     let registry_key_hex = hex::encode(registry_key.verifying_key().as_bytes());
     let _submitter = spawn_submitter(

@@ -37,6 +37,17 @@ pub struct Kill {
     pub value: String,
 }
 
+/// The store cannot be read or written (the detail is for the log).
+#[derive(Debug, thiserror::Error)]
+#[error("gateway store: {0}")]
+pub struct StoreError(#[from] sqlx::Error);
+
+impl From<sqlx::migrate::MigrateError> for StoreError {
+    fn from(e: sqlx::migrate::MigrateError) -> Self {
+        Self(e.into())
+    }
+}
+
 #[derive(sqlx::FromRow)]
 struct LeaseRow {
     lease_id: String,
@@ -55,7 +66,7 @@ struct LeaseRow {
 
 impl Store {
     /// Opens (creating) and migrates the store.
-    pub async fn open(path: &Path) -> Result<Self, sqlx::Error> {
+    pub async fn open(path: &Path) -> Result<Self, StoreError> {
         let opts = SqliteConnectOptions::new()
             .filename(path)
             .create_if_missing(true)
@@ -80,7 +91,7 @@ impl Store {
         challenge: &str,
         now: u64,
         expires_at: u64,
-    ) -> Result<(), sqlx::Error> {
+    ) -> Result<(), StoreError> {
         let _writer = self.write.lock().await;
         sqlx::query("DELETE FROM challenges WHERE expires_at <= ?")
             .bind(now as i64)
@@ -101,7 +112,7 @@ impl Store {
         challenge: &str,
         issued: u64,
         now: u64,
-    ) -> Result<bool, sqlx::Error> {
+    ) -> Result<bool, StoreError> {
         let n: i64 = sqlx::query_scalar(
             "SELECT count(*) FROM challenges WHERE challenge = ? AND now = ? AND expires_at > ?",
         )
@@ -114,7 +125,7 @@ impl Store {
     }
 
     /// Consumes a challenge: true for exactly one caller, across all processes.
-    pub async fn consume_challenge(&self, challenge: &str, now: u64) -> Result<bool, sqlx::Error> {
+    pub async fn consume_challenge(&self, challenge: &str, now: u64) -> Result<bool, StoreError> {
         let _writer = self.write.lock().await;
         let done = sqlx::query("DELETE FROM challenges WHERE challenge = ? AND expires_at > ?")
             .bind(challenge)
@@ -132,7 +143,7 @@ impl Store {
         l: &Lease,
         now: u64,
         spawn: &Entry,
-    ) -> Result<(), sqlx::Error> {
+    ) -> Result<(), StoreError> {
         let _writer = self.write.lock().await;
         let mut tx = self.db.begin().await?;
         sqlx::query(
@@ -166,7 +177,7 @@ impl Store {
     }
 
     /// The lease recorded under a block identifier.
-    pub async fn lease(&self, block: &str) -> Result<Option<Lease>, sqlx::Error> {
+    pub async fn lease(&self, block: &str) -> Result<Option<Lease>, StoreError> {
         let row: Option<LeaseRow> = sqlx::query_as(
             "SELECT lease_id, parent_lease, pseudonym, tier, permit_tier, epoch, agent, manifest, rights, rate_per_min, expires, depth
              FROM leases WHERE block = ?",
@@ -191,7 +202,7 @@ impl Store {
     }
 
     /// Whether a lease id exists.
-    pub async fn lease_exists(&self, lease_id: &str) -> Result<bool, sqlx::Error> {
+    pub async fn lease_exists(&self, lease_id: &str) -> Result<bool, StoreError> {
         let n: i64 = sqlx::query_scalar("SELECT count(*) FROM leases WHERE lease_id = ?")
             .bind(lease_id)
             .fetch_one(&self.db)
@@ -207,7 +218,7 @@ impl Store {
         reason: &str,
         now: u64,
         entry: &Entry,
-    ) -> Result<i64, sqlx::Error> {
+    ) -> Result<i64, StoreError> {
         let _writer = self.write.lock().await;
         let mut tx = self.db.begin().await?;
         let id: i64 = sqlx::query_scalar(
@@ -230,7 +241,7 @@ impl Store {
     }
 
     /// Kills recorded after `after` (by any process).
-    pub async fn kills_since(&self, after: i64) -> Result<Vec<Kill>, sqlx::Error> {
+    pub async fn kills_since(&self, after: i64) -> Result<Vec<Kill>, StoreError> {
         let rows: Vec<(i64, String, String)> =
             sqlx::query_as("SELECT id, kind, value FROM kills WHERE id > ? ORDER BY id")
                 .bind(after)
@@ -243,7 +254,7 @@ impl Store {
     }
 
     /// The chain of leases of a pseudonym, for an incident report.
-    pub async fn chain_of(&self, pseudonym: &str) -> Result<Vec<ChainLink>, sqlx::Error> {
+    pub async fn chain_of(&self, pseudonym: &str) -> Result<Vec<ChainLink>, StoreError> {
         let rows: Vec<(String, Option<String>, String, String, i64, i64)> = sqlx::query_as(
             "SELECT lease_id, parent_lease, agent, manifest, depth, created_at FROM leases WHERE pseudonym = ? ORDER BY created_at, depth",
         )
@@ -266,7 +277,7 @@ impl Store {
     /// Up to `limit` registry entries not yet in the registry, oldest first. A row that
     /// does not parse (written before entries had their registry form) is parked with
     /// the reason, never dropped.
-    pub async fn outbox(&self, limit: u32) -> Result<Vec<(i64, Entry)>, sqlx::Error> {
+    pub async fn outbox(&self, limit: u32) -> Result<Vec<(i64, Entry)>, StoreError> {
         let rows: Vec<(i64, String)> = sqlx::query_as(
             "SELECT id, entry FROM registry_outbox WHERE submitted_at IS NULL AND refused IS NULL ORDER BY id LIMIT ?",
         )
@@ -292,7 +303,7 @@ impl Store {
     }
 
     /// Marks an outbox row as in the registry at `index`.
-    pub async fn submitted(&self, id: i64, index: u64, now: u64) -> Result<(), sqlx::Error> {
+    pub async fn submitted(&self, id: i64, index: u64, now: u64) -> Result<(), StoreError> {
         let _writer = self.write.lock().await;
         sqlx::query("UPDATE registry_outbox SET submitted_at = ?, registry_index = ? WHERE id = ?")
             .bind(now as i64)
@@ -304,7 +315,7 @@ impl Store {
     }
 
     /// Parks an outbox row the registry refused, with its reason (kept for operators).
-    pub async fn refuse(&self, id: i64, reason: &str) -> Result<(), sqlx::Error> {
+    pub async fn refuse(&self, id: i64, reason: &str) -> Result<(), StoreError> {
         let _writer = self.write.lock().await;
         sqlx::query("UPDATE registry_outbox SET refused = ? WHERE id = ?")
             .bind(reason)

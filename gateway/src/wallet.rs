@@ -9,7 +9,7 @@
 //! sent with a strict Content-Security-Policy: the page may run only its own scripts
 //! and WebAssembly, and talk only to this gateway.
 
-use crate::api::AppState;
+use crate::state::AppState;
 use axum::body::Body;
 use axum::extract::{Path as UrlPath, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};

@@ -86,6 +86,7 @@ pub fn write_secret(path: &Path, bytes: &[u8]) -> Result<(), KeyFileError> {
 impl Keys {
     /// Loads the keys from `dir`, creating any that do not exist yet.
     pub fn load_or_create(dir: &Path) -> Result<Self, KeyFileError> {
+        fsio::private_dir(dir).map_err(|e| KeyFileError(e.to_string()))?;
         let issuer_path = dir.join("issuer.json");
         if !issuer_path.exists() {
             let key = SecretKey::generate(&mut rand::rngs::OsRng);

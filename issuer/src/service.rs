@@ -6,6 +6,7 @@ use crate::config::Config;
 use crate::keys::Keys;
 use crate::oidc::Verifier;
 use crate::questions::Bank;
+use alc_protocol::fsio::{self, FsError, Mode};
 use alc_protocol::time::{Clock, SystemClock};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -32,17 +33,19 @@ pub struct ServeOptions {
 
 /// Opens (creating on first start) the authority in `data`.
 pub async fn open(data: &Path, clock: Arc<dyn Clock>) -> Result<Arc<Authority>, ServiceError> {
-    std::fs::create_dir_all(data).map_err(|e| fail("cannot create the data folder")(&e))?;
-    #[cfg(unix)]
-    {
-        // The database holds identity hashes and the keys folder secrets: owner only.
-        use std::os::unix::fs::PermissionsExt;
-        let _ = std::fs::set_permissions(data, std::fs::Permissions::from_mode(0o700));
-    }
+    // The database holds identity hashes and the keys folder secrets: owner only.
+    fsio::private_dir(data).map_err(|e| fail("cannot create the data folder")(&e))?;
     let config_path = data.join("authority.toml");
     if !config_path.exists() {
-        std::fs::write(&config_path, Config::template())
-            .map_err(|e| fail("cannot write authority.toml")(&e))?;
+        match fsio::write(
+            &config_path,
+            Config::template().as_bytes(),
+            Mode::Public,
+            false,
+        ) {
+            Ok(()) | Err(FsError::Exists(_)) => {}
+            Err(e) => return Err(fail("cannot write authority.toml")(&e)),
+        }
     }
     let text = std::fs::read_to_string(&config_path)
         .map_err(|e| fail("cannot read authority.toml")(&e))?;
