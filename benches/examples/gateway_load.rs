@@ -4,59 +4,20 @@
 //! without batch verification.
 //!
 //! Run: `cargo run --release -p alc-benches --example gateway_load` (needs `wrk`:
-//! `apt-get install wrk`). The authority and two gateways run in this process with the
-//! built-in echo upstream; `wrk` is the second process.
+//! `apt-get install wrk`). The authority and two gateways run in this process (devkit's
+//! test authority and gateways, the echo upstream); `wrk` is the second process.
 
 use alc_circuits::credential::HolderSecret;
-use alc_devkit::idp::DevIdp;
-use alc_gateway::api::app;
-use alc_gateway::service::{open, ServeOptions};
-use alc_issuer::questions::{Bank, DEFAULT_BANK};
-use alc_protocol::authority::Answer;
-use alc_protocol::authority::CredentialRequest;
-use alc_protocol::time::SystemClock;
-use alc_prover::{prepare, prove, ProvingKey};
+use alc_devkit::authority::TestAuthority;
+use alc_devkit::gateway::TestGateway;
+use alc_protocol::files::ProofRequest;
+use alc_protocol::gateway::{Challenge, Issued, LeaseRequest, Route};
+use alc_protocol::status::PublishedList;
+use alc_prover::ProvingKey;
+use alc_wallet::lease::{manifest_digest, present};
 use rand::SeedableRng;
-use serde_json::{json, Value};
-use sha2::{Digest, Sha256};
 use std::process::Command;
-use std::sync::Arc;
-use std::time::{Duration, Instant};
-
-const AUD: &str = "alc-authority";
-
-fn now() -> u64 {
-    alc_protocol::time::now()
-}
-
-async fn serve(router: axum::Router) -> String {
-    let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", l.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(l, router).await });
-    url
-}
-
-async fn gateway(
-    dir: &std::path::Path,
-    authority: &str,
-    vk: &alc_verifier::VerifyingKey,
-    toml: &str,
-) -> (String, alc_gateway::api::AppState) {
-    std::fs::write(dir.join("gateway.toml"), toml).unwrap();
-    let opts = ServeOptions {
-        data: dir.to_owned(),
-        listen: "127.0.0.1:0".parse().unwrap(),
-        authority: Some(authority.into()),
-        upstream: Some("echo".into()),
-        in_process: alc_devkit::upstream::offered(),
-        verifying_key: vk.clone(),
-    };
-    let state = open(&opts, Arc::new(SystemClock)).await.unwrap();
-    while state.gateway.status().current().is_none() {
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    (serve(app(state.clone())).await, state)
-}
+use std::time::Instant;
 
 /// A lease request for the gateway at `gw`, proved now.
 async fn lease_request(
@@ -66,8 +27,8 @@ async fn lease_request(
     pk: &ProvingKey,
     cred: &alc_circuits::files::CredentialFile,
     secret: &HolderSecret,
-) -> Value {
-    let ch: Value = c
+) -> LeaseRequest {
+    let ch: Challenge = c
         .get(format!("{gw}/v1/lease/challenge"))
         .send()
         .await
@@ -75,7 +36,7 @@ async fn lease_request(
         .json()
         .await
         .unwrap();
-    let list: Value = c
+    let list: PublishedList = c
         .get(format!("{auth}/v1/status/list"))
         .send()
         .await
@@ -83,28 +44,15 @@ async fn lease_request(
         .json()
         .await
         .unwrap();
-    let list =
-        alc_circuits::status::StatusList::decode(list["encoded_list"].as_str().unwrap()).unwrap();
-    let manifest = hex::encode(Sha256::digest(b"load test agent"));
-    let req = alc_prover::ProofRequest {
-        min_tier: 1,
-        min_permit_tier: 0,
-        now: ch["now"].as_str().unwrap().parse().unwrap(),
-        scope: ch["scope"].as_str().unwrap().into(),
-        challenge: ch["challenge"].as_str().unwrap().into(),
-        manifest: manifest.clone(),
-    };
-    let (st, w) = prepare(&cred.issuer, &cred.signed, secret, &list, &req).unwrap();
-    let proof = prove(pk, &st, &w, &mut rand::rngs::OsRng).unwrap();
-    let pres: Value = serde_json::from_str(
-        &alc_verifier::Presentation {
-            proof,
-            statement: st,
-        }
-        .to_json(),
-    )
-    .unwrap();
-    json!({ "presentation": pres, "agent": "load", "manifest": manifest })
+    let list = alc_circuits::status::StatusList::decode(&list.encoded_list).unwrap();
+    let manifest = manifest_digest(b"load test agent");
+    let req = ProofRequest::from_challenge(&ch, &manifest, Route::Autonomous);
+    let (presentation, _) = present(&ch.scope, pk, cred, secret, &list, &req).unwrap();
+    LeaseRequest {
+        presentation,
+        agent: "load".into(),
+        manifest,
+    }
 }
 
 fn wrk(url: &str, lease: &str) -> (f64, String) {
@@ -138,76 +86,27 @@ fn wrk(url: &str, lease: &str) -> (f64, String) {
 
 #[tokio::main]
 async fn main() {
-    let dir = tempfile::tempdir().unwrap();
-    let (adir, g1, g2) = (
-        dir.path().join("a"),
-        dir.path().join("g1"),
-        dir.path().join("g2"),
-    );
-    for d in [&adir, &g1, &g2] {
-        std::fs::create_dir_all(d).unwrap();
-    }
-    let idp = DevIdp::generate("https://idp.load".into());
-    std::fs::write(adir.join("jwks.json"), idp.jwks().to_string()).unwrap();
-    std::fs::write(
-        adir.join("authority.toml"),
-        format!("[[identity_providers]]\nissuer = \"https://idp.load\"\naudience = \"{AUD}\"\njwks = {{ file = \"{}\" }}\n", adir.join("jwks.json").display()),
-    )
-    .unwrap();
-    let authority = alc_issuer::service::open(&adir, Arc::new(SystemClock))
-        .await
-        .unwrap();
-    let auth = serve(alc_issuer::api::app(authority.clone())).await;
-    // A licensed operator.
-    let n = authority.nonce().await.unwrap();
-    let session = authority
-        .login(&idp.mint("load", AUD, Some(&n.nonce), now(), 600))
-        .await
-        .unwrap();
-    let id = authority.session_identity(&session.session).await.unwrap();
-    let attempt = authority.start_attempt(&id).await.unwrap();
-    let bank = Bank::from_toml(DEFAULT_BANK).unwrap();
-    let answers: Vec<Answer> = attempt
-        .questions
-        .iter()
-        .map(|q| {
-            let b = bank.questions.iter().find(|b| b.id == q.id).unwrap();
-            Answer {
-                question: q.id.clone(),
-                option: q
-                    .options
-                    .iter()
-                    .position(|o| *o == b.options[b.answer])
-                    .unwrap(),
-            }
-        })
-        .collect();
-    authority
-        .submit_attempt(&attempt.attempt, &answers)
-        .await
-        .unwrap();
+    // A licensed operator at an authority on loopback.
+    let authority = TestAuthority::start().await;
+    let (auth, _server) = authority.serve().await;
     let secret = HolderSecret::generate(&mut rand::rngs::OsRng);
-    let cred = authority
-        .issue(
-            &id,
-            &CredentialRequest {
-                holder: alc_circuits::field::to_decimal(&secret.commitment()),
-                permit: None,
-            },
-        )
-        .await
-        .unwrap();
+    let cred = authority.credential("load", &secret).await;
 
     let (pk, vk) =
         alc_prover::keys::setup(&mut rand_chacha::ChaCha20Rng::seed_from_u64(1)).unwrap();
     let unlimited = "rate_per_min = 4000000000\n";
-    let (batched, state) = gateway(&g1, &auth, &vk, unlimited).await;
-    let (single, _) = gateway(&g2, &auth, &vk, &format!("{unlimited}batch_max = 1\n")).await;
+    let clock = &authority.clock;
+    let batched = TestGateway::start(&auth, clock, &vk, unlimited).await;
+    let single =
+        TestGateway::start(&auth, clock, &vk, &format!("{unlimited}batch_max = 1\n")).await;
+    let state = batched.state.clone();
+    let (batched, _) = batched.serve().await;
+    let (single, _) = single.serve().await;
     let c = reqwest::Client::builder().no_proxy().build().unwrap();
 
     // Requests through the gateway, checked and unchecked, in the same run.
     let req = lease_request(&c, &batched, &auth, &pk, &cred, &secret).await;
-    let lease: Value = c
+    let issued: Issued = c
         .post(format!("{batched}/v1/lease"))
         .json(&req)
         .send()
@@ -216,7 +115,7 @@ async fn main() {
         .json()
         .await
         .unwrap();
-    let lease = lease["lease"].as_str().unwrap().to_owned();
+    let lease = issued.lease;
     // The per-request check alone, in process (a cached token).
     let route = Some("/v1/autonomous/ping");
     state.gateway.checked(&lease, route).await.unwrap();

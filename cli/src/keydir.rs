@@ -12,26 +12,17 @@
 
 use crate::fsio::{read_bytes, read_string};
 use alc_circuits::tags::CIRCUIT_ID;
+use alc_protocol::encoding::hex_array;
+pub use alc_protocol::files::Digests;
 use alc_prover::ProvingKey;
 use alc_verifier::VerifyingKey;
 use anyhow::{bail, Context, Result};
-use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
 pub const PROVING_KEY: &str = "proving_key.bin";
 pub const PROVING_KEY_FAST: &str = "proving_key.fast";
 pub const VERIFYING_KEY: &str = "verifying_key.bin";
 pub const DIGESTS: &str = "digests.json";
-
-/// The pinned digests of a key directory.
-#[derive(Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Digests {
-    pub circuit: String,
-    pub proving_key: String,
-    pub proving_key_fast: String,
-    pub verifying_key: String,
-}
 
 /// Where the demo caches its keys: `$XDG_CACHE_HOME/alc/keys-v1`, else
 /// `$HOME/.cache/alc/keys-v1`, else `./alc-keys`.
@@ -65,11 +56,8 @@ pub fn read_digests(dir: &Path) -> Result<Digests> {
     Ok(d)
 }
 
-fn hex32(s: &str, what: &str) -> Result<[u8; 32]> {
-    hex::decode(s)
-        .ok()
-        .and_then(|b| b.try_into().ok())
-        .with_context(|| format!("{what} digest is not 32 bytes of hex"))
+fn digest(s: &str, what: &str) -> Result<[u8; 32]> {
+    hex_array(s).with_context(|| format!("{what} digest is not 32 bytes of hex"))
 }
 
 /// Loads the verifying key, which must match its pinned digest.
@@ -78,7 +66,7 @@ pub fn load_verifying_key(dir: &Path) -> Result<VerifyingKey> {
     let path = dir.join(VERIFYING_KEY);
     let vk = VerifyingKey::from_bytes(&read_bytes(&path)?)
         .with_context(|| format!("{} is not a verifying key", path.display()))?;
-    if vk.digest() != hex32(&d.verifying_key, "verifying key")? {
+    if vk.digest() != digest(&d.verifying_key, "verifying key")? {
         bail!(
             "{} does not match the digest pinned in {DIGESTS}",
             path.display()
@@ -93,11 +81,11 @@ pub fn load_proving_key(dir: &Path) -> Result<ProvingKey> {
     let path = dir.join(PROVING_KEY_FAST);
     let pk = ProvingKey::from_fast_bytes(
         &read_bytes(&path)?,
-        &hex32(&d.proving_key_fast, "proving key")?,
+        &digest(&d.proving_key_fast, "proving key")?,
     )
     .with_context(|| format!("cannot load {}", path.display()))?;
     let vk = pk.verifying_key()?;
-    if vk.digest() != hex32(&d.verifying_key, "verifying key")? {
+    if vk.digest() != digest(&d.verifying_key, "verifying key")? {
         bail!(
             "the proving key in {} does not belong to its verifying key",
             dir.display()

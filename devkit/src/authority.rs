@@ -136,15 +136,9 @@ impl TestAuthority {
     ///
     /// If no loopback port can be bound.
     pub async fn serve(&self) -> (String, tokio::task::JoinHandle<std::io::Result<()>>) {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        crate::http::serve(self.app.clone())
             .await
-            .expect("a loopback port");
-        let url = format!("http://{}", listener.local_addr().expect("its address"));
-        let app = self.app.clone();
-        (
-            url,
-            tokio::spawn(async move { axum::serve(listener, app).await }),
-        )
+            .expect("a loopback port")
     }
 
     /// An ID token for `subject` carrying a fresh nonce of the authority.
@@ -231,24 +225,7 @@ impl TestAuthority {
 ///
 /// If the attempt shows a question or option the default bank does not have.
 pub fn correct_answers(attempt: &Attempt) -> Vec<Answer> {
-    let bank = Bank::from_toml(DEFAULT_BANK).expect("the default bank");
-    attempt
-        .questions
-        .iter()
-        .map(|q| {
-            let b = bank
-                .questions
-                .iter()
-                .find(|b| b.id == q.id)
-                .expect("a question of the default bank");
-            Answer {
-                question: q.id.clone(),
-                option: q
-                    .options
-                    .iter()
-                    .position(|o| *o == b.options[b.answer])
-                    .expect("the right option is shown"),
-            }
-        })
-        .collect()
+    Bank::from_toml(DEFAULT_BANK)
+        .and_then(|bank| bank.key(&attempt.questions))
+        .expect("questions of the default bank")
 }

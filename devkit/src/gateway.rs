@@ -73,6 +73,17 @@ impl TestGateway {
         }
     }
 
+    /// Serves its API on a fresh loopback port: the base URL and the server's task.
+    ///
+    /// # Panics
+    ///
+    /// If no loopback port can be bound.
+    pub async fn serve(&self) -> (String, tokio::task::JoinHandle<std::io::Result<()>>) {
+        crate::http::serve(self.app.clone())
+            .await
+            .expect("a loopback port")
+    }
+
     /// Waits (up to a second) until the gateway has taken up status epoch `epoch`.
     ///
     /// # Panics

@@ -1,10 +1,12 @@
-//! One request through a router with `oneshot`, as the router tests make them.
+//! One request through a router with `oneshot`, as the router tests make them, and a
+//! router served on a fresh loopback port.
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use axum::Router;
 use http_body_util::BodyExt;
 use serde_json::Value;
+use tokio::task::JoinHandle;
 use tower::ServiceExt;
 
 /// `method path` with an optional bearer token and JSON body: the status and the JSON
@@ -43,4 +45,19 @@ pub async fn call(
         status,
         serde_json::from_slice(&bytes).unwrap_or(Value::Null),
     )
+}
+
+/// Serves `app` on a fresh loopback port (`127.0.0.1:0`): its base URL and the
+/// server's task.
+///
+/// # Errors
+///
+/// If no loopback port can be bound.
+pub async fn serve(app: Router) -> std::io::Result<(String, JoinHandle<std::io::Result<()>>)> {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let url = format!("http://{}", listener.local_addr()?);
+    Ok((
+        url,
+        tokio::spawn(async move { axum::serve(listener, app).await }),
+    ))
 }

@@ -8,6 +8,7 @@ use std::convert::Infallible;
 use std::time::Duration;
 
 use alc_gateway::proxy::InProcess;
+use alc_service::error_response;
 use axum::body::{Body, Bytes};
 use axum::extract::Request;
 use axum::http::header::{self, HeaderName};
@@ -165,9 +166,4 @@ fn echo_stream(n: u32) -> Response {
         Body::from_stream(chunks),
     )
         .into_response()
-}
-
-/// A JSON error answer `{"error": error, "message": message}`.
-fn error_response(status: StatusCode, error: &str, message: &str) -> Response {
-    (status, Json(json!({ "error": error, "message": message }))).into_response()
 }

@@ -11,6 +11,7 @@ use crate::store::{Store, StoreError};
 use alc_circuits::babyjubjub::Point;
 use alc_circuits::field::{self, Fr};
 use alc_circuits::presentation::{encode_challenge, encode_manifest, encode_scope};
+use alc_protocol::encoding::hex_array;
 use alc_protocol::gateway::{DelegateRequest, Issued, LeaseRequest};
 use alc_protocol::time::Clock;
 use alc_registry::entry::{self as registry, Entry, KillTarget};
@@ -110,11 +111,8 @@ pub struct Gateway {
     nym_rates: Mutex<HashMap<String, Arc<AtomicU64>>>,
 }
 
-fn hex32(s: &str, what: &str) -> Result<[u8; 32], Deny> {
-    let mut out = [0u8; 32];
-    hex::decode_to_slice(s, &mut out)
-        .map_err(|_| Deny::BadRequest(format!("{what} must be a SHA-256 digest in hex")))?;
-    Ok(out)
+fn digest(s: &str, what: &str) -> Result<[u8; 32], Deny> {
+    hex_array(s).map_err(|_| Deny::BadRequest(format!("{what} must be a SHA-256 digest in hex")))
 }
 
 fn random_id() -> String {
@@ -202,7 +200,7 @@ impl Gateway {
                 "the proof is for another licensing authority's key".into(),
             ));
         }
-        if st.manifest != encode_manifest(&hex32(&req.manifest, "manifest")?) {
+        if st.manifest != encode_manifest(&digest(&req.manifest, "manifest")?) {
             return Err(Deny::Forbidden(
                 "the proof is bound to another agent manifest".into(),
             ));
@@ -319,7 +317,7 @@ impl Gateway {
     pub async fn delegate(&self, bearer: &str, req: &DelegateRequest) -> Result<Issued, Deny> {
         let parent = self.checked(bearer, None).await?;
         valid_agent(&req.agent)?;
-        hex32(&req.manifest, "manifest")?;
+        digest(&req.manifest, "manifest")?;
         let p = &parent.lease;
         if p.depth + 1 > self.cfg.max_depth {
             return Err(Deny::Forbidden(format!(

@@ -24,13 +24,13 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::time::Duration;
 
+use alc_service::error_response;
 use axum::body::{Body, HttpBody};
 use axum::extract::Request;
 use axum::http::header::{self, HeaderMap, HeaderName, HeaderValue};
 use axum::http::{Method, StatusCode, Uri, Version};
-use axum::response::{IntoResponse, Response};
-use axum::{Json, Router};
-use serde_json::json;
+use axum::response::Response;
+use axum::Router;
 
 /// How long connecting to the upstream may take.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
@@ -352,11 +352,6 @@ where
     service.call(req).await
 }
 
-/// A JSON error answer `{"error": error, "message": message}`.
-fn error_response(status: StatusCode, error: &str, message: &str) -> Response {
-    (status, Json(json!({ "error": error, "message": message }))).into_response()
-}
-
 /// Whether `rest` is an absolute, percent-encoded path without dot segments.
 fn valid_rest(rest: &str) -> bool {
     const PATH_PUNCT: &[u8] = b"-._~!$&'()*+,;=:@/%";
@@ -466,8 +461,9 @@ mod tests {
     use alc_devkit::upstream::{echo, ECHO_MAX_BODY};
     use axum::body::Bytes;
     use axum::http::Request as HttpRequest;
+    use axum::Json;
     use http_body_util::BodyExt;
-    use serde_json::Value;
+    use serde_json::{json, Value};
     use std::convert::Infallible;
     use std::net::SocketAddr;
     use std::time::Instant;

@@ -195,20 +195,9 @@ pub async fn open(opts: &ServeOptions, clock: Arc<dyn Clock>) -> Result<AppState
     let data = &opts.data;
     private_dirs(data)?;
     let config_path = data.join("gateway.toml");
-    if !config_path.exists() {
-        match fsio::write(
-            &config_path,
-            Config::template().as_bytes(),
-            Mode::Public,
-            false,
-        ) {
-            Ok(()) | Err(FsError::Exists(_)) => {}
-            Err(e) => return Err(err("cannot write gateway.toml")(e)),
-        }
-    }
-    let mut cfg =
-        Config::from_toml(&std::fs::read_to_string(&config_path).map_err(err("gateway.toml"))?)
-            .map_err(err("gateway.toml"))?;
+    let text =
+        fsio::read_or_create(&config_path, &Config::template()).map_err(err("gateway.toml"))?;
+    let mut cfg = Config::from_toml(&text).map_err(err("gateway.toml"))?;
     if let Some(a) = &opts.authority {
         cfg.authority = a.trim_end_matches('/').to_owned();
     }
@@ -230,12 +219,8 @@ pub async fn open(opts: &ServeOptions, clock: Arc<dyn Clock>) -> Result<AppState
         .map_err(err("authority issuer key"))?
         .point()
         .to_owned();
-    use base64::Engine;
-    let status_key_bytes: [u8; 32] = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(&keys.status_key)
-        .ok()
-        .and_then(|b| b.try_into().ok())
-        .ok_or_else(|| ServiceError("authority status key is not 32 bytes of base64url".into()))?;
+    let status_key_bytes: [u8; 32] = alc_protocol::encoding::base64url_array(&keys.status_key)
+        .map_err(|_| ServiceError("authority status key is not 32 bytes of base64url".into()))?;
     let status_key = ed25519_dalek::VerifyingKey::from_bytes(&status_key_bytes)
         .map_err(err("authority status key"))?;
 

@@ -14,13 +14,14 @@ use alc_devkit::gateway::{TestGateway, SCOPE};
 use alc_devkit::keys::test_keys as keys;
 use alc_gateway::api::{app, AppState};
 use alc_gateway::service::{open, ServeOptions};
-use alc_prover::{prepare, prove, ProofRequest};
+use alc_protocol::files::ProofRequest;
+use alc_protocol::gateway::{Challenge, LeaseRequest, Route};
+use alc_wallet::lease::{manifest_digest, present};
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use axum::Router;
 use rand::SeedableRng;
 use serde_json::{json, Value};
-use sha2::{Digest, Sha256};
 use std::sync::Arc;
 use tower::ServiceExt;
 
@@ -105,33 +106,21 @@ impl World {
     ) -> Value {
         let (s, ch) = self.call("GET", "/v1/lease/challenge", None, None).await;
         assert_eq!(s, StatusCode::OK, "{ch}");
-        let manifest = hex::encode(Sha256::digest(b"agent manifest"));
+        let ch: Challenge = serde_json::from_value(ch).unwrap();
+        let manifest = manifest_digest(b"agent manifest");
         let req = ProofRequest {
             min_tier,
-            min_permit_tier: 0,
-            now: ch["now"].as_str().unwrap().parse().unwrap(),
             scope: scope.into(),
-            challenge: ch["challenge"].as_str().unwrap().into(),
-            manifest: manifest.clone(),
+            ..ProofRequest::from_challenge(&ch, &manifest, Route::Sandbox)
         };
-        let (st, w) = prepare(
-            &h.credential.issuer,
-            &h.credential.signed,
-            &h.secret,
-            list,
-            &req,
-        )
-        .unwrap();
-        let proof = prove(&keys().0, &st, &w, &mut rand::rngs::OsRng).unwrap();
-        let pres: Value = serde_json::from_str(
-            &alc_verifier::Presentation {
-                proof,
-                statement: st,
-            }
-            .to_json(),
-        )
-        .unwrap();
-        json!({ "presentation": pres, "agent": "agent-1", "manifest": manifest })
+        let (presentation, _) =
+            present(scope, &keys().0, &h.credential, &h.secret, list, &req).unwrap();
+        serde_json::to_value(LeaseRequest {
+            presentation,
+            agent: "agent-1".into(),
+            manifest,
+        })
+        .unwrap()
     }
 
     async fn lease(&self, h: &Holder, min_tier: u8) -> String {

@@ -185,6 +185,30 @@ impl Bank {
             .collect()
     }
 
+    /// The answer key of questions as shown: the right option of each, by its shown
+    /// position. Only whoever holds the bank can make it (the demo and tests do).
+    pub fn key(&self, shown: &[ShownQuestion]) -> Result<Vec<Answer>, BankError> {
+        shown
+            .iter()
+            .map(|s| {
+                let q = self
+                    .question(&s.id)
+                    .ok_or_else(|| BankError(format!("question {:?} is not in the bank", s.id)))?;
+                let option = s
+                    .options
+                    .iter()
+                    .position(|o| *o == q.options[q.answer])
+                    .ok_or_else(|| {
+                        BankError(format!("question {:?}: no right option shown", s.id))
+                    })?;
+                Ok(Answer {
+                    question: s.id.clone(),
+                    option,
+                })
+            })
+            .collect()
+    }
+
     /// Marks answers (`question id -> shown position`): `(correct, total)`. Every drawn
     /// question must be answered exactly once and nothing else.
     pub fn mark(&self, drawn: &[Drawn], answers: &[Answer]) -> Result<(usize, usize), MarkError> {
@@ -277,6 +301,13 @@ mod tests {
             })
             .collect();
         assert_eq!(b.mark(&drawn, &right), Ok((12, 12)));
+        assert_eq!(b.key(&shown).unwrap(), right, "the key of what is shown");
+        let mut unknown = shown.clone();
+        unknown[0].id = "nope".into();
+        assert!(b.key(&unknown).is_err());
+        let mut reworded = shown.clone();
+        reworded[0].options = vec!["none of these".into(); OPTIONS];
+        assert!(b.key(&reworded).is_err(), "no right option shown");
         for (s, a) in shown.iter().zip(&right) {
             assert_eq!(
                 s.options[a.option],

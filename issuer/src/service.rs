@@ -6,7 +6,7 @@ use crate::config::Config;
 use crate::keys::Keys;
 use crate::oidc::Verifier;
 use crate::questions::Bank;
-use alc_protocol::fsio::{self, FsError, Mode};
+use alc_protocol::fsio;
 use alc_protocol::time::{Clock, SystemClock};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -36,19 +36,8 @@ pub async fn open(data: &Path, clock: Arc<dyn Clock>) -> Result<Arc<Authority>, 
     // The database holds identity hashes and the keys folder secrets: owner only.
     fsio::private_dir(data).map_err(|e| fail("cannot create the data folder")(&e))?;
     let config_path = data.join("authority.toml");
-    if !config_path.exists() {
-        match fsio::write(
-            &config_path,
-            Config::template().as_bytes(),
-            Mode::Public,
-            false,
-        ) {
-            Ok(()) | Err(FsError::Exists(_)) => {}
-            Err(e) => return Err(fail("cannot write authority.toml")(&e)),
-        }
-    }
-    let text = std::fs::read_to_string(&config_path)
-        .map_err(|e| fail("cannot read authority.toml")(&e))?;
+    let text = fsio::read_or_create(&config_path, &Config::template())
+        .map_err(|e| fail("authority.toml")(&e))?;
     let cfg = Config::from_toml(&text).map_err(|e| fail(&config_path.display().to_string())(&e))?;
     let keys = Keys::load_or_create(&data.join("keys")).map_err(|e| fail("keys")(&e))?;
     let bank = match &cfg.question_bank {

@@ -123,6 +123,16 @@ pub fn write(path: &Path, bytes: &[u8], mode: Mode, replace: bool) -> Result<(),
     Ok(())
 }
 
+/// The text of a configuration file, first written from `template` if there is none
+/// (a concurrent first start writes it once: the loser keeps the winner's file).
+pub fn read_or_create(path: &Path, template: &str) -> Result<String, FsError> {
+    match write(path, template.as_bytes(), Mode::Public, false) {
+        Ok(()) | Err(FsError::Exists(_)) => {}
+        Err(e) => return Err(e),
+    }
+    std::fs::read_to_string(path).map_err(io("read", path))
+}
+
 /// Reads a secret file, refusing one its group or others may read.
 pub fn read_secret(path: &Path) -> Result<Zeroizing<Vec<u8>>, FsError> {
     #[cfg(unix)]
@@ -189,6 +199,22 @@ mod tests {
         std::fs::metadata(p)
             .map(|m| m.permissions().mode() & 0o777)
             .unwrap_or(0)
+    }
+
+    #[test]
+    fn a_configuration_is_created_once_and_then_read_as_it_is() {
+        let p = dir("config").join("service.toml");
+        assert_eq!(
+            read_or_create(&p, "a = 1\n").ok().as_deref(),
+            Some("a = 1\n")
+        );
+        assert!(write(&p, b"a = 2\n", Mode::Public, true).is_ok());
+        // The operator's edit stands: the template does not overwrite it.
+        assert_eq!(
+            read_or_create(&p, "a = 1\n").ok().as_deref(),
+            Some("a = 2\n")
+        );
+        assert_eq!(mode(&p), 0o644);
     }
 
     #[test]

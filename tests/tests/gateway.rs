@@ -8,6 +8,10 @@ use alc_circuits::credential::HolderSecret;
 use alc_circuits::status::StatusList;
 use alc_e2e::licensing::post;
 use alc_e2e::{shared_keys, Service};
+use alc_protocol::files::ProofRequest;
+use alc_protocol::gateway::{Challenge, LeaseRequest, Route};
+use alc_protocol::status::PublishedList;
+use alc_wallet::lease::{manifest_digest, present};
 use reqwest::blocking::Client;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
@@ -71,44 +75,32 @@ fn proof_lease_call_and_the_kill_switch_across_real_processes() {
     // The wallet: challenge, the published list, a proof, a lease.
     let pk = proving_key(shared_keys());
     let lease_for = |c: &Client| -> String {
-        let ch: Value = c
+        let ch: Challenge = c
             .get(format!("{}/v1/lease/challenge", gw.url))
             .send()
             .unwrap()
             .json()
             .unwrap();
-        let list: Value = c
+        let list: PublishedList = c
             .get(format!("{}/v1/status/list", auth.url))
             .send()
             .unwrap()
             .json()
             .unwrap();
-        let list = StatusList::decode(list["encoded_list"].as_str().unwrap()).unwrap();
-        let manifest = hex::encode(Sha256::digest(b"research agent v1"));
-        let req = alc_prover::ProofRequest {
-            min_tier: 1,
-            min_permit_tier: 0,
-            now: ch["now"].as_str().unwrap().parse().unwrap(),
-            scope: ch["scope"].as_str().unwrap().into(),
-            challenge: ch["challenge"].as_str().unwrap().into(),
-            manifest: manifest.clone(),
+        let list = StatusList::decode(&list.encoded_list).unwrap();
+        let manifest = manifest_digest(b"research agent v1");
+        let req = ProofRequest::from_challenge(&ch, &manifest, Route::Autonomous);
+        let (presentation, _) = present(&ch.scope, &pk, &cred, &secret, &list, &req).unwrap();
+        let body = LeaseRequest {
+            presentation,
+            agent: "agent-1".into(),
+            manifest,
         };
-        let (st, w) =
-            alc_prover::prepare(&cred.issuer, &cred.signed, &secret, &list, &req).unwrap();
-        let proof = alc_prover::prove(&pk, &st, &w, &mut rand::rngs::OsRng).unwrap();
-        let pres: Value = serde_json::from_str(
-            &alc_verifier::Presentation {
-                proof,
-                statement: st,
-            }
-            .to_json(),
-        )
-        .unwrap();
         let (s, v) = post(
             c,
             &format!("{}/v1/lease", gw.url),
             None,
-            json!({ "presentation": pres, "agent": "agent-1", "manifest": manifest }),
+            serde_json::to_value(body).unwrap(),
         );
         assert_eq!(s, 200, "{v}");
         v["lease"].as_str().unwrap().to_owned()

@@ -5,29 +5,30 @@
 #![allow(clippy::unwrap_used)] // test helpers: a failed unwrap is a failed test
 
 use alc_circuits::field::to_decimal;
-use alc_prover::example::Example;
-use alc_prover::{keys, prove};
 use alc_verifier::snarkjs::{self, SnarkjsError};
 use alc_verifier::{
-    verify, verify_inputs, DecodeError, Proof, Statement, VerifyError, VerifyingKey,
+    verify, verify_inputs, DecodeError, Presentation, Proof, Statement, VerifyError, VerifyingKey,
 };
 use ark_bn254::{Fq, Fq2, G1Affine, G2Affine};
 use ark_ff::{One, PrimeField};
 use ark_serialize::CanonicalSerialize;
-use rand::SeedableRng;
-use rand_chacha::ChaCha20Rng;
 use std::path::Path;
 use std::process::Command;
 use std::sync::OnceLock;
 
+/// The pinned verifying key and presentation of `circuits/circuit_data/v1/` (made by
+/// the prover's fixed-seed setup; `prover/tests/prove.rs` checks they still agree with
+/// it), so this crate tests without linking the prover.
 fn fixture() -> &'static (VerifyingKey, Proof, Statement) {
     static F: OnceLock<(VerifyingKey, Proof, Statement)> = OnceLock::new();
     F.get_or_init(|| {
-        let (pk, vk) = keys::setup(&mut ChaCha20Rng::seed_from_u64(11)).unwrap();
-        let ex = Example::generate(&mut ChaCha20Rng::seed_from_u64(12), 1_790_000_000);
-        let (st, w) = ex.prepare().unwrap();
-        let p = prove(&pk, &st, &w, &mut ChaCha20Rng::seed_from_u64(13)).unwrap();
-        (vk, p, st)
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../circuits/circuit_data/v1");
+        let hex = std::fs::read_to_string(dir.join("verifying_key.hex")).unwrap();
+        let vk = VerifyingKey::from_bytes(&hex::decode(hex.trim()).unwrap()).unwrap();
+        let json = std::fs::read_to_string(dir.join("presentation.json")).unwrap();
+        let p = Presentation::from_json(&json).unwrap();
+        assert_eq!(verify(&vk, &p.proof, &p.statement), Ok(()));
+        (vk, p.proof, p.statement)
     })
 }
 

@@ -194,37 +194,62 @@ impl<'de> serde::Deserialize<'de> for Done {
     }
 }
 
-/// The licensing authority at a base URL.
+/// A service at a base URL, named in errors as `{kind} at {url}`.
 #[derive(Clone, Debug)]
-pub struct AuthorityClient {
+struct Endpoint {
     http: Http,
     url: String,
     service: String,
 }
 
-impl AuthorityClient {
-    /// A client of the authority at `url`.
-    pub fn new(http: &Http, url: &str) -> Self {
+impl Endpoint {
+    fn new(http: &Http, kind: &str, url: &str) -> Self {
         let url = url.trim().trim_end_matches('/').to_owned();
         Self {
             http: http.clone(),
-            service: format!("authority at {url}"),
+            service: format!("{kind} at {url}"),
             url,
         }
     }
 
+    async fn get<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        bearer: Option<&str>,
+    ) -> Result<T, WalletError> {
+        let url = format!("{}{path}", self.url);
+        self.http.get(&self.service, &url, bearer).await
+    }
+
+    async fn post<B: Serialize + ?Sized, T: DeserializeOwned>(
+        &self,
+        path: &str,
+        bearer: Option<&str>,
+        body: &B,
+    ) -> Result<T, WalletError> {
+        let url = format!("{}{path}", self.url);
+        self.http.post(&self.service, &url, bearer, body).await
+    }
+}
+
+/// The licensing authority at a base URL.
+#[derive(Clone, Debug)]
+pub struct AuthorityClient(Endpoint);
+
+impl AuthorityClient {
+    /// A client of the authority at `url`.
+    pub fn new(http: &Http, url: &str) -> Self {
+        Self(Endpoint::new(http, "authority", url))
+    }
+
     /// The base URL.
     pub fn url(&self) -> &str {
-        &self.url
+        &self.0.url
     }
 
     /// How errors name it: `authority at http://...`.
     pub fn service(&self) -> &str {
-        &self.service
-    }
-
-    fn at(&self, path: &str) -> String {
-        format!("{}{path}", self.url)
+        &self.0.service
     }
 
     /// `GET /v1/authority`.
@@ -232,9 +257,7 @@ impl AuthorityClient {
     /// # Errors
     /// As [`Http::get`].
     pub async fn info(&self) -> Result<AuthorityInfo, WalletError> {
-        self.http
-            .get(&self.service, &self.at("/v1/authority"), None)
-            .await
+        self.0.get("/v1/authority", None).await
     }
 
     /// A fresh sign-in nonce.
@@ -242,9 +265,7 @@ impl AuthorityClient {
     /// # Errors
     /// As [`Http::post`].
     pub async fn nonce(&self) -> Result<Nonce, WalletError> {
-        self.http
-            .post(&self.service, &self.at("/v1/identity/nonce"), None, &())
-            .await
+        self.0.post("/v1/identity/nonce", None, &()).await
     }
 
     /// Signs in with an ID token: a session.
@@ -255,9 +276,7 @@ impl AuthorityClient {
         let login = Login {
             id_token: id_token.to_owned(),
         };
-        self.http
-            .post(&self.service, &self.at("/v1/identity"), None, &login)
-            .await
+        self.0.post("/v1/identity", None, &login).await
     }
 
     /// Starts an assessment attempt (a cooling-off is a refusal with `retry_at`).
@@ -265,13 +284,8 @@ impl AuthorityClient {
     /// # Errors
     /// As [`Http::post`].
     pub async fn start_attempt(&self, session: &str) -> Result<Attempt, WalletError> {
-        self.http
-            .post(
-                &self.service,
-                &self.at("/v1/assessment/attempts"),
-                Some(session),
-                &(),
-            )
+        self.0
+            .post("/v1/assessment/attempts", Some(session), &())
             .await
     }
 
@@ -280,14 +294,7 @@ impl AuthorityClient {
     /// # Errors
     /// As [`Http::post`].
     pub async fn submit(&self, sheet: &AnswerSheet) -> Result<Marked, WalletError> {
-        self.http
-            .post(
-                &self.service,
-                &self.at("/v1/assessment/submit"),
-                None,
-                sheet,
-            )
-            .await
+        self.0.post("/v1/assessment/submit", None, sheet).await
     }
 
     /// Asks for an operator credential after a pass.
@@ -299,14 +306,7 @@ impl AuthorityClient {
         session: &str,
         req: &CredentialRequest,
     ) -> Result<CredentialFile, WalletError> {
-        self.http
-            .post(
-                &self.service,
-                &self.at("/v1/credentials"),
-                Some(session),
-                req,
-            )
-            .await
+        self.0.post("/v1/credentials", Some(session), req).await
     }
 
     /// Asks for an apprentice credential under a supervisor.
@@ -318,13 +318,8 @@ impl AuthorityClient {
         session: &str,
         req: &ApprenticeRequest,
     ) -> Result<CredentialFile, WalletError> {
-        self.http
-            .post(
-                &self.service,
-                &self.at("/v1/credentials/apprentice"),
-                Some(session),
-                req,
-            )
+        self.0
+            .post("/v1/credentials/apprentice", Some(session), req)
             .await
     }
 
@@ -333,9 +328,7 @@ impl AuthorityClient {
     /// # Errors
     /// As [`Http::get`].
     pub async fn status(&self) -> Result<SignedStatus, WalletError> {
-        self.http
-            .get(&self.service, &self.at("/v1/status"), None)
-            .await
+        self.0.get("/v1/status", None).await
     }
 
     /// The published status list.
@@ -343,43 +336,28 @@ impl AuthorityClient {
     /// # Errors
     /// As [`Http::get`].
     pub async fn status_list(&self) -> Result<PublishedList, WalletError> {
-        self.http
-            .get(&self.service, &self.at("/v1/status/list"), None)
-            .await
+        self.0.get("/v1/status/list", None).await
     }
 }
 
 /// A gateway at a base URL.
 #[derive(Clone, Debug)]
-pub struct GatewayClient {
-    http: Http,
-    url: String,
-    service: String,
-}
+pub struct GatewayClient(Endpoint);
 
 impl GatewayClient {
     /// A client of the gateway at `url`.
     pub fn new(http: &Http, url: &str) -> Self {
-        let url = url.trim().trim_end_matches('/').to_owned();
-        Self {
-            http: http.clone(),
-            service: format!("gateway at {url}"),
-            url,
-        }
+        Self(Endpoint::new(http, "gateway", url))
     }
 
     /// The base URL.
     pub fn url(&self) -> &str {
-        &self.url
+        &self.0.url
     }
 
     /// How errors name it: `gateway at http://...`.
     pub fn service(&self) -> &str {
-        &self.service
-    }
-
-    fn at(&self, path: &str) -> String {
-        format!("{}{path}", self.url)
+        &self.0.service
     }
 
     /// `GET /v1/gateway`.
@@ -387,9 +365,7 @@ impl GatewayClient {
     /// # Errors
     /// As [`Http::get`].
     pub async fn info(&self) -> Result<GatewayInfo, WalletError> {
-        self.http
-            .get(&self.service, &self.at("/v1/gateway"), None)
-            .await
+        self.0.get("/v1/gateway", None).await
     }
 
     /// A fresh challenge.
@@ -397,9 +373,7 @@ impl GatewayClient {
     /// # Errors
     /// As [`Http::get`].
     pub async fn challenge(&self) -> Result<Challenge, WalletError> {
-        self.http
-            .get(&self.service, &self.at("/v1/lease/challenge"), None)
-            .await
+        self.0.get("/v1/lease/challenge", None).await
     }
 
     /// A root lease for a proof (or the renewal of the lease `renewing`).
@@ -416,9 +390,7 @@ impl GatewayClient {
         } else {
             "/v1/lease"
         };
-        self.http
-            .post(&self.service, &self.at(path), renewing, req)
-            .await
+        self.0.post(path, renewing, req).await
     }
 
     /// A child lease of `parent` (a bearer token) for a sub-agent.
@@ -430,14 +402,7 @@ impl GatewayClient {
         parent: &str,
         req: &DelegateRequest,
     ) -> Result<Issued, WalletError> {
-        self.http
-            .post(
-                &self.service,
-                &self.at("/v1/lease/delegate"),
-                Some(parent),
-                req,
-            )
-            .await
+        self.0.post("/v1/lease/delegate", Some(parent), req).await
     }
 
     /// Calls a route with a lease (or none), a method and an optional JSON body: the
@@ -452,10 +417,13 @@ impl GatewayClient {
         lease: Option<&str>,
         body: Option<&serde_json::Value>,
     ) -> Result<Raw, WalletError> {
-        let mut req = self.http.request(method, &self.at(path), lease);
+        let mut req = self
+            .0
+            .http
+            .request(method, &format!("{}{path}", self.0.url), lease);
         if let Some(b) = body {
             req = req.json(b);
         }
-        self.http.send(&self.service, req).await
+        self.0.http.send(&self.0.service, req).await
     }
 }

@@ -182,11 +182,9 @@ pub fn run(keys: &Path, json: bool) -> Result<()> {
 }
 
 async fn serve(router: axum::Router) -> Result<String> {
-    let l = tokio::net::TcpListener::bind("127.0.0.1:0")
+    let (url, _server) = alc_devkit::http::serve(router)
         .await
         .context("cannot listen on 127.0.0.1")?;
-    let url = format!("http://{}", l.local_addr()?);
-    tokio::spawn(async move { axum::serve(l, router).await });
     Ok(url)
 }
 
@@ -349,30 +347,13 @@ async fn set_up(story: &Story, keys: &Path) -> Result<Stage> {
 
 /// The right (or, with `right` false, a wrong) option of each question shown.
 fn answers(bank: &Bank, questions: &[ShownQuestion], right: bool) -> Result<Vec<Answer>> {
-    questions
-        .iter()
-        .map(|q| {
-            let b = bank
-                .questions
-                .iter()
-                .find(|b| b.id == q.id)
-                .ok_or_else(|| anyhow!("question {} is not in the bank", q.id))?;
-            let correct = q
-                .options
-                .iter()
-                .position(|o| *o == b.options[b.answer])
-                .ok_or_else(|| anyhow!("question {}: the correct option is missing", q.id))?;
-            let option = if right {
-                correct
-            } else {
-                (correct + 1) % q.options.len().max(1)
-            };
-            Ok(Answer {
-                question: q.id.clone(),
-                option,
-            })
-        })
-        .collect()
+    let mut key = bank.key(questions)?;
+    if !right {
+        for (a, q) in key.iter_mut().zip(questions) {
+            a.option = (a.option + 1) % q.options.len().max(1);
+        }
+    }
+    Ok(key)
 }
 
 /// One sitting of the assessment: an attempt, answered right or wrong; the mark.

@@ -8,12 +8,16 @@
 //! checkpoints of one size as a split view, verifies inclusion of the entries asked for,
 //! and only then saves the new checkpoint.
 
+use crate::fsio::{self, Mode};
+use alc_protocol::authority::AuthorityInfo;
+use alc_protocol::encoding::{base64, base64_bytes};
+use alc_protocol::error::ErrorBody;
+use alc_registry::api::StoredEntry;
 use alc_registry::audit::{check_consistency, check_leaves, check_split_view};
 use alc_registry::checkpoint::{verify_checkpoint, SignedCheckpoint, VerifierKey};
 use alc_registry::entry::Entry;
 use alc_registry::merkle::{self, ConsistencyProof, Hash, InclusionProof};
 use anyhow::{anyhow, bail, Context, Result};
-use base64::Engine;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
@@ -52,18 +56,12 @@ impl Registry {
         let (origin, key, learned) = match pinned {
             Some((origin, key)) => (origin, key, false),
             None => {
-                let info: serde_json::Value =
-                    get_json(&http, &format!("{base}/v1/authority")).await?;
-                let origin = info["registry_origin"]
-                    .as_str()
-                    .ok_or_else(|| anyhow!("the authority does not publish a registry"))?
-                    .to_owned();
-                let key: VerifierKey = info["registry_key"]
-                    .as_str()
-                    .unwrap_or("")
+                let info: AuthorityInfo = get_json(&http, &format!("{base}/v1/authority")).await?;
+                let key: VerifierKey = info
+                    .registry_key
                     .parse()
                     .context("the authority's registry key")?;
-                (origin, key, true)
+                (info.registry_origin, key, true)
             }
         };
         Ok((
@@ -100,7 +98,7 @@ impl Registry {
 
     /// Entry `index`: its parsed entry and leaf hash (recomputed from the leaf bytes).
     pub async fn entry(&self, index: u64) -> Result<(Entry, Hash)> {
-        let v: serde_json::Value = self.get(&format!("/v1/registry/entries/{index}")).await?;
+        let v: StoredEntry = self.get(&format!("/v1/registry/entries/{index}")).await?;
         stored(&v)
     }
 
@@ -143,15 +141,15 @@ impl Registry {
 
     /// Spawn entries of a lease or agent id: (index, entry, leaf hash).
     pub async fn spawns(&self, id: &str) -> Result<Vec<(u64, Entry, Hash)>> {
-        let v: Vec<serde_json::Value> = self
+        let v: Vec<StoredEntry> = self
             .get(&format!("/v1/registry/spawns/{}", path_segment(id)))
             .await?;
         v.iter()
             .map(|s| {
-                let index = s["index"]
-                    .as_str()
-                    .and_then(|i| i.parse().ok())
-                    .ok_or_else(|| anyhow!("the registry answered an entry without an index"))?;
+                let index = s
+                    .index
+                    .parse()
+                    .map_err(|_| anyhow!("the registry answered an entry without an index"))?;
                 let (e, h) = stored(s)?;
                 Ok((index, e, h))
             })
@@ -178,25 +176,24 @@ async fn get_json<T: serde::de::DeserializeOwned>(http: &reqwest::Client, url: &
         .await
         .with_context(|| format!("cannot reach {url}"))?;
     let status = resp.status();
-    let body: serde_json::Value = resp.json().await.unwrap_or_default();
+    let body = resp
+        .bytes()
+        .await
+        .with_context(|| format!("cannot read {url}"))?;
     if !status.is_success() {
-        bail!(
-            "{url} answered {status}: {}",
-            body["message"].as_str().unwrap_or("")
-        );
+        let message = serde_json::from_slice::<ErrorBody>(&body)
+            .map(|e| e.message)
+            .unwrap_or_default();
+        bail!("{url} answered {status}: {message}");
     }
-    serde_json::from_value(body).with_context(|| format!("unexpected answer from {url}"))
+    serde_json::from_slice(&body).with_context(|| format!("unexpected answer from {url}"))
 }
 
 /// A stored entry's parsed entry and leaf hash; the entry must be what the leaf encodes.
-fn stored(v: &serde_json::Value) -> Result<(Entry, Hash)> {
-    let leaf = base64::engine::general_purpose::STANDARD
-        .decode(v["leaf"].as_str().unwrap_or(""))
-        .context("an entry's leaf is not base64")?;
+fn stored(v: &StoredEntry) -> Result<(Entry, Hash)> {
+    let leaf = base64_bytes(&v.leaf).context("an entry's leaf is not base64")?;
     let entry = Entry::from_leaf(&leaf).context("an entry's leaf is not a valid entry")?;
-    let shown: Entry =
-        serde_json::from_value(v["entry"].clone()).context("an entry does not parse")?;
-    if shown != entry {
+    if v.entry != entry {
         bail!("the registry shows an entry other than the one its leaf encodes");
     }
     Ok((entry, merkle::leaf_hash(&leaf)))
@@ -212,35 +209,43 @@ fn load_state(path: &Path) -> Result<Option<State>> {
     }
 }
 
-/// Writes the state atomically (a temporary file renamed over the old one).
+/// Writes the state atomically (the one writer: temporary file, fsync, rename).
 fn save_state(path: &Path, s: &State) -> Result<()> {
-    let dir = path
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)
-        .with_context(|| format!("cannot write in {}", dir.display()))?;
-    std::io::Write::write_all(&mut tmp, serde_json::to_string_pretty(s)?.as_bytes())?;
-    tmp.as_file().sync_all()?;
-    tmp.persist(path)
-        .with_context(|| format!("cannot write {}", path.display()))?;
-    Ok(())
+    fsio::write(
+        path,
+        serde_json::to_string_pretty(s)?.as_bytes(),
+        Mode::Public,
+        true,
+    )
 }
 
 /// Options of `alc registry audit`.
+#[derive(clap::Args, Debug)]
 pub struct AuditArgs {
-    /// The authority's URL.
-    pub authority: String,
-    /// The state file.
-    pub state: PathBuf,
-    /// A pinned verifier key.
-    pub key: Option<String>,
-    /// Entries whose inclusion to verify.
-    pub entries: Vec<u64>,
-    /// Checkpoints seen elsewhere (files holding signed notes) to compare.
-    pub checkpoints: Vec<PathBuf>,
-    /// Replay every leaf.
-    pub full: bool,
+    /// The authority hosting the registry.
+    #[arg(
+        long,
+        env = "ALC_AUTHORITY_URL",
+        default_value = "http://127.0.0.1:8600"
+    )]
+    authority: String,
+    /// The auditor's state: pinned key and last verified checkpoint.
+    #[arg(long, env = "ALC_AUDIT_STATE", default_value = "alc-audit.json")]
+    state: PathBuf,
+    /// The registry's checkpoint key (`name+id+base64`); default: the state file's,
+    /// or learned from the authority on the first audit.
+    #[arg(long)]
+    key: Option<String>,
+    /// An entry whose inclusion to verify (repeatable).
+    #[arg(long = "entry")]
+    entries: Vec<u64>,
+    /// A checkpoint seen elsewhere (a file holding its signed note) to check against
+    /// the log: a split view or a rollback is reported (repeatable).
+    #[arg(long = "checkpoint")]
+    checkpoints: Vec<PathBuf>,
+    /// Also fetch every entry and recompute the root.
+    #[arg(long)]
+    full: bool,
 }
 
 /// `alc registry audit`.
@@ -274,7 +279,7 @@ async fn audit_async(a: &AuditArgs) -> Result<()> {
     }
     let new = reg.checkpoint().await?;
     let c = new.checkpoint();
-    println!("checkpoint: {} entries, root {}", c.size, b64(&c.root));
+    println!("checkpoint: {} entries, root {}", c.size, base64(&c.root));
     if let Some(s) = &state {
         let old = verify_checkpoint(s.checkpoint.as_bytes(), &reg.origin, &reg.key)
             .context("the state file's checkpoint no longer verifies")?;
@@ -344,10 +349,6 @@ async fn audit_async(a: &AuditArgs) -> Result<()> {
     )?;
     println!("audit passed; state saved to {}", a.state.display());
     Ok(())
-}
-
-fn b64(h: &[u8]) -> String {
-    base64::engine::general_purpose::STANDARD.encode(h)
 }
 
 fn kind(e: &Entry) -> &'static str {
@@ -463,32 +464,7 @@ pub enum RegistryCommand {
     /// the state file), and the inclusion of chosen entries; exits non-zero on any failure.
     ///
     /// Example: alc registry audit --authority http://127.0.0.1:8600 --state audit.json --entry 3
-    Audit {
-        /// The authority hosting the registry.
-        #[arg(
-            long,
-            env = "ALC_AUTHORITY_URL",
-            default_value = "http://127.0.0.1:8600"
-        )]
-        authority: String,
-        /// The auditor's state: pinned key and last verified checkpoint.
-        #[arg(long, env = "ALC_AUDIT_STATE", default_value = "alc-audit.json")]
-        state: PathBuf,
-        /// The registry's checkpoint key (`name+id+base64`); default: the state file's,
-        /// or learned from the authority on the first audit.
-        #[arg(long)]
-        key: Option<String>,
-        /// An entry whose inclusion to verify (repeatable).
-        #[arg(long = "entry")]
-        entries: Vec<u64>,
-        /// A checkpoint seen elsewhere (a file holding its signed note) to check against
-        /// the log: a split view or a rollback is reported (repeatable).
-        #[arg(long = "checkpoint")]
-        checkpoints: Vec<PathBuf>,
-        /// Also fetch every entry and recompute the root.
-        #[arg(long)]
-        full: bool,
-    },
+    Audit(AuditArgs),
     /// Print the chain of custody from an agent (or lease) up to its root lease, each
     /// link's inclusion in the log verified.
     ///
@@ -516,21 +492,7 @@ impl RegistryCommand {
     /// Runs the command.
     pub fn run(self) -> Result<()> {
         match self {
-            RegistryCommand::Audit {
-                authority,
-                state,
-                key,
-                entries,
-                checkpoints,
-                full,
-            } => audit(&AuditArgs {
-                authority,
-                state,
-                key,
-                entries,
-                checkpoints,
-                full,
-            }),
+            RegistryCommand::Audit(a) => audit(&a),
             RegistryCommand::Trace {
                 id,
                 authority,
