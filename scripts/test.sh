@@ -31,8 +31,9 @@ if [ "$(wasm-bindgen --version 2>/dev/null | awk '{ print $2 }')" != "$wasm_bind
 fi
 npm ci --prefix wasm/js --no-audit --no-fund --loglevel=error
 
-step "formatting and lints"
+step "formatting, lints and the crates' dependency arrows"
 cargo fmt --all -- --check
+scripts/check-deps.sh
 cargo clippy --workspace --all-targets --locked -- -D warnings
 cargo clippy -p alc-wasm --target wasm32-unknown-unknown --all-targets --locked -- -D warnings
 

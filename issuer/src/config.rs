@@ -88,7 +88,7 @@ impl Default for PermitRules {
     }
 }
 
-/// The insurance wrapper (issue 8): the cover a permit of each tier must prove.
+/// The insurance wrapper (the README, "Insurance cover"): the cover a permit of each tier must prove.
 ///
 /// Amounts are in the smallest unit of the currency insurers certify in (pence, cents).
 /// Tier 1 (personal or start-up) needs no insurance; tiers 2 and 3 always do, so there is

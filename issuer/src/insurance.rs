@@ -1,4 +1,4 @@
-//! The insurance wrapper at the authority (issue 8; DESIGN.md, "Corporate permits").
+//! The insurance wrapper at the authority (`docs/architecture.md`, "Corporate permits").
 //!
 //! Insurers register their ristretto255 public keys with the authority. An insurer
 //! certifies a permit's liability cover by signing a Pedersen commitment to the amount

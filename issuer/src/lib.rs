@@ -1,4 +1,4 @@
-//! The ALC licensing authority (DESIGN.md): identity with OpenID Connect, the competency
+//! The ALC licensing authority (`docs/architecture.md`): identity with OpenID Connect, the competency
 //! assessment with FCA-style rules, issuance of EdDSA-Poseidon credentials, corporate
 //! operating permits with verified insurance cover (Bulletproofs), revocation with signed
 //! status responses, incident intake, the chain-of-liability registry (a transparency

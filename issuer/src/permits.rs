@@ -1,4 +1,4 @@
-//! Corporate operating permits (DESIGN.md, "Corporate permits").
+//! Corporate operating permits (`docs/architecture.md`, "Corporate permits").
 //!
 //! Tier 1: personal or start-up, no further requirement. Tier 2: insurance cover of at
 //! least the tier's minimum, proved when the permit is registered or its insurance

@@ -1,4 +1,4 @@
-//! The status list and its signed responses (DESIGN.md, "The revocation accumulator").
+//! The status list and its signed responses (`docs/architecture.md`, "Revocation and status").
 //!
 //! The bitstring lives in memory and is rebuilt at start from the revoked credentials in
 //! the database, whose latest epoch's root it must reproduce (the authority refuses to

@@ -1,4 +1,4 @@
-//! The licence credential (DESIGN.md, "The credential"), its commitment, its signature,
+//! The licence credential (`docs/architecture.md`, "The credential"), its commitment, its signature,
 //! and the holder's secret.
 //!
 //! `commitment = Poseidon(serial, tier, permit, permit_tier, not_before, expires, pk)`

@@ -1,4 +1,4 @@
-//! The presentation statement, circuit v1 (DESIGN.md, "The presentation statement").
+//! The presentation statement, circuit v1 (`docs/circuit.md`).
 //!
 //! Public inputs, in this order: `issuer_pk.x, issuer_pk.y, status_root, min_tier,
 //! min_permit_tier, now, scope, challenge, manifest, pseudonym`.

@@ -4,7 +4,7 @@
 //!
 //!
 //! A lease is minted for a proof made against one root of the authority's status list
-//! (DESIGN.md, "Gateways, leases and the kill switch"). The gateway therefore needs to know
+//! (`docs/architecture.md`, "Leases and the kill switch"). The gateway therefore needs to know
 //! which roots it may still accept, and it learns that only from signed status responses
 //! ([`SignedStatus`]). [`StatusView`] holds what the gateway has verified:
 //!
