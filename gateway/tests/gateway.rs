@@ -15,15 +15,41 @@ use alc_devkit::keys::test_keys as keys;
 use alc_gateway::api::{app, AppState};
 use alc_gateway::service::{open, ServeOptions};
 use alc_protocol::files::ProofRequest;
-use alc_protocol::gateway::{Challenge, LeaseRequest, Route};
+use alc_protocol::gateway::{Challenge, DelegateRequest, KillRequest, LeaseRequest, Route};
 use alc_wallet::lease::{manifest_digest, present};
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use axum::Router;
 use rand::SeedableRng;
+use serde::Serialize;
 use serde_json::{json, Value};
 use std::sync::Arc;
 use tower::ServiceExt;
+
+/// A typed request body as the router helper takes it.
+fn typed<T: Serialize>(value: &T) -> Option<Value> {
+    Some(serde_json::to_value(value).unwrap())
+}
+
+/// A child lease for `agent` (its manifest digest all `byte`) over `rights`.
+fn delegation(agent: &str, byte: u8, rights: &str, ttl_secs: u64) -> Option<Value> {
+    typed(&DelegateRequest {
+        agent: agent.into(),
+        manifest: hex::encode([byte; 32]),
+        rights: vec![rights.into()],
+        ttl_secs,
+        rate_per_min: None,
+    })
+}
+
+/// A kill of a lease or a pseudonym.
+fn kill(lease: Option<String>, pseudonym: Option<String>, reason: &str) -> Option<Value> {
+    typed(&KillRequest {
+        lease,
+        pseudonym,
+        reason: reason.into(),
+    })
+}
 
 struct World {
     authority: TestAuthority,
@@ -148,6 +174,7 @@ async fn challenge_proof_lease_and_calls_through_to_the_upstream() {
             "POST",
             "/v1/autonomous/chat?x=1",
             Some(&lease),
+            // The upstream's own payload, passed through untouched: no protocol type.
             Some(json!({ "prompt": "hi" })),
         )
         .await;
@@ -200,17 +227,19 @@ async fn challenges_are_single_use_short_lived_and_scoped() {
     assert_eq!(s, StatusCode::FORBIDDEN, "another scope: {v}");
     assert!(v["message"].as_str().unwrap().contains("scope"));
     // Another manifest than the one proved.
-    let mut req = w.lease_request(&h, 1, SCOPE).await;
-    req["manifest"] = json!(hex::encode([0u8; 32]));
+    let mut req: LeaseRequest =
+        serde_json::from_value(w.lease_request(&h, 1, SCOPE).await).unwrap();
+    req.manifest = hex::encode([0u8; 32]);
     assert_eq!(
-        w.call("POST", "/v1/lease", None, Some(req)).await.0,
+        w.call("POST", "/v1/lease", None, typed(&req)).await.0,
         StatusCode::FORBIDDEN
     );
     // A flipped public input: the proof does not verify.
-    let mut req = w.lease_request(&h, 1, SCOPE).await;
-    req["presentation"]["statement"]["min_tier"] = json!(2);
+    let mut req: LeaseRequest =
+        serde_json::from_value(w.lease_request(&h, 1, SCOPE).await).unwrap();
+    req.presentation.statement.min_tier = 2;
     assert_eq!(
-        w.call("POST", "/v1/lease", None, Some(req)).await.0,
+        w.call("POST", "/v1/lease", None, typed(&req)).await.0,
         StatusCode::FORBIDDEN
     );
 }
@@ -283,18 +312,18 @@ async fn tiers_sub_agents_and_kills() {
         .await;
     assert_eq!(s, StatusCode::FORBIDDEN, "{v}");
     // A child claiming more than its parent.
-    let greedy = json!({ "agent": "child", "manifest": hex::encode([1u8; 32]), "rights": ["/v1/autonomous/"], "ttl_secs": 60 });
+    let greedy = delegation("child", 1, "/v1/autonomous/", 60);
     assert_eq!(
-        w.call("POST", "/v1/lease/delegate", Some(&sandbox), Some(greedy))
+        w.call("POST", "/v1/lease/delegate", Some(&sandbox), greedy)
             .await
             .0,
         StatusCode::FORBIDDEN
     );
 
     let parent = w.lease(&h, 1).await;
-    let spec = json!({ "agent": "child", "manifest": hex::encode([1u8; 32]), "rights": ["/v1/autonomous/search/"], "ttl_secs": 60 });
+    let spec = delegation("child", 1, "/v1/autonomous/search/", 60);
     let (s, c) = w
-        .call("POST", "/v1/lease/delegate", Some(&parent), Some(spec))
+        .call("POST", "/v1/lease/delegate", Some(&parent), spec)
         .await;
     assert_eq!(s, StatusCode::OK, "{c}");
     let child = c["lease"].as_str().unwrap().to_owned();
@@ -310,9 +339,9 @@ async fn tiers_sub_agents_and_kills() {
             .0,
         StatusCode::FORBIDDEN
     );
-    let spec = json!({ "agent": "grandchild", "manifest": hex::encode([2u8; 32]), "rights": ["/v1/autonomous/search/x/"], "ttl_secs": 3600 });
+    let spec = delegation("grandchild", 2, "/v1/autonomous/search/x/", 3600);
     let (s, g) = w
-        .call("POST", "/v1/lease/delegate", Some(&child), Some(spec))
+        .call("POST", "/v1/lease/delegate", Some(&child), spec)
         .await;
     assert_eq!(s, StatusCode::OK, "{g}");
     assert!(
@@ -344,14 +373,21 @@ async fn tiers_sub_agents_and_kills() {
         .unwrap()
         .trim()
         .to_owned();
-    let (_, p) = w.call("POST", "/v1/lease/delegate", Some(&parent), Some(json!({ "agent": "x", "manifest": hex::encode([3u8; 32]), "rights": ["/v1/sandbox/"], "ttl_secs": 5 }))).await;
+    let (_, p) = w
+        .call(
+            "POST",
+            "/v1/lease/delegate",
+            Some(&parent),
+            delegation("x", 3, "/v1/sandbox/", 5),
+        )
+        .await;
     let parent_lease_id = w.state.gateway.lease_id_of(&parent).await;
     let (s, _) = w
         .call(
             "POST",
             "/v1/admin/kill",
             Some(&admin),
-            Some(json!({ "lease": parent_lease_id, "reason": "misbehaved" })),
+            kill(parent_lease_id, None, "misbehaved"),
         )
         .await;
     assert_eq!(s, StatusCode::NO_CONTENT);
@@ -372,7 +408,7 @@ async fn tiers_sub_agents_and_kills() {
             "POST",
             "/v1/admin/kill",
             Some(&admin),
-            Some(json!({ "pseudonym": nym, "reason": "r" }))
+            kill(None, nym.clone(), "r")
         )
         .await
         .0,
@@ -388,7 +424,7 @@ async fn tiers_sub_agents_and_kills() {
             "POST",
             "/v1/admin/kill",
             Some("nope"),
-            Some(json!({ "pseudonym": nym, "reason": "r" }))
+            kill(None, nym.clone(), "r")
         )
         .await
         .0,
@@ -559,14 +595,9 @@ async fn gateway_processes_on_one_host_share_kills_and_challenges() {
         .to_owned();
     let id = w.state.gateway.lease_id_of(&lease).await;
     assert_eq!(
-        w.call(
-            "POST",
-            "/v1/admin/kill",
-            Some(&admin),
-            Some(json!({ "lease": id, "reason": "r" }))
-        )
-        .await
-        .0,
+        w.call("POST", "/v1/admin/kill", Some(&admin), kill(id, None, "r"))
+            .await
+            .0,
         StatusCode::NO_CONTENT
     );
     tokio::time::sleep(std::time::Duration::from_millis(400)).await;

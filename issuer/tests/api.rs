@@ -12,12 +12,20 @@ use alc_devkit::idp::DevIdp;
 use alc_insurance::InsurerSecret;
 use alc_issuer::authority::Authority;
 use alc_issuer::questions::{Bank, DEFAULT_BANK};
+use alc_protocol::authority::{
+    Answer, AnswerSheet, ApprenticeRequest, Attempt, ChainLink, CredentialRequest, IdentityRef,
+    IncidentReport, InsurerRegistration, Login, NewAgentSystem, NewOperator, NewPermit, NewToken,
+    PermitStatusChange, Resolution, RevokeRequest, Training,
+};
+use alc_protocol::files::CredentialFile;
+use alc_protocol::insurance::CoverEvidence;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use axum::Router;
 use http_body_util::BodyExt;
 use rand::rngs::OsRng;
-use serde_json::{json, Value};
+use serde::Serialize;
+use serde_json::Value;
 use std::sync::Arc;
 use tower::ServiceExt;
 
@@ -88,7 +96,7 @@ impl H {
                 "POST",
                 "/v1/identity",
                 None,
-                Some(json!({ "id_token": token })),
+                typed(&Login { id_token: token }),
             )
             .await;
         assert_eq!(s, StatusCode::OK, "{v}");
@@ -107,12 +115,16 @@ impl H {
         if s != StatusCode::OK {
             return (s, a);
         }
+        let a: Attempt = serde_json::from_value(a).unwrap();
         let answers = answers(&a, right);
         self.call(
             "POST",
             "/v1/assessment/submit",
             None,
-            Some(json!({ "attempt": a["attempt"], "answers": answers })),
+            typed(&AnswerSheet {
+                attempt: a.attempt,
+                answers,
+            }),
         )
         .await
     }
@@ -124,27 +136,44 @@ impl H {
     }
 }
 
+/// A typed request body as the router helper takes it.
+fn typed<T: Serialize>(value: &T) -> Option<Value> {
+    Some(serde_json::to_value(value).unwrap())
+}
+
 /// The right (or a wrong) option for every question, found by matching option text.
-fn answers(attempt: &Value, right: bool) -> Value {
+fn answers(attempt: &Attempt, right: bool) -> Vec<Answer> {
     let bank = Bank::from_toml(DEFAULT_BANK).unwrap();
-    let list: Vec<Value> = attempt["questions"]
-        .as_array()
-        .unwrap()
+    attempt
+        .questions
         .iter()
         .map(|q| {
-            let b = bank.questions.iter().find(|b| b.id == q["id"]).unwrap();
+            let b = bank.questions.iter().find(|b| b.id == q.id).unwrap();
             let correct = &b.options[b.answer];
-            let pos = q["options"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .position(|o| o == correct.as_str())
-                .unwrap();
+            let pos = q.options.iter().position(|o| o == correct).unwrap();
             let pos = if right { pos } else { (pos + 1) % 4 };
-            json!({ "question": q["id"], "option": pos })
+            Answer {
+                question: q.id.clone(),
+                option: pos,
+            }
         })
-        .collect();
-    Value::Array(list)
+        .collect()
+}
+
+/// A credential request for `holder`, bound to `permit` if any.
+fn credential(holder: String, permit: Option<&str>) -> Option<Value> {
+    typed(&CredentialRequest {
+        holder,
+        permit: permit.map(str::to_owned),
+    })
+}
+
+/// An identity of the test identity provider.
+fn identity(subject: &str) -> IdentityRef {
+    IdentityRef {
+        issuer: IDP.into(),
+        subject: subject.into(),
+    }
 }
 
 fn holder() -> String {
@@ -162,7 +191,7 @@ async fn identity_tokens_are_checked_and_nonces_single_use() {
             "POST",
             "/v1/identity",
             None,
-            Some(json!({ "id_token": good })),
+            typed(&Login { id_token: good }),
         )
         .await;
     assert_eq!(s, StatusCode::OK, "{v}");
@@ -174,7 +203,7 @@ async fn identity_tokens_are_checked_and_nonces_single_use() {
             "POST",
             "/v1/identity",
             None,
-            Some(json!({ "id_token": again })),
+            typed(&Login { id_token: again }),
         )
         .await;
     assert_eq!(s, StatusCode::BAD_REQUEST, "{v}");
@@ -194,7 +223,7 @@ async fn identity_tokens_are_checked_and_nonces_single_use() {
                 "POST",
                 "/v1/identity",
                 None,
-                Some(json!({ "id_token": bad })),
+                typed(&Login { id_token: bad }),
             )
             .await;
         assert_eq!(s, StatusCode::BAD_REQUEST, "{v}");
@@ -224,8 +253,10 @@ async fn bad_input_gets_clear_json_errors() {
         assert_eq!(s, code, "{body}: {v}");
         assert!(v["message"].as_str().unwrap().len() > 3, "{v}");
     }
-    let big = json!({ "id_token": "x".repeat(70_000) });
-    let (s, v) = h.call("POST", "/v1/identity", None, Some(big)).await;
+    let big = typed(&Login {
+        id_token: "x".repeat(70_000),
+    });
+    let (s, v) = h.call("POST", "/v1/identity", None, big).await;
     assert_eq!(s, StatusCode::PAYLOAD_TOO_LARGE, "{v}");
     let (s, v) = h.call("GET", "/v1/nowhere", None, None).await;
     assert_eq!(
@@ -272,7 +303,10 @@ async fn cooling_off_and_lock_follow_the_rules() {
             "POST",
             "/v1/admin/training",
             Some(&h.admin),
-            Some(json!({ "identity": { "issuer": IDP, "subject": "bob" }, "reason": "course 42" })),
+            typed(&Training {
+                identity: identity("bob"),
+                reason: "course 42".into(),
+            }),
         )
         .await;
     assert_eq!(st, StatusCode::OK, "{v}");
@@ -289,6 +323,7 @@ async fn attempts_are_single_use_expire_and_open_one_at_a_time() {
     let (_, a) = h
         .call("POST", "/v1/assessment/attempts", Some(&s), None)
         .await;
+    let a: Attempt = serde_json::from_value(a).unwrap();
     // Only one open attempt.
     assert_eq!(
         h.call("POST", "/v1/assessment/attempts", Some(&s), None)
@@ -297,28 +332,32 @@ async fn attempts_are_single_use_expire_and_open_one_at_a_time() {
         StatusCode::CONFLICT
     );
     // Incomplete answers are refused and do not consume the attempt.
-    let partial = Value::Array(answers(&a, true).as_array().unwrap()[1..].to_vec());
+    let partial = answers(&a, true)[1..].to_vec();
     let (st, _) = h
         .call(
             "POST",
             "/v1/assessment/submit",
             None,
-            Some(json!({ "attempt": a["attempt"], "answers": partial })),
+            typed(&AnswerSheet {
+                attempt: a.attempt.clone(),
+                answers: partial,
+            }),
         )
         .await;
     assert_eq!(st, StatusCode::BAD_REQUEST);
-    let body = json!({ "attempt": a["attempt"], "answers": answers(&a, true) });
+    let sheet = typed(&AnswerSheet {
+        attempt: a.attempt.clone(),
+        answers: answers(&a, true),
+    });
     assert_eq!(
-        h.call("POST", "/v1/assessment/submit", None, Some(body.clone()))
+        h.call("POST", "/v1/assessment/submit", None, sheet.clone())
             .await
             .0,
         StatusCode::OK
     );
     // Replayed token.
     assert_eq!(
-        h.call("POST", "/v1/assessment/submit", None, Some(body))
-            .await
-            .0,
+        h.call("POST", "/v1/assessment/submit", None, sheet).await.0,
         StatusCode::CONFLICT
     );
     // An attempt left to expire counts as a failure.
@@ -327,10 +366,12 @@ async fn attempts_are_single_use_expire_and_open_one_at_a_time() {
         .call("POST", "/v1/assessment/attempts", Some(&s), None)
         .await;
     h.clock.advance(31 * 60);
-    let body = json!({ "attempt": a["attempt"], "answers": answers(&a, true) });
-    let (st, v) = h
-        .call("POST", "/v1/assessment/submit", None, Some(body))
-        .await;
+    let a: Attempt = serde_json::from_value(a).unwrap();
+    let sheet = typed(&AnswerSheet {
+        attempt: a.attempt.clone(),
+        answers: answers(&a, true),
+    });
+    let (st, v) = h.call("POST", "/v1/assessment/submit", None, sheet).await;
     assert_eq!(st, StatusCode::CONFLICT, "{v}");
     let (_, a) = h
         .call("POST", "/v1/assessment/attempts", Some(&s), None)
@@ -352,15 +393,17 @@ async fn fifty_concurrent_submissions_never_exceed_the_limits() {
             h.clock.advance(86_400);
             continue;
         }
-        let body = json!({ "attempt": a["attempt"], "answers": answers(&a, false) });
+        let a: Attempt = serde_json::from_value(a).unwrap();
+        let sheet = typed(&AnswerSheet {
+            attempt: a.attempt.clone(),
+            answers: answers(&a, false),
+        });
         let tasks: Vec<_> = (0..50)
             .map(|_| {
-                let (h, body) = (h.clone(), body.clone());
-                tokio::spawn(async move {
-                    h.call("POST", "/v1/assessment/submit", None, Some(body))
-                        .await
-                        .0
-                })
+                let (h, sheet) = (h.clone(), sheet.clone());
+                tokio::spawn(
+                    async move { h.call("POST", "/v1/assessment/submit", None, sheet).await.0 },
+                )
             })
             .collect();
         let mut ok = 0;
@@ -420,7 +463,7 @@ async fn issuance_one_licence_per_identity_and_apprentices() {
             "POST",
             "/v1/credentials",
             Some(&s),
-            Some(json!({ "holder": pk }))
+            credential(pk.clone(), None)
         )
         .await
         .0,
@@ -432,7 +475,7 @@ async fn issuance_one_licence_per_identity_and_apprentices() {
             "POST",
             "/v1/credentials",
             Some(&s),
-            Some(json!({ "holder": pk })),
+            credential(pk.clone(), None),
         )
         .await;
     assert_eq!(st, StatusCode::OK, "{c}");
@@ -447,7 +490,7 @@ async fn issuance_one_licence_per_identity_and_apprentices() {
             "POST",
             "/v1/credentials",
             Some(&s2),
-            Some(json!({ "holder": holder() }))
+            credential(holder(), None)
         )
         .await
         .0,
@@ -465,7 +508,7 @@ async fn issuance_one_licence_per_identity_and_apprentices() {
                 "POST",
                 "/v1/credentials",
                 Some(&s),
-                Some(json!({ "holder": bad }))
+                credential(bad.into(), None)
             )
             .await
             .0,
@@ -481,20 +524,29 @@ async fn issuance_one_licence_per_identity_and_apprentices() {
             "POST",
             "/v1/credentials/apprentice",
             Some(&a),
-            Some(json!({ "holder": holder(), "supervisor": serial })),
+            typed(&ApprenticeRequest {
+                holder: holder(),
+                supervisor: serial,
+            }),
         )
         .await;
     assert_eq!(st, StatusCode::OK, "{c}");
     assert_eq!(c["credential"]["tier"], 0);
     let b = h.login("hal").await;
-    let appr = c["credential"]["serial"].as_u64().unwrap();
+    let appr = serde_json::from_value::<CredentialFile>(c)
+        .unwrap()
+        .credential
+        .serial;
     for sup in [appr, 9999] {
         let (st, _) = h
             .call(
                 "POST",
                 "/v1/credentials/apprentice",
                 Some(&b),
-                Some(json!({ "holder": holder(), "supervisor": sup })),
+                typed(&ApprenticeRequest {
+                    holder: holder(),
+                    supervisor: sup,
+                }),
             )
             .await;
         assert_eq!(st, StatusCode::BAD_REQUEST, "supervisor {sup}");
@@ -503,7 +555,7 @@ async fn issuance_one_licence_per_identity_and_apprentices() {
 
 /// An insurer's certificate for `permit` (cover: twice `minimum`, a year) and the
 /// holder's cover proof against `minimum` for `tier`: the `insurance` of a permit request.
-fn cover(insurer: &InsurerSecret, permit: &str, tier: u8, minimum: u64) -> Value {
+fn cover(insurer: &InsurerSecret, permit: &str, tier: u8, minimum: u64) -> CoverEvidence {
     let (certificate, opening) = alc_insurance::certify(
         insurer,
         permit,
@@ -515,7 +567,12 @@ fn cover(insurer: &InsurerSecret, permit: &str, tier: u8, minimum: u64) -> Value
     .unwrap();
     let proof =
         alc_insurance::prove_cover(&certificate, &opening, tier, minimum, &mut OsRng).unwrap();
-    json!({ "certificate": certificate, "proof": proof })
+    CoverEvidence {
+        certificate: certificate.into(),
+        proof: proof.to_base64(),
+        tier: None,
+        minimum: None,
+    }
 }
 
 async fn operator(h: &H, subject: &str) -> String {
@@ -534,7 +591,11 @@ async fn permits_gate_credentials_and_suspension_revokes_them_in_one_epoch() {
             "POST",
             "/v1/admin/insurers",
             Some(&h.admin),
-            Some(json!({ "id": "lloyds-1", "key": insurer.public().to_string(), "reason": "r" })),
+            typed(&InsurerRegistration {
+                id: "lloyds-1".into(),
+                key: insurer.public().to_string(),
+                reason: "r".into(),
+            }),
         )
         .await;
     assert_eq!(st, StatusCode::OK, "{v}");
@@ -544,37 +605,62 @@ async fn permits_gate_credentials_and_suspension_revokes_them_in_one_epoch() {
             "POST",
             "/v1/admin/permits",
             Some(&h.admin),
-            Some(json!({ "id": "acme", "name": "Acme Ltd", "tier": 2, "reason": "application 7" })),
+            typed(&NewPermit {
+                id: "acme".into(),
+                name: "Acme Ltd".into(),
+                tier: 2,
+                insurance: None,
+                reason: "application 7".into(),
+            }),
         )
         .await;
     assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
     assert_eq!(v["error"], "insurance_required", "{v}");
-    let add = |sub: &str, principal: bool| json!({ "identity": { "issuer": IDP, "subject": sub }, "principal": principal, "reason": "r" });
+    let add = |sub: &str, principal: bool| {
+        typed(&NewOperator {
+            identity: identity(sub),
+            principal,
+            reason: "r".into(),
+        })
+    };
     assert_eq!(
         h.call(
             "POST",
             "/v1/admin/permits/acme/operators",
             Some(&h.admin),
-            Some(add("p1", true))
+            add("p1", true)
         )
         .await
         .0,
         StatusCode::NOT_FOUND
     );
     // Insured, but one principal short.
-    let (st, v) = h.call("POST", "/v1/admin/permits", Some(&h.admin), Some(json!({ "id": "acme2", "name": "Acme 2", "tier": 2, "insurance": cover(&insurer, "acme2", 2, 100_000_000), "reason": "r" }))).await;
+    let (st, v) = h
+        .call(
+            "POST",
+            "/v1/admin/permits",
+            Some(&h.admin),
+            typed(&NewPermit {
+                id: "acme2".into(),
+                name: "Acme 2".into(),
+                tier: 2,
+                insurance: Some(cover(&insurer, "acme2", 2, 100_000_000)),
+                reason: "r".into(),
+            }),
+        )
+        .await;
     assert_eq!(st, StatusCode::OK, "{v}");
     assert_eq!(v["insurance"]["insurer"], "lloyds-1", "{v}");
     h.call(
         "POST",
         "/v1/admin/permits/acme2/operators",
         Some(&h.admin),
-        Some(add("p1", true)),
+        add("p1", true),
     )
     .await;
-    let req2 = json!({ "holder": holder(), "permit": "acme2" });
+    let req2 = credential(holder(), Some("acme2"));
     let (st, v) = h
-        .call("POST", "/v1/credentials", Some(&a1), Some(req2.clone()))
+        .call("POST", "/v1/credentials", Some(&a1), req2.clone())
         .await;
     assert_eq!(st, StatusCode::FORBIDDEN);
     assert!(v["message"].as_str().unwrap().contains("principal"), "{v}");
@@ -582,12 +668,10 @@ async fn permits_gate_credentials_and_suspension_revokes_them_in_one_epoch() {
         "POST",
         "/v1/admin/permits/acme2/operators",
         Some(&h.admin),
-        Some(add("p2", true)),
+        add("p2", true),
     )
     .await;
-    let (st, c1) = h
-        .call("POST", "/v1/credentials", Some(&a1), Some(req2))
-        .await;
+    let (st, c1) = h.call("POST", "/v1/credentials", Some(&a1), req2).await;
     assert_eq!(st, StatusCode::OK, "{c1}");
     assert_eq!(c1["credential"]["permit_tier"], 2);
     let (st, c2) = h
@@ -595,7 +679,7 @@ async fn permits_gate_credentials_and_suspension_revokes_them_in_one_epoch() {
             "POST",
             "/v1/credentials",
             Some(&a2),
-            Some(json!({ "holder": holder(), "permit": "acme2" })),
+            credential(holder(), Some("acme2")),
         )
         .await;
     assert_eq!(st, StatusCode::OK, "{c2}");
@@ -606,7 +690,7 @@ async fn permits_gate_credentials_and_suspension_revokes_them_in_one_epoch() {
             "POST",
             "/v1/credentials",
             Some(&outsider),
-            Some(json!({ "holder": holder(), "permit": "acme2" }))
+            credential(holder(), Some("acme2"))
         )
         .await
         .0,
@@ -619,7 +703,11 @@ async fn permits_gate_credentials_and_suspension_revokes_them_in_one_epoch() {
             "POST",
             "/v1/admin/permits/acme2/status",
             Some(&h.admin),
-            Some(json!({ "status": "suspended", "reason": "insurance lapsed", "emergency": true })),
+            typed(&PermitStatusChange {
+                status: "suspended".into(),
+                reason: "insurance lapsed".into(),
+                emergency: true,
+            }),
         )
         .await;
     assert_eq!(st, StatusCode::OK, "{v}");
@@ -638,14 +726,27 @@ async fn permits_gate_credentials_and_suspension_revokes_them_in_one_epoch() {
     }
     assert_eq!(to_decimal(&list.root()), after["root"].as_str().unwrap());
     // Tier 3 needs named principals per agent system.
-    let (st, v) = h.call("POST", "/v1/admin/permits", Some(&h.admin), Some(json!({ "id": "big", "name": "Big plc", "tier": 3, "insurance": cover(&insurer, "big", 3, 1_000_000_000), "reason": "r" }))).await;
+    let (st, v) = h
+        .call(
+            "POST",
+            "/v1/admin/permits",
+            Some(&h.admin),
+            typed(&NewPermit {
+                id: "big".into(),
+                name: "Big plc".into(),
+                tier: 3,
+                insurance: Some(cover(&insurer, "big", 3, 1_000_000_000)),
+                reason: "r".into(),
+            }),
+        )
+        .await;
     assert_eq!(st, StatusCode::OK, "{v}");
     for sub in ["p1", "p2"] {
         h.call(
             "POST",
             "/v1/admin/permits/big/operators",
             Some(&h.admin),
-            Some(add(sub, true)),
+            add(sub, true),
         )
         .await;
     }
@@ -654,18 +755,21 @@ async fn permits_gate_credentials_and_suspension_revokes_them_in_one_epoch() {
             "POST",
             "/v1/credentials",
             Some(&a1),
-            Some(json!({ "holder": holder(), "permit": "big" })),
+            credential(holder(), Some("big")),
         )
         .await;
     assert_eq!(st, StatusCode::FORBIDDEN, "{v}");
-    let sys =
-        json!({ "name": "trader", "principal": { "issuer": IDP, "subject": "p1" }, "reason": "r" });
+    let sys = typed(&NewAgentSystem {
+        name: "trader".into(),
+        principal: identity("p1"),
+        reason: "r".into(),
+    });
     assert_eq!(
         h.call(
             "POST",
             "/v1/admin/permits/big/agent-systems",
             Some(&h.admin),
-            Some(sys)
+            sys
         )
         .await
         .0,
@@ -676,7 +780,7 @@ async fn permits_gate_credentials_and_suspension_revokes_them_in_one_epoch() {
             "POST",
             "/v1/credentials",
             Some(&a1),
-            Some(json!({ "holder": holder(), "permit": "big" })),
+            credential(holder(), Some("big")),
         )
         .await;
     assert_eq!(st, StatusCode::OK, "{v}");
@@ -692,10 +796,13 @@ async fn revocation_updates_the_signed_status_and_is_audited() {
             "POST",
             "/v1/credentials",
             Some(&s),
-            Some(json!({ "holder": holder() })),
+            credential(holder(), None),
         )
         .await;
-    let serial = c["credential"]["serial"].as_u64().unwrap();
+    let serial = serde_json::from_value::<CredentialFile>(c)
+        .unwrap()
+        .credential
+        .serial;
     let key = h.authority.keys().status.verifying_key();
     let (st, signed) = h.call("GET", "/v1/status", None, None).await;
     assert_eq!(st, StatusCode::OK);
@@ -706,9 +813,13 @@ async fn revocation_updates_the_signed_status_and_is_audited() {
     assert_eq!(r0.issuer, "test-authority");
     assert_eq!(r0.next_update, T0 + 300);
     // Without a token, with a token lacking the scope: refused.
-    let req = json!({ "serial": serial, "reason": "misconduct", "emergency": true });
+    let req = typed(&RevokeRequest {
+        serial,
+        reason: "misconduct".into(),
+        emergency: true,
+    });
     assert_eq!(
-        h.call("POST", "/v1/admin/revoke", None, Some(req.clone()))
+        h.call("POST", "/v1/admin/revoke", None, req.clone())
             .await
             .0,
         StatusCode::UNAUTHORIZED
@@ -718,23 +829,22 @@ async fn revocation_updates_the_signed_status_and_is_audited() {
             "POST",
             "/v1/admin/tokens",
             Some(&h.admin),
-            Some(json!({ "id": "gw", "scopes": ["report"], "reason": "gateway" })),
+            typed(&NewToken {
+                id: "gw".into(),
+                scopes: vec!["report".into()],
+                reason: "gateway".into(),
+            }),
         )
         .await;
     let gw = t["token"].as_str().unwrap().to_owned();
     assert_eq!(
-        h.call("POST", "/v1/admin/revoke", Some(&gw), Some(req.clone()))
+        h.call("POST", "/v1/admin/revoke", Some(&gw), req.clone())
             .await
             .0,
         StatusCode::FORBIDDEN
     );
     let (st, v) = h
-        .call(
-            "POST",
-            "/v1/admin/revoke",
-            Some(&h.admin),
-            Some(req.clone()),
-        )
+        .call("POST", "/v1/admin/revoke", Some(&h.admin), req.clone())
         .await;
     assert_eq!(st, StatusCode::OK, "{v}");
     let r1 = serde_json::from_value::<alc_protocol::status::SignedStatus>(v["status"].clone())
@@ -746,7 +856,7 @@ async fn revocation_updates_the_signed_status_and_is_audited() {
     assert_ne!(r1.root, r0.root);
     // Again: nothing changes; an unknown serial: 404.
     let (_, v) = h
-        .call("POST", "/v1/admin/revoke", Some(&h.admin), Some(req))
+        .call("POST", "/v1/admin/revoke", Some(&h.admin), req)
         .await;
     assert_eq!(v["epoch"].as_u64().unwrap(), r1.epoch);
     assert_eq!(
@@ -754,7 +864,11 @@ async fn revocation_updates_the_signed_status_and_is_audited() {
             "POST",
             "/v1/admin/revoke",
             Some(&h.admin),
-            Some(json!({ "serial": 77777, "reason": "x" }))
+            typed(&RevokeRequest {
+                serial: 77777,
+                reason: "x".into(),
+                emergency: false,
+            })
         )
         .await
         .0,
@@ -764,7 +878,7 @@ async fn revocation_updates_the_signed_status_and_is_audited() {
     let (_, l) = h.call("GET", "/v1/status/list", None, None).await;
     let list =
         alc_circuits::status::StatusList::decode(l["encoded_list"].as_str().unwrap()).unwrap();
-    assert!(list.is_revoked(serial as u32).unwrap());
+    assert!(list.is_revoked(serial).unwrap());
     // Responses are re-signed after next_update.
     h.clock.advance(301);
     let (_, signed) = h.call("GET", "/v1/status", None, None).await;
@@ -797,22 +911,38 @@ async fn incidents_are_filed_by_gateways_and_resolved_by_admins() {
             "POST",
             "/v1/admin/tokens",
             Some(&h.admin),
-            Some(json!({ "id": "gw1", "scopes": ["report"], "reason": "gateway one" })),
+            typed(&NewToken {
+                id: "gw1".into(),
+                scopes: vec!["report".into()],
+                reason: "gateway one".into(),
+            }),
         )
         .await;
     let gw = t["token"].as_str().unwrap().to_owned();
-    let report = json!({ "pseudonym": "123", "gateway": "gw1.example", "chain": [{ "lease": "l1", "parent": null, "agent": "agent-1", "manifest": "00".repeat(32), "depth": 0, "at": 1_790_000_000u64 }], "description": "agent exceeded its spend limit" });
-    let (st, v) = h
-        .call("POST", "/v1/incidents", Some(&gw), Some(report))
-        .await;
+    let report = typed(&IncidentReport {
+        pseudonym: "123".into(),
+        gateway: "gw1.example".into(),
+        chain: vec![ChainLink {
+            lease: "l1".into(),
+            parent: None,
+            agent: "agent-1".into(),
+            manifest: "00".repeat(32),
+            depth: 0,
+            at: 1_790_000_000,
+        }],
+        description: "agent exceeded its spend limit".into(),
+    });
+    let (st, v) = h.call("POST", "/v1/incidents", Some(&gw), report).await;
     assert_eq!(st, StatusCode::OK, "{v}");
     let id = v["id"].as_i64().unwrap();
-    let bad =
-        json!({ "pseudonym": "not a number", "gateway": "g", "chain": [], "description": "d" });
+    let bad = typed(&IncidentReport {
+        pseudonym: "not a number".into(),
+        gateway: "g".into(),
+        chain: vec![],
+        description: "d".into(),
+    });
     assert_eq!(
-        h.call("POST", "/v1/incidents", Some(&gw), Some(bad))
-            .await
-            .0,
+        h.call("POST", "/v1/incidents", Some(&gw), bad).await.0,
         StatusCode::BAD_REQUEST
     );
     // The gateway token cannot list; the admin can, and resolves.
@@ -832,7 +962,9 @@ async fn incidents_are_filed_by_gateways_and_resolved_by_admins() {
             "POST",
             &path,
             Some(&h.admin),
-            Some(json!({ "resolution": "licence suspended" }))
+            typed(&Resolution {
+                resolution: "licence suspended".into(),
+            })
         )
         .await
         .0,
@@ -843,7 +975,9 @@ async fn incidents_are_filed_by_gateways_and_resolved_by_admins() {
             "POST",
             &path,
             Some(&h.admin),
-            Some(json!({ "resolution": "again" }))
+            typed(&Resolution {
+                resolution: "again".into(),
+            })
         )
         .await
         .0,
@@ -860,10 +994,13 @@ async fn status_is_pushed_as_server_sent_events_and_cached_until_next_update() {
             "POST",
             "/v1/credentials",
             Some(&s),
-            Some(json!({ "holder": holder() })),
+            credential(holder(), None),
         )
         .await;
-    let serial = c["credential"]["serial"].as_u64().unwrap();
+    let serial = serde_json::from_value::<CredentialFile>(c)
+        .unwrap()
+        .credential
+        .serial;
     // Cache-Control follows next_update.
     let resp = h
         .app
@@ -911,7 +1048,11 @@ async fn status_is_pushed_as_server_sent_events_and_cached_until_next_update() {
             "POST",
             "/v1/admin/revoke",
             Some(&h.admin),
-            Some(json!({ "serial": serial, "reason": "push", "emergency": true })),
+            typed(&RevokeRequest {
+                serial,
+                reason: "push".into(),
+                emergency: true,
+            }),
         )
         .await;
     assert_eq!(st, StatusCode::OK);

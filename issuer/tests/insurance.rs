@@ -16,9 +16,15 @@ use alc_insurance::{certify, prove_cover, CoverCertificate, CoverOpening, Insure
 use alc_issuer::authority::Authority;
 use alc_issuer::config::Config;
 use alc_issuer::questions::{Bank, DEFAULT_BANK};
+use alc_protocol::authority::{
+    Answer, AnswerSheet, Attempt, CoverRenewal, CredentialRequest, IdentityRef,
+    InsurerRegistration, Login, NewOperator, NewPermit, NewToken, PermitStatusChange,
+};
+use alc_protocol::insurance::{CoverCertificate as WireCertificate, CoverEvidence};
 use axum::http::StatusCode;
 use axum::Router;
 use rand::rngs::OsRng;
+use serde::Serialize;
 use serde_json::{json, Value};
 use std::path::Path;
 use std::sync::Arc;
@@ -86,24 +92,33 @@ impl H {
             "POST",
             "/v1/admin/insurers",
             Some(&self.admin),
-            Some(json!({ "id": id, "key": key, "reason": "licensed insurer" })),
+            typed(&InsurerRegistration {
+                id: id.into(),
+                key: key.into(),
+                reason: "licensed insurer".into(),
+            }),
         )
         .await
     }
 
-    async fn permit(&self, id: &str, tier: u8, insurance: Option<Value>) -> (StatusCode, Value) {
-        let mut body =
-            json!({ "id": id, "name": format!("{id} Ltd"), "tier": tier, "reason": "application" });
-        if let Some(i) = insurance {
-            body["insurance"] = i;
-        }
-        self.call("POST", "/v1/admin/permits", Some(&self.admin), Some(body))
-            .await
+    async fn permit(
+        &self,
+        id: &str,
+        tier: u8,
+        insurance: Option<CoverEvidence>,
+    ) -> (StatusCode, Value) {
+        self.call(
+            "POST",
+            "/v1/admin/permits",
+            Some(&self.admin),
+            typed(&new_permit(id, tier, insurance)),
+        )
+        .await
     }
 
     /// A tier-2 permit for acme with this insurance evidence is refused with `code`,
     /// and nothing is written.
-    async fn refuses_acme(&self, insurance: Value, code: &str, before: (i64, i64, i64)) {
+    async fn refuses_acme(&self, insurance: CoverEvidence, code: &str, before: (i64, i64, i64)) {
         refused(
             self,
             self.permit("acme", 2, Some(insurance)).await,
@@ -113,12 +128,15 @@ impl H {
         .await;
     }
 
-    async fn renew(&self, id: &str, insurance: Value) -> (StatusCode, Value) {
+    async fn renew(&self, id: &str, insurance: CoverEvidence) -> (StatusCode, Value) {
         self.call(
             "POST",
             &format!("/v1/admin/permits/{id}/insurance"),
             Some(&self.admin),
-            Some(json!({ "insurance": insurance, "reason": "renewal" })),
+            typed(&CoverRenewal {
+                insurance,
+                reason: "renewal".into(),
+            }),
         )
         .await
     }
@@ -167,7 +185,7 @@ impl H {
                 "POST",
                 "/v1/identity",
                 None,
-                Some(json!({ "id_token": token })),
+                typed(&Login { id_token: token }),
             )
             .await;
         assert_eq!(s, StatusCode::OK, "{v}");
@@ -176,20 +194,22 @@ impl H {
             .call("POST", "/v1/assessment/attempts", Some(&session), None)
             .await;
         assert_eq!(s, StatusCode::OK, "{a}");
+        let a: Attempt = serde_json::from_value(a).unwrap();
         let bank = Bank::from_toml(DEFAULT_BANK).unwrap();
-        let answers: Vec<Value> = a["questions"]
-            .as_array()
-            .unwrap()
+        let answers: Vec<Answer> = a
+            .questions
             .iter()
             .map(|q| {
-                let b = bank.questions.iter().find(|b| b.id == q["id"]).unwrap();
-                let pos = q["options"]
-                    .as_array()
-                    .unwrap()
+                let b = bank.questions.iter().find(|b| b.id == q.id).unwrap();
+                let pos = q
+                    .options
                     .iter()
-                    .position(|o| o == b.options[b.answer].as_str())
+                    .position(|o| *o == b.options[b.answer])
                     .unwrap();
-                json!({ "question": q["id"], "option": pos })
+                Answer {
+                    question: q.id.clone(),
+                    option: pos,
+                }
             })
             .collect();
         let (s, m) = self
@@ -197,7 +217,10 @@ impl H {
                 "POST",
                 "/v1/assessment/submit",
                 None,
-                Some(json!({ "attempt": a["attempt"], "answers": answers })),
+                typed(&AnswerSheet {
+                    attempt: a.attempt,
+                    answers,
+                }),
             )
             .await;
         assert_eq!(
@@ -218,7 +241,11 @@ impl H {
                     "POST",
                     &format!("/v1/admin/permits/{permit}/operators"),
                     Some(&self.admin),
-                    Some(json!({ "identity": { "issuer": IDP, "subject": format!("{permit}-{sub}") }, "principal": true, "reason": "r" })),
+                    typed(&NewOperator {
+                        identity: identity(&format!("{permit}-{sub}")),
+                        principal: true,
+                        reason: "r".into(),
+                    }),
                 )
                 .await;
             assert_eq!(st, StatusCode::NO_CONTENT, "{v}");
@@ -233,9 +260,36 @@ impl H {
             "POST",
             "/v1/credentials",
             Some(session),
-            Some(json!({ "holder": holder, "permit": permit })),
+            typed(&CredentialRequest {
+                holder,
+                permit: Some(permit.into()),
+            }),
         )
         .await
+    }
+}
+
+/// A typed request body as the router helper takes it.
+fn typed<T: Serialize>(value: &T) -> Option<Value> {
+    Some(serde_json::to_value(value).unwrap())
+}
+
+/// An identity of the test identity provider.
+fn identity(subject: &str) -> IdentityRef {
+    IdentityRef {
+        issuer: IDP.into(),
+        subject: subject.into(),
+    }
+}
+
+/// A permit registration of `id` (named `<id> Ltd`) at `tier`.
+fn new_permit(id: &str, tier: u8, insurance: Option<CoverEvidence>) -> NewPermit {
+    NewPermit {
+        id: id.into(),
+        name: format!("{id} Ltd"),
+        tier,
+        insurance,
+        reason: "application".into(),
     }
 }
 
@@ -245,9 +299,14 @@ fn evidence(
     opening: &CoverOpening,
     tier: u8,
     minimum: u64,
-) -> Value {
+) -> CoverEvidence {
     let proof = prove_cover(certificate, opening, tier, minimum, &mut OsRng).unwrap();
-    json!({ "certificate": certificate, "proof": proof, "tier": tier, "minimum": minimum })
+    CoverEvidence {
+        certificate: certificate.clone().into(),
+        proof: proof.to_base64(),
+        tier: Some(tier),
+        minimum: Some(minimum),
+    }
 }
 
 /// Asserts a 422 with `code`, and that nothing was written since `before`.
@@ -289,9 +348,13 @@ async fn insurers_are_registered_with_their_scope_and_published() {
         assert_eq!(st, StatusCode::BAD_REQUEST, "{id} {k}: {v}");
     }
     // Scope: without a token, and with a token lacking `insurers`.
-    let body = json!({ "id": "aviva", "key": other, "reason": "r" });
+    let body = typed(&InsurerRegistration {
+        id: "aviva".into(),
+        key: other,
+        reason: "r".into(),
+    });
     let (st, _) = h
-        .call("POST", "/v1/admin/insurers", None, Some(body.clone()))
+        .call("POST", "/v1/admin/insurers", None, body.clone())
         .await;
     assert_eq!(st, StatusCode::UNAUTHORIZED);
     let (st, t) = h
@@ -299,13 +362,17 @@ async fn insurers_are_registered_with_their_scope_and_published() {
             "POST",
             "/v1/admin/tokens",
             Some(&h.admin),
-            Some(json!({ "id": "permit-desk", "scopes": ["permits"], "reason": "r" })),
+            typed(&NewToken {
+                id: "permit-desk".into(),
+                scopes: vec!["permits".into()],
+                reason: "r".into(),
+            }),
         )
         .await;
     assert_eq!(st, StatusCode::OK, "{t}");
     let desk = t["token"].as_str().unwrap();
     let (st, v) = h
-        .call("POST", "/v1/admin/insurers", Some(desk), Some(body.clone()))
+        .call("POST", "/v1/admin/insurers", Some(desk), body.clone())
         .await;
     assert_eq!(st, StatusCode::FORBIDDEN, "{v}");
     let (st, t) = h
@@ -313,7 +380,11 @@ async fn insurers_are_registered_with_their_scope_and_published() {
             "POST",
             "/v1/admin/tokens",
             Some(&h.admin),
-            Some(json!({ "id": "insurance-desk", "scopes": ["insurers"], "reason": "r" })),
+            typed(&NewToken {
+                id: "insurance-desk".into(),
+                scopes: vec!["insurers".into()],
+                reason: "r".into(),
+            }),
         )
         .await;
     assert_eq!(st, StatusCode::OK, "{t}");
@@ -322,7 +393,7 @@ async fn insurers_are_registered_with_their_scope_and_published() {
             "POST",
             "/v1/admin/insurers",
             Some(t["token"].as_str().unwrap()),
-            Some(body),
+            body,
         )
         .await;
     assert_eq!(st, StatusCode::OK, "{v}");
@@ -429,7 +500,11 @@ async fn insured_permit_is_registered_storing_commitment_certificate_and_proof_o
         "POST",
         "/v1/admin/permits/acme/operators",
         Some(&h.admin),
-        Some(json!({ "identity": { "issuer": IDP, "subject": "acme-p3" }, "principal": false, "reason": "r" })),
+        typed(&NewOperator {
+            identity: identity("acme-p3"),
+            principal: false,
+            reason: "r".into(),
+        }),
     )
     .await;
     let (st, v) = h.credential(&late, "acme").await;
@@ -493,7 +568,7 @@ async fn cover_below_the_minimum_is_refused_with_nothing_written() {
     let mut e = evidence(&cert, &opening, 2, MIN2 - 1);
     h.refuses_acme(e.clone(), "insurance_other_minimum", before)
         .await;
-    e.as_object_mut().unwrap().remove("minimum");
+    e.minimum = None;
     let got = h.permit("acme", 2, Some(e)).await;
     assert!(
         got.1["message"]
@@ -507,7 +582,7 @@ async fn cover_below_the_minimum_is_refused_with_nothing_written() {
     // Tier 3's minimum is higher: cover enough for tier 2 is not enough for tier 3.
     let (cert, opening) = h.certify("big", MIN3 - 1);
     let mut e = evidence(&cert, &opening, 3, MIN2);
-    e.as_object_mut().unwrap().remove("minimum");
+    e.minimum = None;
     refused(
         &h,
         h.permit("big", 3, Some(e)).await,
@@ -532,12 +607,12 @@ async fn proofs_for_another_permit_certificate_or_tier_minimum_are_refused() {
     // This permit's certificate with a proof made for another permit's certificate.
     let (cert, opening) = h.certify("acme", AMOUNT);
     let mut e = evidence(&cert, &opening, 2, MIN2);
-    e["proof"] = evidence(&other, &other_opening, 2, MIN2)["proof"].clone();
+    e.proof = evidence(&other, &other_opening, 2, MIN2).proof;
     h.refuses_acme(e, "insurance_invalid_proof", before).await;
     // A proof for another certificate of the same permit (same insurer, other blinding).
     let (cert_b, opening_b) = h.certify("acme", AMOUNT);
     let mut e = evidence(&cert, &opening, 2, MIN2);
-    e["proof"] = evidence(&cert_b, &opening_b, 2, MIN2)["proof"].clone();
+    e.proof = evidence(&cert_b, &opening_b, 2, MIN2).proof;
     h.refuses_acme(e, "insurance_invalid_proof", before).await;
     // A proof made for tier 3's minimum (or for tier 3 at tier 2's minimum), sent for a
     // tier-2 permit: refused when it says so, and refused by the proof when it does not.
@@ -545,9 +620,8 @@ async fn proofs_for_another_permit_certificate_or_tier_minimum_are_refused() {
         let mut e = evidence(&cert, &opening, tier, minimum);
         h.refuses_acme(e.clone(), "insurance_other_minimum", before)
             .await;
-        let o = e.as_object_mut().unwrap();
-        o.remove("tier");
-        o.remove("minimum");
+        e.tier = None;
+        e.minimum = None;
         h.refuses_acme(e, "insurance_invalid_proof", before).await;
     }
     // The honest proof goes through.
@@ -557,11 +631,9 @@ async fn proofs_for_another_permit_certificate_or_tier_minimum_are_refused() {
     assert_eq!(st, StatusCode::OK, "{v}");
 }
 
-/// Rewrites one field of a certificate's JSON.
-fn tamper(cert: &CoverCertificate, field: &str, value: Value) -> Value {
-    let mut v = serde_json::to_value(cert).unwrap();
-    v[field] = value;
-    v
+/// A certificate's protocol form, to rewrite a field of.
+fn wire(cert: &CoverCertificate) -> WireCertificate {
+    cert.clone().into()
 }
 
 #[tokio::test]
@@ -572,23 +644,29 @@ async fn tampered_certificates_expired_policies_and_unregistered_insurers_are_re
     let good = evidence(&cert, &opening, 2, MIN2);
     // Tampered: each signed field changed (the proof stays the one made for the original).
     let (other_cert, _) = h.certify("acme", MIN2);
-    for (field, value) in [
-        ("policy_id", json!("POL-8")),
-        ("expires", json!(T0 + 10 * YEAR)),
-        (
-            "commitment",
-            json!(hex::encode(other_cert.commitment().as_bytes())),
-        ),
+    for tampered in [
+        WireCertificate {
+            policy_id: "POL-8".into(),
+            ..wire(&cert)
+        },
+        WireCertificate {
+            expires: T0 + 10 * YEAR,
+            ..wire(&cert)
+        },
+        WireCertificate {
+            commitment: hex::encode(other_cert.commitment().as_bytes()),
+            ..wire(&cert)
+        },
     ] {
         let mut e = good.clone();
-        e["certificate"] = tamper(&cert, field, value);
+        e.certificate = tampered;
         h.refuses_acme(e, "insurance_bad_certificate", before).await;
     }
     // Another insurer's signature under the registered insurer's name.
     let rogue = InsurerSecret::generate(&mut OsRng);
     let (forged, forged_opening) = h.certify_with(&rogue, "acme", T0 + YEAR, AMOUNT);
     let mut e = evidence(&forged, &forged_opening, 2, MIN2);
-    e["certificate"]["insurer"] = json!(h.insurer.public().to_string());
+    e.certificate.insurer = h.insurer.public().to_string();
     h.refuses_acme(e, "insurance_bad_certificate", before).await;
     // The rogue insurer's own, honest certificate: not registered.
     let got = h
@@ -614,24 +692,29 @@ async fn tampered_certificates_expired_policies_and_unregistered_insurers_are_re
         .await;
     }
     // Malformed evidence: a 400 from the JSON layer, nothing written either.
+    let body = |e: CoverEvidence| serde_json::to_value(new_permit("acme", 2, Some(e))).unwrap();
     for bad in [
+        body(CoverEvidence {
+            proof: "AAAA".into(),
+            ..good.clone()
+        }),
+        body(CoverEvidence {
+            certificate: WireCertificate {
+                commitment: "zz".into(),
+                ..good.certificate.clone()
+            },
+            ..good.clone()
+        }),
         {
-            let mut e = good.clone();
-            e["proof"] = json!("AAAA");
-            e
-        },
-        {
-            let mut e = good.clone();
-            e["certificate"]["commitment"] = json!("zz");
-            e
-        },
-        {
-            let mut e = good.clone();
-            e["amount"] = json!(AMOUNT);
-            e
+            let mut v = body(good.clone());
+            // malformed on purpose: a field the evidence does not have (the amount)
+            v["insurance"]["amount"] = json!(AMOUNT);
+            v
         },
     ] {
-        let (st, v) = h.permit("acme", 2, Some(bad)).await;
+        let (st, v) = h
+            .call("POST", "/v1/admin/permits", Some(&h.admin), Some(bad))
+            .await;
         assert_eq!(st, StatusCode::BAD_REQUEST, "{v}");
         assert_eq!(h.written().await, before);
     }
@@ -670,7 +753,7 @@ async fn renewals_are_checked_like_registrations_and_keep_the_cover_on_refusal()
     .await;
     let (low, low_opening) = h.certify("acme", MIN2 - 1);
     let mut e = evidence(&low, &low_opening, 2, MIN2 - 1);
-    e.as_object_mut().unwrap().remove("minimum");
+    e.minimum = None;
     refused(
         &h,
         h.renew("acme", e).await,
@@ -688,7 +771,10 @@ async fn renewals_are_checked_like_registrations_and_keep_the_cover_on_refusal()
     )
     .await;
     let mut e = evidence(&cert, &opening, 2, MIN2);
-    e["certificate"] = tamper(&cert, "policy_id", json!("POL-9"));
+    e.certificate = WireCertificate {
+        policy_id: "POL-9".into(),
+        ..wire(&cert)
+    };
     refused(
         &h,
         h.renew("acme", e).await,
@@ -704,7 +790,11 @@ async fn renewals_are_checked_like_registrations_and_keep_the_cover_on_refusal()
             "POST",
             "/v1/admin/tokens",
             Some(&h.admin),
-            Some(json!({ "id": "insurance-desk", "scopes": ["insurers"], "reason": "r" })),
+            typed(&NewToken {
+                id: "insurance-desk".into(),
+                scopes: vec!["insurers".into()],
+                reason: "r".into(),
+            }),
         )
         .await;
     assert_eq!(st, StatusCode::OK);
@@ -714,7 +804,10 @@ async fn renewals_are_checked_like_registrations_and_keep_the_cover_on_refusal()
             "POST",
             "/v1/admin/permits/acme/insurance",
             Some(t["token"].as_str().unwrap()),
-            Some(json!({ "insurance": evidence(&cert, &opening, 2, MIN2), "reason": "r" })),
+            typed(&CoverRenewal {
+                insurance: evidence(&cert, &opening, 2, MIN2),
+                reason: "r".into(),
+            }),
         )
         .await;
     assert_eq!(st, StatusCode::FORBIDDEN);
@@ -735,7 +828,11 @@ async fn renewals_are_checked_like_registrations_and_keep_the_cover_on_refusal()
             "POST",
             "/v1/admin/permits/acme/status",
             Some(&h.admin),
-            Some(json!({ "status": "revoked", "reason": "r" })),
+            typed(&PermitStatusChange {
+                status: "revoked".into(),
+                reason: "r".into(),
+                emergency: false,
+            }),
         )
         .await;
     assert_eq!(st, StatusCode::OK);

@@ -6,15 +6,17 @@
 #![allow(clippy::unwrap_used)] // test helpers: a failed unwrap is a failed test
 
 use alc_devkit::authority::{TestAuthority, T0};
+use alc_protocol::authority::{GatewayRegistration, IncidentReport, NewToken};
 use alc_registry::checkpoint::{verify_checkpoint, SignedCheckpoint, VerifierKey};
 use alc_registry::entry::{Entry, Kill, KillTarget, Permissions, Spawn};
 use alc_registry::merkle::{self, ConsistencyProof, InclusionProof};
-use alc_registry::submission::{sign, GatewayKey};
+use alc_registry::submission::{sign, GatewayKey, Submission};
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use axum::Router;
 use base64::Engine;
 use http_body_util::BodyExt;
+use serde::Serialize;
 use serde_json::{json, Value};
 use tower::ServiceExt;
 
@@ -95,15 +97,42 @@ impl H {
                 "POST",
                 "/v1/admin/gateways",
                 Some(&self.admin),
-                Some(json!({
-                    "id": key.gateway(),
-                    "key": hex::encode(key.verifying_key().as_bytes()),
-                    "reason": "onboarding",
-                })),
+                typed(&GatewayRegistration {
+                    id: key.gateway().into(),
+                    key: hex::encode(key.verifying_key().as_bytes()),
+                    reason: "onboarding".into(),
+                }),
             )
             .await;
         assert_eq!(s, StatusCode::OK, "{v}");
     }
+}
+
+/// A typed request body as the router helper takes it.
+fn typed<T: Serialize>(value: &T) -> Option<Value> {
+    Some(serde_json::to_value(value).unwrap())
+}
+
+/// The JSON of a typed value.
+fn value<T: Serialize>(typed: &T) -> Value {
+    serde_json::to_value(typed).unwrap()
+}
+
+/// A gateway registration of `id` with the hex `key`.
+fn registration(id: &str, key: String) -> Option<Value> {
+    typed(&GatewayRegistration {
+        id: id.into(),
+        key,
+        reason: "x".into(),
+    })
+}
+
+/// `sub` with its spawn entry changed by `edit`.
+fn edited(mut sub: Submission, edit: impl FnOnce(&mut Spawn)) -> Submission {
+    if let Entry::Spawn(s) = &mut sub.entry {
+        edit(s);
+    }
+    sub
 }
 
 fn spawn(lease: &str, parent: Option<&str>, agent: &str, depth: u32) -> Entry {
@@ -154,7 +183,7 @@ async fn submissions_proofs_and_checkpoints() {
             "POST",
             "/v1/admin/gateways",
             Some(&h.admin),
-            Some(json!({ "id": GW, "key": hex::encode(other.verifying_key().as_bytes()), "reason": "x" })),
+            registration(GW, hex::encode(other.verifying_key().as_bytes())),
         )
         .await;
     assert_eq!(s, StatusCode::CONFLICT);
@@ -168,13 +197,13 @@ async fn submissions_proofs_and_checkpoints() {
     for e in &entries {
         let sub = sign(&gw, e.clone()).unwrap();
         let (s, v) = h
-            .call("POST", "/v1/registry/entries", None, Some(json!(sub)))
+            .call("POST", "/v1/registry/entries", None, typed(&sub))
             .await;
         assert_eq!(s, StatusCode::CREATED, "{v}");
         indices.push(v["index"].as_str().unwrap().parse::<u64>().unwrap());
         // A retry returns the same index without a second leaf.
         let (s, again) = h
-            .call("POST", "/v1/registry/entries", None, Some(json!(sub)))
+            .call("POST", "/v1/registry/entries", None, typed(&sub))
             .await;
         assert_eq!(s, StatusCode::OK);
         assert_eq!(again["index"], v["index"]);
@@ -254,7 +283,12 @@ async fn submissions_proofs_and_checkpoints() {
             "POST",
             "/v1/incidents",
             Some(&h.admin),
-            Some(json!({ "pseudonym": "42", "gateway": GW, "chain": [], "description": "looped spend" })),
+            typed(&IncidentReport {
+                pseudonym: "42".into(),
+                gateway: GW.into(),
+                chain: vec![],
+                description: "looped spend".into(),
+            }),
         )
         .await;
     assert_eq!(s, StatusCode::OK);
@@ -271,64 +305,58 @@ async fn refused_submissions_write_nothing() {
     let stranger = GatewayKey::from_seed("gw-unknown.example", &[4; 32]);
     h.register(&gw).await;
     let before = h.size().await;
-    let good = json!(sign(&gw, spawn("l1", None, "a1", 0)).unwrap());
+    let good = sign(&gw, spawn("l1", None, "a1", 0)).unwrap();
 
     // Forged signature: a flipped bit, and a signature by another key in GW's name.
     let mut forged = good.clone();
-    let sig = forged["signature"].as_str().unwrap().to_owned();
-    let mut raw = base64::engine::general_purpose::STANDARD
-        .decode(&sig)
-        .unwrap();
-    raw[0] ^= 1;
-    forged["signature"] = json!(base64::engine::general_purpose::STANDARD.encode(raw));
+    forged.signature[0] ^= 1;
     let impostor = GatewayKey::from_seed(GW, &[3; 32]);
     let cases = [
-        (forged, StatusCode::FORBIDDEN),
+        (value(&forged), StatusCode::FORBIDDEN),
         (
-            json!(sign(&impostor, spawn("l1", None, "a1", 0)).unwrap()),
+            value(&sign(&impostor, spawn("l1", None, "a1", 0)).unwrap()),
             StatusCode::FORBIDDEN,
         ),
         // An unregistered gateway.
         (
-            json!(sign(
-                &stranger,
-                Entry::Kill(Kill {
-                    gateway: "gw-unknown.example".into(),
-                    target: KillTarget::Lease("l1".into()),
-                    reason: "x".into(),
-                    at: T0,
-                })
-            )
-            .unwrap()),
+            value(
+                &sign(
+                    &stranger,
+                    Entry::Kill(Kill {
+                        gateway: "gw-unknown.example".into(),
+                        target: KillTarget::Lease("l1".into()),
+                        reason: "x".into(),
+                        at: T0,
+                    }),
+                )
+                .unwrap(),
+            ),
             StatusCode::FORBIDDEN,
         ),
         // The entry edited after signing.
         (
-            {
-                let mut v = good.clone();
-                v["entry"]["agent"] = json!("a2");
-                v
-            },
+            value(&edited(good.clone(), |s| s.agent = "a2".into())),
             StatusCode::FORBIDDEN,
         ),
         // Malformed entries.
         (
-            {
-                let mut v = good.clone();
-                v["entry"]["pseudonym"] = json!("not a number");
-                v
-            },
+            value(&edited(good.clone(), |s| {
+                s.pseudonym = "not a number".into()
+            })),
             StatusCode::BAD_REQUEST,
         ),
         (
             {
-                let mut v = good.clone();
+                let mut v = value(&good);
+                // malformed on purpose: an entry kind that does not exist
                 v["entry"]["kind"] = json!("teleport");
                 v
             },
             StatusCode::BAD_REQUEST,
         ),
+        // malformed on purpose: a submission missing its entry and signature
         (json!({ "gateway": GW }), StatusCode::BAD_REQUEST),
+        // malformed on purpose: not an object
         (json!([1, 2, 3]), StatusCode::BAD_REQUEST),
     ];
     for (body, code) in cases {
@@ -344,10 +372,12 @@ async fn refused_submissions_write_nothing() {
         s.gateway = "gw-b.example".into();
     }
     let signed_by_b = sign(&GatewayKey::from_seed("gw-b.example", &[1; 32]), other).unwrap();
-    let mut as_gw = json!(signed_by_b);
-    as_gw["gateway"] = json!(GW);
+    let as_gw = Submission {
+        gateway: GW.into(),
+        ..signed_by_b
+    };
     let (s, _) = h
-        .call("POST", "/v1/registry/entries", None, Some(as_gw))
+        .call("POST", "/v1/registry/entries", None, typed(&as_gw))
         .await;
     assert_eq!(s, StatusCode::BAD_REQUEST);
     assert_eq!(
@@ -362,15 +392,17 @@ async fn refused_submissions_write_nothing() {
             "POST",
             "/v1/admin/tokens",
             Some(&h.admin),
-            Some(json!({ "id": "reporter", "scopes": ["report"], "reason": "gw" })),
+            typed(&NewToken {
+                id: "reporter".into(),
+                scopes: vec!["report".into()],
+                reason: "gw".into(),
+            }),
         )
         .await;
     assert_eq!(s, StatusCode::OK, "{t}");
     let weak = t["token"].as_str().unwrap();
-    let reg = json!({ "id": "gw-c.example", "key": hex::encode([5u8; 32]), "reason": "x" });
-    let (s, _) = h
-        .call("POST", "/v1/admin/gateways", Some(weak), Some(reg))
-        .await;
+    let reg = registration("gw-c.example", hex::encode([5u8; 32]));
+    let (s, _) = h.call("POST", "/v1/admin/gateways", Some(weak), reg).await;
     assert_eq!(s, StatusCode::FORBIDDEN);
     for (id, key) in [
         ("gw c", "00".repeat(32)),
@@ -382,7 +414,7 @@ async fn refused_submissions_write_nothing() {
                 "POST",
                 "/v1/admin/gateways",
                 Some(&h.admin),
-                Some(json!({ "id": id, "key": key, "reason": "x" })),
+                registration(id, key.clone()),
             )
             .await;
         assert_eq!(s, StatusCode::BAD_REQUEST, "{id} {key}");
@@ -422,7 +454,7 @@ async fn the_root_matches_a_replay_of_every_leaf() {
         )
         .unwrap();
         let (s, _) = h
-            .call("POST", "/v1/registry/entries", None, Some(json!(sub)))
+            .call("POST", "/v1/registry/entries", None, typed(&sub))
             .await;
         assert_eq!(s, StatusCode::CREATED);
         if i % 7 == 0 {

@@ -7,8 +7,13 @@
 use alc_circuits::credential::HolderSecret;
 use alc_circuits::field::to_decimal;
 use alc_circuits::status::StatusList;
+use alc_devkit::idp::{TokenRequest, TokenResponse};
 use alc_e2e::Service;
 use alc_issuer::questions::{Bank, DEFAULT_BANK};
+use alc_protocol::authority::{
+    Answer, AnswerSheet, Attempt, CredentialRequest, Login, Nonce, RevokeRequest,
+};
+use alc_protocol::files::CredentialFile;
 use alc_protocol::status::SignedStatus;
 use base64::Engine;
 use reqwest::blocking::Client;
@@ -41,18 +46,29 @@ fn get(c: &Client, url: &str) -> Value {
 /// Signs `subject` in through the dev IdP and passes the assessment; returns a session.
 fn licensed(c: &Client, idp: &str, auth: &str, subject: &str) -> String {
     let (_, n) = post(c, &format!("{auth}/v1/identity/nonce"), None, json!({}));
+    let n: Nonce = serde_json::from_value(n).unwrap();
     let (s, t) = post(
         c,
         &format!("{idp}/token"),
         None,
-        json!({ "subject": subject, "audience": AUD, "nonce": n["nonce"] }),
+        serde_json::to_value(&TokenRequest {
+            subject: subject.into(),
+            audience: AUD.into(),
+            nonce: Some(n.nonce),
+            ttl_secs: None,
+        })
+        .unwrap(),
     );
     assert_eq!(s, 200, "{t}");
+    let t: TokenResponse = serde_json::from_value(t).unwrap();
     let (s, v) = post(
         c,
         &format!("{auth}/v1/identity"),
         None,
-        json!({ "id_token": t["id_token"] }),
+        serde_json::to_value(&Login {
+            id_token: t.id_token,
+        })
+        .unwrap(),
     );
     assert_eq!(s, 200, "{v}");
     let session = v["session"].as_str().unwrap().to_owned();
@@ -63,27 +79,33 @@ fn licensed(c: &Client, idp: &str, auth: &str, subject: &str) -> String {
         json!({}),
     );
     assert_eq!(s, 200, "{a}");
+    let a: Attempt = serde_json::from_value(a).unwrap();
     let bank = Bank::from_toml(DEFAULT_BANK).unwrap();
-    let answers: Vec<Value> = a["questions"]
-        .as_array()
-        .unwrap()
+    let answers: Vec<Answer> = a
+        .questions
         .iter()
         .map(|q| {
-            let b = bank.questions.iter().find(|b| b.id == q["id"]).unwrap();
-            let pos = q["options"]
-                .as_array()
-                .unwrap()
+            let b = bank.questions.iter().find(|b| b.id == q.id).unwrap();
+            let pos = q
+                .options
                 .iter()
-                .position(|o| o == b.options[b.answer].as_str())
+                .position(|o| *o == b.options[b.answer])
                 .unwrap();
-            json!({ "question": q["id"], "option": pos })
+            Answer {
+                question: q.id.clone(),
+                option: pos,
+            }
         })
         .collect();
     let (s, m) = post(
         c,
         &format!("{auth}/v1/assessment/submit"),
         None,
-        json!({ "attempt": a["attempt"], "answers": answers }),
+        serde_json::to_value(&AnswerSheet {
+            attempt: a.attempt,
+            answers,
+        })
+        .unwrap(),
     );
     assert_eq!((s, m["passed"].as_bool()), (200, Some(true)), "{m}");
     session
@@ -122,7 +144,11 @@ fn id_token_to_credential_to_revocation_with_real_processes() {
         &c,
         &format!("{}/v1/credentials", auth.url),
         Some(&session),
-        json!({ "holder": to_decimal(&secret.commitment()) }),
+        serde_json::to_value(&CredentialRequest {
+            holder: to_decimal(&secret.commitment()),
+            permit: None,
+        })
+        .unwrap(),
     );
     assert_eq!(s, 200, "{cred}");
     let file = alc_circuits::files::CredentialFile::from_json(&cred.to_string()).unwrap();
@@ -146,7 +172,12 @@ fn id_token_to_credential_to_revocation_with_real_processes() {
         &c,
         &format!("{}/v1/admin/revoke", auth.url),
         Some(&admin),
-        json!({ "serial": serial, "reason": "test", "emergency": true }),
+        serde_json::to_value(&RevokeRequest {
+            serial,
+            reason: "test".into(),
+            emergency: true,
+        })
+        .unwrap(),
     );
     assert_eq!(s, 200, "{r}");
     let signed: SignedStatus =
@@ -171,7 +202,7 @@ fn id_token_to_credential_to_revocation_with_real_processes() {
         &c,
         &format!("{}/v1/identity", auth.url),
         None,
-        json!({ "id_token": forged }),
+        serde_json::to_value(&Login { id_token: forged }).unwrap(),
     );
     assert_eq!(s, 400, "{v}");
 }
@@ -204,10 +235,19 @@ fn revocations_that_got_200_survive_sigkill() {
             &c,
             &format!("{}/v1/credentials", auth.url),
             Some(&session),
-            json!({ "holder": holder }),
+            serde_json::to_value(&CredentialRequest {
+                holder,
+                permit: None,
+            })
+            .unwrap(),
         );
         assert_eq!(s, 200, "{cred}");
-        serials.push(cred["credential"]["serial"].as_u64().unwrap());
+        serials.push(
+            serde_json::from_value::<CredentialFile>(cred)
+                .unwrap()
+                .credential
+                .serial,
+        );
     }
     let admin = std::fs::read_to_string(data.join("admin-token"))
         .unwrap()
@@ -237,7 +277,11 @@ fn revocations_that_got_200_survive_sigkill() {
                 let r = c
                     .post(format!("{url}/v1/admin/revoke"))
                     .bearer_auth(&admin)
-                    .json(&json!({ "serial": s, "reason": "crash test" }))
+                    .json(&RevokeRequest {
+                        serial: s,
+                        reason: "crash test".into(),
+                        emergency: false,
+                    })
                     .send();
                 match r {
                     Ok(resp) if resp.status().is_success() => acknowledged.lock().unwrap().push(s),
@@ -277,7 +321,7 @@ fn revocations_that_got_200_survive_sigkill() {
     let list = StatusList::decode(published["encoded_list"].as_str().unwrap()).unwrap();
     for s in &acknowledged {
         assert!(
-            list.is_revoked(*s as u32).unwrap(),
+            list.is_revoked(*s).unwrap(),
             "acknowledged revocation of {s} was lost"
         );
     }

@@ -8,8 +8,11 @@ use alc_circuits::credential::HolderSecret;
 use alc_circuits::status::StatusList;
 use alc_e2e::licensing::post;
 use alc_e2e::{shared_keys, Service};
+use alc_protocol::authority::{GatewayRegistration, RevokeRequest};
 use alc_protocol::files::ProofRequest;
-use alc_protocol::gateway::{Challenge, LeaseRequest, Route};
+use alc_protocol::gateway::{
+    Challenge, DelegateRequest, GatewayInfo, KillRequest, LeaseRequest, Route,
+};
 use alc_protocol::status::PublishedList;
 use alc_wallet::lease::{manifest_digest, present};
 use reqwest::blocking::Client;
@@ -110,6 +113,7 @@ fn proof_lease_call_and_the_kill_switch_across_real_processes() {
         &c,
         &format!("{}/v1/autonomous/chat", gw.url),
         Some(&lease),
+        // The upstream's own payload, passed through untouched: no protocol type.
         json!({ "prompt": "hello" }),
     );
     assert_eq!(s, 200, "{v}");
@@ -123,7 +127,7 @@ fn proof_lease_call_and_the_kill_switch_across_real_processes() {
         .unwrap()
         .trim()
         .to_owned();
-    let info: Value = c
+    let info: GatewayInfo = c
         .get(format!("{}/v1/gateway", gw.url))
         .send()
         .unwrap()
@@ -133,7 +137,12 @@ fn proof_lease_call_and_the_kill_switch_across_real_processes() {
         &c,
         &format!("{}/v1/admin/gateways", auth.url),
         Some(&admin),
-        json!({ "id": info["scope"], "key": info["registry_key"], "reason": "onboarding" }),
+        serde_json::to_value(GatewayRegistration {
+            id: info.scope,
+            key: info.registry_key,
+            reason: "onboarding".into(),
+        })
+        .unwrap(),
     );
     assert_eq!(s, 200, "{v}");
     let spawn = |parent: &str, agent: &str| -> String {
@@ -141,7 +150,14 @@ fn proof_lease_call_and_the_kill_switch_across_real_processes() {
             &c,
             &format!("{}/v1/lease/delegate", gw.url),
             Some(parent),
-            json!({ "agent": agent, "manifest": hex::encode(Sha256::digest(agent.as_bytes())), "rights": ["/v1/autonomous/"], "ttl_secs": 600 }),
+            serde_json::to_value(DelegateRequest {
+                agent: agent.into(),
+                manifest: hex::encode(Sha256::digest(agent.as_bytes())),
+                rights: vec!["/v1/autonomous/".into()],
+                ttl_secs: 600,
+                rate_per_min: None,
+            })
+            .unwrap(),
         );
         assert_eq!(s, 200, "{v}");
         v["lease"].as_str().unwrap().to_owned()
@@ -189,7 +205,12 @@ fn proof_lease_call_and_the_kill_switch_across_real_processes() {
         &c,
         &format!("{}/v1/admin/revoke", auth.url),
         Some(&admin),
-        json!({ "serial": serial, "reason": "kill switch test", "emergency": true }),
+        serde_json::to_value(RevokeRequest {
+            serial,
+            reason: "kill switch test".into(),
+            emergency: true,
+        })
+        .unwrap(),
     );
     assert_eq!(s, 200, "{v}");
     let latency = loop {
@@ -243,7 +264,12 @@ fn proof_lease_call_and_the_kill_switch_across_real_processes() {
         &c,
         &format!("{}/v1/admin/kill", gw.url),
         Some(&gadmin),
-        json!({ "pseudonym": pseudonym, "reason": "kill while the authority is down" }),
+        serde_json::to_value(KillRequest {
+            lease: None,
+            pseudonym: Some(pseudonym),
+            reason: "kill while the authority is down".into(),
+        })
+        .unwrap(),
     );
     assert_eq!(s, 204, "{v}");
     std::thread::sleep(Duration::from_millis(500));

@@ -5,8 +5,10 @@
 #![allow(clippy::unwrap_used)] // test helpers: a failed unwrap is a failed test
 
 use alc_e2e::{alc, fails, ok, Service};
+use alc_protocol::authority::{CoverRenewal, InsurerRegistration, NewPermit};
+use alc_protocol::insurance::{CoverCertificate, CoverEvidence};
 use reqwest::blocking::Client;
-use serde_json::{json, Value};
+use serde_json::Value;
 use std::path::Path;
 use std::process::Output;
 
@@ -19,6 +21,23 @@ fn post(c: &Client, url: &str, token: &str, body: &Value) -> (u16, Value) {
 
 fn read_json(path: &Path) -> Value {
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+/// A proof file's JSON as the protocol's cover evidence.
+fn cover(evidence: &Value) -> CoverEvidence {
+    serde_json::from_value(evidence.clone()).unwrap()
+}
+
+/// A permit registration at tier 2 with `insurance`.
+fn new_permit(id: &str, name: &str, insurance: CoverEvidence, reason: &str) -> Value {
+    serde_json::to_value(NewPermit {
+        id: id.into(),
+        name: name.into(),
+        tier: 2,
+        insurance: Some(insurance),
+        reason: reason.into(),
+    })
+    .unwrap()
 }
 
 fn s(p: &Path) -> &str {
@@ -132,7 +151,12 @@ fn insurer_certifies_holder_proves_and_the_authority_accepts_the_permit() {
         &c,
         &format!("{}/v1/admin/insurers", auth.url),
         &admin,
-        &json!({ "id": "lloyds-1", "key": public, "reason": "licensed insurer" }),
+        &serde_json::to_value(InsurerRegistration {
+            id: "lloyds-1".into(),
+            key: public.into(),
+            reason: "licensed insurer".into(),
+        })
+        .unwrap(),
     );
     assert_eq!(st, 200, "{v}");
 
@@ -152,7 +176,7 @@ fn insurer_certifies_holder_proves_and_the_authority_accepts_the_permit() {
         &c,
         &permits,
         &admin,
-        &json!({ "id": "acme", "name": "Acme Ltd", "tier": 2, "insurance": evidence, "reason": "application 7" }),
+        &new_permit("acme", "Acme Ltd", cover(&evidence), "application 7"),
     );
     assert_eq!(st, 200, "{v}");
     assert_eq!(
@@ -195,15 +219,15 @@ fn insurer_certifies_holder_proves_and_the_authority_accepts_the_permit() {
     fails(prove(MIN2), "below the tier minimum");
     // ...and a proof against a lower minimum is refused by the authority.
     ok(prove(MIN2 - 1));
-    let mut low = read_json(&thin.join("proof.json"));
-    let body = |insurance: &Value| json!({ "id": "thin", "name": "Thin Ltd", "tier": 2, "insurance": insurance, "reason": "r" });
+    let mut low = cover(&read_json(&thin.join("proof.json")));
+    let body = |insurance: &CoverEvidence| new_permit("thin", "Thin Ltd", insurance.clone(), "r");
     let (st, v) = post(&c, &permits, &admin, &body(&low));
     assert_eq!(
         (st, v["error"].as_str()),
         (422, Some("insurance_other_minimum")),
         "{v}"
     );
-    low.as_object_mut().unwrap().remove("minimum");
+    low.minimum = None;
     let (st, v) = post(&c, &permits, &admin, &body(&low));
     assert_eq!(
         (st, v["error"].as_str()),
@@ -219,7 +243,7 @@ fn insurer_certifies_holder_proves_and_the_authority_accepts_the_permit() {
         &c,
         &permits,
         &admin,
-        &json!({ "id": "rogue-co", "name": "Rogue", "tier": 2, "insurance": evidence, "reason": "r" }),
+        &new_permit("rogue-co", "Rogue", cover(&evidence), "r"),
     );
     assert_eq!(
         (st, v["error"].as_str()),
@@ -233,16 +257,21 @@ fn insurer_certifies_holder_proves_and_the_authority_accepts_the_permit() {
             &c,
             &format!("{}/v1/admin/permits/{id}/insurance", auth.url),
             &admin,
-            &json!({ "insurance": evidence, "reason": "r" }),
+            &serde_json::to_value(CoverRenewal {
+                insurance: cover(&evidence),
+                reason: "r".into(),
+            })
+            .unwrap(),
         );
         assert_eq!(st, 404, "{id}: {v}");
     }
 
     // A mismatched opening and a tampered certificate are caught before proving.
-    let mut cert = read_json(&dir.join("acme").join("certificate.json"));
-    cert["policy_id"] = json!("POL-X");
+    let mut cert: CoverCertificate =
+        serde_json::from_value(read_json(&dir.join("acme").join("certificate.json"))).unwrap();
+    cert.policy_id = "POL-X".into();
     let tampered = dir.join("tampered.json");
-    std::fs::write(&tampered, cert.to_string()).unwrap();
+    std::fs::write(&tampered, serde_json::to_string(&cert).unwrap()).unwrap();
     let x = dir.join("x.json");
     fails(
         prove_cover(dir, &tampered, &opening, 1, &x),

@@ -10,7 +10,10 @@
 
 use alc_e2e::{alc_bin, fails, ok, shared_keys, stdout, Service};
 use alc_issuer::questions::{Bank, DEFAULT_BANK};
-use serde_json::{json, Value};
+use alc_protocol::authority::RevokeRequest;
+use alc_protocol::files::CredentialFile;
+use alc_wallet::enrol::AnswerEntry;
+use serde_json::Value;
 use std::io::{BufRead, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Output, Stdio};
@@ -87,7 +90,7 @@ fn correct_position(bank: &Bank, shown: &[String]) -> usize {
 fn answers(questions: &str, right: bool) -> String {
     let v: Value = serde_json::from_str(questions).unwrap();
     let bank = bank();
-    let list: Vec<Value> = v["questions"]
+    let list: Vec<AnswerEntry> = v["questions"]
         .as_array()
         .unwrap()
         .iter()
@@ -99,10 +102,19 @@ fn answers(questions: &str, right: bool) -> String {
                 .map(|o| o.as_str().unwrap().to_owned())
                 .collect();
             let good = correct_position(&bank, &shown);
+            let question = q["id"].as_str().unwrap().to_owned();
             if right {
-                json!({ "question": q["id"], "option": good })
+                AnswerEntry {
+                    question,
+                    option: Some(good),
+                    answer: None,
+                }
             } else {
-                json!({ "question": q["id"], "answer": shown[(good + 1) % shown.len()] })
+                AnswerEntry {
+                    question,
+                    option: None,
+                    answer: Some(shown[(good + 1) % shown.len()].clone()),
+                }
             }
         })
         .collect();
@@ -743,10 +755,10 @@ fn the_operator_wallet_from_the_command_line() {
         "renewed too early: {renew_after:?}"
     );
 
-    let serial: Value =
+    let credential: CredentialFile =
         serde_json::from_str(&std::fs::read_to_string(wdir.join("credential.json")).unwrap())
             .unwrap();
-    let serial = serial["credential"]["serial"].as_u64().unwrap();
+    let serial = credential.credential.serial;
     let admin = std::fs::read_to_string(adata.join("admin-token"))
         .unwrap()
         .trim()
@@ -755,7 +767,11 @@ fn the_operator_wallet_from_the_command_line() {
     let resp = reqwest::blocking::Client::new()
         .post(format!("{}/v1/admin/revoke", auth.url))
         .bearer_auth(&admin)
-        .json(&json!({ "serial": serial, "reason": "wallet test", "emergency": true }))
+        .json(&RevokeRequest {
+            serial,
+            reason: "wallet test".into(),
+            emergency: true,
+        })
         .send()
         .unwrap();
     assert_eq!(resp.status().as_u16(), 200);
