@@ -5,9 +5,14 @@
 use crate::Service;
 use alc_circuits::credential::HolderSecret;
 use alc_circuits::field::to_decimal;
-use alc_issuer::questions::{Bank, DEFAULT_BANK};
+use alc_circuits::files::CredentialFile;
+use alc_devkit::authority::correct_answers;
+use alc_devkit::idp::{TokenRequest, TokenResponse};
+use alc_protocol::authority::{AnswerSheet, Attempt, CredentialRequest, Login, Nonce, Session};
 use reqwest::blocking::Client;
-use serde_json::{json, Value};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use serde_json::Value;
 use std::path::{Path, PathBuf};
 
 /// The audience the tests' authorities expect.
@@ -40,8 +45,13 @@ pub fn authority_with_dev_idp(dir: &Path) -> (Service, Service, PathBuf) {
 }
 
 /// `POST url` with a JSON body: status and JSON answer (`null` if none).
-pub fn post(c: &Client, url: &str, bearer: Option<&str>, body: Value) -> (u16, Value) {
-    let mut r = c.post(url).json(&body);
+pub fn post<T: Serialize + ?Sized>(
+    c: &Client,
+    url: &str,
+    bearer: Option<&str>,
+    body: &T,
+) -> (u16, Value) {
+    let mut r = c.post(url).json(body);
     if let Some(b) = bearer {
         r = r.bearer_auth(b);
     }
@@ -49,61 +59,74 @@ pub fn post(c: &Client, url: &str, bearer: Option<&str>, body: Value) -> (u16, V
     (resp.status().as_u16(), resp.json().unwrap_or(Value::Null))
 }
 
-/// An operator credential (the authority's JSON) from the authority at `auth` through
-/// the development IdP at `idp`: sign in, pass the assessment, have `Poseidon(sk)` signed.
-pub fn credential(c: &Client, idp: &str, auth: &str, subject: &str) -> (Value, HolderSecret) {
-    let (_, n) = post(c, &format!("{auth}/v1/identity/nonce"), None, json!({}));
-    let (_, t) = post(
+/// `POST url` answered 200 with a `T`.
+fn post_ok<B: Serialize + ?Sized, T: DeserializeOwned>(
+    c: &Client,
+    url: &str,
+    bearer: Option<&str>,
+    body: &B,
+) -> T {
+    let (s, v) = post(c, url, bearer, body);
+    assert_eq!(s, 200, "{url}: {v}");
+    serde_json::from_value(v).expect("the protocol's answer")
+}
+
+/// An operator credential (its signature checked) from the authority at `auth` through the development IdP at
+/// `idp`: sign in, pass the assessment, have `Poseidon(sk)` signed.
+pub fn credential(
+    c: &Client,
+    idp: &str,
+    auth: &str,
+    subject: &str,
+) -> (CredentialFile, HolderSecret) {
+    let empty = serde_json::Map::new();
+    let n: Nonce = post_ok(c, &format!("{auth}/v1/identity/nonce"), None, &empty);
+    let t: TokenResponse = post_ok(
         c,
         &format!("{idp}/token"),
         None,
-        json!({ "subject": subject, "audience": AUD, "nonce": n["nonce"] }),
+        &TokenRequest {
+            subject: subject.into(),
+            audience: AUD.into(),
+            nonce: Some(n.nonce),
+            ttl_secs: None,
+        },
     );
-    let (_, v) = post(
+    let session: Session = post_ok(
         c,
         &format!("{auth}/v1/identity"),
         None,
-        json!({ "id_token": t["id_token"] }),
+        &Login {
+            id_token: t.id_token,
+        },
     );
-    let session = v["session"].as_str().expect("a session").to_owned();
-    let (_, a) = post(
+    let session = session.session;
+    let a: Attempt = post_ok(
         c,
         &format!("{auth}/v1/assessment/attempts"),
         Some(&session),
-        json!({}),
+        &empty,
     );
-    let bank = Bank::from_toml(DEFAULT_BANK).expect("the default bank");
-    let answers: Vec<Value> = a["questions"]
-        .as_array()
-        .expect("questions")
-        .iter()
-        .map(|q| {
-            let b = bank
-                .questions
-                .iter()
-                .find(|b| b.id == q["id"])
-                .expect("a bank question");
-            let shown = q["options"].as_array().expect("options");
-            let right = shown
-                .iter()
-                .position(|o| o == b.options[b.answer].as_str())
-                .expect("the right option is shown");
-            json!({ "question": q["id"], "option": right })
-        })
-        .collect();
-    post(
+    let answers = correct_answers(&a);
+    let _: Value = post_ok(
         c,
         &format!("{auth}/v1/assessment/submit"),
         None,
-        json!({ "attempt": a["attempt"], "answers": answers }),
+        &AnswerSheet {
+            attempt: a.attempt,
+            answers,
+        },
     );
     let secret = HolderSecret::generate(&mut rand::rngs::OsRng);
-    let (s, cred) = post(
+    let cred: alc_protocol::files::CredentialFile = post_ok(
         c,
         &format!("{auth}/v1/credentials"),
         Some(&session),
-        json!({ "holder": to_decimal(&secret.commitment()) }),
+        &CredentialRequest {
+            holder: to_decimal(&secret.commitment()),
+            permit: None,
+        },
     );
-    assert_eq!(s, 200, "{cred}");
+    let cred = CredentialFile::from_wire(&cred).expect("a credential signed by its issuer");
     (cred, secret)
 }

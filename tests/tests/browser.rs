@@ -16,8 +16,9 @@
 
 use alc_e2e::licensing::{credential, post};
 use alc_e2e::{shared_keys, workspace, Service};
+use alc_protocol::authority::RevokeRequest;
 use reqwest::blocking::Client;
-use serde_json::{json, Value};
+use serde_json::Value;
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -105,10 +106,10 @@ fn wallet_page_proves_leases_calls_and_is_cut_off_by_an_emergency_revocation() {
     );
     let c = Client::new();
     let (cred, secret) = credential(&c, &idp.url, &auth.url, "browser-alice");
-    let serial = cred["credential"]["serial"].as_u64().unwrap();
+    let serial = cred.signed.credential.serial;
     let cred_path = t.path().join("credential.json");
     let holder_path = t.path().join("holder.json");
-    std::fs::write(&cred_path, serde_json::to_string_pretty(&cred).unwrap()).unwrap();
+    std::fs::write(&cred_path, cred.to_json()).unwrap();
     std::fs::write(
         &holder_path,
         alc_circuits::files::holder_to_json(&secret).as_bytes(),
@@ -179,7 +180,11 @@ fn wallet_page_proves_leases_calls_and_is_cut_off_by_an_emergency_revocation() {
                 &c,
                 &format!("{}/v1/admin/revoke", auth.url),
                 Some(&admin),
-                json!({ "serial": serial, "reason": "browser wallet test", "emergency": true }),
+                &RevokeRequest {
+                    serial,
+                    reason: "browser wallet test".into(),
+                    emergency: true,
+                },
             );
             assert_eq!(s, 200, "{v}");
             writeln!(stdin, "revoked").unwrap();

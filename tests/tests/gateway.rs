@@ -4,9 +4,8 @@
 
 #![allow(clippy::unwrap_used)] // test helpers: a failed unwrap is a failed test
 
-use alc_circuits::credential::HolderSecret;
 use alc_circuits::status::StatusList;
-use alc_e2e::licensing::post;
+use alc_e2e::licensing::{credential, post};
 use alc_e2e::{shared_keys, Service};
 use alc_protocol::authority::{GatewayRegistration, RevokeRequest};
 use alc_protocol::files::ProofRequest;
@@ -19,20 +18,6 @@ use reqwest::blocking::Client;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 use std::time::{Duration, Instant};
-
-/// An operator credential from the authority, through the development IdP.
-fn credential(
-    c: &Client,
-    idp: &str,
-    auth: &str,
-    subject: &str,
-) -> (alc_circuits::files::CredentialFile, HolderSecret) {
-    let (cred, secret) = alc_e2e::licensing::credential(c, idp, auth, subject);
-    (
-        alc_circuits::files::CredentialFile::from_json(&cred.to_string()).unwrap(),
-        secret,
-    )
-}
 
 /// The proving key from a key directory written by `alc setup`.
 fn proving_key(dir: &std::path::Path) -> alc_prover::ProvingKey {
@@ -99,12 +84,7 @@ fn proof_lease_call_and_the_kill_switch_across_real_processes() {
             agent: "agent-1".into(),
             manifest,
         };
-        let (s, v) = post(
-            c,
-            &format!("{}/v1/lease", gw.url),
-            None,
-            serde_json::to_value(body).unwrap(),
-        );
+        let (s, v) = post(c, &format!("{}/v1/lease", gw.url), None, &body);
         assert_eq!(s, 200, "{v}");
         v["lease"].as_str().unwrap().to_owned()
     };
@@ -114,7 +94,7 @@ fn proof_lease_call_and_the_kill_switch_across_real_processes() {
         &format!("{}/v1/autonomous/chat", gw.url),
         Some(&lease),
         // The upstream's own payload, passed through untouched: no protocol type.
-        json!({ "prompt": "hello" }),
+        &json!({ "prompt": "hello" }),
     );
     assert_eq!(s, 200, "{v}");
     assert_eq!(v["path"], "/chat", "the call reached the upstream: {v}");
@@ -137,12 +117,11 @@ fn proof_lease_call_and_the_kill_switch_across_real_processes() {
         &c,
         &format!("{}/v1/admin/gateways", auth.url),
         Some(&admin),
-        serde_json::to_value(GatewayRegistration {
+        &GatewayRegistration {
             id: info.scope,
             key: info.registry_key,
             reason: "onboarding".into(),
-        })
-        .unwrap(),
+        },
     );
     assert_eq!(s, 200, "{v}");
     let spawn = |parent: &str, agent: &str| -> String {
@@ -150,14 +129,13 @@ fn proof_lease_call_and_the_kill_switch_across_real_processes() {
             &c,
             &format!("{}/v1/lease/delegate", gw.url),
             Some(parent),
-            serde_json::to_value(DelegateRequest {
+            &DelegateRequest {
                 agent: agent.into(),
                 manifest: hex::encode(Sha256::digest(agent.as_bytes())),
                 rights: vec!["/v1/autonomous/".into()],
                 ttl_secs: 600,
                 rate_per_min: None,
-            })
-            .unwrap(),
+            },
         );
         assert_eq!(s, 200, "{v}");
         v["lease"].as_str().unwrap().to_owned()
@@ -205,12 +183,11 @@ fn proof_lease_call_and_the_kill_switch_across_real_processes() {
         &c,
         &format!("{}/v1/admin/revoke", auth.url),
         Some(&admin),
-        serde_json::to_value(RevokeRequest {
+        &RevokeRequest {
             serial,
             reason: "kill switch test".into(),
             emergency: true,
-        })
-        .unwrap(),
+        },
     );
     assert_eq!(s, 200, "{v}");
     let latency = loop {
@@ -218,7 +195,7 @@ fn proof_lease_call_and_the_kill_switch_across_real_processes() {
             &c,
             &format!("{}/v1/autonomous/chat", gw.url),
             Some(&lease),
-            json!({}),
+            &json!({}),
         );
         if s == 403 {
             break started.elapsed();
@@ -237,7 +214,7 @@ fn proof_lease_call_and_the_kill_switch_across_real_processes() {
             &c,
             &format!("{}/v1/autonomous/chat", gw.url),
             Some(l),
-            json!({}),
+            &json!({}),
         );
         assert_eq!(s, 403);
     }
@@ -264,12 +241,11 @@ fn proof_lease_call_and_the_kill_switch_across_real_processes() {
         &c,
         &format!("{}/v1/admin/kill", gw.url),
         Some(&gadmin),
-        serde_json::to_value(KillRequest {
+        &KillRequest {
             lease: None,
             pseudonym: Some(pseudonym),
             reason: "kill while the authority is down".into(),
-        })
-        .unwrap(),
+        },
     );
     assert_eq!(s, 204, "{v}");
     std::thread::sleep(Duration::from_millis(500));
