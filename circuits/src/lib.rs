@@ -8,6 +8,7 @@
 //! * [`babyjubjub`]: Baby Jubjub in circom's coordinates, and its Montgomery form.
 //! * [`eddsa`]: EdDSA-Poseidon exactly as circomlib / circomlibjs.
 //! * [`credential`]: the licence credential, its commitment and signature.
+//! * [`escrow`]: ElGamal escrow of a credential's serial to the trustees' joint key.
 //! * [`status`]: the committed bitstring status list (revocation accumulator).
 //! * [`presentation`]: the presentation statement, circuit v1.
 //! * [`files`]: the protocol's files of these values, read with their checks.
@@ -23,6 +24,7 @@
 pub mod babyjubjub;
 pub mod credential;
 pub mod eddsa;
+pub mod escrow;
 pub mod field;
 pub mod files;
 #[cfg(feature = "r1cs")]

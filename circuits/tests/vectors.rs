@@ -5,13 +5,20 @@
 
 #![allow(clippy::unwrap_used)] // test helpers: a failed unwrap is a failed test
 
+use alc_circuits::babyjubjub::constraints::EdwardsVar;
 use alc_circuits::babyjubjub::{Point, Scalar, BASE8};
 use alc_circuits::eddsa::{constraints as eddsa_gadget, PublicKey, SecretKey, Signature};
+use alc_circuits::escrow::constraints::{CiphertextVar, RANDOMNESS_BITS};
+use alc_circuits::escrow::{Ciphertext, EscrowKey, Randomness};
 use alc_circuits::field::{from_decimal, to_decimal};
+use alc_circuits::gadgets::alloc_bits;
 use alc_circuits::poseidon;
+use alc_circuits::tags::SERIAL_BITS;
 use alc_circuits::Fr;
 use ark_ec::{AffineRepr, CurveGroup};
-use ark_ff::PrimeField;
+use ark_ff::{BigInteger, PrimeField};
+use ark_r1cs_std::{alloc::AllocVar, fields::fp::FpVar};
+use ark_relations::gr1cs::ConstraintSystem;
 use num_bigint::BigUint;
 use serde_json::Value;
 use std::path::Path;
@@ -167,4 +174,56 @@ fn circomlibjs_accepts_alc_signatures_and_rejects_tampered_ones() {
     );
     let got: Vec<bool> = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(got, expected);
+}
+
+fn scalar(v: &Value) -> Scalar {
+    v.as_str().unwrap().parse().unwrap()
+}
+
+/// `c` encrypts `serial` under `key` with `r`, as the circuit sees it: satisfied or not.
+fn gadget_accepts(key: &EscrowKey, serial: u32, r: &Randomness, c: &Ciphertext) -> bool {
+    let cs = ConstraintSystem::<Fr>::new_ref();
+    let input = |v: Fr| FpVar::new_input(cs.clone(), || Ok(v)).unwrap();
+    let var = CiphertextVar {
+        c1: EdwardsVar::new(input(c.c1.x), input(c.c1.y)),
+        c2: EdwardsVar::new(input(c.c2.x), input(c.c2.y)),
+    };
+    let rf = Fr::from_le_bytes_mod_order(&r.scalar().into_bigint().to_bytes_le());
+    let sb = alloc_bits(cs.clone(), || Ok(Fr::from(serial)), SERIAL_BITS).unwrap();
+    let rb = alloc_bits(cs.clone(), || Ok(rf), RANDOMNESS_BITS).unwrap();
+    var.enforce_encrypts(key, &sb, &rb).unwrap();
+    cs.is_satisfied().unwrap()
+}
+
+#[test]
+fn escrow_encryption_and_partial_decryptions_match_circomlibjs() {
+    let v = load("escrow.json");
+    let x = scalar(&v["secret"]);
+    let key = EscrowKey::from_point(point(&v["key"])).unwrap();
+    assert_eq!(*key.point(), (BASE8 * x).into_affine());
+    let shares: Vec<Scalar> = v["shares"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| scalar(&s["share"]))
+        .collect();
+    let cases = v["encryptions"].as_array().unwrap();
+    assert_eq!(cases.len(), 4);
+    for t in cases {
+        let serial: u32 = t["serial"].as_str().unwrap().parse().unwrap();
+        let r = Randomness::from_scalar(scalar(&t["randomness"]));
+        let ct = Ciphertext::encrypt(&key, serial, &r);
+        assert_eq!(ct.c1, point(&t["c1"]), "c1 of serial {serial}");
+        assert_eq!(ct.c2, point(&t["c2"]), "c2 of serial {serial}");
+        for p in t["partials"].as_array().unwrap() {
+            let i = p["index"].as_u64().unwrap() as usize;
+            assert_eq!((ct.c1 * shares[i - 1]).into_affine(), point(&p["point"]));
+        }
+        assert_eq!(ct.open(&point(&t["shared"])), Some(serial));
+        // The twin: one trustee's partial alone opens nothing.
+        assert_eq!(ct.open(&point(&t["partials"][0]["point"])), None);
+        // The circuit accepts circomlibjs's ciphertext, and not under another serial.
+        assert!(gadget_accepts(&key, serial, &r, &ct));
+        assert!(!gadget_accepts(&key, serial ^ 1, &r, &ct));
+    }
 }

@@ -279,50 +279,58 @@ const WINDOW: usize = 3;
 
 /// `offset + k * base` for the little-endian bits of `k`, by 3-bit windows of constant
 /// tables and incomplete Montgomery additions: about 2 constraints per bit.
-///
-/// Window `i` looks up `(w + 1) * 8^i * base` (never the identity); the constant
-/// `offset - sum_i 8^i * base` is folded into window 0's table, so the sum is exact.
 pub fn fixed_base_mul(
     bits: &[Boolean<Fr>],
     base: &Point,
     offset: &Point,
 ) -> Result<MontgomeryVar, SynthesisError> {
-    let windows: Vec<&[Boolean<Fr>]> = bits.chunks(WINDOW).collect();
-    let mut step = base.into_group(); // 8^i * base
+    fixed_base_msm(&[(bits, base)], offset)
+}
+
+/// `offset + sum_j k_j * base_j` for the little-endian bits of each `k_j`, in one chain of
+/// 3-bit windows (one accumulator for every base, so a second base costs its windows and
+/// nothing more).
+///
+/// Window `i` of term `j` looks up `(w + 1) * 8^i * base_j` (never the identity); the
+/// constant `offset - sum_{j,i} 8^i * base_j` is folded into the first window's table, so
+/// the sum is exact and every partial sum is `offset + (known combination of the bases)`.
+pub fn fixed_base_msm(
+    terms: &[(&[Boolean<Fr>], &Point)],
+    offset: &Point,
+) -> Result<MontgomeryVar, SynthesisError> {
     let mut correction = offset.into_group();
-    let mut tables: Vec<Vec<Montgomery>> = Vec::with_capacity(windows.len());
-    for w in &windows {
-        let mut entry = step; // (w + 1) * 8^i * base
-        let mut table = Vec::with_capacity(1 << w.len());
-        for _ in 0..1 << w.len() {
-            table.push(entry);
-            entry += step;
-        }
-        correction -= step;
-        tables.push(
-            table
-                .iter()
-                .map(|p| p.into_affine())
-                .map(|p| to_mont(&p))
-                .collect::<Result<_, _>>()?,
-        );
-        for _ in 0..WINDOW {
-            step.double_in_place();
+    let mut windows: Vec<(&[Boolean<Fr>], Vec<Montgomery>)> = Vec::new();
+    for (bits, base) in terms {
+        let mut step = base.into_group(); // 8^i * base
+        for w in bits.chunks(WINDOW) {
+            let mut entry = step; // (w + 1) * 8^i * base
+            let mut table = Vec::with_capacity(1 << w.len());
+            for _ in 0..1 << w.len() {
+                table.push(entry.into_affine());
+                entry += step;
+            }
+            correction -= step;
+            windows.push((w, table.iter().map(to_mont).collect::<Result<_, _>>()?));
+            for _ in 0..WINDOW {
+                step.double_in_place();
+            }
         }
     }
-    // Fold the correction into window 0: entries become offset + w * base.
+    let Some(((first_bits, first), rest)) = windows.split_first() else {
+        return Ok(MontgomeryVar::constant(to_mont(offset)?));
+    };
+    // Fold the correction into the first window: its entries become
+    // offset + (w + 1) * base_0 - sum of every window's unit.
     let correction = correction.into_affine();
-    let first: Vec<Montgomery> = tables[0]
+    let first: Vec<Montgomery> = first
         .iter()
         .map(|m| {
             let p = m.to_edwards().ok_or(SynthesisError::DivisionByZero)?;
             to_mont(&(p + correction).into_affine())
         })
         .collect::<Result<_, _>>()?;
-    tables[0] = first;
-
-    let mut acc = lookup(windows[0], &tables[0])?;
-    for (w, table) in windows.iter().zip(&tables).skip(1) {
+    let mut acc = lookup(first_bits, &first)?;
+    for (w, table) in rest {
         acc = acc.add(&lookup(w, table)?)?;
     }
     Ok(acc)
@@ -499,6 +507,36 @@ mod tests {
             assert_eq!(out.to_edwards().unwrap().value().unwrap(), expected);
             assert!(cs.is_satisfied().unwrap());
         }
+    }
+
+    #[test]
+    fn fixed_base_msm_equals_native_and_a_flipped_bit_moves_it() {
+        let mut rng = ark_std::test_rng();
+        let y = mul(&BASE8, &[987_654_321]);
+        let (r, s) = (Scalar::rand(&mut rng), Scalar::from(0xABCDEu64));
+        let as_fr = |k: Scalar| Fr::from_le_bytes_mod_order(&k.into_bigint().to_bytes_le());
+        let cs = ConstraintSystem::<Fr>::new_ref();
+        let rb = alloc_bits(cs.clone(), || Ok(as_fr(r)), 251).unwrap();
+        let sb = alloc_bits(cs.clone(), || Ok(as_fr(s)), 20).unwrap();
+        let n = cs.num_constraints();
+        let out = fixed_base_msm(&[(&rb, &y), (&sb, &BASE8)], &offset_point()).unwrap();
+        // 84 + 7 windows: a lookup each (3, or 1 for the 2-bit window), 90 additions.
+        assert_eq!(cs.num_constraints() - n, 83 * 3 + 1 + 6 * 3 + 1 + 90 * 3);
+        let expected = (offset_point() + y * r + BASE8 * s).into_affine();
+        assert_eq!(out.to_edwards().unwrap().value().unwrap(), expected);
+        assert!(cs.is_satisfied().unwrap());
+        // The twin: one bit of `s` flipped gives another point.
+        let cs = ConstraintSystem::<Fr>::new_ref();
+        let rb = alloc_bits(cs.clone(), || Ok(as_fr(r)), 251).unwrap();
+        let sb = alloc_bits(cs.clone(), || Ok(as_fr(s + Scalar::from(1u64))), 20).unwrap();
+        let out = fixed_base_msm(&[(&rb, &y), (&sb, &BASE8)], &offset_point()).unwrap();
+        assert_ne!(out.to_edwards().unwrap().value().unwrap(), expected);
+        // No terms: the offset itself.
+        let out = fixed_base_msm(&[], &offset_point()).unwrap();
+        assert_eq!(
+            out.value().unwrap(),
+            Montgomery::from_edwards(&offset_point()).unwrap()
+        );
     }
 
     #[test]
