@@ -33,6 +33,7 @@ never alc-verifier "" "${services[@]}" alc-prover
 never alc-wasm wasm32-unknown-unknown "${services[@]}"
 never alc-registry "" "${services[@]}" alc-circuits ark-relations ark-r1cs-std
 never alc-insurance "" "${services[@]}"
+never alc-escrow "" "${services[@]}" ark-relations ark-r1cs-std alc-prover
 # The authority and the gateway talk over HTTP; neither links the other, nor the fixtures.
 never alc-issuer "" alc-gateway alc-devkit alc-wallet alc-prover alc-verifier
 never alc-gateway "" alc-issuer alc-devkit alc-wallet alc-prover

@@ -9,6 +9,7 @@
 //! | [`status`] | signed status responses and the published status list |
 //! | [`files`] | credential, holder, issuer key, status list, proof request, presentation, key digests |
 //! | [`insurance`] | an insurer's cover certificate and a permit's cover evidence |
+//! | [`escrow`] | the trustees' key generation, key shares, joint key and partial decryptions |
 //! | [`error`] | the one error body of every service |
 //! | [`encoding`] | hex, base64, 64-bit integers and field elements as text |
 //! | [`time`] | unix seconds and the [`time::Clock`] that reads them |
@@ -26,6 +27,7 @@
 pub mod authority;
 pub mod encoding;
 pub mod error;
+pub mod escrow;
 pub mod files;
 pub mod fsio;
 pub mod gateway;
