@@ -80,6 +80,14 @@ enum Command {
         #[command(subcommand)]
         what: commands::gateway::GatewayCommand,
     },
+    /// Trustees of the threshold escrow: generate the escrow key together, decrypt a
+    /// share of an escrowed serial, open it with a threshold of shares.
+    ///
+    /// Example: alc escrow deal --trustee 1 --threshold 2 --trustees 3 --out exchange
+    Escrow {
+        #[command(subcommand)]
+        what: commands::escrow::EscrowCommand,
+    },
     /// The chain-of-liability registry: audit the log, trace an agent's chain.
     ///
     /// Example: alc registry audit --authority http://127.0.0.1:8600
@@ -115,6 +123,7 @@ fn main() -> ExitCode {
         Command::Permit { what } => commands::insurance::permit(what),
         Command::Authority { what } => what.run(),
         Command::Gateway { what } => what.run(),
+        Command::Escrow { what } => what.run(),
         Command::Registry { what } => what.run(),
         Command::Wallet { what } => commands::wallet::run(what),
         Command::DevIdp(a) => a.run(),

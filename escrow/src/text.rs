@@ -3,8 +3,9 @@
 
 use crate::EscrowError;
 use alc_circuits::babyjubjub::{point_in_subgroup, Point, Scalar};
+use alc_circuits::escrow::Ciphertext;
 use alc_circuits::field::{from_decimal, to_decimal};
-use alc_protocol::escrow::{PointText, ProofText};
+use alc_protocol::escrow::{CiphertextFile, PointText, ProofText, CIPHERTEXT};
 use ark_ff::PrimeField;
 
 use crate::proof::Proof;
@@ -47,6 +48,26 @@ pub fn proof_text(p: &Proof) -> ProofText {
     ProofText {
         challenge: scalar_text(&p.challenge),
         response: scalar_text(&p.response),
+    }
+}
+
+/// A ciphertext from its file: both points of order `l`.
+pub fn ciphertext(f: &CiphertextFile) -> Result<Ciphertext, EscrowError> {
+    if f.kind != CIPHERTEXT {
+        return Err(EscrowError::Malformed("ciphertext (wrong type)"));
+    }
+    Ok(Ciphertext {
+        c1: point(&f.c1, "ciphertext's c1")?,
+        c2: point(&f.c2, "ciphertext's c2")?,
+    })
+}
+
+/// A ciphertext as a file.
+pub fn ciphertext_file(c: &Ciphertext) -> CiphertextFile {
+    CiphertextFile {
+        kind: CIPHERTEXT.into(),
+        c1: point_text(&c.c1),
+        c2: point_text(&c.c2),
     }
 }
 

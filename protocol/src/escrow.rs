@@ -14,6 +14,8 @@ pub const DEALT_SHARE: &str = "alc-escrow-dealt-share";
 pub const KEY_SHARE: &str = "alc-escrow-key-share";
 /// The `type` of a [`JointKey`].
 pub const JOINT_KEY: &str = "alc-escrow-key";
+/// The `type` of a [`CiphertextFile`].
+pub const CIPHERTEXT: &str = "alc-escrow-ciphertext";
 /// The `type` of a [`Partial`].
 pub const PARTIAL: &str = "alc-escrow-partial";
 
@@ -100,10 +102,14 @@ pub struct KeyShare {
     pub key: JointKey,
 }
 
-/// A ciphertext `(c1, c2)` of a serial.
+/// A ciphertext `(c1, c2)` of a serial, as a file (a presentation carries the same two
+/// points among its public inputs).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct CiphertextText {
+pub struct CiphertextFile {
+    /// [`CIPHERTEXT`].
+    #[serde(rename = "type")]
+    pub kind: String,
     /// `r * Base8`.
     pub c1: PointText,
     /// `s * Base8 + r * Y`.

@@ -3,6 +3,7 @@
 pub mod admin;
 pub mod authority;
 pub mod demo;
+pub mod escrow;
 pub mod example;
 pub mod gateway;
 pub mod info;
