@@ -59,22 +59,63 @@ impl PresentationCircuit {
     fn synthesize(
         self,
         cs: ConstraintSystemRef<Fr>,
-        meter: &mut Vec<(&'static str, usize)>,
+        meter: &mut Meter,
     ) -> Result<(), SynthesisError> {
-        let st = self.statement;
-        let w = self.witness;
-        let mut mark = {
-            let cs = cs.clone();
-            let mut last = cs.num_constraints();
-            move |name: &'static str, meter: &mut Vec<(&'static str, usize)>| {
-                let now = cs.num_constraints();
-                meter.push((name, now - last));
-                last = now;
-            }
-        };
-        let missing = || SynthesisError::AssignmentMissing;
+        let inputs = Inputs::new(&cs, self.statement.as_ref())?;
+        debug_assert_eq!(cs.num_instance_variables(), NUM_PUBLIC_INPUTS + 1);
+        enforce(&cs, &inputs, self.witness.as_ref(), meter)?;
+        Ok(())
+    }
+}
+
+/// Counts constraints per component as synthesis goes.
+pub(crate) struct Meter {
+    cs: ConstraintSystemRef<Fr>,
+    last: usize,
+    /// `(component, constraints)`, in synthesis order.
+    pub(crate) components: Vec<(&'static str, usize)>,
+}
+
+impl Meter {
+    /// A meter starting at the system's current count.
+    pub(crate) fn new(cs: &ConstraintSystemRef<Fr>) -> Self {
+        Self {
+            cs: cs.clone(),
+            last: cs.num_constraints(),
+            components: Vec::new(),
+        }
+    }
+
+    /// Books the constraints since the last mark to `name`.
+    pub(crate) fn mark(&mut self, name: &'static str) {
+        let now = self.cs.num_constraints();
+        self.components.push((name, now - self.last));
+        self.last = now;
+    }
+}
+
+/// Circuit v1's public inputs, allocated in [`super::PUBLIC_INPUT_NAMES`] order.
+pub(crate) struct Inputs {
+    issuer: EdwardsVar,
+    status_root: FpVar<Fr>,
+    min_tier: FpVar<Fr>,
+    min_permit_tier: FpVar<Fr>,
+    now: FpVar<Fr>,
+    scope: FpVar<Fr>,
+    pseudonym: FpVar<Fr>,
+}
+
+impl Inputs {
+    /// Allocates the inputs (`challenge` and `manifest` are bound by their input rows
+    /// alone, so no variable is kept for them).
+    pub(crate) fn new(
+        cs: &ConstraintSystemRef<Fr>,
+        st: Option<&Statement>,
+    ) -> Result<Self, SynthesisError> {
         let input = |f: fn(&Statement) -> Fr| {
-            FpVar::new_input(cs.clone(), || st.as_ref().map(f).ok_or(missing()))
+            FpVar::new_input(cs.clone(), || {
+                st.map(f).ok_or(SynthesisError::AssignmentMissing)
+            })
         };
         let issuer = EdwardsVar::new(input(|s| s.issuer_pk_x)?, input(|s| s.issuer_pk_y)?);
         let status_root = input(|s| s.status_root)?;
@@ -85,59 +126,71 @@ impl PresentationCircuit {
         let _challenge = input(|s| s.challenge)?;
         let _manifest = input(|s| s.manifest)?;
         let pseudonym = input(|s| s.pseudonym)?;
-        debug_assert_eq!(cs.num_instance_variables(), NUM_PUBLIC_INPUTS + 1);
-
-        // 2. Holder binding: pk = Poseidon(sk), pseudonym = Poseidon(sk, scope).
-        let sk = HolderSecretVar::from_secret(cs.clone(), w.as_ref().map(|w| &w.secret))?;
-        let pk = sk.commitment()?;
-        sk.pseudonym(&scope)?.enforce_equal(&pseudonym)?;
-        mark("holder binding and pseudonym", meter);
-
-        // 1. The authority's signature over the credential.
-        let cred = CredentialVar::new_witness(
-            cs.clone(),
-            || w.as_ref().map(|w| w.credential).ok_or(missing()),
-            pk,
-        )?;
-        let message = cred.commitment()?;
-        mark("credential fields and commitment", meter);
-        let sig = SignatureVar::new_witness(cs.clone(), || {
-            w.as_ref().map(|w| w.signature).ok_or(missing())
-        })?;
-        enforce_valid(&issuer, &message, &sig)?;
-        mark("EdDSA-Poseidon signature", meter);
-
-        // 3. Tiers and validity, every compared value range-checked.
-        range_check(&min_tier, TIER_BITS)?;
-        range_check(&min_permit_tier, TIER_BITS)?;
-        range_check(&now, TIME_BITS)?;
-        range_check(&(from_bits_le(&cred.tier)? - &min_tier), TIER_BITS)?;
-        range_check(
-            &(from_bits_le(&cred.permit_tier)? - &min_permit_tier),
-            TIER_BITS,
-        )?;
-        range_check(&(&now - from_bits_le(&cred.not_before)?), TIME_BITS)?;
-        range_check(
-            &(from_bits_le(&cred.expires)? - &now - Fr::from(1u64)),
-            TIME_BITS,
-        )?;
-        mark("tiers and validity", meter);
-
-        // 4. Not revoked under the public root.
-        let path = StatusPathVar::new_witness(cs.clone(), || {
-            w.as_ref()
-                .map(|w| (w.status, w.credential.serial))
-                .ok_or(missing())
-        })?;
-        path.enforce_unrevoked(&cred.serial, &status_root)?;
-        mark("status list", meter);
-        Ok(())
+        Ok(Self {
+            issuer,
+            status_root,
+            min_tier,
+            min_permit_tier,
+            now,
+            scope,
+            pseudonym,
+        })
     }
+}
+
+/// Circuit v1's relation over its inputs: returns the credential's variables (circuit
+/// v2 escrows its serial).
+pub(crate) fn enforce(
+    cs: &ConstraintSystemRef<Fr>,
+    inputs: &Inputs,
+    w: Option<&Witness>,
+    meter: &mut Meter,
+) -> Result<CredentialVar, SynthesisError> {
+    let missing = || SynthesisError::AssignmentMissing;
+    // 2. Holder binding: pk = Poseidon(sk), pseudonym = Poseidon(sk, scope).
+    let sk = HolderSecretVar::from_secret(cs.clone(), w.map(|w| &w.secret))?;
+    let pk = sk.commitment()?;
+    sk.pseudonym(&inputs.scope)?
+        .enforce_equal(&inputs.pseudonym)?;
+    meter.mark("holder binding and pseudonym");
+
+    // 1. The authority's signature over the credential.
+    let cred =
+        CredentialVar::new_witness(cs.clone(), || w.map(|w| w.credential).ok_or(missing()), pk)?;
+    let message = cred.commitment()?;
+    meter.mark("credential fields and commitment");
+    let sig = SignatureVar::new_witness(cs.clone(), || w.map(|w| w.signature).ok_or(missing()))?;
+    enforce_valid(&inputs.issuer, &message, &sig)?;
+    meter.mark("EdDSA-Poseidon signature");
+
+    // 3. Tiers and validity, every compared value range-checked.
+    range_check(&inputs.min_tier, TIER_BITS)?;
+    range_check(&inputs.min_permit_tier, TIER_BITS)?;
+    range_check(&inputs.now, TIME_BITS)?;
+    range_check(&(from_bits_le(&cred.tier)? - &inputs.min_tier), TIER_BITS)?;
+    range_check(
+        &(from_bits_le(&cred.permit_tier)? - &inputs.min_permit_tier),
+        TIER_BITS,
+    )?;
+    range_check(&(&inputs.now - from_bits_le(&cred.not_before)?), TIME_BITS)?;
+    range_check(
+        &(from_bits_le(&cred.expires)? - &inputs.now - Fr::from(1u64)),
+        TIME_BITS,
+    )?;
+    meter.mark("tiers and validity");
+
+    // 4. Not revoked under the public root.
+    let path = StatusPathVar::new_witness(cs.clone(), || {
+        w.map(|w| (w.status, w.credential.serial)).ok_or(missing())
+    })?;
+    path.enforce_unrevoked(&cred.serial, &inputs.status_root)?;
+    meter.mark("status list");
+    Ok(cred)
 }
 
 impl ConstraintSynthesizer<Fr> for PresentationCircuit {
     fn generate_constraints(self, cs: ConstraintSystemRef<Fr>) -> Result<(), SynthesisError> {
-        self.synthesize(cs, &mut Vec::new())
+        self.synthesize(cs.clone(), &mut Meter::new(&cs))
     }
 }
 
@@ -146,10 +199,10 @@ pub fn constraint_breakdown() -> Result<Breakdown, SynthesisError> {
     let cs = ConstraintSystem::<Fr>::new_ref();
     cs.set_optimization_goal(OptimizationGoal::Constraints);
     cs.set_mode(SynthesisMode::Setup);
-    let mut components = Vec::new();
-    PresentationCircuit::default().synthesize(cs.clone(), &mut components)?;
+    let mut meter = Meter::new(&cs);
+    PresentationCircuit::default().synthesize(cs.clone(), &mut meter)?;
     Ok(Breakdown {
-        components,
+        components: meter.components,
         constraints: cs.num_constraints(),
         public_inputs: cs.num_instance_variables() - 1,
         witnesses: cs.num_witness_variables(),
