@@ -13,6 +13,16 @@ pub const CIRCUIT_VERSION: u32 = 1;
 /// Identifier of the presentation circuit, written into key, proof and statement files.
 pub const CIRCUIT_ID: &str = "alc-presentation-v1";
 
+/// Version of the presentation circuit with an escrowed serial and a holder key
+/// (`presentation::v2`).
+pub const CIRCUIT_V2_VERSION: u32 = 2;
+
+/// Identifier of circuit v2, written into its key, proof and statement files.
+pub const CIRCUIT_V2_ID: &str = "alc-presentation-v2";
+
+/// Tag for an agent's Ed25519 lease key encoded as a field element (circuit v2).
+pub const HOLDER_KEY_TAG: &str = "alc/v2/holder-key";
+
 /// Tag for a gateway's scope (its identifier string) encoded as a field element.
 pub const SCOPE_TAG: &str = "alc/v1/scope";
 /// Tag for a gateway challenge (random bytes) encoded as a field element.

@@ -3,76 +3,16 @@
 
 #![allow(clippy::unwrap_used)] // test helpers: a failed unwrap is a failed test
 
-use alc_circuits::credential::{permit_hash, Credential, HolderSecret, SignedCredential};
+use alc_circuits::credential::{HolderSecret, SignedCredential};
 use alc_circuits::eddsa::SecretKey;
 use alc_circuits::presentation::{
-    constraint_breakdown, encode_challenge, encode_manifest, encode_scope, PresentationCircuit,
-    Statement, Unsatisfied, Witness,
+    constraint_breakdown, encode_scope, PresentationCircuit, Statement, Unsatisfied, Witness,
 };
-use alc_circuits::status::StatusList;
 use alc_circuits::Fr;
 use ark_relations::gr1cs::{ConstraintSynthesizer, ConstraintSystem};
 
-const NOW: u64 = 1_790_000_000;
-
-struct Fixture {
-    issuer: SecretKey,
-    secret: HolderSecret,
-    list: StatusList,
-    credential: Credential,
-    statement: Statement,
-}
-
-impl Fixture {
-    fn new() -> Self {
-        let issuer = SecretKey::from_bytes([42; 32]);
-        let secret = HolderSecret::from_field(Fr::from(123_456_789u64));
-        let mut list = StatusList::new();
-        for s in [1u32, 2, 70, 5000] {
-            list.revoke(s).unwrap();
-        }
-        let credential = Credential {
-            serial: 3,
-            tier: 1,
-            permit: permit_hash("permit-acme-1"),
-            permit_tier: 2,
-            not_before: NOW - 1000,
-            expires: NOW + 1000,
-            holder: secret.commitment(),
-        };
-        let pk = *issuer.public_key().point();
-        let scope = encode_scope("gateway.example");
-        let statement = Statement {
-            issuer_pk_x: pk.x,
-            issuer_pk_y: pk.y,
-            status_root: list.root(),
-            min_tier: 1,
-            min_permit_tier: 2,
-            now: NOW,
-            scope,
-            challenge: encode_challenge(&[7; 32]),
-            manifest: encode_manifest(&[9; 32]),
-            pseudonym: secret.pseudonym(&scope),
-        };
-        Self {
-            issuer,
-            secret,
-            list,
-            credential,
-            statement,
-        }
-    }
-
-    fn witness(&self) -> Witness {
-        let signed = SignedCredential::sign(self.credential, &self.issuer).unwrap();
-        Witness {
-            credential: self.credential,
-            signature: signed.signature,
-            secret: self.secret.clone(),
-            status: self.list.path(self.credential.serial).unwrap(),
-        }
-    }
-}
+mod common;
+use common::{Fixture, NOW};
 
 fn satisfied(statement: Statement, witness: Witness) -> bool {
     let cs = ConstraintSystem::<Fr>::new_ref();

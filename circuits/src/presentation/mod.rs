@@ -17,6 +17,7 @@
 
 #[cfg(feature = "r1cs")]
 pub mod constraints;
+pub mod v2;
 
 #[cfg(feature = "r1cs")]
 pub use constraints::{constraint_breakdown, Breakdown, PresentationCircuit};
@@ -99,7 +100,7 @@ pub struct Statement {
 #[non_exhaustive]
 pub enum StatementError {
     /// Wrong number of public inputs.
-    #[error("circuit v1 has {NUM_PUBLIC_INPUTS} public inputs, got {0}")]
+    #[error("{0} public inputs: not this circuit's number")]
     Count(usize),
     /// A public input out of its range.
     #[error("public input {0} is out of range")]
@@ -107,6 +108,9 @@ pub enum StatementError {
     /// The issuer key is not on the curve.
     #[error("issuer public key is not on the Baby Jubjub curve")]
     IssuerOffCurve,
+    /// A point of the escrow ciphertext is off the curve or outside the subgroup.
+    #[error("the escrow ciphertext is not two points of order l on Baby Jubjub")]
+    EscrowOffCurve,
 }
 
 impl Statement {
@@ -214,6 +218,10 @@ pub enum Unsatisfied {
     /// The serial's bit is set.
     #[error("the credential is revoked")]
     Revoked,
+    /// The escrow ciphertext is not this credential's serial under the circuit's key
+    /// with this randomness (circuit v2).
+    #[error("the escrow ciphertext does not encrypt this credential's serial")]
+    Escrow,
 }
 
 impl Statement {

@@ -1,0 +1,113 @@
+//! The presentation circuit v2 as an R1CS: [`PresentationCircuit`].
+//!
+//! Public inputs are allocated first, in [`super::PUBLIC_INPUT_NAMES`] order, then the
+//! witnesses: v1's in v1's order, then the randomness's bits.
+
+use super::{Statement, Witness, NUM_PUBLIC_INPUTS};
+use crate::babyjubjub::constraints::EdwardsVar;
+use crate::escrow::constraints::{CiphertextVar, RANDOMNESS_BITS};
+use crate::escrow::EscrowKey;
+use crate::field::Fr;
+use crate::gadgets::alloc_bits;
+use crate::presentation::constraints::{enforce, Breakdown, Inputs, Meter};
+use ark_ff::{BigInteger, PrimeField};
+use ark_r1cs_std::{alloc::AllocVar, fields::fp::FpVar};
+use ark_relations::gr1cs::{
+    ConstraintSynthesizer, ConstraintSystem, ConstraintSystemRef, OptimizationGoal, SynthesisError,
+    SynthesisMode,
+};
+
+/// Circuit v2 for an escrow key. With no statement and witness it is the shape used for
+/// the setup (which the escrow key is part of).
+#[derive(Clone, Debug)]
+pub struct PresentationCircuit {
+    /// The trustees' joint key: a constant of the circuit.
+    pub escrow: EscrowKey,
+    /// The public statement (`None` at setup).
+    pub statement: Option<Statement>,
+    /// The private witness (`None` at setup).
+    pub witness: Option<Witness>,
+}
+
+impl PresentationCircuit {
+    /// The shape for the setup under `escrow`.
+    pub fn setup(escrow: EscrowKey) -> Self {
+        Self {
+            escrow,
+            statement: None,
+            witness: None,
+        }
+    }
+
+    /// The circuit for a statement and its witness.
+    pub fn new(escrow: EscrowKey, statement: Statement, witness: Witness) -> Self {
+        Self {
+            escrow,
+            statement: Some(statement),
+            witness: Some(witness),
+        }
+    }
+
+    fn synthesize(
+        self,
+        cs: ConstraintSystemRef<Fr>,
+        meter: &mut Meter,
+    ) -> Result<(), SynthesisError> {
+        let st = self.statement.as_ref();
+        let inputs = Inputs::new(&cs, st.map(|s| &s.v1))?;
+        let input = |f: fn(&Statement) -> Fr| {
+            FpVar::new_input(cs.clone(), || {
+                st.map(f).ok_or(SynthesisError::AssignmentMissing)
+            })
+        };
+        let ciphertext = CiphertextVar {
+            c1: EdwardsVar::new(input(|s| s.escrow.c1.x)?, input(|s| s.escrow.c1.y)?),
+            c2: EdwardsVar::new(input(|s| s.escrow.c2.x)?, input(|s| s.escrow.c2.y)?),
+        };
+        let _holder_key = input(|s| s.holder_key)?;
+        debug_assert_eq!(cs.num_instance_variables(), NUM_PUBLIC_INPUTS + 1);
+
+        let w = self.witness.as_ref();
+        let cred = enforce(&cs, &inputs, w.map(|w| &w.v1), meter)?;
+
+        // 5. The serial, escrowed under the circuit's key.
+        let r = alloc_bits(
+            cs.clone(),
+            || {
+                w.map(|w| {
+                    Fr::from_le_bytes_mod_order(&w.randomness.scalar().into_bigint().to_bytes_le())
+                })
+                .ok_or(SynthesisError::AssignmentMissing)
+            },
+            RANDOMNESS_BITS,
+        )?;
+        ciphertext.enforce_encrypts(&self.escrow, &cred.serial, &r)?;
+        meter.mark("escrowed serial");
+        Ok(())
+    }
+}
+
+impl ConstraintSynthesizer<Fr> for PresentationCircuit {
+    fn generate_constraints(self, cs: ConstraintSystemRef<Fr>) -> Result<(), SynthesisError> {
+        self.synthesize(cs.clone(), &mut Meter::new(&cs))
+    }
+}
+
+/// Synthesises the circuit's shape (under any escrow key: the count does not depend on
+/// it) and counts constraints per component.
+///
+/// # Errors
+/// A synthesis error (none for the shape).
+pub fn constraint_breakdown(escrow: EscrowKey) -> Result<Breakdown, SynthesisError> {
+    let cs = ConstraintSystem::<Fr>::new_ref();
+    cs.set_optimization_goal(OptimizationGoal::Constraints);
+    cs.set_mode(SynthesisMode::Setup);
+    let mut meter = Meter::new(&cs);
+    PresentationCircuit::setup(escrow).synthesize(cs.clone(), &mut meter)?;
+    Ok(Breakdown {
+        components: meter.components,
+        constraints: cs.num_constraints(),
+        public_inputs: cs.num_instance_variables() - 1,
+        witnesses: cs.num_witness_variables(),
+    })
+}

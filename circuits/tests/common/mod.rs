@@ -1,0 +1,73 @@
+//! The circuits' shared test fixture: an issuer, a holder, a status list with a few
+//! revocations, an unrevoked credential and the v1 statement it satisfies.
+
+#![allow(dead_code)] // each test file uses its part
+
+use alc_circuits::credential::{permit_hash, Credential, HolderSecret, SignedCredential};
+use alc_circuits::eddsa::SecretKey;
+use alc_circuits::presentation::{
+    encode_challenge, encode_manifest, encode_scope, Statement, Witness,
+};
+use alc_circuits::status::StatusList;
+use alc_circuits::Fr;
+
+pub const NOW: u64 = 1_790_000_000;
+
+pub struct Fixture {
+    pub issuer: SecretKey,
+    pub secret: HolderSecret,
+    pub list: StatusList,
+    pub credential: Credential,
+    pub statement: Statement,
+}
+
+impl Fixture {
+    pub fn new() -> Self {
+        let issuer = SecretKey::from_bytes([42; 32]);
+        let secret = HolderSecret::from_field(Fr::from(123_456_789u64));
+        let mut list = StatusList::new();
+        for s in [1u32, 2, 70, 5000] {
+            list.revoke(s).unwrap();
+        }
+        let credential = Credential {
+            serial: 3,
+            tier: 1,
+            permit: permit_hash("permit-acme-1"),
+            permit_tier: 2,
+            not_before: NOW - 1000,
+            expires: NOW + 1000,
+            holder: secret.commitment(),
+        };
+        let pk = *issuer.public_key().point();
+        let scope = encode_scope("gateway.example");
+        let statement = Statement {
+            issuer_pk_x: pk.x,
+            issuer_pk_y: pk.y,
+            status_root: list.root(),
+            min_tier: 1,
+            min_permit_tier: 2,
+            now: NOW,
+            scope,
+            challenge: encode_challenge(&[7; 32]),
+            manifest: encode_manifest(&[9; 32]),
+            pseudonym: secret.pseudonym(&scope),
+        };
+        Self {
+            issuer,
+            secret,
+            list,
+            credential,
+            statement,
+        }
+    }
+
+    pub fn witness(&self) -> Witness {
+        let signed = SignedCredential::sign(self.credential, &self.issuer).unwrap();
+        Witness {
+            credential: self.credential,
+            signature: signed.signature,
+            secret: self.secret.clone(),
+            status: self.list.path(self.credential.serial).unwrap(),
+        }
+    }
+}
