@@ -3,6 +3,9 @@
 //! Ids:
 //! * `prove/{n}-threads` (the default rayon pool, `n` = the machine's cores) and
 //!   `prove/1-thread`: the whole `alc_prover::prove` (native check, witness, Groth16).
+//! * `prove-v2/{n}-threads`, `prove-v2/1-thread`: circuit v2 (the escrowed serial, the
+//!   holder key) under a fixed-seed setup for a fixed escrow key, measured in the same
+//!   run as v1 so the two compare side by side.
 //! * `witness/assignment`: witness generation alone (`alc_prover::prove::assignment`).
 //! * `witness/prepare`: statement and witness from the credential, holder secret,
 //!   status list (including the holder's path) and request (`alc_prover::prepare`).
@@ -15,8 +18,11 @@
 //!   (G2).
 
 use alc_benches::{fixture, keys, prepare_example, rng};
+use alc_circuits::babyjubjub::{Scalar, BASE8};
+use alc_circuits::escrow::{Ciphertext, EscrowKey, Randomness};
+use alc_circuits::presentation::v2;
 use alc_prover::prove::assignment;
-use alc_prover::{prove, ProvingKey};
+use alc_prover::{prove, prove_v2, ProvingKey};
 use ark_bn254::{Fr, G1Projective, G2Projective};
 use ark_ec::{CurveGroup, VariableBaseMSM};
 use ark_ff::{PrimeField, UniformRand};
@@ -48,6 +54,37 @@ fn proving(c: &mut Criterion) {
     }
     g.bench_function("1-thread", |b| {
         b.iter(|| single.install(|| prove(pk, &f.statement, &f.witness, &mut r).expect("prove")))
+    });
+    g.finish();
+
+    // Circuit v2 on the same example.
+    let escrow = EscrowKey::from_point((BASE8 * Scalar::from(77u64)).into_affine())
+        .expect("a point of order l");
+    let (pk2, vk2) = alc_prover::keys::setup_v2(&escrow, &mut rng(12)).expect("v2 setup");
+    let randomness = Randomness::random(&mut rng(13));
+    let st2 = v2::Statement {
+        v1: f.statement,
+        escrow: Ciphertext::encrypt(&escrow, f.witness.credential.serial, &randomness),
+        holder_key: v2::encode_holder_key(&[7; 32]),
+    };
+    let w2 = v2::Witness {
+        v1: f.witness.clone(),
+        randomness,
+    };
+    let p2 = prove_v2(&pk2, &escrow, &st2, &w2, &mut r).expect("v2 proof");
+    alc_verifier::verify_v2(&vk2, &p2, &st2).expect("the benchmarked v2 proof verifies");
+    let mut g = c.benchmark_group("prove-v2");
+    g.sample_size(20)
+        .sampling_mode(SamplingMode::Flat)
+        .warm_up_time(Duration::from_secs(2))
+        .measurement_time(Duration::from_secs(10));
+    if threads > 1 {
+        g.bench_function(format!("{threads}-threads"), |b| {
+            b.iter(|| prove_v2(&pk2, &escrow, &st2, &w2, &mut r).expect("prove"))
+        });
+    }
+    g.bench_function("1-thread", |b| {
+        b.iter(|| single.install(|| prove_v2(&pk2, &escrow, &st2, &w2, &mut r).expect("prove")))
     });
     g.finish();
 }

@@ -1,4 +1,7 @@
-//! Keys for circuit v1: the Groth16 setup and the proving-key encodings.
+//! Keys for circuits v1 and v2: the Groth16 setup and the proving-key encodings.
+//!
+//! Circuit v2's constraints hold the escrow key as constants, so its matrices (and its
+//! setup) are per escrow key: [`setup_v2`], [`ProvingKey::from_compressed_bytes_v2`].
 //!
 //! The setup is single-party: whoever runs [`setup`] knows the toxic waste and could
 //! forge proofs, so it must be run by a party the verifiers trust (the README states
@@ -13,7 +16,8 @@
 //! a digest the caller pinned, so a tampered or corrupted file is refused before any
 //! point or coefficient is trusted.
 
-use alc_circuits::presentation::{PresentationCircuit, NUM_PUBLIC_INPUTS};
+use alc_circuits::escrow::EscrowKey;
+use alc_circuits::presentation::{v2, PresentationCircuit, NUM_PUBLIC_INPUTS};
 use alc_circuits::Fr;
 use alc_verifier::VerifyingKey;
 use ark_bn254::Bn254;
@@ -25,9 +29,10 @@ use ark_relations::gr1cs::{
 use ark_serialize::{CanonicalDeserialize, CanonicalSerialize, Compress};
 use rand_core::CryptoRngCore;
 use sha2::{Digest, Sha256};
-use std::sync::{Arc, OnceLock};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
 
-/// A proving key that cannot be loaded or does not fit circuit v1.
+/// A proving key that cannot be loaded or does not fit circuit v1 or v2.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum KeyError {
@@ -43,7 +48,7 @@ pub enum KeyError {
     #[error("malformed proving key: {0}")]
     Malformed(String),
     /// A key for another circuit.
-    #[error("proving key does not match circuit v1 ({0})")]
+    #[error("proving key does not match the circuit ({0})")]
     WrongCircuit(String),
     /// The setup or the circuit synthesis failed.
     #[error("circuit synthesis failed: {0}")]
@@ -59,7 +64,7 @@ pub(crate) struct Matrices {
     pub(crate) num_constraints: usize,
 }
 
-/// A proving key for circuit v1, with the circuit's matrices.
+/// A proving key for circuit v1 or v2, with the circuit's matrices.
 #[derive(Clone, Debug)]
 pub struct ProvingKey {
     pub(crate) pk: Arc<ark_groth16::ProvingKey<Bn254>>,
@@ -79,11 +84,29 @@ fn matrices() -> Result<Arc<Matrices>, KeyError> {
         .clone()
 }
 
+/// Circuit v2's matrices under `escrow`, built once per key and process.
+fn matrices_v2(escrow: &EscrowKey) -> Result<Arc<Matrices>, KeyError> {
+    static M: OnceLock<Mutex<HashMap<EscrowKey, Arc<Matrices>>>> = OnceLock::new();
+    let cache = M.get_or_init(Default::default);
+    if let Some(m) = cache.lock().ok().and_then(|c| c.get(escrow).cloned()) {
+        return Ok(m);
+    }
+    let m = Arc::new(synthesize(v2::PresentationCircuit::setup(*escrow))?);
+    if let Ok(mut c) = cache.lock() {
+        c.insert(*escrow, m.clone());
+    }
+    Ok(m)
+}
+
 fn synthesize_matrices() -> Result<Matrices, KeyError> {
+    synthesize(PresentationCircuit::default())
+}
+
+fn synthesize(circuit: impl ConstraintSynthesizer<Fr>) -> Result<Matrices, KeyError> {
     let cs = ConstraintSystem::<Fr>::new_ref();
     cs.set_optimization_goal(OptimizationGoal::Constraints);
     cs.set_mode(SynthesisMode::Setup);
-    PresentationCircuit::default()
+    circuit
         .generate_constraints(cs.clone())
         .map_err(|e| KeyError::Synthesis(e.to_string()))?;
     cs.finalize();
@@ -113,10 +136,30 @@ pub fn setup(rng: &mut dyn CryptoRngCore) -> Result<(ProvingKey, VerifyingKey), 
     Ok((pk, vk))
 }
 
+/// Runs the Groth16 setup for circuit v2 under the trustees' escrow key.
+pub fn setup_v2(
+    escrow: &EscrowKey,
+    rng: &mut dyn CryptoRngCore,
+) -> Result<(ProvingKey, VerifyingKey), KeyError> {
+    let pk = Groth16::<Bn254>::generate_random_parameters_with_reduction(
+        v2::PresentationCircuit::setup(*escrow),
+        &mut rng.as_rngcore(),
+    )
+    .map_err(|e| KeyError::Synthesis(e.to_string()))?;
+    let pk = ProvingKey::with_matrices(pk, matrices_v2(escrow)?)?;
+    let vk = pk.verifying_key()?;
+    Ok((pk, vk))
+}
+
 impl ProvingKey {
     /// Wraps an arkworks key after checking its shape against circuit v1.
     pub fn from_ark(pk: ark_groth16::ProvingKey<Bn254>) -> Result<Self, KeyError> {
         Self::with_matrices(pk, matrices()?)
+    }
+
+    /// The number of public inputs of the key's circuit (10 for v1, 15 for v2).
+    pub fn num_public_inputs(&self) -> usize {
+        self.matrices.num_instance - 1
     }
 
     fn with_matrices(
@@ -124,7 +167,9 @@ impl ProvingKey {
         m: Arc<Matrices>,
     ) -> Result<Self, KeyError> {
         let inputs = pk.vk.gamma_abc_g1.len().saturating_sub(1);
-        if inputs != NUM_PUBLIC_INPUTS || m.num_instance != NUM_PUBLIC_INPUTS + 1 {
+        if ![NUM_PUBLIC_INPUTS, v2::NUM_PUBLIC_INPUTS].contains(&inputs)
+            || m.num_instance != inputs + 1
+        {
             return Err(KeyError::WrongCircuit(format!("{inputs} public inputs")));
         }
         if pk.a_query.len() != m.num_instance + m.num_witness || pk.l_query.len() != m.num_witness {
@@ -167,8 +212,19 @@ impl ProvingKey {
         out
     }
 
-    /// Loads the compressed encoding, checking every point (slow, needs no digest).
+    /// Loads the compressed encoding of a circuit-v1 key, checking every point (slow,
+    /// needs no digest).
     pub fn from_compressed_bytes(bytes: &[u8]) -> Result<Self, KeyError> {
+        Self::from_ark(Self::decompress(bytes)?)
+    }
+
+    /// Loads the compressed encoding of a circuit-v2 key for `escrow`, checking every
+    /// point.
+    pub fn from_compressed_bytes_v2(bytes: &[u8], escrow: &EscrowKey) -> Result<Self, KeyError> {
+        Self::with_matrices(Self::decompress(bytes)?, matrices_v2(escrow)?)
+    }
+
+    fn decompress(bytes: &[u8]) -> Result<ark_groth16::ProvingKey<Bn254>, KeyError> {
         let mut reader = bytes;
         let pk = ark_groth16::ProvingKey::<Bn254>::deserialize_compressed(&mut reader)
             .map_err(|e| KeyError::Malformed(e.to_string()))?;
@@ -178,7 +234,7 @@ impl ProvingKey {
                 reader.len()
             )));
         }
-        Self::from_ark(pk)
+        Ok(pk)
     }
 
     /// Loads the fast-load encoding once its SHA-256 equals `digest`.

@@ -3,7 +3,8 @@
 //! matrices the proving key computed once.
 
 use crate::keys::ProvingKey;
-use alc_circuits::presentation::{PresentationCircuit, Statement, Unsatisfied, Witness};
+use alc_circuits::escrow::EscrowKey;
+use alc_circuits::presentation::{v2, PresentationCircuit, Statement, Unsatisfied, Witness};
 use alc_circuits::Fr;
 use alc_verifier::Proof;
 use ark_relations::gr1cs::{
@@ -26,6 +27,23 @@ pub enum ProveError {
 
 /// The full assignment `[1, public inputs..., witnesses...]` of circuit v1.
 pub fn assignment(statement: &Statement, witness: &Witness) -> Result<Vec<Fr>, ProveError> {
+    assign(PresentationCircuit::new(*statement, witness.clone()))
+}
+
+/// The full assignment of circuit v2 under `escrow`.
+pub fn assignment_v2(
+    escrow: &EscrowKey,
+    statement: &v2::Statement,
+    witness: &v2::Witness,
+) -> Result<Vec<Fr>, ProveError> {
+    assign(v2::PresentationCircuit::new(
+        *escrow,
+        *statement,
+        witness.clone(),
+    ))
+}
+
+fn assign(circuit: impl ConstraintSynthesizer<Fr>) -> Result<Vec<Fr>, ProveError> {
     let internal = |e: ark_relations::gr1cs::SynthesisError| ProveError::Internal(e.to_string());
     let cs = ConstraintSystem::<Fr>::new_ref();
     cs.set_optimization_goal(OptimizationGoal::Constraints);
@@ -33,9 +51,7 @@ pub fn assignment(statement: &Statement, witness: &Witness) -> Result<Vec<Fr>, P
         construct_matrices: false,
         generate_lc_assignments: false,
     });
-    PresentationCircuit::new(*statement, witness.clone())
-        .generate_constraints(cs.clone())
-        .map_err(internal)?;
+    circuit.generate_constraints(cs.clone()).map_err(internal)?;
     let cs = cs
         .borrow()
         .ok_or_else(|| ProveError::Internal("constraint system dropped".into()))?;
@@ -89,6 +105,26 @@ pub fn prove_with_progress(
     progress(Stage::Witness);
     let full = assignment(statement, witness)?;
     progress(Stage::Groth16);
+    groth16(pk, &full, rng)
+}
+
+/// Proves a circuit-v2 statement under the escrow key `escrow` (the one the key's setup
+/// used: a proof under another does not verify), after checking natively that the
+/// witness satisfies it.
+pub fn prove_v2(
+    pk: &ProvingKey,
+    escrow: &EscrowKey,
+    statement: &v2::Statement,
+    witness: &v2::Witness,
+    rng: &mut dyn CryptoRngCore,
+) -> Result<Proof, ProveError> {
+    statement.check(escrow, witness)?;
+    let full = assignment_v2(escrow, statement, witness)?;
+    groth16(pk, &full, rng)
+}
+
+/// The Groth16 proof of a full assignment.
+fn groth16(pk: &ProvingKey, full: &[Fr], rng: &mut dyn CryptoRngCore) -> Result<Proof, ProveError> {
     let m = &pk.matrices;
     if full.len() != m.num_instance + m.num_witness {
         return Err(ProveError::Internal(format!(
@@ -108,7 +144,7 @@ pub fn prove_with_progress(
         &m.abc,
         m.num_instance,
         m.num_constraints,
-        &full,
+        full,
     )
     .map_err(|e| ProveError::Internal(e.to_string()))?;
     Ok(Proof::from_ark(proof))

@@ -1,12 +1,14 @@
 //! The verifying key: validated on load, prepared once, identified by its digest.
 
-use alc_circuits::presentation::NUM_PUBLIC_INPUTS;
+use alc_circuits::presentation::{v2, NUM_PUBLIC_INPUTS};
+
+const V2_INPUTS: usize = v2::NUM_PUBLIC_INPUTS;
 use ark_bn254::Bn254;
 use ark_groth16::{prepare_verifying_key, PreparedVerifyingKey};
 use ark_serialize::{CanonicalDeserialize, CanonicalSerialize};
 use sha2::{Digest, Sha256};
 
-/// A verifying key that cannot be used for circuit v1.
+/// A verifying key that cannot be used for circuit v1 or v2.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum KeyError {
@@ -14,11 +16,14 @@ pub enum KeyError {
     #[error("malformed verifying key: {0}")]
     Malformed(String),
     /// A key for another number of public inputs.
-    #[error("verifying key has {0} public inputs; circuit v1 has {NUM_PUBLIC_INPUTS}")]
+    #[error(
+        "verifying key has {0} public inputs; circuit v1 has {NUM_PUBLIC_INPUTS}, v2 {V2_INPUTS}"
+    )]
     WrongShape(usize),
 }
 
-/// A Groth16 verifying key for circuit v1, prepared for pairing.
+/// A Groth16 verifying key for circuit v1 or v2 (told apart by their numbers of public
+/// inputs), prepared for pairing.
 #[derive(Clone, Debug)]
 pub struct VerifyingKey {
     pub(crate) pvk: PreparedVerifyingKey<Bn254>,
@@ -35,7 +40,7 @@ impl VerifyingKey {
     /// Wraps an arkworks key, checking its shape.
     pub fn from_ark(vk: ark_groth16::VerifyingKey<Bn254>) -> Result<Self, KeyError> {
         let inputs = vk.gamma_abc_g1.len().saturating_sub(1);
-        if inputs != NUM_PUBLIC_INPUTS {
+        if inputs != NUM_PUBLIC_INPUTS && inputs != v2::NUM_PUBLIC_INPUTS {
             return Err(KeyError::WrongShape(inputs));
         }
         let mut bytes = Vec::new();
@@ -79,6 +84,16 @@ impl VerifyingKey {
     /// The digest as lowercase hex.
     pub fn digest_hex(&self) -> String {
         hex::encode(self.digest)
+    }
+
+    /// The number of public inputs the key verifies (10 for circuit v1, 15 for v2).
+    pub fn num_public_inputs(&self) -> usize {
+        self.pvk.vk.gamma_abc_g1.len() - 1
+    }
+
+    /// Whether the key is circuit v2's.
+    pub fn is_v2(&self) -> bool {
+        self.num_public_inputs() == v2::NUM_PUBLIC_INPUTS
     }
 
     /// The arkworks key.

@@ -13,7 +13,7 @@
 //! (callers who need that fall back to [`verify`] one by one).
 
 use crate::{Proof, VerifyingKey};
-use alc_circuits::presentation::{Statement, NUM_PUBLIC_INPUTS};
+use alc_circuits::presentation::{v2, Statement, NUM_PUBLIC_INPUTS};
 use alc_circuits::Fr;
 use ark_bn254::{Bn254, G1Affine, G1Projective, G2Affine};
 use ark_ec::{pairing::Pairing, AffineRepr, CurveGroup, VariableBaseMSM};
@@ -30,15 +30,24 @@ pub enum VerifyError {
     Invalid,
 }
 
-/// Verifies one proof for a statement.
+/// Verifies one proof for a circuit-v1 statement (invalid under a v2 key).
 pub fn verify(vk: &VerifyingKey, proof: &Proof, statement: &Statement) -> Result<(), VerifyError> {
     verify_inputs(vk, proof, &statement.public_inputs())
 }
 
-/// Verifies one proof for raw public inputs (exactly [`NUM_PUBLIC_INPUTS`] of them).
+/// Verifies one proof for a circuit-v2 statement (invalid under a v1 key).
+pub fn verify_v2(
+    vk: &VerifyingKey,
+    proof: &Proof,
+    statement: &v2::Statement,
+) -> Result<(), VerifyError> {
+    verify_inputs(vk, proof, &statement.public_inputs())
+}
+
+/// Verifies one proof for raw public inputs (exactly as many as the key has).
 pub fn verify_inputs(vk: &VerifyingKey, proof: &Proof, inputs: &[Fr]) -> Result<(), VerifyError> {
     // arkworks zips inputs with the key: a short input list would be silently accepted.
-    if inputs.len() != NUM_PUBLIC_INPUTS {
+    if inputs.len() != vk.num_public_inputs() {
         return Err(VerifyError::Invalid);
     }
     match Groth16::<Bn254>::verify_proof(&vk.pvk, &proof.0, inputs) {
@@ -47,7 +56,7 @@ pub fn verify_inputs(vk: &VerifyingKey, proof: &Proof, inputs: &[Fr]) -> Result<
     }
 }
 
-/// Verifies many proofs at once (module docs). An empty batch verifies.
+/// Verifies many circuit-v1 proofs at once (module docs). An empty batch verifies.
 pub fn verify_batch(
     vk: &VerifyingKey,
     items: &[(Proof, Statement)],
@@ -55,6 +64,9 @@ pub fn verify_batch(
 ) -> Result<(), VerifyError> {
     if items.is_empty() {
         return Ok(());
+    }
+    if vk.num_public_inputs() != NUM_PUBLIC_INPUTS {
+        return Err(VerifyError::Invalid);
     }
     let ark = vk.ark();
     let r: Vec<Fr> = (0..items.len())

@@ -38,7 +38,7 @@ pub enum EscrowError {
 }
 
 /// The trustees' joint public key `Y = x * Base8` (never the identity).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct EscrowKey(Point);
 
 impl EscrowKey {

@@ -1,0 +1,172 @@
+//! Circuit v2 proofs end to end: setup under an escrow key, prove, verify; the failing
+//! twins only a real proof shows (another holder key, another ciphertext, another
+//! escrow key's proof, a v1 proof under the v2 key and the reverse).
+
+#![allow(clippy::unwrap_used)] // test helpers: a failed unwrap is a failed test
+
+use alc_circuits::babyjubjub::{Scalar, BASE8};
+use alc_circuits::escrow::{Ciphertext, EscrowKey, Randomness};
+use alc_circuits::field::{from_decimal, to_decimal};
+use alc_circuits::presentation::v2::{encode_holder_key, Statement, Witness};
+use alc_prover::example::Example;
+use alc_prover::{keys, prove, prove_v2, ProvingKey};
+use alc_verifier::{verify, verify_v2, Proof, VerifyError, VerifyingKey};
+use ark_ec::CurveGroup;
+use rand::SeedableRng;
+use rand_chacha::ChaCha20Rng;
+use std::sync::OnceLock;
+
+const NOW: u64 = 1_790_000_000;
+
+fn escrow(x: u64) -> EscrowKey {
+    EscrowKey::from_point((BASE8 * Scalar::from(x)).into_affine()).unwrap()
+}
+
+fn keys_v2() -> &'static (ProvingKey, VerifyingKey) {
+    static K: OnceLock<(ProvingKey, VerifyingKey)> = OnceLock::new();
+    K.get_or_init(|| keys::setup_v2(&escrow(77), &mut ChaCha20Rng::seed_from_u64(1)).unwrap())
+}
+
+/// A v2 statement and witness for a fresh example, escrowed under `key`.
+fn example(key: &EscrowKey, seed: u64) -> (Statement, Witness, Example) {
+    let mut rng = ChaCha20Rng::seed_from_u64(seed);
+    let ex = Example::generate(&mut rng, NOW);
+    let (v1, w1) = ex.prepare().unwrap();
+    let r = Randomness::random(&mut rng);
+    let statement = Statement {
+        v1,
+        escrow: Ciphertext::encrypt(key, w1.credential.serial, &r),
+        holder_key: encode_holder_key(&[seed as u8; 32]),
+    };
+    (
+        statement,
+        Witness {
+            v1: w1,
+            randomness: r,
+        },
+        ex,
+    )
+}
+
+#[test]
+fn a_v2_proof_verifies_and_binds_its_holder_key_and_ciphertext() {
+    let (pk, vk) = keys_v2();
+    assert!(vk.is_v2());
+    assert_eq!(pk.num_public_inputs(), 15);
+    let y = escrow(77);
+    let (st, w, _) = example(&y, 1);
+    let mut rng = ChaCha20Rng::seed_from_u64(100);
+    let p = prove_v2(pk, &y, &st, &w, &mut rng).unwrap();
+    assert_eq!(verify_v2(vk, &p, &st), Ok(()));
+    // Another holder key: the binding holds although no constraint uses the key.
+    let other_key = Statement {
+        holder_key: encode_holder_key(&[200; 32]),
+        ..st
+    };
+    assert_eq!(verify_v2(vk, &p, &other_key), Err(VerifyError::Invalid));
+    // Another ciphertext of the same serial, fresh randomness: not this proof's.
+    let fresh = Statement {
+        escrow: Ciphertext::encrypt(&y, w.v1.credential.serial, &Randomness::random(&mut rng)),
+        ..st
+    };
+    assert_eq!(verify_v2(vk, &p, &fresh), Err(VerifyError::Invalid));
+}
+
+#[test]
+fn proofs_do_not_cross_escrow_keys_or_circuit_versions() {
+    let (pk, vk) = keys_v2();
+    let mut rng = ChaCha20Rng::seed_from_u64(200);
+    // A statement honest under another escrow key than the setup's: its proof does not
+    // verify under this key (the trustees of a proof are the setup's).
+    let other = escrow(78);
+    let (st, w, _) = example(&other, 2);
+    let p = prove_v2(pk, &other, &st, &w, &mut rng).unwrap();
+    assert_eq!(verify_v2(vk, &p, &st), Err(VerifyError::Invalid));
+    // A v1 proof is not a v2 proof, and the v2 key refuses v1 statements.
+    let (v1_pk, v1_vk) = keys::setup(&mut ChaCha20Rng::seed_from_u64(3)).unwrap();
+    let (st, w, _) = example(&escrow(77), 3);
+    let p1 = prove(&v1_pk, &st.v1, &w.v1, &mut rng).unwrap();
+    assert_eq!(verify(&v1_vk, &p1, &st.v1), Ok(()));
+    assert_eq!(verify(vk, &p1, &st.v1), Err(VerifyError::Invalid));
+    assert_eq!(verify_v2(vk, &p1, &st), Err(VerifyError::Invalid));
+    // And a v2 proof does not pass as v1 under the v1 key.
+    let p2 = prove_v2(pk, &escrow(77), &st, &w, &mut rng).unwrap();
+    assert_eq!(verify(&v1_vk, &p2, &st.v1), Err(VerifyError::Invalid));
+    // A v1 key cannot prove v2.
+    assert!(prove_v2(&v1_pk, &escrow(77), &st, &w, &mut rng).is_err());
+}
+
+#[test]
+fn a_dishonest_escrow_is_refused_before_proving() {
+    let (pk, _) = keys_v2();
+    let y = escrow(77);
+    let (mut st, w, _) = example(&y, 4);
+    st.escrow = Ciphertext::encrypt(&y, w.v1.credential.serial ^ 1, &w.randomness);
+    assert!(prove_v2(pk, &y, &st, &w, &mut ChaCha20Rng::seed_from_u64(5)).is_err());
+}
+
+/// Circuit v2's fixed-seed verifying key (under the test escrow key `77 * Base8`, whose
+/// secret is public: tests only) and a proof made with it are pinned in
+/// `circuits/circuit_data/v2/`: the key's digest, the proof's 128 bytes and its public
+/// inputs. A change to circuit v2, its setup or the escrow gadget shows here; the proof
+/// must keep verifying. Regenerate with `ALC_UPDATE_PINS=1` (this test alone).
+#[test]
+fn pinned_v2_verifying_key_and_proof() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../circuits/circuit_data/v2");
+    let (pk, vk) = keys_v2();
+    if std::env::var_os("ALC_UPDATE_PINS").is_some() {
+        let (st, w, _) = example(&escrow(77), 100);
+        let p = prove_v2(
+            pk,
+            &escrow(77),
+            &st,
+            &w,
+            &mut ChaCha20Rng::seed_from_u64(101),
+        )
+        .unwrap();
+        let inputs: Vec<String> = st.public_inputs().iter().map(to_decimal).collect();
+        std::fs::write(
+            format!("{dir}/verifying_key.hex"),
+            format!("{}\n", hex::encode(vk.to_bytes())),
+        )
+        .unwrap();
+        std::fs::write(
+            format!("{dir}/verifying_key.sha256"),
+            format!("{}\n", vk.digest_hex()),
+        )
+        .unwrap();
+        std::fs::write(
+            format!("{dir}/proof.hex"),
+            format!("{}\n", hex::encode(p.to_bytes())),
+        )
+        .unwrap();
+        std::fs::write(
+            format!("{dir}/public_inputs.json"),
+            serde_json::to_string_pretty(&inputs).unwrap() + "\n",
+        )
+        .unwrap();
+    }
+    let read = |f: &str| std::fs::read_to_string(format!("{dir}/{f}")).unwrap();
+    assert_eq!(
+        vk.digest_hex(),
+        read("verifying_key.sha256").trim(),
+        "the fixed-seed v2 key changed"
+    );
+    let pinned_vk =
+        VerifyingKey::from_bytes(&hex::decode(read("verifying_key.hex").trim()).unwrap()).unwrap();
+    assert_eq!(&pinned_vk, vk);
+    let proof = Proof::from_bytes(&hex::decode(read("proof.hex").trim()).unwrap()).unwrap();
+    let inputs: Vec<String> = serde_json::from_str(&read("public_inputs.json")).unwrap();
+    let inputs: Vec<_> = inputs.iter().map(|d| from_decimal(d).unwrap()).collect();
+    let st = Statement::from_public_inputs(&inputs).unwrap();
+    assert_eq!(verify_v2(&pinned_vk, &proof, &st), Ok(()));
+    // The twin: the pinned proof for another holder key.
+    let moved = Statement {
+        holder_key: st.holder_key + alc_circuits::Fr::from(1u64),
+        ..st
+    };
+    assert_eq!(
+        verify_v2(&pinned_vk, &proof, &moved),
+        Err(VerifyError::Invalid)
+    );
+}
