@@ -191,6 +191,42 @@ pub struct Presentation {
     pub statement: Statement,
 }
 
+/// The public statement of a circuit-v2 presentation: circuit v1's, the escrowed
+/// serial and the holder key binding (`alc-presentation-v2`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StatementV2 {
+    /// Circuit v1's statement.
+    pub v1: Statement,
+    /// The credential's serial encrypted to the trustees' escrow key: `c1`, `c2` as
+    /// decimal `[x, y]`.
+    pub escrow: EscrowCiphertext,
+    /// The agent's Ed25519 lease key, encoded.
+    pub holder_key: String,
+}
+
+/// An escrow ciphertext inside a statement.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EscrowCiphertext {
+    /// `r * Base8`.
+    pub c1: [String; 2],
+    /// `serial * Base8 + r * Y`.
+    pub c2: [String; 2],
+}
+
+/// A circuit-v2 presentation: a proof and the statement it proves.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PresentationV2 {
+    /// The circuit (`alc-presentation-v2`).
+    pub circuit: String,
+    /// The proof, 128 bytes compressed, hex.
+    pub proof: String,
+    /// The statement.
+    pub statement: StatementV2,
+}
+
 /// `digests.json` of a key directory (`alc setup`): the pin a prover and a verifier
 /// trust; the key files themselves may come from anywhere.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -6,11 +6,12 @@
 
 use alc_circuits::babyjubjub::{Scalar, BASE8};
 use alc_circuits::escrow::{Ciphertext, EscrowKey, Randomness};
-use alc_circuits::field::{from_decimal, to_decimal};
 use alc_circuits::presentation::v2::{encode_holder_key, Statement, Witness};
 use alc_prover::example::Example;
 use alc_prover::{keys, prove, prove_v2, ProvingKey};
-use alc_verifier::{verify, verify_v2, Proof, VerifyError, VerifyingKey};
+use alc_verifier::{
+    verify, verify_v2, PresentationError, PresentationV2, VerifyError, VerifyingKey,
+};
 use ark_ec::CurveGroup;
 use rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
@@ -106,25 +107,22 @@ fn a_dishonest_escrow_is_refused_before_proving() {
 }
 
 /// Circuit v2's fixed-seed verifying key (under the test escrow key `77 * Base8`, whose
-/// secret is public: tests only) and a proof made with it are pinned in
-/// `circuits/circuit_data/v2/`: the key's digest, the proof's 128 bytes and its public
-/// inputs. A change to circuit v2, its setup or the escrow gadget shows here; the proof
-/// must keep verifying. Regenerate with `ALC_UPDATE_PINS=1` (this test alone).
+/// secret is public: tests only) and a presentation made with it are pinned in
+/// `circuits/circuit_data/v2/`. A change to circuit v2, its setup or the escrow gadget
+/// shows here; the presentation must keep verifying. Regenerate with
+/// `ALC_UPDATE_PINS=1` (this test alone).
 #[test]
-fn pinned_v2_verifying_key_and_proof() {
+fn pinned_v2_verifying_key_and_presentation() {
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../circuits/circuit_data/v2");
     let (pk, vk) = keys_v2();
     if std::env::var_os("ALC_UPDATE_PINS").is_some() {
         let (st, w, _) = example(&escrow(77), 100);
-        let p = prove_v2(
-            pk,
-            &escrow(77),
-            &st,
-            &w,
-            &mut ChaCha20Rng::seed_from_u64(101),
-        )
-        .unwrap();
-        let inputs: Vec<String> = st.public_inputs().iter().map(to_decimal).collect();
+        let mut rng = ChaCha20Rng::seed_from_u64(101);
+        let proof = prove_v2(pk, &escrow(77), &st, &w, &mut rng).unwrap();
+        let pres = PresentationV2 {
+            proof,
+            statement: st,
+        };
         std::fs::write(
             format!("{dir}/verifying_key.hex"),
             format!("{}\n", hex::encode(vk.to_bytes())),
@@ -135,16 +133,7 @@ fn pinned_v2_verifying_key_and_proof() {
             format!("{}\n", vk.digest_hex()),
         )
         .unwrap();
-        std::fs::write(
-            format!("{dir}/proof.hex"),
-            format!("{}\n", hex::encode(p.to_bytes())),
-        )
-        .unwrap();
-        std::fs::write(
-            format!("{dir}/public_inputs.json"),
-            serde_json::to_string_pretty(&inputs).unwrap() + "\n",
-        )
-        .unwrap();
+        std::fs::write(format!("{dir}/presentation.json"), pres.to_json() + "\n").unwrap();
     }
     let read = |f: &str| std::fs::read_to_string(format!("{dir}/{f}")).unwrap();
     assert_eq!(
@@ -155,18 +144,31 @@ fn pinned_v2_verifying_key_and_proof() {
     let pinned_vk =
         VerifyingKey::from_bytes(&hex::decode(read("verifying_key.hex").trim()).unwrap()).unwrap();
     assert_eq!(&pinned_vk, vk);
-    let proof = Proof::from_bytes(&hex::decode(read("proof.hex").trim()).unwrap()).unwrap();
-    let inputs: Vec<String> = serde_json::from_str(&read("public_inputs.json")).unwrap();
-    let inputs: Vec<_> = inputs.iter().map(|d| from_decimal(d).unwrap()).collect();
-    let st = Statement::from_public_inputs(&inputs).unwrap();
-    assert_eq!(verify_v2(&pinned_vk, &proof, &st), Ok(()));
-    // The twin: the pinned proof for another holder key.
+    let json = read("presentation.json");
+    let pres = PresentationV2::from_json(&json).unwrap();
+    assert_eq!(PresentationV2::from_json(&pres.to_json()).unwrap(), pres);
+    assert_eq!(verify_v2(&pinned_vk, &pres.proof, &pres.statement), Ok(()));
+    // The twins: another holder key; a v2 file read as v1; a ciphertext point moved off
+    // the curve.
     let moved = Statement {
-        holder_key: st.holder_key + alc_circuits::Fr::from(1u64),
-        ..st
+        holder_key: pres.statement.holder_key + alc_circuits::Fr::from(1u64),
+        ..pres.statement
     };
     assert_eq!(
-        verify_v2(&pinned_vk, &proof, &moved),
+        verify_v2(&pinned_vk, &pres.proof, &moved),
         Err(VerifyError::Invalid)
     );
+    assert!(alc_verifier::Presentation::from_json(&json).is_err());
+    let mut wire = pres.to_wire();
+    wire.statement.escrow.c1[1] = "1".into();
+    assert!(matches!(
+        PresentationV2::from_wire(&wire),
+        Err(PresentationError::Statement(_))
+    ));
+    let mut wire = pres.to_wire();
+    wire.circuit = "alc-presentation-v1".into();
+    assert!(matches!(
+        PresentationV2::from_wire(&wire),
+        Err(PresentationError::Circuit(_))
+    ));
 }

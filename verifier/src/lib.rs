@@ -20,7 +20,7 @@ pub mod snarkjs;
 mod verify;
 
 pub use key::{KeyError, VerifyingKey};
-pub use presentation::{Presentation, PresentationError};
+pub use presentation::{Presentation, PresentationError, PresentationV2};
 pub use proof::{DecodeError, Proof, PROOF_BYTES};
 pub use verify::{verify, verify_batch, verify_inputs, verify_v2, VerifyError};
 
