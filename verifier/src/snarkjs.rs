@@ -14,7 +14,7 @@
 //! public inputs below `r`.
 
 use crate::{Proof, VerifyingKey};
-use alc_circuits::presentation::NUM_PUBLIC_INPUTS;
+use alc_circuits::presentation::{v2, NUM_PUBLIC_INPUTS};
 use alc_circuits::Fr;
 use ark_bn254::{Bn254, Fq, Fq2, G1Affine, G2Affine};
 use ark_ec::AffineRepr;
@@ -175,9 +175,12 @@ pub fn import_verifying_key(s: &str) -> Result<VerifyingKey, SnarkjsError> {
     let n_public = get("nPublic")?
         .as_u64()
         .ok_or(SnarkjsError::Shape("nPublic"))?;
-    if n_public as usize != NUM_PUBLIC_INPUTS || ic.len() != NUM_PUBLIC_INPUTS + 1 {
+    if ![NUM_PUBLIC_INPUTS, v2::NUM_PUBLIC_INPUTS].contains(&(n_public as usize))
+        || ic.len() != n_public as usize + 1
+    {
         return Err(SnarkjsError::Unsupported(format!(
-            "circuit v1 has {NUM_PUBLIC_INPUTS} public inputs; this key has nPublic {n_public} and {} IC points",
+            "circuit v1 has {NUM_PUBLIC_INPUTS} public inputs and v2 {}; this key has nPublic {n_public} and {} IC points",
+            v2::NUM_PUBLIC_INPUTS,
             ic.len()
         )));
     }
@@ -203,10 +206,15 @@ pub fn import_proof(s: &str) -> Result<Proof, SnarkjsError> {
     }))
 }
 
-/// Imports `public.json`: exactly [`NUM_PUBLIC_INPUTS`] canonical decimals below `r`.
+/// Imports `public.json`: exactly circuit v1's or v2's number of canonical decimals
+/// below `r` (a verifying key then takes only its own number).
 pub fn import_public(s: &str) -> Result<Vec<Fr>, SnarkjsError> {
     let v = parse(s)?;
-    let a = array(&v, NUM_PUBLIC_INPUTS, "public inputs")?;
+    let n = match v.as_array().map(Vec::len) {
+        Some(n) if n == v2::NUM_PUBLIC_INPUTS => n,
+        _ => NUM_PUBLIC_INPUTS,
+    };
+    let a = array(&v, n, "public inputs")?;
     a.iter()
         .map(|x| {
             let s = x.as_str().ok_or(SnarkjsError::Shape("public input"))?;
