@@ -6,6 +6,7 @@
 //! | `proving_key.fast` | uncompressed proving key, loaded unchecked after its digest matches |
 //! | `verifying_key.bin` | compressed verifying key |
 //! | `digests.json` | SHA-256 of the three files and the circuit id: the pin |
+//! | `escrow-key.json` | circuit v2 only: the trustees' escrow key the keys were made under (its digest in `digests.json`) |
 //!
 //! `digests.json` is what a prover trusts: copy it (or the verifying key digest it
 //! holds) through a channel you trust; the key files themselves may come from anywhere.
@@ -23,6 +24,8 @@ pub const PROVING_KEY: &str = "proving_key.bin";
 pub const PROVING_KEY_FAST: &str = "proving_key.fast";
 pub const VERIFYING_KEY: &str = "verifying_key.bin";
 pub const DIGESTS: &str = "digests.json";
+/// Circuit v2's keys: the escrow key they were made under.
+pub const ESCROW_KEY: &str = "escrow-key.json";
 
 /// Where the demo caches its keys: `$XDG_CACHE_HOME/alc/keys-v1`, else
 /// `$HOME/.cache/alc/keys-v1`, else `./alc-keys`.

@@ -25,9 +25,11 @@ enum Command {
     ///
     /// Example: alc demo --json
     Demo(commands::demo::DemoArgs),
-    /// Write the proving and verifying keys of circuit v1 (single-party trusted setup).
+    /// Write the proving and verifying keys of circuit v1, or of circuit v2 under the
+    /// trustees' escrow key with --escrow-key (single-party trusted setup).
     ///
     /// Example: alc setup --keys alc-keys
+    /// Example: alc setup --keys alc-keys-v2 --escrow-key escrow-key.json
     Setup(commands::setup::SetupArgs),
     /// Write a fresh example: issuer key, holder secret, credential, status list, request.
     ///

@@ -240,6 +240,10 @@ pub struct Digests {
     pub proving_key_fast: String,
     /// SHA-256 of `verifying_key.bin` (hex).
     pub verifying_key: String,
+    /// SHA-256 of `escrow-key.json` (hex): circuit v2's keys hold the trustees' escrow
+    /// key as a constant, and the key directory keeps the file it was made from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub escrow_key: Option<String>,
 }
 
 /// Reads a file of kind `kind` (its `type`) as `T`: a wrong kind is named as such

@@ -124,6 +124,48 @@ fn three_trustees_generate_a_key_and_two_open_a_drill() {
     ));
     assert_eq!(out.trim(), "serial 314159");
 
+    // Circuit v2's setup under the published key: the key directory names circuit v2
+    // and keeps the escrow key it was made under; v1's commands refuse it.
+    let keys = d.join("keys-v2");
+    let out = ok(alc(
+        d,
+        &[
+            "setup",
+            "--keys",
+            s(&keys),
+            "--escrow-key",
+            "published.json",
+        ],
+    ));
+    assert!(out.contains("setup of alc-presentation-v2"), "{out}");
+    assert!(out.contains("2-of-3 trustees' key"), "{out}");
+    assert_eq!(
+        std::fs::read_to_string(keys.join("escrow-key.json")).unwrap(),
+        published
+    );
+    let digests: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(keys.join("digests.json")).unwrap()).unwrap();
+    assert_eq!(digests["circuit"], "alc-presentation-v2");
+    assert_eq!(digests["escrow_key"].as_str().unwrap().len(), 64);
+    fails(
+        alc(d, &["verify", "--keys", s(&keys), "drill.json"]),
+        "are for circuit \"alc-presentation-v2\"",
+    );
+    // A dealing is not an escrow key.
+    fails(
+        alc(
+            d,
+            &[
+                "setup",
+                "--keys",
+                "k",
+                "--escrow-key",
+                s(&ex.join("dealing-1.json")),
+            ],
+        ),
+        "expected a alc-escrow-key file",
+    );
+
     // The twins. One trustee alone opens nothing.
     fails(
         alc(

@@ -1,41 +1,64 @@
-//! `alc setup`: the single-party Groth16 setup of circuit v1.
+//! `alc setup`: the single-party Groth16 setup of circuit v1, or of circuit v2 under the
+//! trustees' escrow key (`--escrow-key`, the public file of `alc escrow key`).
 
 use super::{human, timed};
+use crate::fsio::read_string;
 use crate::fsio::{write, Mode};
-use crate::keydir::{Digests, DIGESTS, PROVING_KEY, PROVING_KEY_FAST, VERIFYING_KEY};
-use alc_circuits::tags::CIRCUIT_ID;
-use alc_prover::keys::{digest_hex, setup};
-use anyhow::{bail, Result};
-use std::path::Path;
-
-/// Writes the keys and their digests; returns the verifying key digest.
-pub fn run(dir: &Path, force: bool) -> Result<String> {
-    run_with(dir, force, true)
-}
+use crate::keydir::{Digests, DIGESTS, ESCROW_KEY, PROVING_KEY, PROVING_KEY_FAST, VERIFYING_KEY};
+use alc_circuits::tags::{CIRCUIT_ID, CIRCUIT_V2_ID};
+use alc_escrow::dkg::EscrowPublic;
+use alc_protocol::escrow::{JointKey, JOINT_KEY};
+use alc_protocol::files::parse;
+use alc_prover::keys::{digest_hex, setup, setup_v2};
+use anyhow::{bail, Context, Result};
+use std::path::{Path, PathBuf};
 
 /// The setup without its report (for the demo, which tells its own story).
 pub fn run_quiet(dir: &Path) -> Result<String> {
-    run_with(dir, false, false)
+    run_with(dir, false, false, None)
 }
 
-fn run_with(dir: &Path, force: bool, report: bool) -> Result<String> {
+/// An escrow key file, checked, with its bytes.
+fn escrow_key(path: &Path) -> Result<(EscrowPublic, String)> {
+    let text = read_string(path)?;
+    let file: JointKey = parse(&text, JOINT_KEY).with_context(|| format!("{}", path.display()))?;
+    let key = EscrowPublic::from_text(&file).with_context(|| format!("{}", path.display()))?;
+    Ok((key, text))
+}
+
+/// Writes the keys (of circuit v2 under `escrow`, if given) and their digests; returns
+/// the verifying key digest.
+fn run_with(dir: &Path, force: bool, report: bool, escrow: Option<&Path>) -> Result<String> {
     if !force && dir.join(DIGESTS).exists() {
         bail!(
             "keys already exist in {} (use --force to replace them)",
             dir.display()
         );
     }
-    let (keys, took) = timed(|| setup(&mut rand::rngs::OsRng));
+    let escrow = escrow.map(escrow_key).transpose()?;
+    let (keys, took) = timed(|| match &escrow {
+        None => setup(&mut rand::rngs::OsRng),
+        Some((key, _)) => setup_v2(key.key(), &mut rand::rngs::OsRng),
+    });
     let (pk, vk) = keys?;
+    let circuit = if escrow.is_some() {
+        CIRCUIT_V2_ID
+    } else {
+        CIRCUIT_ID
+    };
     let compressed = pk.to_compressed_bytes();
     let fast = pk.to_fast_bytes();
     let vk_bytes = vk.to_bytes();
     let digests = Digests {
-        circuit: CIRCUIT_ID.into(),
+        circuit: circuit.into(),
         proving_key: digest_hex(&compressed),
         proving_key_fast: digest_hex(&fast),
         verifying_key: digest_hex(&vk_bytes),
+        escrow_key: escrow.as_ref().map(|(_, text)| digest_hex(text.as_bytes())),
     };
+    if let Some((_, text)) = &escrow {
+        write(&dir.join(ESCROW_KEY), text.as_bytes(), Mode::Public, true)?;
+    }
     write(&dir.join(PROVING_KEY), &compressed, Mode::Public, true)?;
     write(&dir.join(PROVING_KEY_FAST), &fast, Mode::Public, true)?;
     write(&dir.join(VERIFYING_KEY), &vk_bytes, Mode::Public, true)?;
@@ -49,11 +72,17 @@ fn run_with(dir: &Path, force: bool, report: bool) -> Result<String> {
     if !report {
         return Ok(digests.verifying_key);
     }
-    println!(
-        "setup of {CIRCUIT_ID} in {} ({})",
-        dir.display(),
-        human(took)
-    );
+    println!("setup of {circuit} in {} ({})", dir.display(), human(took));
+    if let Some((key, _)) = &escrow {
+        let p = key.key().point();
+        println!(
+            "  escrowed to the {}-of-{} trustees' key [{}, {}] ({ESCROW_KEY})",
+            key.params().threshold(),
+            key.params().trustees(),
+            p.x,
+            p.y
+        );
+    }
     println!(
         "  {PROVING_KEY:<18} {} bytes  sha256 {}",
         compressed.len(),
@@ -84,11 +113,15 @@ pub struct SetupArgs {
     /// Overwrite existing keys.
     #[arg(long)]
     force: bool,
+    /// Set up circuit v2 (escrowed serial, holder key) under this escrow key: the public
+    /// file of `alc escrow key`. A new escrow key needs a new setup.
+    #[arg(long)]
+    escrow_key: Option<PathBuf>,
 }
 
 impl SetupArgs {
     /// Writes the keys.
     pub fn run(self) -> Result<()> {
-        run(&self.keys, self.force).map(|_| ())
+        run_with(&self.keys, self.force, true, self.escrow_key.as_deref()).map(|_| ())
     }
 }
