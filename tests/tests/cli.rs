@@ -247,6 +247,21 @@ fn circuit_info_shows_the_pinned_count() {
         .unwrap();
     assert!(total.ends_with(pinned.trim()), "{total} vs {pinned}");
     assert!(out.contains("8192"), "{out}");
+    // Circuit v2's block, after v1's: its own pinned count, in the same domain.
+    let pinned_v2 =
+        std::fs::read_to_string(workspace().join("circuits/circuit_data/v2/constraints.txt"))
+            .unwrap();
+    let (_, v2) = out.split_once("alc-presentation-v2").unwrap();
+    let total = v2
+        .lines()
+        .find(|l| l.contains("total constraints"))
+        .unwrap();
+    assert!(total.ends_with(pinned_v2.trim()), "{total} vs {pinned_v2}");
+    assert_ne!(pinned.trim(), pinned_v2.trim());
+    assert!(
+        v2.contains("escrowed serial") && v2.contains("holder_key"),
+        "{v2}"
+    );
 }
 
 #[test]

@@ -1,12 +1,25 @@
-//! `alc circuit info`: constraints per component.
+//! `alc circuit info`: constraints per component, of circuit v1 and of circuit v2.
 
-use alc_circuits::presentation::{constraint_breakdown, PUBLIC_INPUT_NAMES};
-use alc_circuits::tags::{CIRCUIT_ID, CIRCUIT_VERSION, STATUS_CAPACITY};
+use alc_circuits::babyjubjub::BASE8;
+use alc_circuits::escrow::EscrowKey;
+use alc_circuits::presentation::{constraint_breakdown, v2, Breakdown, PUBLIC_INPUT_NAMES};
+use alc_circuits::tags::{
+    CIRCUIT_ID, CIRCUIT_V2_ID, CIRCUIT_V2_VERSION, CIRCUIT_VERSION, STATUS_CAPACITY,
+};
 use anyhow::Result;
 
 pub fn run() -> Result<()> {
-    let b = constraint_breakdown()?;
     println!("{CIRCUIT_ID} (version {CIRCUIT_VERSION}), status list capacity {STATUS_CAPACITY}");
+    show(&constraint_breakdown()?, &PUBLIC_INPUT_NAMES);
+    // The count does not depend on the escrow key: any point of order l shows it.
+    let any = EscrowKey::from_point(BASE8)?;
+    println!();
+    println!("{CIRCUIT_V2_ID} (version {CIRCUIT_V2_VERSION}): v1, the serial escrowed to the trustees' key, the holder key bound");
+    show(&v2::constraint_breakdown(any)?, &v2::PUBLIC_INPUT_NAMES);
+    Ok(())
+}
+
+fn show(b: &Breakdown, names: &[&str]) {
     for (name, n) in &b.components {
         println!("  {name:<36} {n:>6}");
     }
@@ -18,13 +31,12 @@ pub fn run() -> Result<()> {
         "Groth16 evaluation domain",
         b.domain_size()
     );
-    println!("public inputs, in order: {}", PUBLIC_INPUT_NAMES.join(", "));
-    Ok(())
+    println!("public inputs, in order: {}", names.join(", "));
 }
 
 #[derive(clap::Subcommand)]
 pub enum CircuitCommand {
-    /// Constraints per component and in total.
+    /// Constraints per component and in total, of circuit v1 and of circuit v2.
     ///
     /// Example: alc circuit info
     Info,
