@@ -1,7 +1,8 @@
 //! Keys for circuits v1 and v2: the Groth16 setup and the proving-key encodings.
 //!
 //! Circuit v2's constraints hold the escrow key as constants, so its matrices (and its
-//! setup) are per escrow key: [`setup_v2`], [`ProvingKey::from_compressed_bytes_v2`].
+//! setup) are per escrow key: [`setup_v2`]. A v2 key is loaded from its fast-load form,
+//! which carries its own matrices (pinned by the digest with the key).
 //!
 //! The setup is single-party: whoever runs [`setup`] knows the toxic waste and could
 //! forge proofs, so it must be run by a party the verifiers trust (the README states
@@ -216,12 +217,6 @@ impl ProvingKey {
     /// needs no digest).
     pub fn from_compressed_bytes(bytes: &[u8]) -> Result<Self, KeyError> {
         Self::from_ark(Self::decompress(bytes)?)
-    }
-
-    /// Loads the compressed encoding of a circuit-v2 key for `escrow`, checking every
-    /// point.
-    pub fn from_compressed_bytes_v2(bytes: &[u8], escrow: &EscrowKey) -> Result<Self, KeyError> {
-        Self::with_matrices(Self::decompress(bytes)?, matrices_v2(escrow)?)
     }
 
     fn decompress(bytes: &[u8]) -> Result<ark_groth16::ProvingKey<Bn254>, KeyError> {

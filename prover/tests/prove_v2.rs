@@ -15,6 +15,7 @@ use alc_verifier::{
 use ark_ec::CurveGroup;
 use rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
+use sha2::Digest;
 use std::sync::OnceLock;
 
 const NOW: u64 = 1_790_000_000;
@@ -59,6 +60,17 @@ fn a_v2_proof_verifies_and_binds_its_holder_key_and_ciphertext() {
     let mut rng = ChaCha20Rng::seed_from_u64(100);
     let p = prove_v2(pk, &y, &st, &w, &mut rng).unwrap();
     assert_eq!(verify_v2(vk, &p, &st), Ok(()));
+    // The fast-load form carries v2's matrices: a reloaded key proves as well, and a
+    // flipped byte is refused by the digest.
+    let fast = pk.to_fast_bytes();
+    let digest: [u8; 32] = sha2::Sha256::digest(&fast).into();
+    let reloaded = ProvingKey::from_fast_bytes(&fast, &digest).unwrap();
+    assert_eq!(&reloaded.verifying_key().unwrap(), vk);
+    let p2 = prove_v2(&reloaded, &y, &st, &w, &mut rng).unwrap();
+    assert_eq!(verify_v2(vk, &p2, &st), Ok(()));
+    let mut bad = fast.clone();
+    bad[1000] ^= 1;
+    assert!(ProvingKey::from_fast_bytes(&bad, &digest).is_err());
     // Another holder key: the binding holds although no constraint uses the key.
     let other_key = Statement {
         holder_key: encode_holder_key(&[200; 32]),
