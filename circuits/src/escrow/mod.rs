@@ -160,17 +160,29 @@ fn baby_steps() -> &'static HashMap<Point, u32> {
 /// Baby steps per giant step: `2^10`, half of the serial's 20 bits.
 const BABY: usize = 1 << (SERIAL_BITS / 2);
 
+/// Giant steps normalised together: one field inversion per batch, not per step.
+const GIANT_BATCH: usize = 64;
+
 /// The serial `s < 2^20` with `m = s * Base8`, by baby-step giant-step (at most 2^10
-/// table look-ups after a 2^10-point table built once); `None` if there is none.
+/// table look-ups after a 2^10-point table built once; the giant steps are normalised
+/// to affine form [`GIANT_BATCH`] at a time); `None` if there is none.
 pub fn recover_serial(m: &Point) -> Option<u32> {
     let table = baby_steps();
     let giant = -(BASE8 * Scalar::from(BABY as u64));
+    let steps = (1usize << SERIAL_BITS) / BABY;
     let mut point = m.into_group();
-    for i in 0..(1u32 << SERIAL_BITS) / BABY as u32 {
-        if let Some(j) = table.get(&point.into_affine()) {
-            return Some(i * BABY as u32 + j);
+    let mut batch = Vec::with_capacity(GIANT_BATCH);
+    for first in (0..steps).step_by(GIANT_BATCH) {
+        batch.clear();
+        for _ in first..(first + GIANT_BATCH).min(steps) {
+            batch.push(point);
+            point += giant;
         }
-        point += giant;
+        for (i, p) in PointProjective::normalize_batch(&batch).iter().enumerate() {
+            if let Some(j) = table.get(p) {
+                return Some(((first + i) * BABY) as u32 + j);
+            }
+        }
     }
     None
 }
