@@ -12,7 +12,7 @@
 //! holds) through a channel you trust; the key files themselves may come from anywhere.
 
 use crate::fsio::{read_bytes, read_string};
-use alc_circuits::tags::CIRCUIT_ID;
+use alc_circuits::tags::{CIRCUIT_ID, CIRCUIT_V2_ID};
 use alc_protocol::encoding::hex_array;
 pub use alc_protocol::files::Digests;
 use alc_prover::ProvingKey;
@@ -44,16 +44,23 @@ pub fn default_cache() -> PathBuf {
     }
 }
 
+/// The digests of a circuit-v1 key directory (the commands that prove and verify v1).
 pub fn read_digests(dir: &Path) -> Result<Digests> {
+    read_digests_of(dir, &[CIRCUIT_ID])
+}
+
+/// The digests of a key directory of one of the `circuits`.
+fn read_digests_of(dir: &Path, circuits: &[&str]) -> Result<Digests> {
     let path = dir.join(DIGESTS);
     let d: Digests =
         serde_json::from_str(&read_string(&path).context("no keys here: run `alc setup` first")?)
             .with_context(|| format!("{} is not a digests file", path.display()))?;
-    if d.circuit != CIRCUIT_ID {
+    if !circuits.contains(&d.circuit.as_str()) {
         bail!(
-            "keys in {} are for circuit {:?}, this alc needs {CIRCUIT_ID:?}",
+            "keys in {} are for circuit {:?}, this command needs {}",
             dir.display(),
-            d.circuit
+            d.circuit,
+            circuits.join(" or ")
         );
     }
     Ok(d)
@@ -63,9 +70,18 @@ fn digest(s: &str, what: &str) -> Result<[u8; 32]> {
     hex_array(s).with_context(|| format!("{what} digest is not 32 bytes of hex"))
 }
 
-/// Loads the verifying key, which must match its pinned digest.
+/// Loads circuit v1's verifying key, which must match its pinned digest.
 pub fn load_verifying_key(dir: &Path) -> Result<VerifyingKey> {
-    let d = read_digests(dir)?;
+    load_verifying_key_of(dir, &[CIRCUIT_ID])
+}
+
+/// Loads the verifying key of circuit v1 or v2, which must match its pinned digest.
+pub fn load_any_verifying_key(dir: &Path) -> Result<VerifyingKey> {
+    load_verifying_key_of(dir, &[CIRCUIT_ID, CIRCUIT_V2_ID])
+}
+
+fn load_verifying_key_of(dir: &Path, circuits: &[&str]) -> Result<VerifyingKey> {
+    let d = read_digests_of(dir, circuits)?;
     let path = dir.join(VERIFYING_KEY);
     let vk = VerifyingKey::from_bytes(&read_bytes(&path)?)
         .with_context(|| format!("{} is not a verifying key", path.display()))?;

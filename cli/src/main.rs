@@ -43,7 +43,8 @@ enum Command {
     ///
     /// Example: alc verify --keys alc-keys alc-example/presentation.json
     Verify(commands::verify::Args),
-    /// Export the verifying key, a proof and its public inputs as snarkjs 0.7 JSON.
+    /// Export the verifying key, a proof and its public inputs as snarkjs 0.7 JSON (a
+    /// circuit-v1 or circuit-v2 presentation, with its keys).
     ///
     /// Example: alc export-snarkjs out --keys alc-keys --presentation alc-example/presentation.json
     ExportSnarkjs(commands::snarkjs::ExportArgs),

@@ -98,6 +98,81 @@ fn round_trip_and_snarkjs_accepts_the_export() {
     );
 }
 
+/// A circuit-v2 presentation (the pinned one of `circuits/circuit_data/v2/`, in a key
+/// directory holding its fixed-seed verifying key) exported for snarkjs and accepted by
+/// it; a v1 presentation against v2 keys is refused with one clear line.
+#[test]
+fn export_snarkjs_takes_circuit_v2() {
+    let t = tempfile::tempdir().unwrap();
+    let pins = workspace().join("circuits/circuit_data/v2");
+    let keys = t.path().join("keys-v2");
+    std::fs::create_dir_all(&keys).unwrap();
+    let vk = hex::decode(
+        std::fs::read_to_string(pins.join("verifying_key.hex"))
+            .unwrap()
+            .trim(),
+    )
+    .unwrap();
+    std::fs::write(keys.join("verifying_key.bin"), &vk).unwrap();
+    let digest = std::fs::read_to_string(pins.join("verifying_key.sha256")).unwrap();
+    let digests = serde_json::json!({
+        "circuit": "alc-presentation-v2",
+        "proving_key": "00".repeat(32),
+        "proving_key_fast": "00".repeat(32),
+        "verifying_key": digest.trim(),
+    });
+    std::fs::write(keys.join("digests.json"), digests.to_string()).unwrap();
+    let sj = t.path().join("snarkjs");
+    let pres = pins.join("presentation.json");
+    ok(alc(
+        t.path(),
+        &[
+            "export-snarkjs",
+            s(&sj),
+            "--keys",
+            s(&keys),
+            "--presentation",
+            s(&pres),
+        ],
+    ));
+    let public: Vec<String> =
+        serde_json::from_str(&std::fs::read_to_string(sj.join("public.json")).unwrap()).unwrap();
+    assert_eq!(public.len(), 15);
+    let cli = workspace().join("tools/js/node_modules/snarkjs/build/cli.cjs");
+    let out = Command::new("node")
+        .arg(&cli)
+        .args(["groth16", "verify"])
+        .args([
+            sj.join("verification_key.json"),
+            sj.join("public.json"),
+            sj.join("proof.json"),
+        ])
+        .output()
+        .unwrap();
+    let text =
+        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    assert!(
+        text.contains("OK"),
+        "snarkjs did not accept the v2 export: {text}"
+    );
+    // The twin: v1's pinned presentation against the v2 keys.
+    let v1 = workspace().join("circuits/circuit_data/v1/presentation.json");
+    fails(
+        alc(
+            t.path(),
+            &[
+                "export-snarkjs",
+                s(&sj),
+                "--keys",
+                s(&keys),
+                "--presentation",
+                s(&v1),
+            ],
+        ),
+        "has 10 public inputs and the keys",
+    );
+}
+
 #[test]
 fn tampered_presentations_are_refused() {
     let (t, ex) = proved();

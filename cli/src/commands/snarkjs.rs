@@ -1,22 +1,45 @@
-//! `alc export-snarkjs`: the key, proof and public inputs for `snarkjs groth16 verify`.
+//! `alc export-snarkjs`: the key, proof and public inputs for `snarkjs groth16 verify`,
+//! of a circuit-v1 or circuit-v2 presentation (told apart by its `circuit`).
 
 use crate::fsio::{read_string, write, Mode};
-use crate::keydir::load_verifying_key;
-use alc_verifier::{snarkjs, Presentation};
-use anyhow::{Context, Result};
+use crate::keydir::load_any_verifying_key;
+use alc_circuits::tags::CIRCUIT_V2_ID;
+use alc_verifier::{snarkjs, Presentation, PresentationV2, Proof};
+use anyhow::{bail, Context, Result};
 use std::path::Path;
 
+/// A presentation of either circuit: its proof and its public inputs.
+fn read_presentation(path: &Path) -> Result<(Proof, Vec<alc_circuits::Fr>)> {
+    let text = read_string(path)?;
+    let circuit = serde_json::from_str::<serde_json::Value>(&text)
+        .ok()
+        .and_then(|v| v.get("circuit").and_then(|c| c.as_str().map(str::to_owned)));
+    let context = || format!("{}", path.display());
+    Ok(if circuit.as_deref() == Some(CIRCUIT_V2_ID) {
+        let p = PresentationV2::from_json(&text).with_context(context)?;
+        (p.proof, p.statement.public_inputs().to_vec())
+    } else {
+        let p = Presentation::from_json(&text).with_context(context)?;
+        (p.proof, p.statement.public_inputs().to_vec())
+    })
+}
+
 pub fn run(dir: &Path, keys: &Path, presentation: &Path) -> Result<()> {
-    let vk = load_verifying_key(keys)?;
-    let p = Presentation::from_json(&read_string(presentation)?)
-        .with_context(|| format!("{}", presentation.display()))?;
+    let vk = load_any_verifying_key(keys)?;
+    let (proof, inputs) = read_presentation(presentation)?;
+    if inputs.len() != vk.num_public_inputs() {
+        bail!(
+            "{} has {} public inputs and the keys in {} take {}: another circuit",
+            presentation.display(),
+            inputs.len(),
+            keys.display(),
+            vk.num_public_inputs()
+        );
+    }
     let files = [
         ("verification_key.json", snarkjs::export_verifying_key(&vk)),
-        ("proof.json", snarkjs::export_proof(&p.proof)),
-        (
-            "public.json",
-            snarkjs::export_public(&p.statement.public_inputs()),
-        ),
+        ("proof.json", snarkjs::export_proof(&proof)),
+        ("public.json", snarkjs::export_public(&inputs)),
     ];
     for (name, body) in files {
         write(
