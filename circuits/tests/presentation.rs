@@ -263,23 +263,8 @@ fn another_holder_secret() {
 
 #[test]
 fn pinned_constraint_count() {
-    // Regenerate with ALC_UPDATE_PINS=1 after a deliberate change (a new circuit version).
     let b = constraint_breakdown().unwrap();
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/circuit_data/v1/constraints.txt"
-    );
-    let actual = b.constraints.to_string();
-    if std::env::var_os("ALC_UPDATE_PINS").is_some() {
-        std::fs::write(path, format!("{actual}\n")).unwrap();
-    } else {
-        let pinned = std::fs::read_to_string(path).unwrap();
-        assert_eq!(
-            actual,
-            pinned.trim(),
-            "constraint count changed: that is a new circuit version"
-        );
-    }
+    common::check_pinned_count("v1", b.constraints);
     assert_eq!(b.public_inputs, 10);
     assert_eq!(b.domain_size(), 8192, "{b:?}");
     assert_eq!(

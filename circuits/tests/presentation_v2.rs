@@ -10,7 +10,7 @@ use alc_circuits::babyjubjub::{Scalar, BASE8};
 use alc_circuits::escrow::{Ciphertext, EscrowKey, Randomness};
 use alc_circuits::presentation::v2::{
     constraint_breakdown, encode_holder_key, PresentationCircuit, Statement, Witness,
-    NUM_PUBLIC_INPUTS,
+    NUM_PUBLIC_INPUTS, PUBLIC_INPUT_NAMES,
 };
 use alc_circuits::presentation::{StatementError, Unsatisfied};
 use alc_circuits::Fr;
@@ -68,6 +68,12 @@ fn honest_witness_satisfies() {
     assert_eq!(inputs.len(), NUM_PUBLIC_INPUTS);
     assert_eq!(inputs[10], s.escrow.c1.x);
     assert_eq!(inputs[14], s.holder_key);
+    assert_eq!(
+        PUBLIC_INPUT_NAMES[..10],
+        alc_circuits::presentation::PUBLIC_INPUT_NAMES
+    );
+    assert_eq!(PUBLIC_INPUT_NAMES[10], "escrow_c1_x");
+    assert_eq!(PUBLIC_INPUT_NAMES[14], "holder_key");
     assert_eq!(Statement::from_public_inputs(&inputs), Ok(s));
 }
 
@@ -150,20 +156,5 @@ fn pinned_constraint_count_fits_v1s_domain() {
         "the key changes no count"
     );
     assert_eq!(b.domain_size(), 8_192, "{b:?}");
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/circuit_data/v2/constraints.txt"
-    );
-    let actual = b.constraints.to_string();
-    if std::env::var_os("ALC_UPDATE_PINS").is_some() {
-        std::fs::create_dir_all(std::path::Path::new(path).parent().unwrap()).unwrap();
-        std::fs::write(path, format!("{actual}\n")).unwrap();
-    } else {
-        let pinned = std::fs::read_to_string(path).unwrap();
-        assert_eq!(
-            actual,
-            pinned.trim(),
-            "constraint count changed: that is a new circuit version"
-        );
-    }
+    common::check_pinned_count("v2", b.constraints);
 }

@@ -196,11 +196,18 @@ impl ConstraintSynthesizer<Fr> for PresentationCircuit {
 
 /// Synthesises the circuit shape and counts constraints per component.
 pub fn constraint_breakdown() -> Result<Breakdown, SynthesisError> {
+    breakdown(|cs, meter| PresentationCircuit::default().synthesize(cs, meter))
+}
+
+/// The breakdown of a shape synthesised by `synthesize` (v1's or v2's).
+pub(crate) fn breakdown(
+    synthesize: impl FnOnce(ConstraintSystemRef<Fr>, &mut Meter) -> Result<(), SynthesisError>,
+) -> Result<Breakdown, SynthesisError> {
     let cs = ConstraintSystem::<Fr>::new_ref();
     cs.set_optimization_goal(OptimizationGoal::Constraints);
     cs.set_mode(SynthesisMode::Setup);
     let mut meter = Meter::new(&cs);
-    PresentationCircuit::default().synthesize(cs.clone(), &mut meter)?;
+    synthesize(cs.clone(), &mut meter)?;
     Ok(Breakdown {
         components: meter.components,
         constraints: cs.num_constraints(),

@@ -71,3 +71,24 @@ impl Fixture {
         }
     }
 }
+
+/// Compares a constraint count with its pin in `circuit_data/{version}/constraints.txt`
+/// (rewritten instead with `ALC_UPDATE_PINS=1`, after a deliberate change: a new
+/// circuit version).
+pub fn check_pinned_count(version: &str, constraints: usize) {
+    let path = format!(
+        "{}/circuit_data/{version}/constraints.txt",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let actual = constraints.to_string();
+    if std::env::var_os("ALC_UPDATE_PINS").is_some() {
+        std::fs::write(&path, format!("{actual}\n")).unwrap();
+    } else {
+        let pinned = std::fs::read_to_string(&path).unwrap();
+        assert_eq!(
+            actual,
+            pinned.trim(),
+            "{version}'s constraint count changed: that is a new circuit version"
+        );
+    }
+}

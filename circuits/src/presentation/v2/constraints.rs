@@ -9,13 +9,10 @@ use crate::escrow::constraints::{CiphertextVar, RANDOMNESS_BITS};
 use crate::escrow::EscrowKey;
 use crate::field::Fr;
 use crate::gadgets::alloc_bits;
-use crate::presentation::constraints::{enforce, Breakdown, Inputs, Meter};
+use crate::presentation::constraints::{breakdown, enforce, Breakdown, Inputs, Meter};
 use ark_ff::{BigInteger, PrimeField};
 use ark_r1cs_std::{alloc::AllocVar, fields::fp::FpVar};
-use ark_relations::gr1cs::{
-    ConstraintSynthesizer, ConstraintSystem, ConstraintSystemRef, OptimizationGoal, SynthesisError,
-    SynthesisMode,
-};
+use ark_relations::gr1cs::{ConstraintSynthesizer, ConstraintSystemRef, SynthesisError};
 
 /// Circuit v2 for an escrow key. With no statement and witness it is the shape used for
 /// the setup (which the escrow key is part of).
@@ -99,15 +96,5 @@ impl ConstraintSynthesizer<Fr> for PresentationCircuit {
 /// # Errors
 /// A synthesis error (none for the shape).
 pub fn constraint_breakdown(escrow: EscrowKey) -> Result<Breakdown, SynthesisError> {
-    let cs = ConstraintSystem::<Fr>::new_ref();
-    cs.set_optimization_goal(OptimizationGoal::Constraints);
-    cs.set_mode(SynthesisMode::Setup);
-    let mut meter = Meter::new(&cs);
-    PresentationCircuit::setup(escrow).synthesize(cs.clone(), &mut meter)?;
-    Ok(Breakdown {
-        components: meter.components,
-        constraints: cs.num_constraints(),
-        public_inputs: cs.num_instance_variables() - 1,
-        witnesses: cs.num_witness_variables(),
-    })
+    breakdown(|cs, meter| PresentationCircuit::setup(escrow).synthesize(cs, meter))
 }

@@ -31,24 +31,27 @@ use crate::tags::HOLDER_KEY_TAG;
 /// Number of public inputs of circuit v2.
 pub const NUM_PUBLIC_INPUTS: usize = super::NUM_PUBLIC_INPUTS + 5;
 
-/// The names of the public inputs, in circuit order.
-pub const PUBLIC_INPUT_NAMES: [&str; NUM_PUBLIC_INPUTS] = [
-    "issuer_pk_x",
-    "issuer_pk_y",
-    "status_root",
-    "min_tier",
-    "min_permit_tier",
-    "now",
-    "scope",
-    "challenge",
-    "manifest",
-    "pseudonym",
-    "escrow_c1_x",
-    "escrow_c1_y",
-    "escrow_c2_x",
-    "escrow_c2_y",
-    "holder_key",
-];
+/// The names of the public inputs, in circuit order: v1's, then v2's five.
+pub const PUBLIC_INPUT_NAMES: [&str; NUM_PUBLIC_INPUTS] = {
+    const V2: [&str; 5] = [
+        "escrow_c1_x",
+        "escrow_c1_y",
+        "escrow_c2_x",
+        "escrow_c2_y",
+        "holder_key",
+    ];
+    let mut names = [""; NUM_PUBLIC_INPUTS];
+    let mut i = 0;
+    while i < NUM_PUBLIC_INPUTS {
+        names[i] = if i < super::NUM_PUBLIC_INPUTS {
+            super::PUBLIC_INPUT_NAMES[i]
+        } else {
+            V2[i - super::NUM_PUBLIC_INPUTS]
+        };
+        i += 1;
+    }
+    names
+};
 
 /// The public statement of a v2 proof.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
