@@ -13,6 +13,8 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
 use std::sync::OnceLock;
 
+mod common;
+
 const NOW: u64 = 1_790_000_000;
 const PIN_SEED: u64 = 2026;
 
@@ -248,20 +250,10 @@ fn fast_key_read_in_pieces_and_progress() {
 /// randomness consumption shows here. Regenerate with `ALC_UPDATE_PINS=1`.
 #[test]
 fn pinned_verifying_key_and_proof() {
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../circuits/circuit_data/v1");
+    let dir = common::pins("v1");
     let vk = &keys().1;
     if std::env::var_os("ALC_UPDATE_PINS").is_some() {
         let (p, st) = proof_for(100);
-        std::fs::write(
-            format!("{dir}/verifying_key.hex"),
-            format!("{}\n", hex::encode(vk.to_bytes())),
-        )
-        .unwrap();
-        std::fs::write(
-            format!("{dir}/verifying_key.sha256"),
-            format!("{}\n", vk.digest_hex()),
-        )
-        .unwrap();
         std::fs::write(
             format!("{dir}/presentation.json"),
             Presentation {
@@ -273,12 +265,7 @@ fn pinned_verifying_key_and_proof() {
         )
         .unwrap();
     }
-    let pinned = std::fs::read_to_string(format!("{dir}/verifying_key.sha256")).unwrap();
-    assert_eq!(
-        vk.digest_hex(),
-        pinned.trim(),
-        "the fixed-seed verifying key changed"
-    );
+    common::check_pinned_key("v1", vk);
     let pres = Presentation::from_json(
         &std::fs::read_to_string(format!("{dir}/presentation.json")).unwrap(),
     )

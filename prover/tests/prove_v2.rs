@@ -18,6 +18,8 @@ use rand_chacha::ChaCha20Rng;
 use sha2::Digest;
 use std::sync::OnceLock;
 
+mod common;
+
 const NOW: u64 = 1_790_000_000;
 
 fn escrow(x: u64) -> EscrowKey {
@@ -125,7 +127,7 @@ fn a_dishonest_escrow_is_refused_before_proving() {
 /// `ALC_UPDATE_PINS=1` (this test alone).
 #[test]
 fn pinned_v2_verifying_key_and_presentation() {
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../circuits/circuit_data/v2");
+    let dir = common::pins("v2");
     let (pk, vk) = keys_v2();
     if std::env::var_os("ALC_UPDATE_PINS").is_some() {
         let (st, w, _) = example(&escrow(77), 100);
@@ -135,28 +137,10 @@ fn pinned_v2_verifying_key_and_presentation() {
             proof,
             statement: st,
         };
-        std::fs::write(
-            format!("{dir}/verifying_key.hex"),
-            format!("{}\n", hex::encode(vk.to_bytes())),
-        )
-        .unwrap();
-        std::fs::write(
-            format!("{dir}/verifying_key.sha256"),
-            format!("{}\n", vk.digest_hex()),
-        )
-        .unwrap();
         std::fs::write(format!("{dir}/presentation.json"), pres.to_json() + "\n").unwrap();
     }
-    let read = |f: &str| std::fs::read_to_string(format!("{dir}/{f}")).unwrap();
-    assert_eq!(
-        vk.digest_hex(),
-        read("verifying_key.sha256").trim(),
-        "the fixed-seed v2 key changed"
-    );
-    let pinned_vk =
-        VerifyingKey::from_bytes(&hex::decode(read("verifying_key.hex").trim()).unwrap()).unwrap();
-    assert_eq!(&pinned_vk, vk);
-    let json = read("presentation.json");
+    let pinned_vk = common::check_pinned_key("v2", vk);
+    let json = std::fs::read_to_string(format!("{dir}/presentation.json")).unwrap();
     let pres = PresentationV2::from_json(&json).unwrap();
     assert_eq!(PresentationV2::from_json(&pres.to_json()).unwrap(), pres);
     assert_eq!(verify_v2(&pinned_vk, &pres.proof, &pres.statement), Ok(()));
