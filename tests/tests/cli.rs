@@ -29,6 +29,42 @@ fn proved() -> (tempfile::TempDir, std::path::PathBuf) {
     (t, ex)
 }
 
+/// `alc export-snarkjs OUT --keys KEYS --presentation PRES`, run in `dir`.
+fn export_snarkjs(dir: &Path, out: &Path, keys: &Path, pres: &Path) -> std::process::Output {
+    alc(
+        dir,
+        &[
+            "export-snarkjs",
+            s(out),
+            "--keys",
+            s(keys),
+            "--presentation",
+            s(pres),
+        ],
+    )
+}
+
+/// `snarkjs groth16 verify` on the export in `sj` with the public inputs `public`: its
+/// stdout and stderr.
+fn snarkjs_verify(sj: &Path, public: &Path) -> String {
+    let cli = workspace().join("tools/js/node_modules/snarkjs/build/cli.cjs");
+    assert!(
+        cli.exists(),
+        "snarkjs is not installed: run `npm ci --prefix tools/js` (the README's test command does)"
+    );
+    let out = Command::new("node")
+        .arg(&cli)
+        .args(["groth16", "verify"])
+        .args([
+            sj.join("verification_key.json"),
+            public.to_path_buf(),
+            sj.join("proof.json"),
+        ])
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr)
+}
+
 #[test]
 fn round_trip_and_snarkjs_accepts_the_export() {
     let (t, ex) = proved();
@@ -48,37 +84,8 @@ fn round_trip_and_snarkjs_accepts_the_export() {
     assert!(out.contains("valid"), "{out}");
 
     let sj = t.path().join("snarkjs");
-    ok(alc(
-        t.path(),
-        &[
-            "export-snarkjs",
-            s(&sj),
-            "--keys",
-            keys,
-            "--presentation",
-            s(&pres),
-        ],
-    ));
-    let cli = workspace().join("tools/js/node_modules/snarkjs/build/cli.cjs");
-    assert!(
-        cli.exists(),
-        "snarkjs is not installed: run `npm ci --prefix tools/js` (the README's test command does)"
-    );
-    let run = |public: &Path| {
-        Command::new("node")
-            .arg(&cli)
-            .args(["groth16", "verify"])
-            .args([
-                sj.join("verification_key.json"),
-                public.to_path_buf(),
-                sj.join("proof.json"),
-            ])
-            .output()
-            .unwrap()
-    };
-    let good = run(&sj.join("public.json"));
-    let text =
-        String::from_utf8_lossy(&good.stdout).to_string() + &String::from_utf8_lossy(&good.stderr);
+    ok(export_snarkjs(t.path(), &sj, shared_keys(), &pres));
+    let text = snarkjs_verify(&sj, &sj.join("public.json"));
     assert!(
         text.contains("OK"),
         "snarkjs groth16 verify did not accept: {text}"
@@ -89,9 +96,7 @@ fn round_trip_and_snarkjs_accepts_the_export() {
     public[7] = "1".into();
     let twin = sj.join("public-twin.json");
     std::fs::write(&twin, serde_json::to_string(&public).unwrap()).unwrap();
-    let bad = run(&twin);
-    let text =
-        String::from_utf8_lossy(&bad.stdout).to_string() + &String::from_utf8_lossy(&bad.stderr);
+    let text = snarkjs_verify(&sj, &twin);
     assert!(
         text.contains("Invalid proof") && !text.contains("OK"),
         "{text}"
@@ -123,52 +128,37 @@ fn export_snarkjs_takes_circuit_v2() {
     });
     std::fs::write(keys.join("digests.json"), digests.to_string()).unwrap();
     let sj = t.path().join("snarkjs");
-    let pres = pins.join("presentation.json");
-    ok(alc(
+    ok(export_snarkjs(
         t.path(),
-        &[
-            "export-snarkjs",
-            s(&sj),
-            "--keys",
-            s(&keys),
-            "--presentation",
-            s(&pres),
-        ],
+        &sj,
+        &keys,
+        &pins.join("presentation.json"),
     ));
     let public: Vec<String> =
         serde_json::from_str(&std::fs::read_to_string(sj.join("public.json")).unwrap()).unwrap();
     assert_eq!(public.len(), 15);
-    let cli = workspace().join("tools/js/node_modules/snarkjs/build/cli.cjs");
-    let out = Command::new("node")
-        .arg(&cli)
-        .args(["groth16", "verify"])
-        .args([
-            sj.join("verification_key.json"),
-            sj.join("public.json"),
-            sj.join("proof.json"),
-        ])
-        .output()
-        .unwrap();
-    let text =
-        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    let text = snarkjs_verify(&sj, &sj.join("public.json"));
     assert!(
         text.contains("OK"),
         "snarkjs did not accept the v2 export: {text}"
     );
+    // And refuses it with a changed holder key (input 14).
+    let mut twin = public;
+    twin[14] = "1".into();
+    std::fs::write(
+        sj.join("public-twin.json"),
+        serde_json::to_string(&twin).unwrap(),
+    )
+    .unwrap();
+    let text = snarkjs_verify(&sj, &sj.join("public-twin.json"));
+    assert!(
+        text.contains("Invalid proof") && !text.contains("OK"),
+        "{text}"
+    );
     // The twin: v1's pinned presentation against the v2 keys.
     let v1 = workspace().join("circuits/circuit_data/v1/presentation.json");
     fails(
-        alc(
-            t.path(),
-            &[
-                "export-snarkjs",
-                s(&sj),
-                "--keys",
-                s(&keys),
-                "--presentation",
-                s(&v1),
-            ],
-        ),
+        export_snarkjs(t.path(), &sj, &keys, &v1),
         "has 10 public inputs and the keys",
     );
 }
