@@ -36,6 +36,20 @@ fn args(parts: &[&str], extra: Vec<String>) -> Vec<String> {
     parts.iter().map(|x| x.to_string()).chain(extra).collect()
 }
 
+/// `alc escrow open` of the drill with `partials`, in `dir`.
+fn open_drill(dir: &Path, partials: &[&str]) -> std::process::Output {
+    let mut a = vec![
+        "escrow",
+        "open",
+        "--key",
+        "published.json",
+        "--ciphertext",
+        "drill.json",
+    ];
+    a.extend(partials);
+    alc(dir, &a)
+}
+
 #[test]
 fn three_trustees_generate_a_key_and_two_open_a_drill() {
     let t = tempfile::tempdir().unwrap();
@@ -109,19 +123,7 @@ fn three_trustees_generate_a_key_and_two_open_a_drill() {
             ],
         ));
     }
-    let out = ok(alc(
-        d,
-        &[
-            "escrow",
-            "open",
-            "--key",
-            "published.json",
-            "--ciphertext",
-            "drill.json",
-            "partial-1.json",
-            "partial-3.json",
-        ],
-    ));
+    let out = ok(open_drill(d, &["partial-1.json", "partial-3.json"]));
     assert_eq!(out.trim(), "serial 314159");
 
     // Circuit v2's setup under the published key: the key directory names circuit v2
@@ -168,18 +170,7 @@ fn three_trustees_generate_a_key_and_two_open_a_drill() {
 
     // The twins. One trustee alone opens nothing.
     fails(
-        alc(
-            d,
-            &[
-                "escrow",
-                "open",
-                "--key",
-                "published.json",
-                "--ciphertext",
-                "drill.json",
-                "partial-1.json",
-            ],
-        ),
+        open_drill(d, &["partial-1.json"]),
         "1 partial decryptions from distinct trustees, 2 needed",
     );
     // A partial whose point was changed names its trustee.
@@ -188,19 +179,7 @@ fn three_trustees_generate_a_key_and_two_open_a_drill() {
     p["point"] = p["c1"].clone();
     std::fs::write(d.join("bad-3.json"), p.to_string()).unwrap();
     fails(
-        alc(
-            d,
-            &[
-                "escrow",
-                "open",
-                "--key",
-                "published.json",
-                "--ciphertext",
-                "drill.json",
-                "partial-1.json",
-                "bad-3.json",
-            ],
-        ),
+        open_drill(d, &["partial-1.json", "bad-3.json"]),
         "trustee 3's partial decryption is invalid",
     );
     // A key share readable by others is refused before use.

@@ -73,12 +73,8 @@ pub enum EscrowCommand {
     ///
     /// Example: alc escrow key --threshold 2 --trustees 3 --dealings exchange --out escrow-key.json
     Key {
-        /// Shares needed to open.
-        #[arg(long)]
-        threshold: u32,
-        /// Trustees.
-        #[arg(long)]
-        trustees: u32,
+        #[command(flatten)]
+        sharing: Sharing,
         /// The exchange folder.
         #[arg(long)]
         dealings: PathBuf,
@@ -146,12 +142,25 @@ pub struct Who {
     /// This trustee's index, 1 to N.
     #[arg(long)]
     trustee: u32,
+    #[command(flatten)]
+    sharing: Sharing,
+}
+
+/// t of n.
+#[derive(clap::Args)]
+pub struct Sharing {
     /// Shares needed to open (t).
     #[arg(long)]
     threshold: u32,
     /// Trustees (n).
     #[arg(long)]
     trustees: u32,
+}
+
+impl Sharing {
+    fn params(&self) -> Result<Params> {
+        Ok(Params::new(self.threshold, self.trustees)?)
+    }
 }
 
 fn dealing_path(dir: &Path, i: u32) -> PathBuf {
@@ -188,7 +197,7 @@ impl EscrowCommand {
     pub fn run(self) -> Result<()> {
         match self {
             Self::Deal { who, out, force } => {
-                let params = Params::new(who.threshold, who.trustees)?;
+                let params = who.sharing.params()?;
                 let (dealing, shares) =
                     alc_escrow::deal(params, who.trustee, &mut rand::rngs::OsRng)?;
                 std::fs::create_dir_all(&out)
@@ -203,8 +212,8 @@ impl EscrowCommand {
                     "trustee {} dealt {} shares of a {}-of-{} escrow key: {} (public) and share-{}-for-*.json (each for its recipient only)",
                     who.trustee,
                     shares.len(),
-                    who.threshold,
-                    who.trustees,
+                    params.threshold(),
+                    params.trustees(),
                     path.display(),
                     who.trustee
                 );
@@ -216,7 +225,7 @@ impl EscrowCommand {
                 out,
                 force,
             } => {
-                let params = Params::new(who.threshold, who.trustees)?;
+                let params = who.sharing.params()?;
                 let all = dealings(&dir, params)?;
                 let shares: Vec<DealtShare> = (1..=params.trustees())
                     .map(|i| read_secret(&share_path(&dir, i, who.trustee), DEALT_SHARE))
@@ -249,19 +258,20 @@ impl EscrowCommand {
                 Ok(())
             }
             Self::Key {
-                threshold,
-                trustees,
+                sharing,
                 dealings: dir,
                 out,
                 force,
             } => {
-                let params = Params::new(threshold, trustees)?;
+                let params = sharing.params()?;
                 let key = alc_escrow::joint_key(params, &dealings(&dir, params)?)?;
                 write(&out, pretty(&key).as_bytes(), Mode::Public, force)?;
                 println!(
-                    "escrow key [{}, {}] ({threshold} of {trustees}) in {}",
+                    "escrow key [{}, {}] ({} of {}) in {}",
                     key.key[0],
                     key.key[1],
+                    params.threshold(),
+                    params.trustees(),
                     out.display()
                 );
                 Ok(())

@@ -8,20 +8,21 @@ use alc_verifier::{snarkjs, Presentation, PresentationV2, Proof};
 use anyhow::{bail, Context, Result};
 use std::path::Path;
 
-/// A presentation of either circuit: its proof and its public inputs.
+/// A presentation of either circuit (by its `circuit`): its proof and public inputs.
 fn read_presentation(path: &Path) -> Result<(Proof, Vec<alc_circuits::Fr>)> {
-    let text = read_string(path)?;
-    let circuit = serde_json::from_str::<serde_json::Value>(&text)
-        .ok()
-        .and_then(|v| v.get("circuit").and_then(|c| c.as_str().map(str::to_owned)));
     let context = || format!("{}", path.display());
-    Ok(if circuit.as_deref() == Some(CIRCUIT_V2_ID) {
-        let p = PresentationV2::from_json(&text).with_context(context)?;
-        (p.proof, p.statement.public_inputs().to_vec())
-    } else {
-        let p = Presentation::from_json(&text).with_context(context)?;
-        (p.proof, p.statement.public_inputs().to_vec())
-    })
+    let v: serde_json::Value = serde_json::from_str(&read_string(path)?).with_context(context)?;
+    Ok(
+        if v.get("circuit").and_then(|c| c.as_str()) == Some(CIRCUIT_V2_ID) {
+            let p = PresentationV2::from_wire(&serde_json::from_value(v).with_context(context)?)
+                .with_context(context)?;
+            (p.proof, p.statement.public_inputs().to_vec())
+        } else {
+            let p = Presentation::from_wire(&serde_json::from_value(v).with_context(context)?)
+                .with_context(context)?;
+            (p.proof, p.statement.public_inputs().to_vec())
+        },
+    )
 }
 
 pub fn run(dir: &Path, keys: &Path, presentation: &Path) -> Result<()> {
