@@ -11,10 +11,10 @@
 //! then only share a `u` coordinate if the prover knows a discrete-log relation between
 //! `G` and the base points, which nobody does. `docs/circuit.md` gives the argument.
 
-use super::{Montgomery, Point, A, D, MONT_A};
+use super::{Montgomery, Point, PointProjective, A, D, MONT_A};
 use crate::field::Fr;
 use ark_ec::{AffineRepr, CurveGroup};
-use ark_ff::{AdditiveGroup, Field};
+use ark_ff::{AdditiveGroup, Field, Zero};
 use ark_r1cs_std::{
     alloc::AllocVar, boolean::Boolean, eq::EqGadget, fields::fp::FpVar, fields::FieldVar, GR1CSVar,
 };
@@ -298,42 +298,68 @@ pub fn fixed_base_msm(
     terms: &[(&[Boolean<Fr>], &Point)],
     offset: &Point,
 ) -> Result<MontgomeryVar, SynthesisError> {
+    // Every table entry, projective, window after window; converted to Montgomery form
+    // together below (three field inversions in all, not three per entry: the tables
+    // are rebuilt at every synthesis, proofs included).
     let mut correction = offset.into_group();
-    let mut windows: Vec<(&[Boolean<Fr>], Vec<Montgomery>)> = Vec::new();
+    let mut windows: Vec<&[Boolean<Fr>]> = Vec::new();
+    let mut entries: Vec<PointProjective> = Vec::new();
     for (bits, base) in terms {
         let mut step = base.into_group(); // 8^i * base
         for w in bits.chunks(WINDOW) {
             let mut entry = step; // (w + 1) * 8^i * base
-            let mut table = Vec::with_capacity(1 << w.len());
             for _ in 0..1 << w.len() {
-                table.push(entry.into_affine());
+                entries.push(entry);
                 entry += step;
             }
             correction -= step;
-            windows.push((w, table.iter().map(to_mont).collect::<Result<_, _>>()?));
+            windows.push(w);
             for _ in 0..WINDOW {
                 step.double_in_place();
             }
         }
     }
-    let Some(((first_bits, first), rest)) = windows.split_first() else {
+    let Some(first_len) = windows.first().map(|w| 1 << w.len()) else {
         return Ok(MontgomeryVar::constant(to_mont(offset)?));
     };
     // Fold the correction into the first window: its entries become
     // offset + (w + 1) * base_0 - sum of every window's unit.
-    let correction = correction.into_affine();
-    let first: Vec<Montgomery> = first
-        .iter()
-        .map(|m| {
-            let p = m.to_edwards().ok_or(SynthesisError::DivisionByZero)?;
-            to_mont(&(p + correction).into_affine())
-        })
-        .collect::<Result<_, _>>()?;
-    let mut acc = lookup(first_bits, &first)?;
-    for (w, table) in rest {
+    for e in &mut entries[..first_len] {
+        *e += correction;
+    }
+    let entries = to_mont_batch(&entries)?;
+    let mut tables = windows.iter().scan(0, |at, w| {
+        let table = &entries[*at..*at + (1 << w.len())];
+        *at += table.len();
+        Some((*w, table))
+    });
+    let Some((first_bits, first)) = tables.next() else {
+        return Err(SynthesisError::Unsatisfiable);
+    };
+    let mut acc = lookup(first_bits, first)?;
+    for (w, table) in tables {
         acc = acc.add(&lookup(w, table)?)?;
     }
     Ok(acc)
+}
+
+/// Montgomery forms of many points with one batch normalisation and one batch
+/// inversion of every `1 - y` and `x`.
+fn to_mont_batch(points: &[PointProjective]) -> Result<Vec<Montgomery>, SynthesisError> {
+    let affine = PointProjective::normalize_batch(points);
+    let mut inverses: Vec<Fr> = affine.iter().flat_map(|p| [Fr::ONE - p.y, p.x]).collect();
+    if inverses.iter().any(|d| d.is_zero()) {
+        return Err(SynthesisError::DivisionByZero);
+    }
+    ark_ff::batch_inversion(&mut inverses);
+    Ok(affine
+        .iter()
+        .zip(inverses.chunks_exact(2))
+        .map(|(p, inv)| {
+            let u = (Fr::ONE + p.y) * inv[0];
+            Montgomery { u, v: u * inv[1] }
+        })
+        .collect())
 }
 
 fn to_mont(p: &Point) -> Result<Montgomery, SynthesisError> {
