@@ -13,8 +13,7 @@ use alc_devkit::gateway::TestGateway;
 use alc_protocol::files::ProofRequest;
 use alc_protocol::gateway::{Challenge, Issued, LeaseRequest, Route};
 use alc_protocol::status::PublishedList;
-use alc_prover::ProvingKey;
-use alc_wallet::lease::{manifest_digest, present};
+use alc_wallet::lease::{manifest_digest, present, ProverKeys};
 use rand::SeedableRng;
 use std::process::Command;
 use std::time::Instant;
@@ -24,7 +23,7 @@ async fn lease_request(
     c: &reqwest::Client,
     gw: &str,
     auth: &str,
-    pk: &ProvingKey,
+    pk: &ProverKeys,
     cred: &alc_circuits::files::CredentialFile,
     secret: &HolderSecret,
 ) -> LeaseRequest {
@@ -47,11 +46,12 @@ async fn lease_request(
     let list = alc_circuits::status::StatusList::decode(&list.encoded_list).unwrap();
     let manifest = manifest_digest(b"load test agent");
     let req = ProofRequest::from_challenge(&ch, &manifest, Route::Autonomous);
-    let (presentation, _) = present(&ch.scope, pk, cred, secret, &list, &req).unwrap();
+    let (presentation, _) = present(&ch.scope, pk, cred, secret, &list, &req, None).unwrap();
     LeaseRequest {
         presentation,
         agent: "load".into(),
         manifest,
+        key: None,
     }
 }
 
@@ -94,6 +94,7 @@ async fn main() {
 
     let (pk, vk) =
         alc_prover::keys::setup(&mut rand_chacha::ChaCha20Rng::seed_from_u64(1)).unwrap();
+    let pk = ProverKeys::new(pk, None).unwrap();
     let unlimited = "rate_per_min = 4000000000\n";
     let clock = &authority.clock;
     let batched = TestGateway::start(&auth, clock, &vk, unlimited).await;
@@ -118,11 +119,11 @@ async fn main() {
     let lease = issued.lease;
     // The per-request check alone, in process (a cached token).
     let route = Some("/v1/autonomous/ping");
-    state.gateway.checked(&lease, route).await.unwrap();
+    state.gateway.checked(&lease, route, None).await.unwrap();
     let n = 200_000;
     let start = Instant::now();
     for _ in 0..n {
-        state.gateway.checked(&lease, route).await.unwrap();
+        state.gateway.checked(&lease, route, None).await.unwrap();
     }
     println!(
         "per-request lease check (cached token, {} bytes): {:.0} ns",

@@ -13,11 +13,16 @@
 
 use crate::fsio::{read_bytes, read_string};
 use alc_circuits::tags::{CIRCUIT_ID, CIRCUIT_V2_ID};
+use alc_escrow::dkg::EscrowPublic;
 use alc_protocol::encoding::hex_array;
+use alc_protocol::escrow::{JointKey, JOINT_KEY};
+use alc_protocol::files::parse;
 pub use alc_protocol::files::Digests;
 use alc_prover::ProvingKey;
 use alc_verifier::VerifyingKey;
+use alc_wallet::lease::ProverKeys;
 use anyhow::{bail, Context, Result};
+use sha2::{Digest as _, Sha256};
 use std::path::{Path, PathBuf};
 
 pub const PROVING_KEY: &str = "proving_key.bin";
@@ -94,9 +99,44 @@ fn load_verifying_key_of(dir: &Path, circuits: &[&str]) -> Result<VerifyingKey> 
     Ok(vk)
 }
 
-/// Loads the proving key: the fast form, trusted only after its digest matches.
+/// Loads circuit v1's proving key: the fast form, trusted only after its digest matches.
 pub fn load_proving_key(dir: &Path) -> Result<ProvingKey> {
-    let d = read_digests(dir)?;
+    proving_key_of(dir, &read_digests(dir)?)
+}
+
+/// Loads the proving key of circuit v1 or v2 and, for v2, the trustees' escrow key it
+/// was made under (`escrow-key.json`, checked against its pinned digest).
+pub fn load_prover_keys(dir: &Path) -> Result<ProverKeys> {
+    let d = read_digests_of(dir, &[CIRCUIT_ID, CIRCUIT_V2_ID])?;
+    let pk = proving_key_of(dir, &d)?;
+    let escrow = match (&d.circuit[..], &d.escrow_key) {
+        (CIRCUIT_V2_ID, Some(pinned)) => {
+            let path = dir.join(ESCROW_KEY);
+            let text = read_string(&path)?;
+            if Sha256::digest(text.as_bytes()).as_slice() != digest(pinned, "escrow key")? {
+                bail!(
+                    "{} does not match the digest pinned in {DIGESTS}",
+                    path.display()
+                );
+            }
+            let file: JointKey =
+                parse(&text, JOINT_KEY).with_context(|| format!("{}", path.display()))?;
+            Some(
+                *EscrowPublic::from_text(&file)
+                    .with_context(|| format!("{}", path.display()))?
+                    .key(),
+            )
+        }
+        (CIRCUIT_V2_ID, None) => bail!(
+            "{} pins no escrow key for circuit v2",
+            dir.join(DIGESTS).display()
+        ),
+        _ => None,
+    };
+    Ok(ProverKeys::new(pk, escrow)?)
+}
+
+fn proving_key_of(dir: &Path, d: &Digests) -> Result<ProvingKey> {
     let path = dir.join(PROVING_KEY_FAST);
     let pk = ProvingKey::from_fast_bytes(
         &read_bytes(&path)?,

@@ -28,7 +28,8 @@ pub struct TestGateway {
 impl TestGateway {
     /// A gateway following the authority at `authority` (a base URL), with
     /// `scope = "gateway.test"` and `gateway_toml` (more of `gateway.toml`), the echo
-    /// upstream, `clock` and the circuit's verifying key `vk`.
+    /// upstream, `clock` and the circuit's verifying key `vk` (circuit v1's: with
+    /// `allow_v1 = true`).
     ///
     /// # Panics
     ///
@@ -42,7 +43,10 @@ impl TestGateway {
         let dir = tempfile::tempdir().expect("a temporary folder");
         std::fs::write(
             dir.path().join("gateway.toml"),
-            format!("scope = \"{SCOPE}\"\n{gateway_toml}"),
+            format!(
+                "scope = \"{SCOPE}\"\n{}{gateway_toml}",
+                if vk.is_v2() { "" } else { "allow_v1 = true\n" }
+            ),
         )
         .expect("gateway.toml");
         let opts = ServeOptions {

@@ -1,15 +1,21 @@
 //! Groth16 keys for tests: made once per test binary from a fixed seed (public: never
 //! use them for anything but tests).
 
+use alc_circuits::babyjubjub::{Scalar, BASE8};
+use alc_circuits::escrow::EscrowKey;
 use alc_prover::ProvingKey;
 use alc_verifier::VerifyingKey;
+use ark_ec::CurveGroup;
 use rand::SeedableRng;
 use std::sync::OnceLock;
 
-/// The seed of [`test_keys`].
+/// The seed of [`test_keys`] and [`test_keys_v2`].
 pub const SEED: u64 = 7;
 
-/// The circuit's proving and verifying keys from [`SEED`], made on first use.
+/// The escrow secret of [`test_keys_v2`] (public: the key is `ESCROW_SECRET * Base8`).
+pub const ESCROW_SECRET: u64 = 77;
+
+/// Circuit v1's proving and verifying keys from [`SEED`], made on first use.
 ///
 /// # Panics
 ///
@@ -19,5 +25,31 @@ pub fn test_keys() -> &'static (ProvingKey, VerifyingKey) {
     K.get_or_init(|| {
         alc_prover::keys::setup(&mut rand_chacha::ChaCha20Rng::seed_from_u64(SEED))
             .expect("the circuit's setup")
+    })
+}
+
+/// The escrow key of [`test_keys_v2`].
+///
+/// # Panics
+///
+/// Never: `77 * Base8` is a point of order `l`.
+pub fn test_escrow_key() -> EscrowKey {
+    EscrowKey::from_point((BASE8 * Scalar::from(ESCROW_SECRET)).into_affine())
+        .expect("a multiple of Base8")
+}
+
+/// Circuit v2's keys under [`test_escrow_key`] from [`SEED`], made on first use.
+///
+/// # Panics
+///
+/// If the setup fails, which it does not for the fixed circuit.
+pub fn test_keys_v2() -> &'static (ProvingKey, VerifyingKey) {
+    static K: OnceLock<(ProvingKey, VerifyingKey)> = OnceLock::new();
+    K.get_or_init(|| {
+        alc_prover::keys::setup_v2(
+            &test_escrow_key(),
+            &mut rand_chacha::ChaCha20Rng::seed_from_u64(SEED),
+        )
+        .expect("the circuit's setup")
     })
 }

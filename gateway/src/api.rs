@@ -2,9 +2,13 @@
 //!
 //! `/v1/public/*` is forwarded as is; `/v1/sandbox/*` and `/v1/autonomous/*` need a lease
 //! (`Authorization: Bearer <lease>`) covering the route: 401 without one, 403 with a JSON
-//! reason when it is expired, killed, superseded by an emergency, or insufficient.
+//! reason when it is expired, killed, superseded by an emergency, or insufficient. A
+//! key-bound lease (circuit v2) also needs every request signed with its key
+//! (`alc_protocol::signature`; 401 without or with a bad one); such a request's body is
+//! read whole (at most [`SIGNED_BODY_LIMIT`]) to check its digest before it is forwarded.
 
 use crate::core::{Deny, AUTONOMOUS, PUBLIC, SANDBOX};
+use crate::possession::SignedRequest;
 pub use crate::state::AppState;
 use alc_protocol::authority::{Filed, IncidentReport};
 use alc_protocol::error::ErrorBody;
@@ -13,7 +17,9 @@ use alc_protocol::gateway::{
     LeaseRequest, Policy, TierPolicy,
 };
 use alc_service::{Json as Body, Problem};
-use axum::extract::{Request, State};
+use axum::body::Bytes;
+use axum::extract::{FromRequest, Request, State};
+use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get, post};
@@ -21,6 +27,74 @@ use axum::{Json, Router};
 use sha2::{Digest, Sha256};
 
 type S = State<AppState>;
+
+/// The largest body of a signed request (it is read whole to check its digest).
+pub const SIGNED_BODY_LIMIT: usize = 1 << 20;
+
+/// A request as received, its body read whole: what a signature is checked against.
+struct Received {
+    parts: Parts,
+    body: Bytes,
+    sha256: [u8; 32],
+}
+
+impl Received {
+    async fn read(req: Request) -> Result<Self, Response> {
+        let (parts, body) = req.into_parts();
+        let body = axum::body::to_bytes(body, SIGNED_BODY_LIMIT)
+            .await
+            .map_err(|_| {
+                Problem::new(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "too_large",
+                    "a signed request's body is at most 1 MiB",
+                )
+                .into_response()
+            })?;
+        let sha256 = Sha256::digest(&body).into();
+        Ok(Self {
+            parts,
+            body,
+            sha256,
+        })
+    }
+
+    fn header(&self, name: &str) -> Option<&str> {
+        self.parts.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    fn signed(&self) -> SignedRequest<'_> {
+        use alc_protocol::signature::{CONTENT_DIGEST, SIGNATURE, SIGNATURE_INPUT};
+        SignedRequest {
+            method: self.parts.method.as_str(),
+            authority: self
+                .header(header::HOST.as_str())
+                .or_else(|| self.parts.uri.authority().map(|a| a.as_str()))
+                .unwrap_or(""),
+            path: self.parts.uri.path(),
+            query: self.parts.uri.query(),
+            body_sha256: self.sha256,
+            content_digest: self.header(CONTENT_DIGEST),
+            signature_input: self.header(SIGNATURE_INPUT),
+            signature: self.header(SIGNATURE),
+        }
+    }
+
+    fn request(&self) -> Request {
+        Request::from_parts(
+            self.parts.clone(),
+            axum::body::Body::from(self.body.clone()),
+        )
+    }
+
+    /// The body as JSON of `T`, refused as the services refuse any JSON body.
+    async fn json<T: serde::de::DeserializeOwned>(&self) -> Result<T, Response> {
+        Body::<T>::from_request(self.request(), &())
+            .await
+            .map(|Body(v)| v)
+            .map_err(IntoResponse::into_response)
+    }
+}
 
 /// The bearer value of a request, if well formed.
 fn bearer(headers: &HeaderMap) -> Result<&str, Deny> {
@@ -73,6 +147,12 @@ async fn info(State(s): S) -> Json<GatewayInfo> {
         lease_ttl_secs: c.lease_ttl_secs,
         lease_key: g.minter.public().to_bytes_hex(),
         registry_key: s.registry_key.clone(),
+        binding_key: hex::encode(g.binding_public),
+        circuits: vec![if g.v2 {
+            alc_circuits::tags::CIRCUIT_V2_ID.to_owned()
+        } else {
+            alc_circuits::tags::CIRCUIT_ID.to_owned()
+        }],
     })
 }
 
@@ -100,6 +180,7 @@ async fn challenge(State(s): S) -> Result<Response, Deny> {
             alc_circuits::field::to_decimal(&g.issuer.x),
             alc_circuits::field::to_decimal(&g.issuer.y),
         ],
+        binding_key: hex::encode(g.binding_public),
     };
     let mut resp = Json(body).into_response();
     resp.headers_mut()
@@ -111,22 +192,26 @@ async fn lease(State(s): S, Body(req): Body<LeaseRequest>) -> Result<Json<Issued
     Ok(Json(s.gateway.issue(&req).await?))
 }
 
-async fn renew(
-    State(s): S,
-    headers: HeaderMap,
-    Body(req): Body<LeaseRequest>,
-) -> Result<Json<Issued>, Deny> {
-    let b = bearer(&headers)?;
-    Ok(Json(s.gateway.renew(b, &req).await?))
+async fn renew(State(s): S, req: Request) -> Result<Json<Issued>, Response> {
+    let r = Received::read(req).await?;
+    let b = bearer(&r.parts.headers).map_err(IntoResponse::into_response)?;
+    let body: LeaseRequest = r.json().await?;
+    s.gateway
+        .renew(b, &r.signed(), &body)
+        .await
+        .map(Json)
+        .map_err(IntoResponse::into_response)
 }
 
-async fn delegate(
-    State(s): S,
-    headers: HeaderMap,
-    Body(req): Body<DelegateRequest>,
-) -> Result<Json<Issued>, Deny> {
-    let b = bearer(&headers)?;
-    Ok(Json(s.gateway.delegate(b, &req).await?))
+async fn delegate(State(s): S, req: Request) -> Result<Json<Issued>, Response> {
+    let r = Received::read(req).await?;
+    let b = bearer(&r.parts.headers).map_err(IntoResponse::into_response)?;
+    let body: DelegateRequest = r.json().await?;
+    s.gateway
+        .delegate(b, &r.signed(), &body)
+        .await
+        .map(Json)
+        .map_err(IntoResponse::into_response)
 }
 
 async fn kill(
@@ -203,19 +288,33 @@ async fn forward(State(s): S, req: Request) -> Response {
         "x-alc-route",
         class.trim_matches('/').trim_start_matches("v1/"),
     );
+    let mut req = req;
     if class != PUBLIC {
-        let checked = match bearer(req.headers()) {
-            Ok(b) => s.gateway.checked(b, Some(&path)).await,
+        let c = match bearer(req.headers()) {
+            Ok(b) => s.gateway.lease(b, Some(&path)).await,
             Err(e) => Err(e),
         };
-        match checked {
-            Ok(c) => {
-                set(&mut extra, "x-alc-pseudonym", &c.lease.pseudonym);
-                set(&mut extra, "x-alc-lease", &c.lease.id);
-                set(&mut extra, "x-alc-agent", &c.lease.agent);
-            }
+        let c = match c {
+            Ok(c) => c,
             Err(e) => return e.into_response(),
+        };
+        let admitted = if c.is_bound() {
+            let r = match Received::read(req).await {
+                Ok(r) => r,
+                Err(e) => return e,
+            };
+            let ok = s.gateway.admit(&c, Some(&path), Some(&r.signed()));
+            req = r.request();
+            ok
+        } else {
+            s.gateway.admit(&c, Some(&path), None)
+        };
+        if let Err(e) = admitted {
+            return e.into_response();
         }
+        set(&mut extra, "x-alc-pseudonym", &c.lease.pseudonym);
+        set(&mut extra, "x-alc-lease", &c.lease.id);
+        set(&mut extra, "x-alc-agent", &c.lease.agent);
     }
     s.proxy.forward(req, &rest, extra).await
 }

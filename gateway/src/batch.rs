@@ -2,11 +2,12 @@
 //! together (`verify_batch`: one final exponentiation, about 5x cheaper per proof at
 //! 64), falling back to one-by-one only when a batch fails.
 
-use alc_verifier::{verify, verify_batch, Proof, Statement, VerifyingKey};
+use alc_circuits::field::Fr;
+use alc_verifier::{verify_batch_inputs, verify_inputs, Proof, VerifyingKey};
 use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
 
-type Job = (Proof, Statement, oneshot::Sender<bool>);
+type Job = (Proof, Vec<Fr>, oneshot::Sender<bool>);
 
 /// A handle to the verifying task.
 #[derive(Clone, Debug)]
@@ -30,18 +31,19 @@ impl Batcher {
                 }
                 let vk = vk.clone();
                 let done = tokio::task::spawn_blocking(move || {
-                    let items: Vec<(Proof, Statement)> =
-                        jobs.iter().map(|(p, s, _)| (p.clone(), *s)).collect();
+                    let items: Vec<(&Proof, &[Fr])> =
+                        jobs.iter().map(|(p, x, _)| (p, &x[..])).collect();
                     let ok = if items.len() == 1 {
-                        vec![verify(&vk, &items[0].0, &items[0].1).is_ok()]
-                    } else if verify_batch(&vk, &items, &mut rand::rngs::OsRng).is_ok() {
+                        vec![verify_inputs(&vk, items[0].0, items[0].1).is_ok()]
+                    } else if verify_batch_inputs(&vk, &items, &mut rand::rngs::OsRng).is_ok() {
                         vec![true; items.len()]
                     } else {
                         items
                             .iter()
-                            .map(|(p, s)| verify(&vk, p, s).is_ok())
+                            .map(|(p, x)| verify_inputs(&vk, p, x).is_ok())
                             .collect()
                     };
+                    drop(items);
                     (jobs, ok)
                 })
                 .await;
@@ -55,10 +57,10 @@ impl Batcher {
         Self { tx }
     }
 
-    /// Verifies one proof (batched with whatever else is waiting).
-    pub async fn verify(&self, proof: Proof, statement: Statement) -> bool {
+    /// Verifies one proof for its public inputs (batched with whatever else is waiting).
+    pub async fn verify(&self, proof: Proof, inputs: Vec<Fr>) -> bool {
         let (reply, answer) = oneshot::channel();
-        if self.tx.send((proof, statement, reply)).await.is_err() {
+        if self.tx.send((proof, inputs, reply)).await.is_err() {
             return false;
         }
         answer.await.unwrap_or(false)

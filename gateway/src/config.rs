@@ -37,6 +37,10 @@ pub struct Config {
     /// wallet"), served at `/wallet/`; empty: no wallet page. A relative path is
     /// relative to the gateway's working directory.
     pub wallet_dir: String,
+    /// Accept circuit-v1 proofs (and mint bearer leases for them): only with a v1 key
+    /// directory, for a transition. Off: the gateway requires circuit v2, whose proofs
+    /// escrow the licence's serial and bind the agent's key.
+    pub allow_v1: bool,
     /// A key directory written by `alc setup`: the wallet page loads its
     /// `proving_key.fast` and `digests.json` from `/wallet/keys/`.
     pub wallet_keys: String,
@@ -57,6 +61,7 @@ impl Default for Config {
             rate_per_min: 6000,
             batch_max: 64,
             batch_wait_ms: 3,
+            allow_v1: false,
             wallet_dir: String::new(),
             wallet_keys: String::new(),
         }

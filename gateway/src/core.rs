@@ -6,19 +6,23 @@
 use crate::batch::Batcher;
 use crate::config::Config;
 use crate::lease::{Lease, Minter, Parsed};
+use crate::possession::{Replays, SignedRequest};
 use crate::status::StatusView;
 use crate::store::{Store, StoreError};
 use alc_circuits::babyjubjub::Point;
 use alc_circuits::field::{self, Fr};
+use alc_circuits::presentation::v2::encode_holder_key;
 use alc_circuits::presentation::{encode_challenge, encode_manifest, encode_scope};
 use alc_protocol::encoding::hex_array;
-use alc_protocol::gateway::{DelegateRequest, Issued, LeaseRequest};
+use alc_protocol::gateway::{AnyPresentation, DelegateRequest, Issued, LeaseRequest};
+use alc_protocol::signature::RequestKey;
 use alc_protocol::time::Clock;
 use alc_registry::entry::{self as registry, Entry, KillTarget};
-use alc_verifier::{Presentation, Statement};
+use alc_verifier::{Presentation, PresentationV2, Statement};
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
+use zeroize::Zeroizing;
 
 pub use alc_protocol::gateway::{AUTONOMOUS, PUBLIC, SANDBOX};
 
@@ -67,6 +71,15 @@ pub struct Checked {
     lease_rate: AtomicU64,
     /// Its pseudonym's rate counter, shared by all its leases.
     nym_rate: Arc<AtomicU64>,
+    /// The key its requests are tagged with (none: a bearer lease).
+    request_key: Option<RequestKey>,
+}
+
+impl Checked {
+    /// Whether every request with this lease must be signed with its key.
+    pub fn is_bound(&self) -> bool {
+        self.request_key.is_some()
+    }
 }
 
 /// Counts one request in a per-minute window; false when `limit` is reached.
@@ -104,6 +117,12 @@ pub struct Gateway {
     pub(crate) batcher: Batcher,
     pub(crate) issuer: Point,
     pub(crate) clock: Arc<dyn Clock>,
+    /// The binding secret (X25519) request keys are agreed with, and its public key.
+    binding: Zeroizing<[u8; 32]>,
+    pub(crate) binding_public: [u8; 32],
+    /// Whether the verifying key is circuit v2's (else v1, allowed by the configuration).
+    pub(crate) v2: bool,
+    replays: Replays,
     scope: Fr,
     cache: RwLock<HashMap<String, Arc<Checked>>>,
     kills: RwLock<KillSet>,
@@ -121,6 +140,33 @@ fn random_id() -> String {
     hex::encode(b)
 }
 
+/// An agent's Ed25519 public key from hex: a point, not of small order.
+fn agent_key(hex: &str) -> Result<ed25519_dalek::VerifyingKey, Deny> {
+    let bytes: [u8; 32] = hex_array(hex)
+        .map_err(|_| Deny::BadRequest("key: an Ed25519 public key, 32 bytes in hex".into()))?;
+    ed25519_dalek::VerifyingKey::from_bytes(&bytes)
+        .ok()
+        .filter(|k| !k.is_weak())
+        .ok_or_else(|| Deny::BadRequest("key: not an Ed25519 public key of full order".into()))
+}
+
+/// The pseudonym a presentation states (decimal, as sent).
+fn stated_pseudonym(p: &AnyPresentation) -> &str {
+    match p {
+        AnyPresentation::V2(p) => &p.statement.v1.pseudonym,
+        AnyPresentation::V1(p) => &p.statement.pseudonym,
+    }
+}
+
+/// What a checked presentation gives a lease.
+struct Proven {
+    statement: Statement,
+    epoch: u64,
+    rights: Vec<String>,
+    key: Option<String>,
+    escrow: Option<String>,
+}
+
 fn valid_agent(a: &str) -> Result<(), Deny> {
     if a.is_empty() || a.len() > 128 || !a.bytes().all(|b| b.is_ascii_graphic()) {
         return Err(Deny::BadRequest(
@@ -131,7 +177,9 @@ fn valid_agent(a: &str) -> Result<(), Deny> {
 }
 
 impl Gateway {
-    /// A gateway over its parts.
+    /// A gateway over its parts: `binding` is its binding secret (X25519), `v2` whether
+    /// the batcher's key is circuit v2's.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(
         cfg: Config,
         store: Store,
@@ -140,8 +188,11 @@ impl Gateway {
         batcher: Batcher,
         issuer: Point,
         clock: Arc<dyn Clock>,
+        binding: Zeroizing<[u8; 32]>,
+        v2: bool,
     ) -> Arc<Self> {
         let scope = encode_scope(&cfg.scope);
+        let binding_public = alc_protocol::signature::binding_public(&binding);
         Arc::new(Self {
             cfg,
             store,
@@ -150,6 +201,10 @@ impl Gateway {
             batcher,
             issuer,
             clock,
+            binding,
+            binding_public,
+            v2,
+            replays: Replays::default(),
             scope,
             cache: RwLock::new(HashMap::new()),
             kills: RwLock::new(KillSet::default()),
@@ -180,16 +235,53 @@ impl Gateway {
         Ok((hex::encode(bytes), now, expires))
     }
 
-    /// Checks a presentation for a new lease; returns the statement and its epoch.
-    async fn check_presentation(
-        &self,
-        req: &LeaseRequest,
-    ) -> Result<(Statement, u64, Vec<String>), Deny> {
+    /// Checks a presentation for a new lease: its circuit (v2 unless v1 is allowed), its
+    /// key binding, its scope, issuer, manifest, root and challenge, and its proof.
+    async fn check_presentation(&self, req: &LeaseRequest) -> Result<Proven, Deny> {
         let now = self.now();
         valid_agent(&req.agent)?;
-        let p = Presentation::from_wire(&req.presentation)
-            .map_err(|e| Deny::BadRequest(e.to_string()))?;
-        let st = p.statement;
+        let bad = |e: alc_verifier::PresentationError| Deny::BadRequest(e.to_string());
+        let (proof, st, inputs, key, escrow) = match &req.presentation {
+            AnyPresentation::V2(wire) => {
+                if !self.v2 {
+                    return Err(Deny::Forbidden(
+                        "this gateway verifies circuit-v1 proofs only".into(),
+                    ));
+                }
+                let p = PresentationV2::from_wire(wire).map_err(bad)?;
+                let key = agent_key(req.key.as_deref().ok_or_else(|| {
+                    Deny::BadRequest(
+                        "key: a circuit-v2 lease is bound to the agent's Ed25519 public key".into(),
+                    )
+                })?)?;
+                if encode_holder_key(key.as_bytes()) != p.statement.holder_key {
+                    return Err(Deny::Forbidden("the proof is bound to another key".into()));
+                }
+                let escrow = serde_json::to_string(&wire.statement.escrow)
+                    .map_err(|e| Deny::Internal(e.to_string()))?;
+                let inputs = p.statement.public_inputs().to_vec();
+                (
+                    p.proof,
+                    p.statement.v1,
+                    inputs,
+                    Some(hex::encode(key.as_bytes())),
+                    Some(escrow),
+                )
+            }
+            AnyPresentation::V1(wire) => {
+                if self.v2 {
+                    return Err(Deny::Forbidden("this gateway requires circuit v2 (alc-presentation-v2), whose proofs escrow the licence's serial and bind the agent's key: prove with a v2 key directory".into()));
+                }
+                if req.key.is_some() {
+                    return Err(Deny::BadRequest(
+                        "key: a circuit-v1 proof binds no key (its lease is a bearer token)".into(),
+                    ));
+                }
+                let p = Presentation::from_wire(wire).map_err(bad)?;
+                let inputs = p.statement.public_inputs().to_vec();
+                (p.proof, p.statement, inputs, None, None)
+            }
+        };
         if st.scope != self.scope {
             return Err(Deny::Forbidden(
                 "the proof is for another gateway's scope".into(),
@@ -222,7 +314,7 @@ impl Gateway {
             }
             rights.push(AUTONOMOUS.to_owned());
         }
-        if !self.batcher.verify(p.proof, st).await {
+        if !self.batcher.verify(proof, inputs).await {
             return Err(Deny::Forbidden("the proof does not verify".into()));
         }
         if !self.store.consume_challenge(&challenge, now).await? {
@@ -230,7 +322,13 @@ impl Gateway {
                 "the challenge is unknown, expired or already used".into(),
             ));
         }
-        Ok((st, epoch, rights))
+        Ok(Proven {
+            statement: st,
+            epoch,
+            rights,
+            key,
+            escrow,
+        })
     }
 
     /// The registry entry of a new lease (validated now, so the outbox only ever holds
@@ -261,7 +359,13 @@ impl Gateway {
 
     /// Issues a root lease for a presentation.
     pub async fn issue(&self, req: &LeaseRequest) -> Result<Issued, Deny> {
-        let (st, epoch, rights) = self.check_presentation(req).await?;
+        let Proven {
+            statement: st,
+            epoch,
+            rights,
+            key,
+            escrow,
+        } = self.check_presentation(req).await?;
         let now = self.now();
         let lease = Lease {
             id: random_id(),
@@ -276,6 +380,8 @@ impl Gateway {
             rate_per_min: self.cfg.rate_per_min,
             expires: now + self.cfg.lease_ttl_secs,
             depth: 0,
+            key,
+            escrow,
         };
         if self.is_killed_pseudonym(&lease.pseudonym) {
             return Err(Deny::Forbidden(
@@ -294,18 +400,24 @@ impl Gateway {
             expires_at: lease.expires,
             rights: lease.rights,
             epoch,
+            key: lease.key,
         })
     }
 
     /// Renews: a new proof from the same holder (same pseudonym) as a lease that was not
-    /// killed (it may have expired). A revoked credential cannot prove against the current
-    /// root, so its renewal fails: that is the kill switch.
-    pub async fn renew(&self, bearer: &str, req: &LeaseRequest) -> Result<Issued, Deny> {
+    /// killed (it may have expired), the request signed with the old lease's key if it
+    /// is bound. A revoked credential cannot prove against the current root, so its
+    /// renewal fails: that is the kill switch.
+    pub async fn renew(
+        &self,
+        bearer: &str,
+        signed: &SignedRequest<'_>,
+        req: &LeaseRequest,
+    ) -> Result<Issued, Deny> {
         let old = self.load(bearer, None).await?;
+        self.possession(&old, signed)?;
         self.not_killed(&old)?;
-        let p = Presentation::from_wire(&req.presentation)
-            .map_err(|e| Deny::BadRequest(e.to_string()))?;
-        if field::to_decimal(&p.statement.pseudonym) != old.lease.pseudonym {
+        if stated_pseudonym(&req.presentation) != old.lease.pseudonym {
             return Err(Deny::Forbidden(
                 "the renewal proof is from another holder".into(),
             ));
@@ -313,12 +425,33 @@ impl Gateway {
         self.issue(req).await
     }
 
-    /// Mints a narrower child lease for a sub-agent.
-    pub async fn delegate(&self, bearer: &str, req: &DelegateRequest) -> Result<Issued, Deny> {
-        let parent = self.checked(bearer, None).await?;
+    /// Mints a narrower child lease for a sub-agent. Under a key-bound parent the request
+    /// is signed with the parent's key and names the child's own key, which the parent's
+    /// signature over the body so authorises.
+    pub async fn delegate(
+        &self,
+        bearer: &str,
+        signed: &SignedRequest<'_>,
+        req: &DelegateRequest,
+    ) -> Result<Issued, Deny> {
+        let parent = self.checked(bearer, None, Some(signed)).await?;
         valid_agent(&req.agent)?;
         digest(&req.manifest, "manifest")?;
         let p = &parent.lease;
+        let key = match (&p.key, &req.key) {
+            (Some(_), Some(k)) => Some(hex::encode(agent_key(k)?.as_bytes())),
+            (Some(_), None) => {
+                return Err(Deny::BadRequest(
+                    "key: a child of a key-bound lease needs the sub-agent's own key".into(),
+                ))
+            }
+            (None, Some(_)) => {
+                return Err(Deny::BadRequest(
+                    "key: a bearer lease's children are bearer leases".into(),
+                ))
+            }
+            (None, None) => None,
+        };
         if p.depth + 1 > self.cfg.max_depth {
             return Err(Deny::Forbidden(format!(
                 "sub-agent chains are limited to depth {}",
@@ -357,6 +490,8 @@ impl Gateway {
             rate_per_min: rate,
             expires: (now + req.ttl_secs).min(p.expires),
             depth: p.depth + 1,
+            key,
+            escrow: None,
         };
         let spawn = self.spawn_entry(&child, now)?;
         let parsed = self
@@ -374,6 +509,7 @@ impl Gateway {
             expires_at: child.expires,
             rights: child.rights,
             epoch: child.epoch,
+            key: child.key,
         })
     }
 
@@ -487,12 +623,24 @@ impl Gateway {
             .entry(lease.pseudonym.clone())
             .or_default()
             .clone();
+        let request_key = match &lease.key {
+            Some(k) => Some(
+                RequestKey::for_gateway(
+                    &self.binding,
+                    &agent_key(k)
+                        .map_err(|_| Deny::Internal("a lease index key is unusable".into()))?,
+                )
+                .map_err(|e| Deny::Internal(e.to_string()))?,
+            ),
+            None => None,
+        };
         let c = Arc::new(Checked {
             chain,
             lease,
             alive_at: AtomicU64::new(u64::MAX),
             lease_rate: AtomicU64::new(0),
             nym_rate,
+            request_key,
         });
         if let Some(r) = route {
             if c.lease.expires > now && Minter::authorize(&parsed, r, now).is_err() {
@@ -529,13 +677,56 @@ impl Gateway {
         Ok(())
     }
 
-    /// The per-request check of a bearer lease for `route` (None: any route, for
-    /// delegation): signature (once), kills, expiry, emergency floor, route, tier, rate.
-    pub async fn checked(&self, bearer: &str, route: Option<&str>) -> Result<Arc<Checked>, Deny> {
+    /// The lease behind a token, its signature and own rules checked (cached): whether
+    /// it [is bound](Checked::is_bound) says if [`Gateway::admit`] needs the request signed.
+    pub async fn lease(&self, bearer: &str, route: Option<&str>) -> Result<Arc<Checked>, Deny> {
+        self.load(bearer, route).await
+    }
+
+    /// Proof of possession: a bound lease's request must be signed with its key.
+    fn possession(&self, c: &Checked, signed: &SignedRequest<'_>) -> Result<(), Deny> {
+        match &c.request_key {
+            Some(key) => {
+                crate::possession::check(key, &c.lease.id, signed, &self.replays, self.now())
+            }
+            None => Ok(()),
+        }
+    }
+
+    /// The per-request check of a lease token for `route` (None: any route, for
+    /// delegation): token signature (once), proof of possession for a key-bound lease
+    /// (`signed`: the request as received; none: unsigned), kills, expiry, emergency
+    /// floor, route, tier, rate.
+    pub async fn checked(
+        &self,
+        bearer: &str,
+        route: Option<&str>,
+        signed: Option<&SignedRequest<'_>>,
+    ) -> Result<Arc<Checked>, Deny> {
         let c = self.load(bearer, route).await?;
+        self.admit(&c, route, signed)?;
+        Ok(c)
+    }
+
+    /// [`Gateway::checked`] for a lease already loaded with [`Gateway::lease`].
+    pub fn admit(
+        &self,
+        c: &Checked,
+        route: Option<&str>,
+        signed: Option<&SignedRequest<'_>>,
+    ) -> Result<(), Deny> {
+        match signed {
+            Some(s) => self.possession(c, s)?,
+            None if c.is_bound() => {
+                return Err(Deny::Unauthenticated(
+                    "this lease is bound to a key: sign the request (Signature-Input, Signature and Content-Digest headers, RFC 9421)",
+                ))
+            }
+            None => {}
+        }
         let now = self.now();
         let l = &c.lease;
-        self.not_killed(&c)?;
+        self.not_killed(c)?;
         if now >= l.expires {
             return Err(Deny::Forbidden(EXPIRED.into()));
         }
@@ -565,7 +756,7 @@ impl Gateway {
                 return Err(Deny::RateLimited);
             }
         }
-        Ok(c)
+        Ok(())
     }
 
     /// Resolves every block of a token in the lease index.

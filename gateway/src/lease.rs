@@ -4,13 +4,17 @@
 //!
 //! ```text
 //! lease("…"); pseudonym("…"); tier(1); permit_tier(0); epoch(7); agent("…"); manifest("…");
-//! right("/v1/sandbox/"); right("/v1/autonomous/");
+//! right("/v1/sandbox/"); right("/v1/autonomous/"); cnf("<agent's Ed25519 key, hex>");
 //! check if time($t), $t < 2026-11-26T08:15:00Z;
 //! check if route($r), right($p), $r.starts_with($p);
 //! ```
 //!
 //! A child lease appends a block that can only narrow (`check if time($t), $t < …;`
-//! and `check if route($r), $r.starts_with("…") or …;`), plus facts naming the child.
+//! and `check if route($r), $r.starts_with("…") or …;`), plus facts naming the child
+//! (and `child_cnf("…")`, its own key). `cnf` is the key the lease is bound to (RFC
+//! 7800's confirmation claim): the per-request signature is checked against the key in
+//! the lease index, which the token must agree with; a circuit-v1 lease has none and is
+//! a bearer token.
 //! Every block's revocation identifier is recorded in the gateway's lease index, and
 //! killing a lease puts its identifier in the kill set: every token that contains that
 //! block, i.e. the lease and all its descendants, is refused. The gateway accepts only
@@ -47,6 +51,10 @@ pub struct Lease {
     pub expires: u64,
     /// 0 for a root lease.
     pub depth: u32,
+    /// The agent's Ed25519 key the lease is bound to (hex); none: a bearer lease.
+    pub key: Option<String>,
+    /// A root lease's escrow ciphertext (its statement's, as JSON), for incident reports.
+    pub escrow: Option<String>,
 }
 
 /// A token that cannot be minted or accepted.
@@ -118,6 +126,14 @@ impl Minter {
             manifest = l.manifest.clone(),
             expires = time(l.expires),
         );
+        if let Some(k) = &l.key {
+            b = b
+                .fact(biscuit_auth::builder::fact(
+                    "cnf",
+                    &[biscuit_auth::builder::string(k)],
+                ))
+                .map_err(mint)?;
+        }
         for r in &l.rights {
             b = b
                 .fact(biscuit_auth::builder::fact(
@@ -147,6 +163,14 @@ impl Minter {
             manifest = child.manifest.clone(),
             expires = time(child.expires),
         );
+        if let Some(k) = &child.key {
+            b = b
+                .fact(biscuit_auth::builder::fact(
+                    "child_cnf",
+                    &[biscuit_auth::builder::string(k)],
+                ))
+                .map_err(mint)?;
+        }
         // check if route($r), $r.starts_with(p1) or route($r), $r.starts_with(p2) ...
         let source = child
             .rights
@@ -226,6 +250,8 @@ mod tests {
             rate_per_min: 60,
             expires,
             depth: 0,
+            key: None,
+            escrow: None,
         }
     }
 

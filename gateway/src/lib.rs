@@ -20,6 +20,7 @@ pub mod batch;
 pub mod config;
 pub mod core;
 pub mod lease;
+pub mod possession;
 pub mod proxy;
 pub mod registry;
 pub mod service;

@@ -416,7 +416,13 @@ fn is_private_request_header(name: &HeaderName) -> bool {
     let name = name.as_str();
     matches!(
         name,
-        "authorization" | "cookie" | "host" | "forwarded" | "x-real-ip"
+        "authorization"
+            | "signature"
+            | "signature-input"
+            | "cookie"
+            | "host"
+            | "forwarded"
+            | "x-real-ip"
     ) || name.starts_with("x-forwarded-")
         || name.starts_with("x-alc-")
 }

@@ -110,6 +110,15 @@ async fn authority_keys(
     }
 }
 
+/// The gateway's binding secret (X25519), derived from its lease key so that the
+/// processes of a fleet sharing the lease key share it too.
+fn binding_secret(lease: &[u8; 32]) -> Zeroizing<[u8; 32]> {
+    let mut h = Sha256::new();
+    h.update(b"alc/v1/gateway-binding-key\0");
+    h.update(lease);
+    Zeroizing::new(h.finalize().into())
+}
+
 /// The data folder and its `keys/`, both private (0700).
 fn private_dirs(data: &Path) -> Result<(), ServiceError> {
     fsio::private_dir(data)
@@ -198,6 +207,10 @@ pub async fn open(opts: &ServeOptions, clock: Arc<dyn Clock>) -> Result<AppState
     let text =
         fsio::read_or_create(&config_path, &Config::template()).map_err(err("gateway.toml"))?;
     let mut cfg = Config::from_toml(&text).map_err(err("gateway.toml"))?;
+    let v2 = opts.verifying_key.is_v2();
+    if !v2 && !cfg.allow_v1 {
+        return Err(ServiceError("the verifying key is circuit v1's: this gateway requires circuit v2 (a key directory from `alc setup --escrow-key FILE`); set allow_v1 = true in gateway.toml to accept v1 proofs (bearer leases) during a transition".into()));
+    }
     if let Some(a) = &opts.authority {
         cfg.authority = a.trim_end_matches('/').to_owned();
     }
@@ -227,8 +240,9 @@ pub async fn open(opts: &ServeOptions, clock: Arc<dyn Clock>) -> Result<AppState
     let store = Store::open(&data.join("gateway.db"))
         .await
         .map_err(err("gateway.db"))?;
-    let minter = Minter::from_secret(&*secret32(&data.join("keys").join("lease.key"))?)
-        .map_err(err("lease key"))?;
+    let lease_secret = secret32(&data.join("keys").join("lease.key"))?;
+    let minter = Minter::from_secret(&lease_secret).map_err(err("lease key"))?;
+    let binding = binding_secret(&lease_secret);
     let admin = admin_token(data)?;
     let admin_token_hash: [u8; 32] = Sha256::digest(admin.trim().as_bytes()).into();
     let reporter = std::fs::read_to_string(data.join("authority-report-token"))
@@ -259,7 +273,17 @@ pub async fn open(opts: &ServeOptions, clock: Arc<dyn Clock>) -> Result<AppState
         cfg.batch_max,
         Duration::from_millis(cfg.batch_wait_ms),
     );
-    let gateway = Gateway::new(cfg, store, minter, status, batcher, issuer, clock.clone());
+    let gateway = Gateway::new(
+        cfg,
+        store,
+        minter,
+        status,
+        batcher,
+        issuer,
+        clock.clone(),
+        binding,
+        v2,
+    );
     gateway.refresh_kills().await.map_err(err("kill set"))?;
     {
         // Kills made by other gateway processes on this host arrive within 200 ms.

@@ -62,6 +62,8 @@ struct LeaseRow {
     rate_per_min: i64,
     expires: i64,
     depth: i64,
+    holder_key: Option<String>,
+    escrow: Option<String>,
 }
 
 impl Store {
@@ -147,8 +149,8 @@ impl Store {
         let _writer = self.write.lock().await;
         let mut tx = self.db.begin().await?;
         sqlx::query(
-            "INSERT INTO leases (block, lease_id, parent_lease, pseudonym, tier, permit_tier, epoch, agent, manifest, rights, rate_per_min, expires, depth, created_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO leases (block, lease_id, parent_lease, pseudonym, tier, permit_tier, epoch, agent, manifest, rights, rate_per_min, expires, depth, created_at, holder_key, escrow)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(block)
         .bind(&l.id)
@@ -164,6 +166,8 @@ impl Store {
         .bind(l.expires as i64)
         .bind(l.depth as i64)
         .bind(now as i64)
+        .bind(&l.key)
+        .bind(&l.escrow)
         .execute(&mut *tx)
         .await?;
         sqlx::query("INSERT INTO registry_outbox (kind, entry, at) VALUES ('spawn', ?, ?)")
@@ -179,7 +183,7 @@ impl Store {
     /// The lease recorded under a block identifier.
     pub async fn lease(&self, block: &str) -> Result<Option<Lease>, StoreError> {
         let row: Option<LeaseRow> = sqlx::query_as(
-            "SELECT lease_id, parent_lease, pseudonym, tier, permit_tier, epoch, agent, manifest, rights, rate_per_min, expires, depth
+            "SELECT lease_id, parent_lease, pseudonym, tier, permit_tier, epoch, agent, manifest, rights, rate_per_min, expires, depth, holder_key, escrow
              FROM leases WHERE block = ?",
         )
         .bind(block)
@@ -198,6 +202,8 @@ impl Store {
             rate_per_min: r.rate_per_min as u32,
             expires: r.expires as u64,
             depth: r.depth as u32,
+            key: r.holder_key,
+            escrow: r.escrow,
         }))
     }
 

@@ -15,8 +15,10 @@ use alc_devkit::keys::test_keys as keys;
 use alc_gateway::api::{app, AppState};
 use alc_gateway::service::{open, ServeOptions};
 use alc_protocol::files::ProofRequest;
-use alc_protocol::gateway::{Challenge, DelegateRequest, KillRequest, LeaseRequest, Route};
-use alc_wallet::lease::{manifest_digest, present};
+use alc_protocol::gateway::{
+    AnyPresentation, Challenge, DelegateRequest, KillRequest, LeaseRequest, Route,
+};
+use alc_wallet::lease::{manifest_digest, present, ProverKeys};
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use axum::Router;
@@ -39,6 +41,7 @@ fn delegation(agent: &str, byte: u8, rights: &str, ttl_secs: u64) -> Option<Valu
         rights: vec![rights.into()],
         ttl_secs,
         rate_per_min: None,
+        key: None,
     })
 }
 
@@ -139,12 +142,14 @@ impl World {
             scope: scope.into(),
             ..ProofRequest::from_challenge(&ch, &manifest, Route::Sandbox)
         };
+        let pk = ProverKeys::new(keys().0.clone(), None).unwrap();
         let (presentation, _) =
-            present(scope, &keys().0, &h.credential, &h.secret, list, &req).unwrap();
+            present(scope, &pk, &h.credential, &h.secret, list, &req, None).unwrap();
         serde_json::to_value(LeaseRequest {
             presentation,
             agent: "agent-1".into(),
             manifest,
+            key: None,
         })
         .unwrap()
     }
@@ -237,7 +242,10 @@ async fn challenges_are_single_use_short_lived_and_scoped() {
     // A flipped public input: the proof does not verify.
     let mut req: LeaseRequest =
         serde_json::from_value(w.lease_request(&h, 1, SCOPE).await).unwrap();
-    req.presentation.statement.min_tier = 2;
+    let AnyPresentation::V1(p) = &mut req.presentation else {
+        panic!("a circuit-v1 presentation")
+    };
+    p.statement.min_tier = 2;
     assert_eq!(
         w.call("POST", "/v1/lease", None, typed(&req)).await.0,
         StatusCode::FORBIDDEN

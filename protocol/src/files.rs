@@ -327,6 +327,7 @@ mod tests {
             roots: vec![],
             status: None,
             issuer_key: ["1".into(), "2".into()],
+            binding_key: "00".repeat(32),
         }
     }
 

@@ -6,7 +6,7 @@
 //! proves, and posts a [`LeaseRequest`]; the gateway answers with an [`Issued`] lease.
 //! A lease holder narrows it for a sub-agent with a [`DelegateRequest`].
 
-use crate::files::Presentation;
+use crate::files::{Presentation, PresentationV2};
 use crate::status::SignedStatus;
 use serde::{Deserialize, Serialize};
 
@@ -73,6 +73,11 @@ pub struct GatewayInfo {
     pub lease_key: String,
     /// Its registry submission key (Ed25519, hex), for the authority to register.
     pub registry_key: String,
+    /// Its binding key (X25519, hex): key-bound leases' request keys are agreed with it
+    /// (`crate::signature`).
+    pub binding_key: String,
+    /// The presentation circuits it accepts (`alc-presentation-v2`; v1 only if allowed).
+    pub circuits: Vec<String>,
 }
 
 /// A status root the gateway accepts for a new lease.
@@ -106,18 +111,45 @@ pub struct Challenge {
     pub status: Option<SignedStatus>,
     /// The credential issuer key it trusts, decimal `[x, y]`.
     pub issuer_key: [String; 2],
+    /// Its binding key (X25519, hex), as in [`GatewayInfo`].
+    pub binding_key: String,
+}
+
+/// A presentation of either circuit (told apart by its statement's shape; its
+/// `circuit` field names it).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum AnyPresentation {
+    /// `alc-presentation-v2`: the serial escrowed, the agent's key bound.
+    V2(PresentationV2),
+    /// `alc-presentation-v1` (accepted only by gateways that allow it).
+    V1(Presentation),
+}
+
+impl AnyPresentation {
+    /// The circuit it names.
+    pub fn circuit(&self) -> &str {
+        match self {
+            Self::V2(p) => &p.circuit,
+            Self::V1(p) => &p.circuit,
+        }
+    }
 }
 
 /// `POST /v1/lease` (and `/v1/lease/renew`): a proof for a challenge of this gateway.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LeaseRequest {
-    /// The presentation (`alc-presentation-v1`).
-    pub presentation: Presentation,
+    /// The presentation.
+    pub presentation: AnyPresentation,
     /// The agent the lease is for.
     pub agent: String,
     /// SHA-256 of the agent's manifest (hex); the proof binds it.
     pub manifest: String,
+    /// The agent's Ed25519 public key (hex) the lease is bound to: circuit v2's proof
+    /// binds it (`holder_key`). Absent with circuit v1, whose leases are bearer tokens.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
 }
 
 /// `POST /v1/lease/delegate`: a child lease for a sub-agent.
@@ -135,6 +167,10 @@ pub struct DelegateRequest {
     /// Requests per minute (at most the parent's; default the parent's).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rate_per_min: Option<u32>,
+    /// The sub-agent's own Ed25519 public key (hex): required under a key-bound parent,
+    /// whose key signs this request and so authorises it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
 }
 
 /// An issued lease (root or child).
@@ -151,6 +187,10 @@ pub struct Issued {
     pub rights: Vec<String>,
     /// The status epoch its root lease was proved against.
     pub epoch: u64,
+    /// The key it is bound to (hex; none: a bearer lease of circuit v1): every call with
+    /// it must be signed with that key (`crate::signature`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
 }
 
 /// `POST /v1/admin/kill`: a lease (and its descendants) or a pseudonym (all its leases

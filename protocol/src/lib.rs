@@ -6,6 +6,7 @@
 //! |---|---|
 //! | [`authority`] | the licensing authority's API: identity, assessment, credentials, revocation, incidents, permits, insurers, tokens |
 //! | [`gateway`] | a provider gateway's API: challenge, lease request and answer, delegation, kills |
+//! | [`signature`] | key-bound requests: ALC's profile of RFC 9421 HTTP Message Signatures |
 //! | [`status`] | signed status responses and the published status list |
 //! | [`files`] | credential, holder, issuer key, status list, proof request, presentation, key digests |
 //! | [`insurance`] | an insurer's cover certificate and a permit's cover evidence |
@@ -19,7 +20,8 @@
 //! decimal string here, and the crate that owns the arithmetic (`alc-circuits`,
 //! `alc-verifier`, `alc-insurance`) turns it into a value and refuses what is not
 //! canonical. It depends on serde and small encoders only, and builds for wasm32; the
-//! feature `signing` adds Ed25519 for signed status responses, `openapi` the schema
+//! feature `signing` adds Ed25519 for signed status responses and the request key of
+//! key-bound leases (X25519, HMAC-SHA256), `openapi` the schema
 //! derives the authority's `/openapi.json` is made from.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -32,5 +34,6 @@ pub mod files;
 pub mod fsio;
 pub mod gateway;
 pub mod insurance;
+pub mod signature;
 pub mod status;
 pub mod time;

@@ -113,6 +113,109 @@ pub fn shared_keys() -> &'static Path {
         .1
 }
 
+/// Circuit v2's keys for the test binary, made once: three trustees' 2-of-3 escrow key
+/// (`alc escrow deal`, `finish`, `key`) and `alc setup --escrow-key` under it.
+pub struct EscrowSetup {
+    /// The folder of everything (kept for the binary's life).
+    _dir: tempfile::TempDir,
+    /// The key directory.
+    pub keys: PathBuf,
+    /// The published joint key (`escrow-key.json` of `alc escrow key`).
+    pub joint_key: PathBuf,
+    /// Trustee `i`'s folder (`key-share.json`), i = 1, 2, 3.
+    pub trustees: [PathBuf; 3],
+}
+
+/// [`EscrowSetup`], made on first use.
+pub fn shared_keys_v2() -> &'static EscrowSetup {
+    static KEYS: OnceLock<EscrowSetup> = OnceLock::new();
+    KEYS.get_or_init(|| {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let d = dir.path();
+        let path = |p: &Path| p.to_str().expect("utf-8 path").to_owned();
+        let ex = path(&d.join("exchange"));
+        let who = |i: u32| {
+            [
+                "--trustee".to_owned(),
+                i.to_string(),
+                "--threshold".into(),
+                "2".into(),
+                "--trustees".into(),
+                "3".into(),
+            ]
+        };
+        let run = |args: Vec<String>| {
+            let a: Vec<&str> = args.iter().map(String::as_str).collect();
+            ok(alc(d, &a));
+        };
+        for i in 1..=3 {
+            run([
+                vec!["escrow".into(), "deal".into(), "--out".into(), ex.clone()],
+                who(i).to_vec(),
+            ]
+            .concat());
+        }
+        let trustees = [1, 2, 3].map(|i| d.join(format!("trustee-{i}")));
+        for (i, t) in (1..=3).zip(&trustees) {
+            run([
+                vec![
+                    "escrow".into(),
+                    "finish".into(),
+                    "--dealings".into(),
+                    ex.clone(),
+                    "--out".into(),
+                    path(t),
+                ],
+                who(i).to_vec(),
+            ]
+            .concat());
+        }
+        let joint_key = d.join("escrow-key.json");
+        ok(alc(
+            d,
+            &[
+                "escrow",
+                "key",
+                "--threshold",
+                "2",
+                "--trustees",
+                "3",
+                "--dealings",
+                &ex,
+                "--out",
+                &path(&joint_key),
+            ],
+        ));
+        let keys = d.join("keys-v2");
+        ok(alc(
+            d,
+            &[
+                "setup",
+                "--keys",
+                &path(&keys),
+                "--escrow-key",
+                &path(&joint_key),
+            ],
+        ));
+        EscrowSetup {
+            _dir: dir,
+            keys,
+            joint_key,
+            trustees,
+        }
+    })
+}
+
+/// Lets the gateway in `data` accept circuit v1 (its tests prove with [`shared_keys`]):
+/// appends `allow_v1 = true` to its `gateway.toml`, creating both if need be.
+pub fn allow_v1(data: &Path) {
+    std::fs::create_dir_all(data).expect("the gateway's folder");
+    let path = data.join("gateway.toml");
+    let mut text = std::fs::read_to_string(&path).unwrap_or_default();
+    text.push_str("allow_v1 = true\n");
+    std::fs::write(path, text).expect("gateway.toml");
+}
+
 /// A running `alc` service process, killed when dropped.
 pub struct Service {
     /// The process.

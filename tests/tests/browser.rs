@@ -81,7 +81,7 @@ fn wallet_page_proves_leases_calls_and_is_cut_off_by_an_emergency_revocation() {
     std::fs::write(
         gdata.join("gateway.toml"),
         format!(
-            "wallet_dir = {:?}\nwallet_keys = {:?}\n",
+            "wallet_dir = {:?}\nwallet_keys = {:?}\nallow_v1 = true\n",
             pkg.canonicalize().unwrap().to_str().unwrap(),
             keys.to_str().unwrap()
         ),

@@ -13,7 +13,7 @@ use alc_protocol::gateway::{
     Challenge, DelegateRequest, GatewayInfo, KillRequest, LeaseRequest, Route,
 };
 use alc_protocol::status::PublishedList;
-use alc_wallet::lease::{manifest_digest, present};
+use alc_wallet::lease::{manifest_digest, present, ProverKeys};
 use reqwest::blocking::Client;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
@@ -40,6 +40,7 @@ fn proof_lease_call_and_the_kill_switch_across_real_processes() {
     let (idp, auth, adata) = alc_e2e::licensing::authority_with_dev_idp(t.path());
     let keys = shared_keys().to_str().unwrap().to_owned();
     let gdata = t.path().join("gateway");
+    alc_e2e::allow_v1(&gdata);
     let gw = Service::start(
         t.path(),
         &[
@@ -61,7 +62,7 @@ fn proof_lease_call_and_the_kill_switch_across_real_processes() {
     let (cred, secret) = credential(&c, &idp.url, &auth.url, "alice");
 
     // The wallet: challenge, the published list, a proof, a lease.
-    let pk = proving_key(shared_keys());
+    let pk = ProverKeys::new(proving_key(shared_keys()), None).unwrap();
     let lease_for = |c: &Client| -> String {
         let ch: Challenge = c
             .get(format!("{}/v1/lease/challenge", gw.url))
@@ -78,11 +79,12 @@ fn proof_lease_call_and_the_kill_switch_across_real_processes() {
         let list = StatusList::decode(&list.encoded_list).unwrap();
         let manifest = manifest_digest(b"research agent v1");
         let req = ProofRequest::from_challenge(&ch, &manifest, Route::Autonomous);
-        let (presentation, _) = present(&ch.scope, &pk, &cred, &secret, &list, &req).unwrap();
+        let (presentation, _) = present(&ch.scope, &pk, &cred, &secret, &list, &req, None).unwrap();
         let body = LeaseRequest {
             presentation,
             agent: "agent-1".into(),
             manifest,
+            key: None,
         };
         let (s, v) = post(c, &format!("{}/v1/lease", gw.url), None, &body);
         assert_eq!(s, 200, "{v}");
@@ -135,6 +137,7 @@ fn proof_lease_call_and_the_kill_switch_across_real_processes() {
                 rights: vec!["/v1/autonomous/".into()],
                 ttl_secs: 600,
                 rate_per_min: None,
+                key: None,
             },
         );
         assert_eq!(s, 200, "{v}");

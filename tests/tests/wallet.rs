@@ -8,7 +8,7 @@
 
 #![allow(clippy::unwrap_used)] // test helpers: a failed unwrap is a failed test
 
-use alc_e2e::{alc_bin, fails, ok, shared_keys, stdout, Service};
+use alc_e2e::{alc_bin, fails, ok, shared_keys_v2, stdout, Service};
 use alc_issuer::questions::{Bank, DEFAULT_BANK};
 use alc_protocol::authority::RevokeRequest;
 use alc_protocol::files::CredentialFile;
@@ -300,7 +300,7 @@ fn start_gateway(t: &Path, name: &str, authority: &str, toml: Option<&str>) -> S
             "--upstream",
             "echo",
             "--keys",
-            shared_keys().to_str().unwrap(),
+            shared_keys_v2().keys.to_str().unwrap(),
         ],
     )
 }
@@ -308,7 +308,7 @@ fn start_gateway(t: &Path, name: &str, authority: &str, toml: Option<&str>) -> S
 #[test]
 fn the_operator_wallet_from_the_command_line() {
     let started = Instant::now();
-    let keys = shared_keys().to_str().unwrap().to_owned();
+    let keys = shared_keys_v2().keys.to_str().unwrap().to_owned();
     let tmp = tempfile::tempdir().unwrap();
     let t = tmp.path();
     let (idp, auth, adata) = start_services(t);
@@ -423,6 +423,62 @@ fn the_operator_wallet_from_the_command_line() {
     let echoed: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(echoed["path"], "/chat", "{out}");
     assert_eq!(echoed["headers"]["x-alc-agent"], "agent-1", "{out}");
+    // Circuit v2: the lease is bound to the agent's key, so its token alone is refused;
+    // the key is derived from the holder secret, not stored in the lease file.
+    let stored: Value = serde_json::from_str(&lease_file).unwrap();
+    assert_eq!(stored["key"].as_str().unwrap().len(), 64, "{lease_file}");
+    assert!(stored.get("key_salt").is_some(), "{lease_file}");
+    let bare = reqwest::blocking::Client::new()
+        .post(format!("{}/v1/autonomous/chat", gw.url))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({ "prompt": "hello" }))
+        .send()
+        .unwrap();
+    assert_eq!(bare.status().as_u16(), 401);
+    // A lease file whose key salt was changed names a key this wallet cannot make.
+    let mut tampered = stored.clone();
+    tampered["key_salt"] = Value::String("00".repeat(16));
+    std::fs::write(
+        wdir.join("leases/tampered.json"),
+        serde_json::to_string(&Value::Object(
+            tampered
+                .as_object()
+                .unwrap()
+                .clone()
+                .into_iter()
+                .map(|(k, v)| {
+                    if k == "agent" {
+                        (k, Value::String("tampered".into()))
+                    } else {
+                        (k, v)
+                    }
+                })
+                .collect(),
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let p = wdir.join("leases/tampered.json");
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o600)).unwrap();
+    }
+    fails(
+        wallet(
+            t,
+            &[
+                "call",
+                "--dir",
+                &w,
+                "--agent",
+                "tampered",
+                "/v1/autonomous/chat",
+            ],
+            &[],
+        ),
+        "is not this wallet's",
+    );
+    std::fs::remove_file(wdir.join("leases/tampered.json")).unwrap();
 
     let child_manifest = t.join("researcher.toml");
     std::fs::write(&child_manifest, "name = \"researcher\"\n").unwrap();

@@ -22,6 +22,8 @@ mod verify;
 pub use key::{KeyError, VerifyingKey};
 pub use presentation::{Presentation, PresentationError, PresentationV2};
 pub use proof::{DecodeError, Proof, PROOF_BYTES};
-pub use verify::{verify, verify_batch, verify_inputs, verify_v2, VerifyError};
+pub use verify::{
+    verify, verify_batch, verify_batch_inputs, verify_inputs, verify_v2, VerifyError,
+};
 
 pub use alc_circuits::presentation::{Statement, NUM_PUBLIC_INPUTS, PUBLIC_INPUT_NAMES};

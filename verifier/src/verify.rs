@@ -7,7 +7,7 @@
 //! A batch of `n`: with independent random 128-bit `r_i` (`r_0 = 1`), check
 //! `prod_i e(r_i A_i, B_i) * e(-sum r_i IC(x_i), gamma) * e(-sum r_i C_i, delta)
 //!  * e(-(sum r_i) alpha, beta) = 1`: `n + 3` Miller loops and one final
-//! exponentiation. `sum_i r_i IC(x_i)` is one 11-point multi-scalar multiplication of
+//! exponentiation. `sum_i r_i IC(x_i)` is one (inputs + 1)-point multi-scalar multiplication of
 //! the combined inputs. If any proof is invalid the batch passes with probability at
 //! most `2^-128` over the `r_i`; a failed batch says nothing about which proof failed
 //! (callers who need that fall back to [`verify`] one by one).
@@ -62,10 +62,31 @@ pub fn verify_batch(
     items: &[(Proof, Statement)],
     rng: &mut dyn CryptoRngCore,
 ) -> Result<(), VerifyError> {
+    if vk.num_public_inputs() != NUM_PUBLIC_INPUTS {
+        return Err(VerifyError::Invalid);
+    }
+    let inputs: Vec<[Fr; NUM_PUBLIC_INPUTS]> =
+        items.iter().map(|(_, s)| s.public_inputs()).collect();
+    let batch: Vec<(&Proof, &[Fr])> = items
+        .iter()
+        .zip(&inputs)
+        .map(|((p, _), x)| (p, &x[..]))
+        .collect();
+    verify_batch_inputs(vk, &batch, rng)
+}
+
+/// Verifies many proofs for raw public inputs at once (module docs), each exactly as
+/// many inputs as the key has (circuit v1 or v2). An empty batch verifies.
+pub fn verify_batch_inputs(
+    vk: &VerifyingKey,
+    items: &[(&Proof, &[Fr])],
+    rng: &mut dyn CryptoRngCore,
+) -> Result<(), VerifyError> {
     if items.is_empty() {
         return Ok(());
     }
-    if vk.num_public_inputs() != NUM_PUBLIC_INPUTS {
+    let n_inputs = vk.num_public_inputs();
+    if items.iter().any(|(_, x)| x.len() != n_inputs) {
         return Err(VerifyError::Invalid);
     }
     let ark = vk.ark();
@@ -83,10 +104,10 @@ pub fn verify_batch(
     let r_sum: Fr = r.iter().sum();
 
     // sum_i r_i IC(x_i) = IC_0 * sum r_i + sum_j IC_j * (sum_i r_i x_ij)
-    let mut combined = vec![Fr::ZERO; NUM_PUBLIC_INPUTS + 1];
+    let mut combined = vec![Fr::ZERO; n_inputs + 1];
     combined[0] = r_sum;
-    for ((_, st), ri) in items.iter().zip(&r) {
-        for (c, x) in combined[1..].iter_mut().zip(st.public_inputs()) {
+    for ((_, inputs), ri) in items.iter().zip(&r) {
+        for (c, x) in combined[1..].iter_mut().zip(inputs.iter()) {
             *c += *ri * x;
         }
     }

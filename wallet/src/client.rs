@@ -6,6 +6,7 @@
 //! use): a 30 s timeout, no proxies' surprises, answers read as a type or as the
 //! [`ErrorBody`] of a refusal.
 
+use crate::keys::Signer;
 use crate::WalletError;
 use alc_protocol::authority::{
     AnswerSheet, ApprenticeRequest, Attempt, AuthorityInfo, CredentialRequest, Login, Marked,
@@ -14,6 +15,7 @@ use alc_protocol::authority::{
 use alc_protocol::error::ErrorBody;
 use alc_protocol::files::CredentialFile;
 use alc_protocol::gateway::{Challenge, DelegateRequest, GatewayInfo, Issued, LeaseRequest};
+use alc_protocol::signature;
 use alc_protocol::status::{PublishedList, SignedStatus};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -230,6 +232,52 @@ impl Endpoint {
         let url = format!("{}{path}", self.url);
         self.http.post(&self.service, &url, bearer, body).await
     }
+
+    /// A request with a lease, signed with its key if it is bound (`signer`): the body's
+    /// bytes are what is digested and sent.
+    fn signed(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        lease: Option<&str>,
+        signer: Option<&Signer>,
+        body: Vec<u8>,
+        json: bool,
+    ) -> Result<reqwest::RequestBuilder, WalletError> {
+        let url = format!("{}{path}", self.url);
+        let parsed = reqwest::Url::parse(&url).map_err(|_| WalletError::Route(path.to_owned()))?;
+        let mut req = self.http.request(method.clone(), parsed.as_str(), lease);
+        if let Some(s) = signer {
+            let h = s.sign(method.as_str(), &parsed, &body);
+            req = req
+                .header(signature::CONTENT_DIGEST, h.content_digest)
+                .header(signature::SIGNATURE_INPUT, h.signature_input)
+                .header(signature::SIGNATURE, h.signature);
+        }
+        if json {
+            req = req.header(reqwest::header::CONTENT_TYPE, "application/json");
+        }
+        Ok(if body.is_empty() { req } else { req.body(body) })
+    }
+
+    async fn post_signed<B: Serialize + ?Sized, T: DeserializeOwned>(
+        &self,
+        path: &str,
+        lease: &str,
+        signer: Option<&Signer>,
+        body: &B,
+    ) -> Result<T, WalletError> {
+        let bytes = serde_json::to_vec(body).unwrap_or_default();
+        let req = self.signed(
+            reqwest::Method::POST,
+            path,
+            Some(lease),
+            signer,
+            bytes,
+            true,
+        )?;
+        read(&self.service, &self.http.send(&self.service, req).await?)
+    }
 }
 
 /// The licensing authority at a base URL.
@@ -376,36 +424,44 @@ impl GatewayClient {
         self.0.get("/v1/lease/challenge", None).await
     }
 
-    /// A root lease for a proof (or the renewal of the lease `renewing`).
+    /// A root lease for a proof (or the renewal of the lease `renewing`, its token and,
+    /// if it is key-bound, its signer).
     ///
     /// # Errors
     /// As [`Http::post`].
     pub async fn lease(
         &self,
         req: &LeaseRequest,
-        renewing: Option<&str>,
+        renewing: Option<(&str, Option<&Signer>)>,
     ) -> Result<Issued, WalletError> {
-        let path = if renewing.is_some() {
-            "/v1/lease/renew"
-        } else {
-            "/v1/lease"
-        };
-        self.0.post(path, renewing, req).await
+        match renewing {
+            Some((token, signer)) => {
+                self.0
+                    .post_signed("/v1/lease/renew", token, signer, req)
+                    .await
+            }
+            None => self.0.post("/v1/lease", None, req).await,
+        }
     }
 
-    /// A child lease of `parent` (a bearer token) for a sub-agent.
+    /// A child lease of `parent` (a token; `signer`: its key's, if bound) for a
+    /// sub-agent.
     ///
     /// # Errors
     /// As [`Http::post`].
     pub async fn delegate(
         &self,
         parent: &str,
+        signer: Option<&Signer>,
         req: &DelegateRequest,
     ) -> Result<Issued, WalletError> {
-        self.0.post("/v1/lease/delegate", Some(parent), req).await
+        self.0
+            .post_signed("/v1/lease/delegate", parent, signer, req)
+            .await
     }
 
-    /// Calls a route with a lease (or none), a method and an optional JSON body: the
+    /// Calls a route with a lease (or none; signed with `signer` when it is key-bound), a
+    /// method and an optional JSON body: the
     /// answer as it came (an upstream's answers are not ALC's to type).
     ///
     /// # Errors
@@ -415,15 +471,15 @@ impl GatewayClient {
         method: reqwest::Method,
         path: &str,
         lease: Option<&str>,
+        signer: Option<&Signer>,
         body: Option<&serde_json::Value>,
     ) -> Result<Raw, WalletError> {
-        let mut req = self
+        let bytes = body
+            .map(|b| serde_json::to_vec(b).unwrap_or_default())
+            .unwrap_or_default();
+        let req = self
             .0
-            .http
-            .request(method, &format!("{}{path}", self.0.url), lease);
-        if let Some(b) = body {
-            req = req.json(b);
-        }
+            .signed(method, path, lease, signer, bytes, body.is_some())?;
         self.0.http.send(&self.0.service, req).await
     }
 }

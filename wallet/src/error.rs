@@ -150,6 +150,11 @@ pub enum WalletError {
     /// A child lease named like its parent.
     #[error("a sub-agent needs its own id, not its parent's ({0})")]
     SameAgent(String),
+    /// A key-bound lease used without the holder secret its key derives from.
+    #[error(
+        "{0}'s lease is bound to a key derived from the holder secret: unlock the wallet to use it"
+    )]
+    Locked(String),
     /// A route that is not a path.
     #[error("the route must start with / (e.g. /v1/autonomous/chat), not {0:?}")]
     Route(String),

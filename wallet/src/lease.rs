@@ -6,19 +6,28 @@
 //! the same holder. Renewing at two thirds of a lease's lifetime, and at once when the
 //! authority publishes a new epoch, keeps an agent working across ordinary revocations
 //! of others and stops it at its own: a revoked credential cannot be proved.
+//!
+//! With circuit v2's keys (the escrow key beside the proving key) every root lease gets
+//! a fresh agent key (`crate::keys`): the proof encrypts the credential's serial to the
+//! trustees and binds that key, the gateway mints the lease for it, and every later call
+//! with the lease (and its renewal, and a sub-agent's delegation, which names the
+//! sub-agent's own key) is signed with it.
 
 use crate::client::{AuthorityClient, GatewayClient, Raw};
 use crate::credential::{pinned_authority, published_list, signed_status};
+use crate::keys::{AgentKey, Signer};
 use crate::store::{PinnedAuthority, StoredLease, Wallet};
 use crate::WalletError;
 use alc_circuits::credential::HolderSecret;
+use alc_circuits::escrow::{Ciphertext, EscrowKey, Randomness};
 use alc_circuits::files::CredentialFile;
+use alc_circuits::presentation::v2;
 use alc_circuits::status::StatusList;
-use alc_protocol::files::{Presentation, ProofRequest};
-use alc_protocol::gateway::{DelegateRequest, Issued, LeaseRequest, Route};
+use alc_protocol::files::ProofRequest;
+use alc_protocol::gateway::{AnyPresentation, DelegateRequest, Issued, LeaseRequest, Route};
 use alc_protocol::time::now;
-use alc_prover::{prepare, prove, ProvingKey};
-use alc_verifier::Presentation as Checked;
+use alc_prover::{prepare, prove, prove_v2, ProvingKey};
+use alc_verifier::{Presentation as Checked, PresentationV2};
 use sha2::{Digest, Sha256};
 use std::time::{Duration, Instant};
 
@@ -30,30 +39,115 @@ pub fn manifest_digest(manifest: &[u8]) -> String {
     hex::encode(Sha256::digest(manifest))
 }
 
+/// The keys a wallet proves with: the proving key and, for circuit v2, the trustees'
+/// escrow key it was made under (from the same key directory).
+pub struct ProverKeys {
+    /// The proving key.
+    pub pk: ProvingKey,
+    /// Circuit v2's escrow key (none: circuit v1).
+    pub escrow: Option<EscrowKey>,
+}
+
+impl ProverKeys {
+    /// The keys, checked to agree: a v2 proving key needs its escrow key, a v1 key none.
+    ///
+    /// # Errors
+    /// [`WalletError::Prove`] when they do not.
+    pub fn new(pk: ProvingKey, escrow: Option<EscrowKey>) -> Result<Self, WalletError> {
+        let v2 = pk.num_public_inputs() == v2::NUM_PUBLIC_INPUTS;
+        if v2 != escrow.is_some() {
+            return Err(WalletError::Prove(
+                "a circuit-v2 proving key needs the escrow key it was made under, and only it"
+                    .into(),
+            ));
+        }
+        Ok(Self { pk, escrow })
+    }
+}
+
 /// Proves `req` with the wallet's credential against `list`: the presentation for the
-/// gateway `service`, and how long proving took.
+/// gateway `service` (circuit v2's bound to `holder`'s key, which it then needs), and how
+/// long proving took.
 ///
 /// # Errors
 /// [`WalletError::Unsatisfied`] when the credential cannot satisfy the request (revoked,
 /// expired, tier too low: refused before proving), [`WalletError::Prove`].
 pub fn present(
     service: &str,
-    pk: &ProvingKey,
+    keys: &ProverKeys,
     credential: &CredentialFile,
     secret: &HolderSecret,
     list: &StatusList,
     req: &ProofRequest,
-) -> Result<(Presentation, Duration), WalletError> {
+    holder: Option<&AgentKey>,
+) -> Result<(AnyPresentation, Duration), WalletError> {
     let (statement, w) = prepare(&credential.issuer, &credential.signed, secret, list, req)
         .map_err(|e| WalletError::Unsatisfied {
             service: service.to_owned(),
             reason: e.to_string(),
         })?;
+    let failed = |e: alc_prover::ProveError| WalletError::Prove(e.to_string());
+    let rng = &mut rand::rngs::OsRng;
     let start = Instant::now();
-    let proof = prove(pk, &statement, &w, &mut rand::rngs::OsRng)
-        .map_err(|e| WalletError::Prove(e.to_string()))?;
-    let took = start.elapsed();
-    Ok((Checked { proof, statement }.to_wire(), took))
+    let p = match (&keys.escrow, holder) {
+        (Some(escrow), Some(holder)) => {
+            let randomness = Randomness::random(rng);
+            let st = v2::Statement {
+                v1: statement,
+                escrow: Ciphertext::encrypt(
+                    escrow,
+                    credential.signed.credential.serial,
+                    &randomness,
+                ),
+                holder_key: v2::encode_holder_key(&holder.public_bytes()),
+            };
+            let w = v2::Witness { v1: w, randomness };
+            let proof = prove_v2(&keys.pk, escrow, &st, &w, rng).map_err(failed)?;
+            AnyPresentation::V2(
+                PresentationV2 {
+                    proof,
+                    statement: st,
+                }
+                .to_wire(),
+            )
+        }
+        (None, None) => {
+            let proof = prove(&keys.pk, &statement, &w, rng).map_err(failed)?;
+            AnyPresentation::V1(Checked { proof, statement }.to_wire())
+        }
+        _ => {
+            return Err(WalletError::Prove(
+                "circuit v2 binds an agent key, circuit v1 none".into(),
+            ))
+        }
+    };
+    Ok((p, start.elapsed()))
+}
+
+/// The signer of a stored lease: none for a bearer lease; for a key-bound one, its key
+/// re-derived from the holder secret (`secret`, which it then needs).
+///
+/// # Errors
+/// [`WalletError::Locked`] without the secret, [`WalletError::Damaged`] for a lease file
+/// whose key is not this wallet's.
+pub fn signer(
+    lease: &StoredLease,
+    secret: Option<&HolderSecret>,
+) -> Result<Option<Signer>, WalletError> {
+    let (Some(public), Some(salt), Some(binding)) =
+        (&lease.key, &lease.key_salt, &lease.binding_key)
+    else {
+        return Ok(None);
+    };
+    let secret = secret.ok_or_else(|| WalletError::Locked(lease.agent.clone()))?;
+    let key = AgentKey::of_lease(secret, salt, public, &lease.agent)?;
+    Signer::new(&key, binding, &lease.lease_id, &lease.gateway).map(Some)
+}
+
+/// How a lease is bound: its key's salt and the gateway's binding key (hex).
+struct Binding {
+    salt: String,
+    gateway: String,
 }
 
 /// A lease kept in the wallet from a gateway's answer.
@@ -63,8 +157,16 @@ fn stored(
     agent: &str,
     manifest: &str,
     parent: Option<String>,
+    binding: Option<Binding>,
 ) -> StoredLease {
+    let (key_salt, binding_key) = match binding {
+        Some(b) => (Some(b.salt), Some(b.gateway)),
+        None => (None, None),
+    };
     StoredLease {
+        key: issued.key,
+        key_salt,
+        binding_key,
         kind: LEASE_FILE.into(),
         gateway: gateway.to_owned(),
         agent: agent.to_owned(),
@@ -83,7 +185,7 @@ fn stored(
 pub struct Leaser {
     authority: AuthorityClient,
     gateway: GatewayClient,
-    pk: ProvingKey,
+    keys: ProverKeys,
     credential: CredentialFile,
     secret: HolderSecret,
     pinned: PinnedAuthority,
@@ -115,7 +217,7 @@ impl Leaser {
         w: &Wallet,
         authority: AuthorityClient,
         gateway: GatewayClient,
-        pk: ProvingKey,
+        keys: ProverKeys,
         secret: HolderSecret,
         agent: &str,
         manifest: &str,
@@ -125,7 +227,7 @@ impl Leaser {
         Ok(Self {
             authority,
             gateway,
-            pk,
+            keys,
             credential,
             secret,
             pinned,
@@ -162,23 +264,44 @@ impl Leaser {
             tokio::time::sleep(Duration::from_millis(300)).await;
         };
         let req = ProofRequest::from_challenge(&challenge, &self.manifest, Route::Autonomous);
+        let holder = self
+            .keys
+            .escrow
+            .is_some()
+            .then(|| AgentKey::fresh(&self.secret));
         let (presentation, took) = present(
             self.gateway.service(),
-            &self.pk,
+            &self.keys,
             &self.credential,
             &self.secret,
             &list,
             &req,
+            holder.as_ref().map(|(k, _)| k),
         )?;
         let body = LeaseRequest {
             presentation,
             agent: self.agent.clone(),
             manifest: self.manifest.clone(),
+            key: holder.as_ref().map(|(k, _)| k.public_hex()),
+        };
+        let old = match renewing {
+            Some(l) => Some((l.lease.as_str(), signer(l, Some(&self.secret))?)),
+            None => None,
         };
         let issued = self
             .gateway
-            .lease(&body, renewing.map(|l| l.lease.as_str()))
+            .lease(&body, old.as_ref().map(|(t, s)| (*t, s.as_ref())))
             .await?;
+        if issued.key != body.key {
+            return Err(WalletError::Malformed {
+                service: self.gateway.service().to_owned(),
+                reason: "issued a lease bound to another key than the proof's".into(),
+            });
+        }
+        let binding = holder.map(|(_, salt)| Binding {
+            salt,
+            gateway: challenge.binding_key.clone(),
+        });
         Ok((
             stored(
                 issued,
@@ -186,6 +309,7 @@ impl Leaser {
                 &self.agent,
                 &self.manifest,
                 None,
+                binding,
             ),
             took,
         ))
@@ -277,14 +401,16 @@ pub fn pick_lease(w: &Wallet, agent: Option<&str>) -> Result<StoredLease, Wallet
     }
 }
 
-/// Calls `path` with `lease` at its gateway (or at `gateway`, another base URL of it):
-/// the answer as it came.
+/// Calls `path` with `lease` at its gateway (or at `gateway`, another base URL of it),
+/// signed with its key if it is bound (re-derived from `secret`): the answer as it came.
 ///
 /// # Errors
-/// A path that is not a route, or the gateway unreachable.
+/// A path that is not a route, a bound lease without the secret, or the gateway
+/// unreachable.
 pub async fn call(
     http: &crate::client::Http,
     lease: &StoredLease,
+    secret: Option<&HolderSecret>,
     gateway: Option<&str>,
     method: reqwest::Method,
     path: &str,
@@ -293,8 +419,10 @@ pub async fn call(
     if !path.starts_with('/') {
         return Err(WalletError::Route(path.to_owned()));
     }
+    let signer = signer(lease, secret)?;
     let g = GatewayClient::new(http, gateway.unwrap_or(&lease.gateway));
-    g.call(method, path, Some(&lease.lease), body).await
+    g.call(method, path, Some(&lease.lease), signer.as_ref(), body)
+        .await
 }
 
 /// What a sub-agent's lease may do.
@@ -310,13 +438,17 @@ pub struct Narrowing {
 
 /// Narrows the lease of `parent` (or the wallet's only root lease) into a child lease for
 /// the sub-agent `agent` (its manifest digest `manifest`), kept in the wallet under the
-/// sub-agent's name: the child and its parent.
+/// sub-agent's name: the child and its parent. Under a key-bound parent the child gets a
+/// fresh key of its own, and the parent's key signs the request that names it (both
+/// derived from `secret`, which it then needs).
 ///
 /// # Errors
-/// No such parent, an expired parent, the parent's own name, the gateway's refusal.
+/// No such parent, an expired parent, the parent's own name, a bound parent without the
+/// secret, the gateway's refusal.
 pub async fn spawn(
     w: &Wallet,
     http: &crate::client::Http,
+    secret: Option<&HolderSecret>,
     parent: Option<&str>,
     agent: &str,
     manifest: &str,
@@ -333,16 +465,42 @@ pub async fn spawn(
             at: p.expires_at,
         });
     }
+    let parent_signer = signer(&p, secret)?;
+    let child_key = match (&parent_signer, secret) {
+        (Some(_), Some(s)) => Some(AgentKey::fresh(s)),
+        _ => None,
+    };
     let req = DelegateRequest {
         agent: agent.to_owned(),
         manifest: manifest.to_owned(),
         rights: narrowing.rights.clone(),
         ttl_secs: narrowing.ttl.unwrap_or(p.expires_at - t).max(1),
         rate_per_min: narrowing.rate,
+        key: child_key.as_ref().map(|(k, _)| k.public_hex()),
     };
     let g = GatewayClient::new(http, &p.gateway);
-    let issued = g.delegate(&p.lease, &req).await?;
-    let child = stored(issued, &p.gateway, agent, manifest, Some(p.agent.clone()));
+    let issued = g.delegate(&p.lease, parent_signer.as_ref(), &req).await?;
+    if issued.key != req.key {
+        return Err(WalletError::Malformed {
+            service: g.service().to_owned(),
+            reason: "issued a child lease bound to another key than the one asked for".into(),
+        });
+    }
+    let binding = match (child_key, &p.binding_key) {
+        (Some((_, salt)), Some(gateway)) => Some(Binding {
+            salt,
+            gateway: gateway.clone(),
+        }),
+        _ => None,
+    };
+    let child = stored(
+        issued,
+        &p.gateway,
+        agent,
+        manifest,
+        Some(p.agent.clone()),
+        binding,
+    );
     w.save_lease(&child)?;
     Ok((child, p))
 }

@@ -7,6 +7,7 @@
 //! | [`client`] | the authority's and a gateway's APIs as typed calls (`alc_protocol`) |
 //! | [`enrol`] | signing in with an ID token, sitting the assessment |
 //! | [`credential`] | obtaining the credential, checking it against the signed, published status list |
+//! | [`keys`] | agents' lease keys (derived from the holder secret) and signed requests (RFC 9421) |
 //! | [`lease`] | proving for a lease, renewing it, narrowing it for sub-agents, calling routes |
 //! | [`when`] | times for people |
 //!
@@ -25,6 +26,7 @@ pub mod client;
 pub mod credential;
 pub mod enrol;
 mod error;
+pub mod keys;
 pub mod lease;
 pub mod store;
 pub mod when;

@@ -320,6 +320,16 @@ pub struct StoredLease {
     /// The parent agent, for a sub-agent's lease.
     #[serde(default)]
     pub parent: Option<String>,
+    /// The agent key the lease is bound to (Ed25519, hex; none: a bearer lease).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+    /// The salt that key is derived with from the holder secret (hex): the key itself
+    /// is never stored (`crate::keys`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_salt: Option<String>,
+    /// The gateway's binding key the request key is agreed with (X25519, hex).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub binding_key: Option<String>,
 }
 
 /// A lease file name for an agent id: the id itself when it is a plain name, else `~` and

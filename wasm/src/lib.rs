@@ -335,6 +335,7 @@ pub fn lease_request(
         presentation,
         agent: agent.to_owned(),
         manifest: manifest.to_owned(),
+        key: None,
     };
     serde_json::to_string(&request).map_err(|e| js_error("AlcRequestError", e))
 }

@@ -214,7 +214,8 @@ fn a_challenge_becomes_a_request() {
         "expires_at": 1790000060, "scope": "gw.example",
         "policy": {"sandbox": {"min_tier": 0, "min_permit_tier": 0},
                    "autonomous": {"min_tier": 1, "min_permit_tier": 2}},
-        "roots": [], "status": null, "issuer_key": ["1", "2"]}"#;
+        "roots": [], "status": null, "issuer_key": ["1", "2"],
+        "binding_key": "0000000000000000000000000000000000000000000000000000000000000000"}"#;
     let manifest = "cd".repeat(32);
     let r: Request =
         serde_json::from_str(&request_from_challenge(challenge, &manifest, "autonomous").unwrap())

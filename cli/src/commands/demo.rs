@@ -22,7 +22,7 @@ use alc_protocol::time::{now, SystemClock};
 use alc_prover::ProvingKey;
 use alc_registry::checkpoint::SignedCheckpoint;
 use alc_wallet::client::{AuthorityClient, GatewayClient, Http};
-use alc_wallet::lease::{self, manifest_digest, Leaser, Narrowing};
+use alc_wallet::lease::{self, manifest_digest, Leaser, Narrowing, ProverKeys};
 use alc_wallet::store::{Config, OpenAttempt, StoredLease};
 use alc_wallet::{credential, enrol, Wallet, WalletError};
 use anyhow::{anyhow, bail, ensure, Context, Result};
@@ -291,7 +291,10 @@ async fn set_up(story: &Story, keys: &Path) -> Result<Stage> {
         .to_owned();
     let gdata = work.path().join("gateway");
     std::fs::create_dir_all(&gdata)?;
-    std::fs::write(gdata.join("gateway.toml"), "scope = \"demo.gateway\"\n")?;
+    std::fs::write(
+        gdata.join("gateway.toml"),
+        "scope = \"demo.gateway\"\nallow_v1 = true\n",
+    )?;
     let gstate = alc_gateway::service::open(
         &alc_gateway::service::ServeOptions {
             data: gdata.clone(),
@@ -452,6 +455,7 @@ async fn call(s: &Stage, path: &str, lease: Option<&StoredLease>) -> Result<(u16
             Method::POST,
             path,
             lease.map(|l| l.lease.as_str()),
+            None,
             Some(&json!({ "prompt": "hello" })),
         )
         .await?;
@@ -465,7 +469,7 @@ async fn working(story: &Story, s: &Stage, alice: &Operator) -> Result<(Leaser, 
         &alice.wallet,
         s.auth.clone(),
         s.gw.clone(),
-        s.pk.clone(),
+        ProverKeys::new(s.pk.clone(), None)?,
         alice.secret.clone(),
         "alice-agent",
         &manifest("alice-agent"),
@@ -533,6 +537,7 @@ async fn sub_agents(
     let (child, _) = lease::spawn(
         w,
         &s.http,
+        Some(&alice.secret),
         Some("alice-agent"),
         "alice-agent/researcher",
         &manifest("researcher"),
@@ -550,6 +555,7 @@ async fn sub_agents(
     let (grandchild, _) = lease::spawn(
         w,
         &s.http,
+        Some(&alice.secret),
         Some("alice-agent/researcher"),
         "alice-agent/researcher/fetcher",
         &manifest("fetcher"),

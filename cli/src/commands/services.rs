@@ -43,7 +43,7 @@ pub fn gateway(
     upstream: Option<String>,
     keys: &std::path::Path,
 ) -> Result<()> {
-    let verifying_key = crate::keydir::load_verifying_key(keys)?;
+    let verifying_key = crate::keydir::load_any_verifying_key(keys)?;
     let opts = alc_gateway::service::ServeOptions {
         data,
         listen,

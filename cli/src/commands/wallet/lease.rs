@@ -4,9 +4,12 @@
 use super::{authority_url, block_on, manifest_hash, passphrase, trim_url, Dir, DEFAULT_GATEWAY};
 use crate::commands::human;
 use crate::keydir;
+use alc_circuits::credential::HolderSecret;
 use alc_wallet::client::{AuthorityClient, GatewayClient, Http};
 use alc_wallet::lease::{self, Keep, Leaser, Narrowing};
+use alc_wallet::store::StoredLease;
 use alc_wallet::when::when;
+use alc_wallet::Wallet;
 use anyhow::{anyhow, bail, Context, Result};
 use clap::Args;
 use serde_json::Value;
@@ -60,7 +63,7 @@ impl LeaseArgs {
             .unwrap_or_else(keydir::default_cache);
         let manifest = manifest_hash(&self.manifest)?;
         w.need_credential()?;
-        let pk = keydir::load_proving_key(&keys)
+        let prover = keydir::load_prover_keys(&keys)
             .with_context(|| format!("the proving key in {}", keys.display()))?;
         let pass = passphrase(false)?;
         let secret = w.unlock(&pass)?;
@@ -71,7 +74,7 @@ impl LeaseArgs {
                 &w,
                 AuthorityClient::new(&http, &authority),
                 GatewayClient::new(&http, &gateway),
-                pk,
+                prover,
                 secret,
                 &self.agent,
                 &manifest,
@@ -180,8 +183,17 @@ impl CallArgs {
             let http = Http::with_timeout(Duration::from_secs(60))?;
             let gateway = self.gateway.map(|g| trim_url(&g));
             let base = gateway.clone().unwrap_or_else(|| l.gateway.clone());
-            let raw =
-                lease::call(&http, &l, gateway.as_deref(), m, &self.path, body.as_ref()).await?;
+            let secret = unlock_for(&w, &l)?;
+            let raw = lease::call(
+                &http,
+                &l,
+                secret.as_ref(),
+                gateway.as_deref(),
+                m,
+                &self.path,
+                body.as_ref(),
+            )
+            .await?;
             let text = String::from_utf8_lossy(&raw.body).into_owned();
             let json: Option<Value> = serde_json::from_str(&text).ok();
             if !raw.is_success() {
@@ -199,6 +211,15 @@ impl CallArgs {
             Ok(())
         })
     }
+}
+
+/// The holder secret, unlocked, if `l` is bound to a key (derived from it).
+fn unlock_for(w: &Wallet, l: &StoredLease) -> Result<Option<HolderSecret>> {
+    if l.key.is_none() {
+        return Ok(None);
+    }
+    let pass = passphrase(false)?;
+    Ok(Some(w.unlock(&pass)?))
 }
 
 /// `alc wallet spawn`.
@@ -240,9 +261,11 @@ impl SpawnArgs {
                 rate: self.rate,
             };
             let http = Http::new()?;
+            let secret = unlock_for(&w, &lease::pick_lease(&w, self.parent.as_deref())?)?;
             let (child, parent) = lease::spawn(
                 &w,
                 &http,
+                secret.as_ref(),
                 self.parent.as_deref(),
                 &self.agent,
                 &manifest,

@@ -1,0 +1,496 @@
+//! Circuit v2 at the gateway: the lease is minted for the key the proof binds, and every
+//! call with it must be signed with that key (RFC 9421 profile). Each accepted request
+//! has its refused twin: unsigned, another key, replayed, another path, another body,
+//! another lease's key id, an old signature; a proof bound to another key; a ciphertext
+//! copied from an earlier proof; a v1 proof at a gateway that requires v2; a child key
+//! not authorised by its parent's key.
+
+#![allow(clippy::unwrap_used)] // test helpers: a failed unwrap is a failed test
+
+use alc_circuits::credential::HolderSecret;
+use alc_circuits::files::CredentialFile;
+use alc_devkit::authority::TestAuthority;
+use alc_devkit::gateway::{TestGateway, SCOPE};
+use alc_devkit::keys::{test_escrow_key, test_keys, test_keys_v2};
+use alc_protocol::files::ProofRequest;
+use alc_protocol::gateway::{
+    AnyPresentation, Challenge, DelegateRequest, Issued, LeaseRequest, Route,
+};
+use alc_protocol::signature::{SignedHeaders, CONTENT_DIGEST, SIGNATURE, SIGNATURE_INPUT};
+use alc_wallet::keys::{AgentKey, Signer};
+use alc_wallet::lease::{manifest_digest, present, ProverKeys};
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use axum::Router;
+use http_body_util::BodyExt;
+use serde_json::Value;
+use std::sync::OnceLock;
+use tower::ServiceExt;
+
+fn prover_v2() -> &'static ProverKeys {
+    static K: OnceLock<ProverKeys> = OnceLock::new();
+    K.get_or_init(|| ProverKeys::new(test_keys_v2().0.clone(), Some(test_escrow_key())).unwrap())
+}
+
+struct World {
+    authority: TestAuthority,
+    auth_url: String,
+    gw: TestGateway,
+    _server: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+struct Holder {
+    credential: CredentialFile,
+    secret: HolderSecret,
+}
+
+/// A request to the gateway, signed with `headers` if given.
+async fn send(
+    app: &Router,
+    method: &str,
+    path: &str,
+    lease: Option<&str>,
+    headers: Option<&SignedHeaders>,
+    body: &[u8],
+) -> (StatusCode, Value) {
+    let mut req = Request::builder()
+        .method(method)
+        .uri(path)
+        .header("host", SCOPE);
+    if let Some(l) = lease {
+        req = req.header("authorization", format!("Bearer {l}"));
+    }
+    if let Some(h) = headers {
+        req = req
+            .header(CONTENT_DIGEST, &h.content_digest)
+            .header(SIGNATURE_INPUT, &h.signature_input)
+            .header(SIGNATURE, &h.signature);
+    }
+    if !body.is_empty() {
+        req = req.header("content-type", "application/json");
+    }
+    let resp = app
+        .clone()
+        .oneshot(req.body(Body::from(body.to_vec())).unwrap())
+        .await
+        .unwrap();
+    let status = resp.status();
+    let bytes = resp.into_body().collect().await.unwrap().to_bytes();
+    (
+        status,
+        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+    )
+}
+
+fn url(path: &str) -> reqwest::Url {
+    reqwest::Url::parse(&format!("http://{SCOPE}{path}")).unwrap()
+}
+
+async fn world() -> World {
+    let authority = TestAuthority::start().await;
+    let (auth_url, server) = authority.serve().await;
+    let gw = TestGateway::start(&auth_url, &authority.clock, &test_keys_v2().1, "").await;
+    World {
+        authority,
+        auth_url,
+        gw,
+        _server: server,
+    }
+}
+
+impl World {
+    fn now(&self) -> u64 {
+        alc_protocol::time::Clock::now(&self.authority.clock)
+    }
+
+    async fn holder(&self, subject: &str) -> Holder {
+        let secret = HolderSecret::generate(&mut rand::rngs::OsRng);
+        Holder {
+            credential: self.authority.credential(subject, &secret).await,
+            secret,
+        }
+    }
+
+    async fn challenge(&self) -> Challenge {
+        let (s, v) = send(&self.gw.app, "GET", "/v1/lease/challenge", None, None, b"").await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        serde_json::from_value(v).unwrap()
+    }
+
+    /// A circuit-v2 lease request bound to `key` (its presentation proved for it).
+    async fn request(&self, h: &Holder, key: &AgentKey) -> LeaseRequest {
+        let ch = self.challenge().await;
+        let list: Value = reqwest::get(format!("{}/v1/status/list", self.auth_url))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let list = alc_circuits::status::StatusList::decode(list["encoded_list"].as_str().unwrap())
+            .unwrap();
+        let manifest = manifest_digest(b"agent manifest");
+        let req = ProofRequest::from_challenge(&ch, &manifest, Route::Autonomous);
+        let (presentation, _) = present(
+            SCOPE,
+            prover_v2(),
+            &h.credential,
+            &h.secret,
+            &list,
+            &req,
+            Some(key),
+        )
+        .unwrap();
+        LeaseRequest {
+            presentation,
+            agent: "agent-1".into(),
+            manifest,
+            key: Some(key.public_hex()),
+        }
+    }
+
+    async fn post_lease(&self, req: &LeaseRequest) -> (StatusCode, Value) {
+        let body = serde_json::to_vec(req).unwrap();
+        send(&self.gw.app, "POST", "/v1/lease", None, None, &body).await
+    }
+
+    /// A lease bound to a fresh key: the lease and a signer for it.
+    async fn lease(&self, h: &Holder) -> (Issued, AgentKey, Signer) {
+        let (key, _) = AgentKey::fresh(&h.secret);
+        let req = self.request(h, &key).await;
+        let (s, v) = self.post_lease(&req).await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        let issued: Issued = serde_json::from_value(v).unwrap();
+        assert_eq!(issued.key.as_deref(), Some(key.public_hex().as_str()));
+        let signer = self.signer(&key, &issued.lease_id).await;
+        (issued, key, signer)
+    }
+
+    async fn signer(&self, key: &AgentKey, lease_id: &str) -> Signer {
+        let ch = self.challenge().await;
+        Signer::new(key, &ch.binding_key, lease_id, "gateway").unwrap()
+    }
+
+    /// `method path` with `lease`, signed by `signer` now.
+    async fn call(
+        &self,
+        method: &str,
+        path: &str,
+        lease: &str,
+        signer: &Signer,
+        body: &[u8],
+    ) -> (StatusCode, Value) {
+        let h = signer.sign_at(method, &url(path), body, self.now());
+        send(&self.gw.app, method, path, Some(lease), Some(&h), body).await
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_key_bound_lease_works_only_with_its_key_and_each_request_once() {
+    let w = world().await;
+    let h = w.holder("alice").await;
+    let (issued, _key, signer) = w.lease(&h).await;
+    let lease = issued.lease.as_str();
+    let path = "/v1/autonomous/chat?x=1";
+    let body = br#"{"prompt":"hi"}"#;
+
+    // Signed: through to the upstream, without the signature headers.
+    let (s, v) = w.call("POST", path, lease, &signer, body).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["path"], "/chat", "{v}");
+    assert!(v["headers"].get("signature").is_none(), "{v}");
+    assert!(v["headers"].get("signature-input").is_none(), "{v}");
+
+    // The token without its key.
+    let (s, v) = send(&w.gw.app, "POST", path, Some(lease), None, body).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED, "{v}");
+    assert!(
+        v["message"].as_str().unwrap().contains("bound to a key"),
+        "{v}"
+    );
+
+    // With another key (the lease id right, the key not the lease's).
+    let (other, _) = AgentKey::fresh(&h.secret);
+    let thief = w.signer(&other, &issued.lease_id).await;
+    let (s, v) = w.call("POST", path, lease, &thief, body).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED, "{v}");
+    assert!(
+        v["message"].as_str().unwrap().contains("does not verify"),
+        "{v}"
+    );
+
+    // Replayed: the same signed request twice.
+    let signed = signer.sign_at("POST", &url(path), body, w.now());
+    let first = send(&w.gw.app, "POST", path, Some(lease), Some(&signed), body).await;
+    assert_eq!(first.0, StatusCode::OK, "{}", first.1);
+    let (s, v) = send(&w.gw.app, "POST", path, Some(lease), Some(&signed), body).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED, "{v}");
+    assert!(v["message"].as_str().unwrap().contains("replayed"), "{v}");
+
+    // Signed over another path (and another query), sent here.
+    for signed_for in ["/v1/autonomous/admin", "/v1/autonomous/chat?x=2"] {
+        let elsewhere = signer.sign_at("POST", &url(signed_for), body, w.now());
+        let (s, v) = send(&w.gw.app, "POST", path, Some(lease), Some(&elsewhere), body).await;
+        assert_eq!(s, StatusCode::UNAUTHORIZED, "{signed_for}: {v}");
+    }
+
+    // Signed over another body: the digest header of the signed body, another body sent.
+    let h2 = signer.sign_at("POST", &url(path), br#"{"prompt":"ok"}"#, w.now());
+    let (s, v) = send(&w.gw.app, "POST", path, Some(lease), Some(&h2), body).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED, "{v}");
+    assert!(
+        v["message"].as_str().unwrap().contains("Content-Digest"),
+        "{v}"
+    );
+    // ... and a digest header rewritten to match the other body: the tag fails.
+    let forged = SignedHeaders {
+        content_digest: signer
+            .sign_at("POST", &url(path), body, w.now())
+            .content_digest,
+        ..h2
+    };
+    let (s, v) = send(&w.gw.app, "POST", path, Some(lease), Some(&forged), body).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED, "{v}");
+
+    // Another method.
+    let h3 = signer.sign_at("GET", &url(path), body, w.now());
+    assert_eq!(
+        send(&w.gw.app, "POST", path, Some(lease), Some(&h3), body)
+            .await
+            .0,
+        StatusCode::UNAUTHORIZED
+    );
+
+    // Too old, or from the future.
+    for created in [w.now() - 31, w.now() + 31] {
+        let stale = signer.sign_at("POST", &url(path), body, created);
+        let (s, v) = send(&w.gw.app, "POST", path, Some(lease), Some(&stale), body).await;
+        assert_eq!(s, StatusCode::UNAUTHORIZED, "{v}");
+        assert!(v["message"].as_str().unwrap().contains("too old"), "{v}");
+    }
+    // Within the skew: accepted.
+    let edge = signer.sign_at("POST", &url(path), body, w.now() - 30);
+    assert_eq!(
+        send(&w.gw.app, "POST", path, Some(lease), Some(&edge), body)
+            .await
+            .0,
+        StatusCode::OK
+    );
+
+    // Signed for another lease: its key id names it.
+    let (other_lease, _, other_signer) = w.lease(&h).await;
+    let (s, v) = w.call("POST", path, lease, &other_signer, body).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED, "{v}");
+    assert!(
+        v["message"].as_str().unwrap().contains("another lease"),
+        "{v}"
+    );
+    // ... which works with its own token.
+    assert_eq!(
+        w.call("POST", path, &other_lease.lease, &other_signer, body)
+            .await
+            .0,
+        StatusCode::OK
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_lease_is_for_the_key_the_proof_binds() {
+    let w = world().await;
+    let h = w.holder("bob").await;
+    let (key, _) = AgentKey::fresh(&h.secret);
+    let (other, _) = AgentKey::fresh(&h.secret);
+
+    // The proof binds `key`; the request names `other`.
+    let mut req = w.request(&h, &key).await;
+    req.key = Some(other.public_hex());
+    let (s, v) = w.post_lease(&req).await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "{v}");
+    assert!(
+        v["message"]
+            .as_str()
+            .unwrap()
+            .contains("bound to another key"),
+        "{v}"
+    );
+
+    // The statement's binding rewritten to `other`: the proof does not verify.
+    let AnyPresentation::V2(p) = &mut req.presentation else {
+        panic!("circuit v2")
+    };
+    p.statement.holder_key = alc_circuits::field::to_decimal(
+        &alc_circuits::presentation::v2::encode_holder_key(&other.public_bytes()),
+    );
+    let (s, v) = w.post_lease(&req).await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "{v}");
+    assert!(
+        v["message"].as_str().unwrap().contains("does not verify"),
+        "{v}"
+    );
+
+    // No key at all.
+    let mut req = w.request(&h, &key).await;
+    req.key = None;
+    assert_eq!(w.post_lease(&req).await.0, StatusCode::BAD_REQUEST);
+
+    // A ciphertext copied from an earlier proof into a new statement.
+    let earlier = w.request(&h, &key).await;
+    let mut req = w.request(&h, &key).await;
+    let (AnyPresentation::V2(old), AnyPresentation::V2(new)) =
+        (&earlier.presentation, &mut req.presentation)
+    else {
+        panic!("circuit v2")
+    };
+    assert_ne!(
+        old.statement.escrow, new.statement.escrow,
+        "fresh randomness"
+    );
+    new.statement.escrow = old.statement.escrow.clone();
+    let (s, v) = w.post_lease(&req).await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "{v}");
+    // The untouched twin passes.
+    assert_eq!(w.post_lease(&earlier).await.0, StatusCode::OK);
+
+    // A circuit-v1 proof at a gateway that requires v2.
+    let ch = w.challenge().await;
+    let list: Value = reqwest::get(format!("{}/v1/status/list", w.auth_url))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let list =
+        alc_circuits::status::StatusList::decode(list["encoded_list"].as_str().unwrap()).unwrap();
+    let manifest = manifest_digest(b"agent manifest");
+    let proof_req = ProofRequest::from_challenge(&ch, &manifest, Route::Autonomous);
+    let v1 = ProverKeys::new(test_keys().0.clone(), None).unwrap();
+    let (presentation, _) = present(
+        SCOPE,
+        &v1,
+        &h.credential,
+        &h.secret,
+        &list,
+        &proof_req,
+        None,
+    )
+    .unwrap();
+    let req = LeaseRequest {
+        presentation,
+        agent: "agent-1".into(),
+        manifest,
+        key: None,
+    };
+    let (s, v) = w.post_lease(&req).await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "{v}");
+    assert!(
+        v["message"]
+            .as_str()
+            .unwrap()
+            .contains("requires circuit v2"),
+        "{v}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_child_key_is_authorised_by_its_parents_key() {
+    let w = world().await;
+    let h = w.holder("carol").await;
+    let (parent, _, parent_signer) = w.lease(&h).await;
+    let (child_key, _) = AgentKey::fresh(&h.secret);
+    let delegation = |key: Option<String>| {
+        serde_json::to_vec(&DelegateRequest {
+            agent: "agent-1.1".into(),
+            manifest: hex::encode([1u8; 32]),
+            rights: vec!["/v1/autonomous/search/".into()],
+            ttl_secs: 300,
+            rate_per_min: None,
+            key,
+        })
+        .unwrap()
+    };
+    let body = delegation(Some(child_key.public_hex()));
+    let path = "/v1/lease/delegate";
+
+    // Signed by a key that is not the parent's: refused.
+    let (stranger, _) = AgentKey::fresh(&h.secret);
+    let stranger = w.signer(&stranger, &parent.lease_id).await;
+    let (s, v) = w.call("POST", path, &parent.lease, &stranger, &body).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED, "{v}");
+    // Unsigned: refused.
+    let (s, v) = send(&w.gw.app, "POST", path, Some(&parent.lease), None, &body).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED, "{v}");
+    // Without the child's own key: refused.
+    let (s, v) = w
+        .call(
+            "POST",
+            path,
+            &parent.lease,
+            &parent_signer,
+            &delegation(None),
+        )
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{v}");
+
+    // Signed by the parent's key: the child lease, bound to the child's key.
+    let (s, v) = w
+        .call("POST", path, &parent.lease, &parent_signer, &body)
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let child: Issued = serde_json::from_value(v).unwrap();
+    assert_eq!(child.key, Some(child_key.public_hex()));
+    let child_signer = w.signer(&child_key, &child.lease_id).await;
+    let call = "/v1/autonomous/search/q";
+    assert_eq!(
+        w.call("GET", call, &child.lease, &child_signer, b"")
+            .await
+            .0,
+        StatusCode::OK
+    );
+    // The child's token with the parent's key: refused (the child's key id is its own).
+    let parent_for_child = w
+        .signer(&AgentKey::fresh(&h.secret).0, &child.lease_id)
+        .await;
+    assert_eq!(
+        w.call("GET", call, &child.lease, &parent_for_child, b"")
+            .await
+            .0,
+        StatusCode::UNAUTHORIZED
+    );
+    // Still attenuated: outside its routes.
+    assert_eq!(
+        w.call(
+            "GET",
+            "/v1/autonomous/chat",
+            &child.lease,
+            &child_signer,
+            b""
+        )
+        .await
+        .0,
+        StatusCode::FORBIDDEN
+    );
+
+    // Renewal of a key-bound lease: signed with the old lease's key.
+    let (new_key, _) = AgentKey::fresh(&h.secret);
+    let renewal = serde_json::to_vec(&w.request(&h, &new_key).await).unwrap();
+    let (s, v) = send(
+        &w.gw.app,
+        "POST",
+        "/v1/lease/renew",
+        Some(&parent.lease),
+        None,
+        &renewal,
+    )
+    .await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED, "unsigned renewal: {v}");
+    let renewal = serde_json::to_vec(&w.request(&h, &new_key).await).unwrap();
+    let (s, v) = w
+        .call(
+            "POST",
+            "/v1/lease/renew",
+            &parent.lease,
+            &parent_signer,
+            &renewal,
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+}
