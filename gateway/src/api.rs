@@ -41,16 +41,19 @@ struct Received {
 impl Received {
     async fn read(req: Request) -> Result<Self, Response> {
         let (parts, body) = req.into_parts();
-        let body = axum::body::to_bytes(body, SIGNED_BODY_LIMIT)
-            .await
-            .map_err(|_| {
-                Problem::new(
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    "too_large",
-                    "a signed request's body is at most 1 MiB",
-                )
-                .into_response()
-            })?;
+        let body = if axum::body::HttpBody::is_end_stream(&body) {
+            Ok(Bytes::new())
+        } else {
+            axum::body::to_bytes(body, SIGNED_BODY_LIMIT).await
+        };
+        let body = body.map_err(|_| {
+            Problem::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "too_large",
+                "a signed request's body is at most 1 MiB",
+            )
+            .into_response()
+        })?;
         let sha256 = Sha256::digest(&body).into();
         Ok(Self {
             parts,
@@ -80,16 +83,18 @@ impl Received {
         }
     }
 
-    fn request(&self) -> Request {
-        Request::from_parts(
-            self.parts.clone(),
-            axum::body::Body::from(self.body.clone()),
-        )
+    /// The request again, to forward.
+    fn into_request(self) -> Request {
+        Request::from_parts(self.parts, axum::body::Body::from(self.body))
     }
 
     /// The body as JSON of `T`, refused as the services refuse any JSON body.
     async fn json<T: serde::de::DeserializeOwned>(&self) -> Result<T, Response> {
-        Body::<T>::from_request(self.request(), &())
+        let req = Request::from_parts(
+            self.parts.clone(),
+            axum::body::Body::from(self.body.clone()),
+        );
+        Body::<T>::from_request(req, &())
             .await
             .map(|Body(v)| v)
             .map_err(IntoResponse::into_response)
@@ -304,7 +309,7 @@ async fn forward(State(s): S, req: Request) -> Response {
                 Err(e) => return e,
             };
             let ok = s.gateway.admit(&c, Some(&path), Some(&r.signed()));
-            req = r.request();
+            req = r.into_request();
             ok
         } else {
             s.gateway.admit(&c, Some(&path), None)

@@ -134,8 +134,10 @@ impl Signer {
             Some(p) => format!("{host}:{p}"),
             None => host.to_owned(),
         };
+        // A nonce only has to be unique: the thread's CSPRNG (seeded from the OS) spares
+        // a system call per request.
         let mut nonce = [0u8; 16];
-        rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut nonce);
+        rand::RngCore::fill_bytes(&mut rand::thread_rng(), &mut nonce);
         let digest = content_digest(&Sha256::digest(body).into());
         let params = Params {
             created,
