@@ -241,11 +241,16 @@ async fn incident(
         Deny::Unavailable("no incident-report token for the authority is configured".into())
     })?;
     let chain = s.gateway.store.chain_of(&i.pseudonym).await?;
+    let escrow = match s.gateway.store.escrow_of(&i.pseudonym).await? {
+        Some(text) => Some(serde_json::from_str(&text).map_err(|e| Deny::Internal(e.to_string()))?),
+        None => None,
+    };
     let body = IncidentReport {
         pseudonym: i.pseudonym,
         gateway: s.gateway.config().scope.clone(),
         chain,
         description: i.description,
+        escrow,
     };
     let resp = s
         .http

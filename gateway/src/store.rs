@@ -280,6 +280,18 @@ impl Store {
             .collect())
     }
 
+    /// The escrow ciphertext of a pseudonym's latest root lease (circuit v2), for an
+    /// incident report.
+    pub async fn escrow_of(&self, pseudonym: &str) -> Result<Option<String>, StoreError> {
+        Ok(sqlx::query_scalar(
+            "SELECT escrow FROM leases WHERE pseudonym = ? AND escrow IS NOT NULL ORDER BY created_at DESC, rowid DESC LIMIT 1",
+        )
+        .bind(pseudonym)
+        .fetch_optional(&self.db)
+        .await?
+        .flatten())
+    }
+
     /// Up to `limit` registry entries not yet in the registry, oldest first. A row that
     /// does not parse (written before entries had their registry form) is parked with
     /// the reason, never dropped.

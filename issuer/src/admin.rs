@@ -2,7 +2,8 @@
 //!
 //! Scopes: `revoke`, `gateways` (registering gateways' registry keys), `permits`,
 //! `insurers` (registering insurers' keys), `training`, `incidents` (administration), `report`
-//! (gateways filing incidents) and `tokens` (creating tokens). On first start the
+//! (gateways filing incidents), `open` (escrow trustees releasing their shares for an
+//! incident) and `tokens` (creating tokens). On first start the
 //! authority creates the token `initial` with every scope and writes it to
 //! `DATA/admin-token` (mode 0600); it is never logged.
 
@@ -43,7 +44,7 @@ pub enum AdminError {
 internal_from_sqlx!(AdminError);
 
 /// Every scope.
-pub const SCOPES: [&str; 8] = [
+pub const SCOPES: [&str; 9] = [
     "revoke",
     "gateways",
     "permits",
@@ -51,6 +52,7 @@ pub const SCOPES: [&str; 8] = [
     "training",
     "incidents",
     "report",
+    "open",
     "tokens",
 ];
 

@@ -21,6 +21,8 @@ pub struct Authority {
     pub(crate) verifier: Option<Verifier>,
     pub(crate) bank: Bank,
     pub(crate) status: StatusState,
+    /// The trustees' joint escrow key (`escrow_key` in authority.toml), if configured.
+    pub(crate) escrow: Option<alc_escrow::dkg::EscrowPublic>,
     write: tokio::sync::Mutex<()>,
 }
 
@@ -47,6 +49,7 @@ impl Authority {
         clock: Arc<dyn Clock>,
         verifier: Option<Verifier>,
         bank: Bank,
+        escrow: Option<alc_escrow::dkg::EscrowPublic>,
     ) -> Result<Arc<Self>, Internal> {
         let status = StatusState::restore(&db, &cfg, &keys, clock.now()).await?;
         Ok(Arc::new(Self {
@@ -57,6 +60,7 @@ impl Authority {
             verifier,
             bank,
             status,
+            escrow,
             write: tokio::sync::Mutex::new(()),
         }))
     }

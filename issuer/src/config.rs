@@ -39,6 +39,10 @@ pub struct Config {
     /// Largest accepted request body, bytes.
     #[serde(default = "default_body_limit")]
     pub body_limit_bytes: usize,
+    /// The trustees' joint escrow key (`alc escrow key`'s file; relative to the data
+    /// folder): published in `/v1/authority`, and the key openings are checked against.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub escrow_key: Option<PathBuf>,
 }
 
 /// FCA-style assessment rules.
@@ -157,6 +161,7 @@ impl Default for Config {
             identity_providers: Vec::new(),
             token_leeway_secs: default_leeway(),
             question_bank: None,
+            escrow_key: None,
             assessment: AssessmentRules::default(),
             permits: PermitRules::default(),
             insurance: InsuranceRules::default(),

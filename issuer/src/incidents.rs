@@ -3,7 +3,7 @@
 
 use crate::authority::{audit, Authority};
 use crate::error::{internal_from_sqlx, Internal};
-use alc_protocol::authority::{Incident, IncidentReport, Resolution};
+use alc_protocol::authority::{Incident, IncidentReport, Opened, Resolution};
 use sha2::Digest;
 
 /// Why an incident report or resolution is refused.
@@ -16,6 +16,9 @@ pub enum IncidentError {
     /// A report without its gateway or description.
     #[error("gateway and description are required")]
     Incomplete,
+    /// An escrow ciphertext that is not two points of the subgroup.
+    #[error("escrow: {0}")]
+    Escrow(String),
     /// No open incident has this id.
     #[error("no open incident {0}")]
     NotOpen(i64),
@@ -38,10 +41,25 @@ impl Authority {
         if r.gateway.trim().is_empty() || r.description.trim().is_empty() {
             return Err(IncidentError::Incomplete);
         }
+        // A ciphertext must be two points of the curve's subgroup: what the trustees
+        // will be asked to decrypt.
+        let escrow = match &r.escrow {
+            Some(c) => {
+                let f = alc_protocol::escrow::CiphertextFile {
+                    kind: alc_protocol::escrow::CIPHERTEXT.into(),
+                    c1: c.c1.clone(),
+                    c2: c.c2.clone(),
+                };
+                alc_escrow::text::ciphertext(&f)
+                    .map_err(|e| IncidentError::Escrow(e.to_string()))?;
+                Some(serde_json::to_string(c).map_err(Internal::new)?)
+            }
+            None => None,
+        };
         let now = self.now();
         let mut w = self.write().await?;
         let id: i64 = sqlx::query_scalar(
-            "INSERT INTO incidents (pseudonym, gateway, chain, description, reported_by, created_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+            "INSERT INTO incidents (pseudonym, gateway, chain, description, reported_by, created_at, escrow) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
         )
         .bind(&r.pseudonym)
         .bind(&r.gateway)
@@ -49,6 +67,7 @@ impl Authority {
         .bind(&r.description)
         .bind(reporter)
         .bind(now as i64)
+        .bind(escrow)
         .fetch_one(&mut *w.tx)
         .await?;
         // The registry records that a report exists, by hash: its text stays here.
@@ -88,13 +107,23 @@ impl Authority {
             i64,
             Option<i64>,
             Option<String>,
+            Option<String>,
+            Option<i64>,
+            Option<i64>,
+            Option<String>,
         );
         let rows: Vec<Row> = sqlx::query_as(
-            "SELECT id, pseudonym, gateway, chain, description, reported_by, created_at, resolved_at, resolution
-             FROM incidents ORDER BY resolved_at IS NOT NULL, id",
+            "SELECT i.id, i.pseudonym, i.gateway, i.chain, i.description, i.reported_by, i.created_at, i.resolved_at, i.resolution,
+                    i.escrow, i.opened_serial, i.opened_epoch, c.permit_id
+             FROM incidents i LEFT JOIN credentials c ON c.serial = i.opened_serial
+             ORDER BY i.resolved_at IS NOT NULL, i.id",
         )
         .fetch_all(&self.db)
         .await?;
+        let openings: Vec<(i64, i64)> =
+            sqlx::query_as("SELECT incident, trustee FROM openings ORDER BY opened_at, trustee")
+                .fetch_all(&self.db)
+                .await?;
         rows.into_iter()
             .map(
                 |(
@@ -107,8 +136,31 @@ impl Authority {
                     created_at,
                     resolved_at,
                     resolution,
+                    escrow,
+                    opened_serial,
+                    opened_epoch,
+                    permit,
                 )| {
+                    let escrow = escrow
+                        .map(|e| serde_json::from_str(&e))
+                        .transpose()
+                        .map_err(Internal::new)?;
+                    let opened = match (opened_serial, opened_epoch) {
+                        (Some(serial), Some(epoch)) => Some(Opened {
+                            serial: serial as u32,
+                            permit,
+                            epoch: epoch as u64,
+                        }),
+                        _ => None,
+                    };
                     Ok(Incident {
+                        escrow,
+                        openings: openings
+                            .iter()
+                            .filter(|(i, _)| *i == id)
+                            .map(|(_, t)| *t as u32)
+                            .collect(),
+                        opened,
                         id,
                         pseudonym,
                         gateway,

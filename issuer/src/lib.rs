@@ -21,6 +21,7 @@ pub mod insurance;
 pub mod issuance;
 pub mod keys;
 pub mod oidc;
+pub mod openings;
 pub mod permits;
 pub mod questions;
 pub mod registry;

@@ -66,7 +66,26 @@ pub async fn open(data: &Path, clock: Arc<dyn Clock>) -> Result<Arc<Authority>, 
     let db = crate::db::open(&data.join("authority.db"))
         .await
         .map_err(|e| fail("database")(&e))?;
-    let authority = Authority::new(db, cfg, keys, clock, verifier, bank)
+    let escrow = match &cfg.escrow_key {
+        None => None,
+        Some(p) => {
+            let p = if p.is_relative() {
+                data.join(p)
+            } else {
+                p.clone()
+            };
+            let text =
+                std::fs::read_to_string(&p).map_err(|e| fail(&p.display().to_string())(&e))?;
+            let file: alc_protocol::escrow::JointKey =
+                alc_protocol::files::parse(&text, alc_protocol::escrow::JOINT_KEY)
+                    .map_err(|e| fail(&p.display().to_string())(&e))?;
+            Some(
+                alc_escrow::dkg::EscrowPublic::from_text(&file)
+                    .map_err(|e| fail(&p.display().to_string())(&e))?,
+            )
+        }
+    };
+    let authority = Authority::new(db, cfg, keys, clock, verifier, bank, escrow)
         .await
         .map_err(|e| fail("status list")(&e))?;
     let token_path = data.join("admin-token");

@@ -931,6 +931,7 @@ async fn incidents_are_filed_by_gateways_and_resolved_by_admins() {
             at: 1_790_000_000,
         }],
         description: "agent exceeded its spend limit".into(),
+        escrow: None,
     });
     let (st, v) = h.call("POST", "/v1/incidents", Some(&gw), report).await;
     assert_eq!(st, StatusCode::OK, "{v}");
@@ -940,6 +941,7 @@ async fn incidents_are_filed_by_gateways_and_resolved_by_admins() {
         gateway: "g".into(),
         chain: vec![],
         description: "d".into(),
+        escrow: None,
     });
     assert_eq!(
         h.call("POST", "/v1/incidents", Some(&gw), bad).await.0,

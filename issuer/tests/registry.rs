@@ -288,6 +288,7 @@ async fn submissions_proofs_and_checkpoints() {
                 gateway: GW.into(),
                 chain: vec![],
                 description: "looped spend".into(),
+                escrow: None,
             }),
         )
         .await;

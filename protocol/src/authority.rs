@@ -28,6 +28,10 @@ pub struct AuthorityInfo {
     pub registry_origin: String,
     /// The registry's checkpoint verifier key (`name+id+base64`, C2SP signed note).
     pub registry_key: String,
+    /// The trustees' joint escrow key circuit-v2 proofs encrypt serials to, with every
+    /// trustee's verification key (none: no trustees configured).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub escrow_key: Option<crate::escrow::JointKey>,
 }
 
 /// The authority's public keys as a gateway or a wallet pins them on first contact
@@ -238,6 +242,10 @@ pub struct IncidentReport {
     pub chain: Vec<ChainLink>,
     /// What happened.
     pub description: String,
+    /// The escrow ciphertext of the chain's latest root lease (circuit v2): what the
+    /// trustees may open.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub escrow: Option<crate::files::EscrowCiphertext>,
 }
 
 /// One lease of an incident's chain, as the reporting gateway's lease index holds it.
@@ -281,6 +289,62 @@ pub struct Incident {
     pub resolved_at: Option<u64>,
     /// How it was resolved.
     pub resolution: Option<String>,
+    /// The escrow ciphertext the report carried.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub escrow: Option<crate::files::EscrowCiphertext>,
+    /// The trustees who have released their share for it, in order.
+    #[serde(default)]
+    pub openings: Vec<u32>,
+    /// The licence behind it, once t trustees opened it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub opened: Option<Opened>,
+}
+
+/// The licence an incident was opened to.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct Opened {
+    /// The credential's serial.
+    pub serial: u32,
+    /// Its permit (the fleet liable), if it has one.
+    pub permit: Option<String>,
+    /// The emergency epoch that revoked it.
+    pub epoch: u64,
+}
+
+/// `POST /v1/admin/incidents/{id}/openings`: trustee `trustee` asks to release its share
+/// (scope `open`): the authority appends an `opening` entry to the registry first.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct OpeningRequest {
+    /// The trustee's index.
+    pub trustee: u32,
+}
+
+/// The opening on the record: its registry entry, and the ciphertext to decrypt.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct OpeningRecorded {
+    /// The `opening` entry's index in the registry.
+    pub registry_index: u64,
+    /// The ciphertext (its digest is the entry's `ciphertext`).
+    pub escrow: crate::files::EscrowCiphertext,
+}
+
+/// `POST /v1/admin/incidents/{id}/partials`'s answer: how far the opening is.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct OpeningProgress {
+    /// Valid partial decryptions so far.
+    pub partials: u32,
+    /// How many open it.
+    pub threshold: u32,
+    /// The licence, once opened (and revoked with an emergency status).
+    pub opened: Option<Opened>,
 }
 
 /// A resolution.

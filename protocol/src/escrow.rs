@@ -24,6 +24,7 @@ pub type PointText = [String; 2];
 
 /// A Schnorr or Chaum-Pedersen proof in challenge-response form.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ProofText {
     /// The Fiat-Shamir challenge, decimal.
@@ -72,6 +73,7 @@ pub struct DealtShare {
 /// publishes it; wallets and gateways read the key, openings check partials against
 /// the verification keys).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct JointKey {
     /// [`JOINT_KEY`].
@@ -82,8 +84,10 @@ pub struct JointKey {
     /// Trustees, `n`.
     pub trustees: u32,
     /// `Y = x * Base8`.
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<String>))]
     pub key: PointText,
     /// `x_i * Base8` for trustees `1..=n`, in order.
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<Vec<String>>))]
     pub verification_keys: Vec<PointText>,
 }
 
@@ -119,6 +123,7 @@ pub struct CiphertextFile {
 /// One trustee's partial decryption `x_i * c1` with a Chaum-Pedersen proof that it used
 /// the share behind its verification key.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Partial {
     /// [`PARTIAL`].
@@ -127,8 +132,10 @@ pub struct Partial {
     /// The trustee's index.
     pub trustee: u32,
     /// The ciphertext's `c1` it decrypts.
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<String>))]
     pub c1: PointText,
     /// `x_i * c1`.
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<String>))]
     pub point: PointText,
     /// `log_Base8(x_i * Base8) = log_c1(x_i * c1)`.
     pub proof: ProofText,

@@ -207,6 +207,7 @@ pub struct StatementV2 {
 
 /// An escrow ciphertext inside a statement.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct EscrowCiphertext {
     /// `r * Base8`.

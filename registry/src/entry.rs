@@ -7,7 +7,7 @@
 //! ```
 //!
 //! The canonical JSON is what `serde_json::to_vec` writes for [`Entry`]: no whitespace,
-//! the `"kind"` tag first (`"spawn"`, `"kill"`, `"status_epoch"`, `"incident"`), then
+//! the `"kind"` tag first (`"spawn"`, `"kill"`, `"status_epoch"`, `"incident"`, `"opening"`), then
 //! every field in declaration order, every field always present (`null` for an absent
 //! option), 64-bit numbers (`at`, `expires`, `epoch`) as decimal strings like every ALC
 //! file, small numbers (`depth`, `rate_per_min`, `tier`, `permit_tier`) as JSON numbers,
@@ -90,6 +90,26 @@ pub enum Entry {
     StatusEpoch(StatusEpoch),
     /// An incident was reported.
     Incident(Incident),
+    /// A trustee was asked to release its share for an incident: appended before the
+    /// trustee decrypts anything, so every opening is on the record.
+    Opening(Opening),
+}
+
+/// An opening: trustee `trustee` releases its partial decryption of the ciphertext whose
+/// digest is `ciphertext`, for incident `incident`. No serial, no licence: the public
+/// sees how often licences are opened, never whose.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Opening {
+    /// The incident's identifier (an `incident` entry before it).
+    pub incident: String,
+    /// SHA-256 of the ciphertext's canonical JSON (`c1`, `c2`), 64 lowercase hex digits.
+    pub ciphertext: String,
+    /// The trustee's index.
+    pub trustee: u32,
+    /// When (unix seconds).
+    #[serde(with = "alc_protocol::encoding::u64_string")]
+    pub at: u64,
 }
 
 /// A lease issued at a gateway: a link in the chain of liability.
@@ -310,6 +330,7 @@ impl Entry {
             Entry::Kill(k) => Some(&k.gateway),
             Entry::StatusEpoch(_) => None,
             Entry::Incident(i) => i.gateway.as_deref(),
+            Entry::Opening(_) => None,
         }
     }
 
@@ -320,6 +341,7 @@ impl Entry {
             Entry::Kill(k) => k.at,
             Entry::StatusEpoch(e) => e.at,
             Entry::Incident(i) => i.at,
+            Entry::Opening(o) => o.at,
         }
     }
 
@@ -358,6 +380,13 @@ impl Entry {
                     return Err(bad("category", "1-64 of a-z, 0-9, '-', '_'"));
                 }
                 check_sha256_hex("summary_hash", &i.summary_hash)
+            }
+            Entry::Opening(o) => {
+                check_id("incident", &o.incident)?;
+                if o.trustee == 0 {
+                    return Err(bad("trustee", "trustees are numbered from 1"));
+                }
+                check_sha256_hex("ciphertext", &o.ciphertext)
             }
         }
     }

@@ -21,12 +21,18 @@ pub const AUD: &str = "alc-authority";
 /// A development IdP and an authority trusting it, as real processes in `dir`: the two
 /// services and the authority's data folder.
 pub fn authority_with_dev_idp(dir: &Path) -> (Service, Service, PathBuf) {
+    authority_with_dev_idp_and(dir, "")
+}
+
+/// [`authority_with_dev_idp`] with `toml` (top-level keys) at the head of its
+/// `authority.toml`.
+pub fn authority_with_dev_idp_and(dir: &Path, toml: &str) -> (Service, Service, PathBuf) {
     let idp = Service::start(dir, &["dev-idp", "--listen", "127.0.0.1:0"]);
     let adata = dir.join("authority");
     std::fs::create_dir_all(&adata).expect("the authority's folder");
     std::fs::write(
         adata.join("authority.toml"),
-        format!("[[identity_providers]]\nissuer = \"{0}\"\naudience = \"{AUD}\"\njwks = {{ url = \"{0}/jwks.json\" }}\n", idp.url),
+        format!("{toml}[[identity_providers]]\nissuer = \"{0}\"\naudience = \"{AUD}\"\njwks = {{ url = \"{0}/jwks.json\" }}\n", idp.url),
     )
     .expect("authority.toml");
     let data = adata.to_str().expect("a UTF-8 path").to_owned();

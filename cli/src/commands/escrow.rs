@@ -119,6 +119,31 @@ pub enum EscrowCommand {
         #[arg(long)]
         force: bool,
     },
+    /// Release this trustee's share for a reported incident, on the record: the authority
+    /// appends an `opening` entry to the registry; this command checks that entry (the
+    /// incident, this trustee, the digest of the ciphertext it is given) and its
+    /// inclusion under the registry's signed checkpoint, and only then decrypts and
+    /// submits its partial decryption (a token with the `open` scope).
+    ///
+    /// Example: alc escrow release --share trustee-1/key-share.json --incident 7 --authority http://127.0.0.1:8600 --token T
+    Release {
+        /// The trustee's key share (0600).
+        #[arg(long)]
+        share: PathBuf,
+        /// The incident.
+        #[arg(long)]
+        incident: i64,
+        /// The authority's URL.
+        #[arg(
+            long,
+            env = "ALC_AUTHORITY_URL",
+            default_value = "http://127.0.0.1:8600"
+        )]
+        authority: String,
+        /// An admin token with the `open` scope.
+        #[arg(long, env = "ALC_ADMIN_TOKEN", hide_env_values = true)]
+        token: String,
+    },
     /// Combine t partial decryptions into the serial (each proof checked: a bad one
     /// names its trustee).
     ///
@@ -165,6 +190,65 @@ impl Sharing {
 
 fn dealing_path(dir: &Path, i: u32) -> PathBuf {
     dir.join(format!("dealing-{i}.json"))
+}
+
+/// `alc escrow release`: the opening on the record, checked in the registry, then the
+/// partial decryption.
+fn release(s: &TrusteeShare, incident: i64, authority: &str, token: &str) -> Result<()> {
+    use alc_protocol::authority::{OpeningProgress, OpeningRecorded, OpeningRequest};
+    use alc_registry::entry::Entry;
+    let admin = crate::commands::admin::Admin {
+        url: authority.to_owned(),
+        token: Some(token.to_owned()),
+        data: PathBuf::new(),
+    };
+    let path = format!("/v1/admin/incidents/{incident}");
+    let recorded: OpeningRecorded = admin.post(
+        "authority",
+        &format!("{path}/openings"),
+        &OpeningRequest { trustee: s.index() },
+    )?;
+    let digest = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(
+        serde_json::to_vec(&recorded.escrow)?.as_slice(),
+    ));
+    tokio::runtime::Runtime::new()?.block_on(async {
+        let (reg, _) = crate::commands::registry::Registry::connect(authority, None).await?;
+        let (entry, leaf) = reg.entry(recorded.registry_index).await?;
+        let on_record = matches!(&entry, Entry::Opening(o)
+            if o.incident == incident.to_string() && o.trustee == s.index() && o.ciphertext == digest);
+        anyhow::ensure!(
+            on_record,
+            "registry entry {} is not this opening (incident {incident}, trustee {}, ciphertext {digest}): not releasing the share",
+            recorded.registry_index,
+            s.index()
+        );
+        let cp = reg.checkpoint().await?;
+        reg.verify_inclusion(recorded.registry_index, &leaf, &cp).await
+    })?;
+    let f = CiphertextFile {
+        kind: CIPHERTEXT.into(),
+        c1: recorded.escrow.c1.clone(),
+        c2: recorded.escrow.c2.clone(),
+    };
+    let c = ciphertext(&f).context("the incident's ciphertext")?;
+    let p = alc_escrow::partial(s, &c.c1, &mut rand::rngs::OsRng);
+    let progress: OpeningProgress = admin.post("authority", &format!("{path}/partials"), &p)?;
+    println!(
+        "trustee {} released its share for incident {incident} (registry entry {}, inclusion verified): {} of {} partial decryptions",
+        s.index(),
+        recorded.registry_index,
+        progress.partials,
+        progress.threshold
+    );
+    if let Some(o) = progress.opened {
+        println!(
+            "incident {incident} is opened: licence serial {}, permit {}, revoked in emergency epoch {}",
+            o.serial,
+            o.permit.as_deref().unwrap_or("(none)"),
+            o.epoch
+        );
+    }
+    Ok(())
 }
 
 fn share_path(dir: &Path, dealer: u32, recipient: u32) -> PathBuf {
@@ -312,6 +396,17 @@ impl EscrowCommand {
                     out.display()
                 );
                 Ok(())
+            }
+            Self::Release {
+                share,
+                incident,
+                authority,
+                token,
+            } => {
+                let file: KeyShare = read_secret(&share, KEY_SHARE)?;
+                let s = TrusteeShare::from_text(&file)
+                    .with_context(|| format!("{}", share.display()))?;
+                release(&s, incident, &authority, &token)
             }
             Self::Open {
                 key,

@@ -10,6 +10,7 @@ use crate::identity::IdentityError;
 use crate::incidents::IncidentError;
 use crate::insurance::InsurerError;
 use crate::issuance::IssuanceError;
+use crate::openings::OpeningError;
 use crate::permits::PermitError;
 use crate::registry::RegistryError;
 use crate::revocation::RevocationError;
@@ -39,6 +40,9 @@ pub enum ApiError {
     /// Incidents.
     #[error(transparent)]
     Incident(#[from] IncidentError),
+    /// Openings of incidents by the trustees.
+    #[error(transparent)]
+    Opening(#[from] OpeningError),
     /// Permits and their insurance.
     #[error(transparent)]
     Permit(#[from] PermitError),
@@ -155,10 +159,24 @@ fn class(e: &ApiError) -> Class {
             RevocationError::Internal(_) => Failure,
         },
         ApiError::Incident(i) => match i {
-            IncidentError::Pseudonym(_) | IncidentError::Incomplete => BAD,
+            IncidentError::Pseudonym(_) | IncidentError::Incomplete | IncidentError::Escrow(_) => {
+                BAD
+            }
             IncidentError::NotOpen(_) => NOT_FOUND,
             IncidentError::Internal(_) => Failure,
         },
+        ApiError::Opening(o) => {
+            use OpeningError as E;
+            match o {
+                E::NoEscrow => Refusal(StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
+                E::NoIncident(_) => NOT_FOUND,
+                E::NoCiphertext(_) | E::NoTrustee(_) | E::NotASerial => BAD,
+                E::BadPartial(_) => Refusal(StatusCode::UNPROCESSABLE_ENTITY, "bad_partial"),
+                E::NotOnRecord { .. } => FORBIDDEN,
+                E::Duplicate(_) => CONFLICT,
+                E::Internal(_) => Failure,
+            }
+        }
         ApiError::Permit(p) => permit(p),
         ApiError::Insurer(i) => {
             use InsurerError as E;

@@ -15,10 +15,11 @@ use alc_protocol::authority::{
     Answer, AnswerSheet, ApprenticeRequest, Attempt, AuthorityInfo, ChainLink, CoverRenewal,
     CreatedToken, CredentialRequest, Filed, GatewayRegistration, IdentityRef, IdentityStatus,
     Incident, IncidentReport, Insurance, InsuranceRequirements, InsurerRegistration, Login, Marked,
-    NewAgentSystem, NewOperator, NewPermit, NewToken, Nonce, Permit, PermitChanged,
-    PermitStatusChange, Registered, RegisteredInsurer, Resolution, RevokeRequest, Revoked, Session,
-    ShownQuestion, Training,
+    NewAgentSystem, NewOperator, NewPermit, NewToken, Nonce, OpeningProgress, OpeningRecorded,
+    OpeningRequest, Permit, PermitChanged, PermitStatusChange, Registered, RegisteredInsurer,
+    Resolution, RevokeRequest, Revoked, Session, ShownQuestion, Training,
 };
+use alc_protocol::escrow::Partial;
 use alc_protocol::files::CredentialFile;
 use alc_protocol::insurance::{CoverCertificate, CoverEvidence};
 use alc_protocol::status::{PublishedList, SignedStatus, StatusResponse};
@@ -86,6 +87,7 @@ async fn info(State(a): S) -> Result<Json<AuthorityInfo>, ApiError> {
         circuit: alc_circuits::tags::CIRCUIT_ID.into(),
         registry_origin: crate::registry::origin(&a.config().name),
         registry_key: a.registry_key()?.to_string(),
+        escrow_key: a.escrow.as_ref().map(|e| e.to_text()),
     }))
 }
 
@@ -420,6 +422,28 @@ async fn resolve(
     Ok(StatusCode::NO_CONTENT)
 }
 
+#[utoipa::path(post, path = "/v1/admin/incidents/{id}/openings", request_body = OpeningRequest, responses((status = 200, body = OpeningRecorded)), security(("bearer" = [])))]
+async fn open_incident(
+    State(a): S,
+    bearer: Bearer,
+    Path(id): Path<i64>,
+    Body(r): Body<OpeningRequest>,
+) -> Result<Json<OpeningRecorded>, ApiError> {
+    let who = actor(&a, &bearer, "open").await?;
+    Ok(Json(a.record_opening(id, r.trustee, &who.id).await?))
+}
+
+#[utoipa::path(post, path = "/v1/admin/incidents/{id}/partials", request_body = Partial, responses((status = 200, body = OpeningProgress)), security(("bearer" = [])))]
+async fn submit_partial(
+    State(a): S,
+    bearer: Bearer,
+    Path(id): Path<i64>,
+    Body(p): Body<Partial>,
+) -> Result<Json<OpeningProgress>, ApiError> {
+    let who = actor(&a, &bearer, "open").await?;
+    Ok(Json(a.submit_partial(id, &p, &who.id).await?))
+}
+
 #[utoipa::path(post, path = "/v1/admin/tokens", request_body = NewToken, responses((status = 200, body = CreatedToken)), security(("bearer" = [])))]
 async fn create_token(
     State(a): S,
@@ -460,6 +484,8 @@ async fn create_token(
         training,
         list_incidents,
         resolve,
+        open_incident,
+        submit_partial,
         create_token,
         register_gateway,
         checkpoint,
@@ -471,6 +497,10 @@ async fn create_token(
     ),
     components(schemas(
         AuthorityInfo,
+        OpeningRequest,
+        OpeningRecorded,
+        OpeningProgress,
+        Partial,
         Nonce,
         Login,
         Session,
@@ -553,6 +583,8 @@ pub fn app(authority: Arc<Authority>) -> Router {
         .route("/v1/admin/training", post(training))
         .route("/v1/admin/incidents", get(list_incidents))
         .route("/v1/admin/incidents/{id}/resolve", post(resolve))
+        .route("/v1/admin/incidents/{id}/openings", post(open_incident))
+        .route("/v1/admin/incidents/{id}/partials", post(submit_partial))
         .route("/v1/admin/tokens", post(create_token))
         .route("/v1/admin/gateways", post(register_gateway))
         .route("/v1/admin/insurers", post(register_insurer))
