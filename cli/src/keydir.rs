@@ -32,8 +32,8 @@ pub const DIGESTS: &str = "digests.json";
 /// Circuit v2's keys: the escrow key they were made under.
 pub const ESCROW_KEY: &str = "escrow-key.json";
 
-/// Where the demo caches its keys: `$XDG_CACHE_HOME/alc/keys-v1`, else
-/// `$HOME/.cache/alc/keys-v1`, else `./alc-keys`.
+/// Where the demo caches its keys (circuit v2 under the demo trustees' escrow key):
+/// `$XDG_CACHE_HOME/alc/keys-v2`, else `$HOME/.cache/alc/keys-v2`, else `./alc-keys`.
 pub fn default_cache() -> PathBuf {
     let base = std::env::var_os("XDG_CACHE_HOME")
         .filter(|v| !v.is_empty())
@@ -44,7 +44,7 @@ pub fn default_cache() -> PathBuf {
                 .map(|h| PathBuf::from(h).join(".cache"))
         });
     match base {
-        Some(b) => b.join("alc").join("keys-v1"),
+        Some(b) => b.join("alc").join("keys-v2"),
         None => PathBuf::from("alc-keys"),
     }
 }

@@ -332,9 +332,14 @@ fn circuit_info_shows_the_pinned_count() {
 #[test]
 fn demo_tells_the_whole_story() {
     let t = tempfile::tempdir().unwrap();
+    // The demo makes its trustees' escrow key and circuit v2's keys on the first run.
+    let keys = t.path().join("keys");
     let start = std::time::Instant::now();
-    let out = ok(alc(t.path(), &["demo", "--keys", s(shared_keys())]));
-    println!("alc demo took {:?}", start.elapsed());
+    let out = ok(alc(t.path(), &["demo", "--keys", s(&keys)]));
+    println!(
+        "alc demo took {:?} (first run: trustees and setup)",
+        start.elapsed()
+    );
     for line in [
         "attempt 1:",
         "attempt 2:",
@@ -345,8 +350,14 @@ fn demo_tells_the_whole_story() {
         "/v1/sandbox/chat: 200",
         "/v1/autonomous/chat: 200",
         "without a lease: 401",
+        "the same lease token without its key: 401",
         "3 links up to the root lease",
-        "every agent in the chain is refused",
+        "gateway B reports incident",
+        "trustee 1 releases its share on the record",
+        "trustee 3 releases its share on the record",
+        "opened: licence serial",
+        "every agent of the licence is refused at both gateways",
+        "2 openings of incident",
         "no new lease",
         "consistent with the earlier one",
         "The compact held at every step",
@@ -357,10 +368,7 @@ fn demo_tells_the_whole_story() {
     assert!(!out.contains('\x1b'), "{out}");
 
     // The same story as JSON events, one per line, ending in success.
-    let out = ok(alc(
-        t.path(),
-        &["demo", "--json", "--keys", s(shared_keys())],
-    ));
+    let out = ok(alc(t.path(), &["demo", "--json", "--keys", s(&keys)]));
     let events: Vec<serde_json::Value> = out
         .lines()
         .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
@@ -380,6 +388,8 @@ fn demo_tells_the_whole_story() {
         "call",
         "spawn",
         "trace",
+        "incident",
+        "opening",
         "revoke",
         "403",
         "renew",
@@ -394,6 +404,16 @@ fn demo_tells_the_whole_story() {
     assert!(refused >= 6, "{refused}");
     assert_eq!(events.last().unwrap()["event"], "done");
     assert_eq!(events.last().unwrap()["ok"], true);
+}
+
+#[test]
+fn demo_refuses_circuit_v1_keys() {
+    let t = tempfile::tempdir().unwrap();
+    let err = fails(
+        alc(t.path(), &["demo", "--keys", s(shared_keys())]),
+        "error:",
+    );
+    assert!(err.contains("circuit v1's"), "{err}");
 }
 
 #[test]

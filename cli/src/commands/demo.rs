@@ -1,25 +1,31 @@
 //! `alc demo`: the whole compact on loopback, in one process, on embedded defaults.
 //!
-//! A development identity provider, a licensing authority and a gateway (built-in echo
-//! upstream) start on `127.0.0.1` with temporary SQLite files; the keys are set up on the
-//! first run and cached. Then the story: identity check, two failed assessments and a
-//! cooling-off (configured to a few seconds), a pass, a licence credential, a
-//! zero-knowledge proof, a lease, public / sandbox / autonomous calls, an agent spawning
-//! a sub-agent that spawns another, the registry trace of the grandchild, an emergency
-//! revocation after which every agent in the chain gets 403, a renewal that cannot be
-//! proved, and a registry audit. Every step checks what it shows: any deviation ends
+//! A development identity provider, a licensing authority with three escrow trustees
+//! (2 of 3) and two gateways A and B (built-in echo upstream) start on `127.0.0.1` with
+//! temporary SQLite files; the trustees' key and circuit v2's keys are made on the first
+//! run and cached (the demo trustees' shares beside them: development only). Then the
+//! story: identity check, two failed assessments and a cooling-off (configured to a few
+//! seconds), a pass, a licence credential, a zero-knowledge proof escrowing the serial
+//! and binding the agent's key, a key-bound lease at A, public / sandbox / autonomous
+//! calls (each signed), at B a lease whose agent spawns a sub-agent that spawns another,
+//! the registry trace of the grandchild; the grandchild misbehaves at B, B reports it, two
+//! of the three trustees open the incident on the record, the licence is revoked with an
+//! emergency status and every agent of the operator gets 403 at A and at B, a renewal
+//! cannot be proved, and a registry audit counts the openings. Every step checks what it shows: any deviation ends
 //! the demo with a non-zero exit. `--json` prints the same story as one JSON event per
 //! line.
 
 use super::registry::{trace_chain, Link, Registry};
-use crate::keydir::{load_proving_key, load_verifying_key, DIGESTS};
+use crate::keydir::{load_any_verifying_key, load_prover_keys, DIGESTS, ESCROW_KEY};
 use alc_circuits::credential::HolderSecret;
+use alc_escrow::dkg::TrusteeShare;
 use alc_issuer::questions::{Bank, DEFAULT_BANK};
 use alc_protocol::authority::{
-    Answer, GatewayRegistration, Marked, Registered, RevokeRequest, Revoked, ShownQuestion,
+    Answer, Filed, GatewayRegistration, Marked, Registered, ShownQuestion,
 };
+use alc_protocol::escrow::{KeyShare, KEY_SHARE};
+use alc_protocol::gateway::IncidentRequest;
 use alc_protocol::time::{now, SystemClock};
-use alc_prover::ProvingKey;
 use alc_registry::checkpoint::SignedCheckpoint;
 use alc_wallet::client::{AuthorityClient, GatewayClient, Http};
 use alc_wallet::lease::{self, manifest_digest, Leaser, Narrowing, ProverKeys};
@@ -199,13 +205,25 @@ const PASSPHRASE: &str = "the demo's wallet passphrase";
 struct Stage {
     /// Temporary data of the services and the wallet (removed at the end).
     work: tempfile::TempDir,
-    pk: ProvingKey,
+    prover: ProverKeys,
     http: Http,
     idp: String,
     auth: AuthorityClient,
+    /// Gateway A.
     gw: GatewayClient,
+    /// Gateway B and its admin token.
+    gw_b: GatewayClient,
+    gw_b_admin: String,
     /// The authority's `initial` admin token.
     admin: String,
+    /// The demo trustees' key shares (development only: real trustees keep their own).
+    trustees: Vec<TrusteeShare>,
+}
+
+impl Stage {
+    fn prover(&self) -> Result<ProverKeys> {
+        Ok(ProverKeys::new(self.prover.pk.clone(), self.prover.escrow)?)
+    }
 }
 
 /// The operator after the licensing chapter: her wallet, its secret and its credential.
@@ -217,8 +235,11 @@ struct Operator {
 
 /// The agents of the sub-agents chapter, and what the registry showed of them.
 struct Agents {
-    leaser: Leaser,
+    /// The agent at gateway A.
     root: StoredLease,
+    /// At gateway B: the root lease (and its leaser), a child and the grandchild.
+    leaser_b: Leaser,
+    root_b: StoredLease,
     child: StoredLease,
     grandchild: StoredLease,
     registry: Registry,
@@ -228,28 +249,36 @@ struct Agents {
 
 async fn tell(story: &Story, keys: &Path) -> Result<()> {
     story.chapter("ALC: licensing operators of autonomous AI agents, in zero knowledge");
-    story.detail("a development identity provider, an authority and a gateway start on 127.0.0.1 with temporary data");
+    story.detail("a development identity provider, an authority with three escrow trustees and two gateways start on 127.0.0.1 with temporary data");
     let stage = set_up(story, keys).await?;
     story.chapter("1. Licensing the operator");
     let alice = licensing(story, &stage).await?;
-    story.chapter("2. Proving the licence and working through the gateway");
-    let (leaser, root) = working(story, &stage, &alice).await?;
-    story.chapter("3. Sub-agents and the chain of liability");
-    let agents = sub_agents(story, &stage, &alice, leaser, root).await?;
-    story.chapter("4. The kill switch");
-    kill_switch(story, &stage, &alice, &agents).await?;
+    story.chapter("2. Proving the licence and working through gateway A");
+    let root = working(story, &stage, &alice).await?;
+    story.chapter("3. Sub-agents at gateway B and the chain of liability");
+    let agents = sub_agents(story, &stage, &alice, root).await?;
+    story.chapter("4. An incident, opened on the record: the kill switch at every gateway");
+    let incident = kill_switch(story, &stage, &alice, &agents).await?;
     story.chapter("5. Auditing the registry");
-    auditing(story, &agents).await
+    auditing(story, &agents, incident).await
 }
 
 /// The keys (set up on the first run), the development identity provider, the
 /// authority and the gateway, the gateway registered with the registry.
 async fn set_up(story: &Story, keys: &Path) -> Result<Stage> {
     if !keys.join(DIGESTS).exists() {
+        let start = Instant::now();
+        demo_trustees(keys)?;
+        story.ok(
+            "trustees",
+            "three trustees generate a 2-of-3 escrow key (joint Feldman: no one holds it)",
+            Some(start.elapsed()),
+        );
         let (r, took) = story
-            .slow("trusted setup (first run only)", async {
-                super::setup::run_quiet(keys)
-            })
+            .slow(
+                "trusted setup of circuit v2 under it (first run only)",
+                async { super::setup::run_quiet(keys, Some(&keys.join(ESCROW_KEY))) },
+            )
             .await;
         r?;
         story.ok(
@@ -258,14 +287,27 @@ async fn set_up(story: &Story, keys: &Path) -> Result<Stage> {
             Some(took),
         );
     }
-    let (pk, took) = story
-        .slow("loading the proving key", async { load_proving_key(keys) })
+    let (prover, took) = story
+        .slow("loading the proving key", async { load_prover_keys(keys) })
         .await;
-    let pk = pk?;
-    let vk = load_verifying_key(keys)?;
+    let prover = prover?;
+    ensure!(
+        prover.escrow.is_some(),
+        "the keys in {} are circuit v1's: the demo needs circuit v2's (remove the folder to make them)",
+        keys.display()
+    );
+    let vk = load_any_verifying_key(keys)?;
+    let trustees = (1..=3)
+        .map(|i| {
+            let path = keys.join("trustees").join(format!("trustee-{i}.json"));
+            let text = crate::fsio::read_string(&path)?;
+            let file: KeyShare = alc_protocol::files::parse(&text, KEY_SHARE)?;
+            Ok(TrusteeShare::from_text(&file)?)
+        })
+        .collect::<Result<Vec<_>>>()?;
     story.ok(
         "keys",
-        "proving key loaded (SHA-256 checked first), verifying key",
+        "circuit v2's proving key loaded (SHA-256 checked first), the verifying key, the trustees' escrow key",
         Some(took),
     );
 
@@ -279,7 +321,8 @@ async fn set_up(story: &Story, keys: &Path) -> Result<Stage> {
     std::fs::write(
         adata.join("authority.toml"),
         format!(
-            "name = \"demo-authority\"\n\n[assessment]\ncooling_off_secs = {COOLING_OFF_SECS}\n\n[[identity_providers]]\nissuer = \"{idp}\"\naudience = \"{AUDIENCE}\"\njwks = {{ url = \"{idp}/jwks.json\" }}\n"
+            "name = \"demo-authority\"\nescrow_key = {:?}\n\n[assessment]\ncooling_off_secs = {COOLING_OFF_SECS}\n\n[[identity_providers]]\nissuer = \"{idp}\"\naudience = \"{AUDIENCE}\"\njwks = {{ url = \"{idp}/jwks.json\" }}\n",
+            keys.join(ESCROW_KEY).to_string_lossy()
         ),
     )?;
     let authority = alc_issuer::service::open(&adata, Arc::new(SystemClock))
@@ -289,62 +332,31 @@ async fn set_up(story: &Story, keys: &Path) -> Result<Stage> {
     let admin = std::fs::read_to_string(adata.join("admin-token"))?
         .trim()
         .to_owned();
-    let gdata = work.path().join("gateway");
-    std::fs::create_dir_all(&gdata)?;
-    std::fs::write(
-        gdata.join("gateway.toml"),
-        "scope = \"demo.gateway\"\nallow_v1 = true\n",
-    )?;
-    let gstate = alc_gateway::service::open(
-        &alc_gateway::service::ServeOptions {
-            data: gdata.clone(),
-            listen: "127.0.0.1:0".parse()?,
-            authority: Some(auth_url.clone()),
-            upstream: Some(alc_devkit::upstream::ECHO.into()),
-            in_process: alc_devkit::upstream::offered(),
-            verifying_key: vk,
-        },
-        Arc::new(SystemClock),
-    )
-    .await
-    .map_err(|e| anyhow!("the gateway: {e}"))?;
-    let registry_key = gstate.registry_key.clone();
-    let status_ready = {
-        let g = gstate.gateway.clone();
-        async move {
-            while g.status().current().is_none() {
-                tokio::time::sleep(Duration::from_millis(10)).await;
-            }
-        }
-    };
-    tokio::time::timeout(Duration::from_secs(10), status_ready)
-        .await
-        .map_err(|_| anyhow!("the gateway never received the authority's status"))?;
-    let gw_url = serve(alc_gateway::api::app(gstate)).await?;
     let http = Http::new()?;
     let auth = AuthorityClient::new(&http, &auth_url);
-    let registration = GatewayRegistration {
-        id: "demo.gateway".into(),
-        key: registry_key,
-        reason: "demo onboarding".into(),
-    };
-    let _: Registered = http
-        .post(
-            auth.service(),
-            &format!("{auth_url}/v1/admin/gateways"),
-            Some(&admin),
-            &registration,
-        )
-        .await?;
-    story.ok("services", &format!("identity provider {idp}, authority {auth_url}, gateway {gw_url} (registered with the registry)"), None);
+    let (gw_url, _) = gateway(&work, "demo.gateway", &auth_url, &vk, &admin, &http, &auth).await?;
+    let (gw_b_url, gw_b_admin) = gateway(
+        &work,
+        "demo.gateway-b",
+        &auth_url,
+        &vk,
+        &admin,
+        &http,
+        &auth,
+    )
+    .await?;
+    story.ok("services", &format!("identity provider {idp}, authority {auth_url}, gateways A {gw_url} and B {gw_b_url} (registered with the registry)"), None);
     Ok(Stage {
         work,
-        pk,
+        prover,
         gw: GatewayClient::new(&http, &gw_url),
+        gw_b: GatewayClient::new(&http, &gw_b_url),
+        gw_b_admin,
         http,
         idp,
         auth,
         admin,
+        trustees,
     })
 }
 
@@ -448,28 +460,140 @@ async fn licensing(story: &Story, s: &Stage) -> Result<Operator> {
     })
 }
 
-/// Calls `path` at the gateway with `lease` (or none): the status and the answer.
-async fn call(s: &Stage, path: &str, lease: Option<&StoredLease>) -> Result<(u16, String)> {
-    let raw =
-        s.gw.call(
-            Method::POST,
-            path,
-            lease.map(|l| l.lease.as_str()),
-            None,
-            Some(&json!({ "prompt": "hello" })),
-        )
-        .await?;
-    Ok((raw.status, raw.error().message))
+/// The demo trustees: a 2-of-3 escrow key made in process, its public file and the
+/// three key shares written beside the keys (development only).
+fn demo_trustees(keys: &Path) -> Result<()> {
+    use alc_escrow::{deal, finish, joint_key, Params};
+    let params = Params::new(2, 3)?;
+    let rng = &mut rand::rngs::OsRng;
+    let dealt = (1..=3)
+        .map(|i| deal(params, i, rng))
+        .collect::<Result<Vec<_>, _>>()?;
+    let dealings: Vec<_> = dealt.iter().map(|(d, _)| d.clone()).collect();
+    let dir = keys.join("trustees");
+    alc_protocol::fsio::private_dir(&dir)?;
+    for me in 1..=3 {
+        let mine: Vec<_> = dealt
+            .iter()
+            .flat_map(|(_, s)| s.iter().filter(|s| s.recipient == me).cloned())
+            .collect();
+        let share = finish(params, me, &dealings, &mine)?;
+        crate::fsio::write(
+            &dir.join(format!("trustee-{me}.json")),
+            alc_protocol::files::pretty(&share.to_text()).as_bytes(),
+            crate::fsio::Mode::Secret,
+            true,
+        )?;
+    }
+    let key = joint_key(params, &dealings)?;
+    crate::fsio::write(
+        &keys.join(ESCROW_KEY),
+        alc_protocol::files::pretty(&key).as_bytes(),
+        crate::fsio::Mode::Public,
+        true,
+    )?;
+    Ok(())
 }
 
-/// Chapter 2: a proof for a lease, and calls on the public, sandbox and autonomous
-/// routes.
-async fn working(story: &Story, s: &Stage, alice: &Operator) -> Result<(Leaser, StoredLease)> {
+/// A gateway on circuit v2 at `scope`, registered with the registry, filing incidents
+/// with the authority's token: its URL and its admin token.
+async fn gateway(
+    work: &tempfile::TempDir,
+    scope: &str,
+    auth_url: &str,
+    vk: &alc_verifier::VerifyingKey,
+    admin: &str,
+    http: &Http,
+    auth: &AuthorityClient,
+) -> Result<(String, String)> {
+    let gdata = work.path().join(scope);
+    std::fs::create_dir_all(&gdata)?;
+    std::fs::write(gdata.join("gateway.toml"), format!("scope = \"{scope}\"\n"))?;
+    std::fs::write(gdata.join("authority-report-token"), admin)?;
+    let gstate = alc_gateway::service::open(
+        &alc_gateway::service::ServeOptions {
+            data: gdata.clone(),
+            listen: "127.0.0.1:0".parse()?,
+            authority: Some(auth_url.to_owned()),
+            upstream: Some(alc_devkit::upstream::ECHO.into()),
+            in_process: alc_devkit::upstream::offered(),
+            verifying_key: vk.clone(),
+        },
+        Arc::new(SystemClock),
+    )
+    .await
+    .map_err(|e| anyhow!("the gateway: {e}"))?;
+    let registry_key = gstate.registry_key.clone();
+    let status_ready = {
+        let g = gstate.gateway.clone();
+        async move {
+            while g.status().current().is_none() {
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(10), status_ready)
+        .await
+        .map_err(|_| anyhow!("the gateway never received the authority's status"))?;
+    let url = serve(alc_gateway::api::app(gstate)).await?;
+    let registration = GatewayRegistration {
+        id: scope.into(),
+        key: registry_key,
+        reason: "demo onboarding".into(),
+    };
+    let _: Registered = http
+        .post(
+            auth.service(),
+            &format!("{auth_url}/v1/admin/gateways"),
+            Some(admin),
+            &registration,
+        )
+        .await?;
+    let gw_admin = std::fs::read_to_string(gdata.join("admin-token"))?
+        .trim()
+        .to_owned();
+    Ok((url, gw_admin))
+}
+
+/// Calls `path` with `lease` (signed with its key) at its gateway, or at gateway A with
+/// none: the status, the refusal's message and the answer.
+async fn call(
+    s: &Stage,
+    alice: &Operator,
+    path: &str,
+    lease: Option<&StoredLease>,
+) -> Result<(u16, String, Value)> {
+    let body = json!({ "prompt": "hello" });
+    let raw = match lease {
+        Some(l) => {
+            lease::call(
+                &s.http,
+                l,
+                Some(&alice.secret),
+                None,
+                Method::POST,
+                path,
+                Some(&body),
+            )
+            .await?
+        }
+        None => {
+            s.gw.call(Method::POST, path, None, None, Some(&body))
+                .await?
+        }
+    };
+    let answer = serde_json::from_slice(&raw.body).unwrap_or(Value::Null);
+    Ok((raw.status, raw.error().message, answer))
+}
+
+/// Chapter 2: a proof for a key-bound lease at gateway A, and signed calls on the public,
+/// sandbox and autonomous routes.
+async fn working(story: &Story, s: &Stage, alice: &Operator) -> Result<StoredLease> {
     let leaser = Leaser::new(
         &alice.wallet,
         s.auth.clone(),
         s.gw.clone(),
-        ProverKeys::new(s.pk.clone(), None)?,
+        s.prover()?,
         alice.secret.clone(),
         "alice-agent",
         &manifest("alice-agent"),
@@ -479,14 +603,14 @@ async fn working(story: &Story, s: &Stage, alice: &Operator) -> Result<(Leaser, 
     alice.wallet.save_lease(&root)?;
     story.ok(
         "prove",
-        "Groth16 proof: tier >= 1, valid now, not revoked, bound to this gateway's challenge",
+        "Groth16 proof (circuit v2): tier >= 1, valid now, not revoked, bound to gateway A's challenge and the agent's key, the serial encrypted to the trustees",
         Some(proving),
     );
     let minutes = root.expires_at.saturating_sub(now()).div_ceil(60);
     story.ok(
         "lease",
         &format!(
-            "lease {} for agent alice-agent, {minutes} minutes; the gateway knows a pseudonym, not alice",
+            "lease {} for agent alice-agent at A, {minutes} minutes, bound to its key; the gateway knows a pseudonym, not alice",
             root.lease_id
         ),
         None,
@@ -498,15 +622,20 @@ async fn working(story: &Story, s: &Stage, alice: &Operator) -> Result<(Leaser, 
     ];
     for (path, lease) in calls {
         let start = Instant::now();
-        let (status, why) = call(s, path, lease).await?;
+        let (status, why, _) = call(s, alice, path, lease).await?;
         ensure!(status == 200, "{path}: {status} {why}");
+        let how = if lease.is_some() {
+            ", signed with the agent's key"
+        } else {
+            ""
+        };
         story.ok(
             "call",
-            &format!("{path}: 200 from the upstream"),
+            &format!("{path}: 200 from the upstream{how}"),
             Some(start.elapsed()),
         );
     }
-    let (status, why) = call(s, "/v1/autonomous/chat", None).await?;
+    let (status, why, _) = call(s, alice, "/v1/autonomous/chat", None).await?;
     ensure!(
         status == 401,
         "an autonomous call without a lease got {status}"
@@ -516,19 +645,62 @@ async fn working(story: &Story, s: &Stage, alice: &Operator) -> Result<(Leaser, 
         &format!("/v1/autonomous/chat without a lease: {status} ({why})"),
         None,
     );
-    Ok((leaser, root))
+    let bare =
+        s.gw.call(
+            Method::POST,
+            "/v1/autonomous/chat",
+            Some(&root.lease),
+            None,
+            None,
+        )
+        .await?;
+    ensure!(
+        bare.status == 401,
+        "the lease token without its key got {}",
+        bare.status
+    );
+    story.refused(
+        "call",
+        &format!(
+            "the same lease token without its key: {} ({})",
+            bare.status,
+            bare.error().message
+        ),
+        None,
+    );
+    Ok(root)
 }
 
-/// Chapter 3: the agent spawns a sub-agent, which spawns another with narrower rights;
-/// the registry traces the grandchild to the root lease.
+/// Chapter 3: at gateway B the operator's agent spawns a sub-agent, which spawns another
+/// with narrower rights, each with its own key; the registry traces the grandchild to
+/// the root lease.
 async fn sub_agents(
     story: &Story,
     s: &Stage,
     alice: &Operator,
-    leaser: Leaser,
     root: StoredLease,
 ) -> Result<Agents> {
     let w = &alice.wallet;
+    let leaser_b = Leaser::new(
+        w,
+        s.auth.clone(),
+        s.gw_b.clone(),
+        s.prover()?,
+        alice.secret.clone(),
+        "alice-ops",
+        &manifest("alice-ops"),
+    )
+    .await?;
+    let (root_b, proving) = leaser_b.lease(None).await?;
+    w.save_lease(&root_b)?;
+    story.ok(
+        "lease",
+        &format!(
+            "a proof at gateway B: lease {} for agent alice-ops (another pseudonym, another key)",
+            root_b.lease_id
+        ),
+        Some(proving),
+    );
     let narrow = |rights: &str, ttl: u64| Narrowing {
         rights: vec![rights.to_owned()],
         ttl: Some(ttl),
@@ -538,8 +710,8 @@ async fn sub_agents(
         w,
         &s.http,
         Some(&alice.secret),
-        Some("alice-agent"),
-        "alice-agent/researcher",
+        Some("alice-ops"),
+        "alice-ops/researcher",
         &manifest("researcher"),
         &narrow("/v1/autonomous/", 600),
     )
@@ -547,7 +719,7 @@ async fn sub_agents(
     story.ok(
         "spawn",
         &format!(
-            "alice-agent spawns alice-agent/researcher (lease {})",
+            "alice-ops spawns alice-ops/researcher (lease {}, its own key, authorised by the parent's signature)",
             child.lease_id
         ),
         None,
@@ -556,8 +728,8 @@ async fn sub_agents(
         w,
         &s.http,
         Some(&alice.secret),
-        Some("alice-agent/researcher"),
-        "alice-agent/researcher/fetcher",
+        Some("alice-ops/researcher"),
+        "alice-ops/researcher/fetcher",
         &manifest("fetcher"),
         &narrow("/v1/autonomous/search/", 300),
     )
@@ -565,14 +737,14 @@ async fn sub_agents(
     story.ok(
         "spawn",
         &format!(
-            "researcher spawns alice-agent/researcher/fetcher (lease {}), narrower routes",
+            "researcher spawns alice-ops/researcher/fetcher (lease {}), narrower routes",
             grandchild.lease_id
         ),
         None,
     );
-    let (status, _) = call(s, "/v1/autonomous/search/papers", Some(&grandchild)).await?;
+    let (status, _, _) = call(s, alice, "/v1/autonomous/search/papers", Some(&grandchild)).await?;
     ensure!(status == 200, "the grandchild's call got {status}");
-    let (status, _) = call(s, "/v1/autonomous/chat", Some(&grandchild)).await?;
+    let (status, _, _) = call(s, alice, "/v1/autonomous/chat", Some(&grandchild)).await?;
     ensure!(
         status == 403,
         "the grandchild called outside its rights: {status}"
@@ -584,7 +756,7 @@ async fn sub_agents(
         .slow("waiting for the gateway to submit the links", async {
             let deadline = Instant::now() + Duration::from_secs(15);
             loop {
-                match trace_chain(&registry, "alice-agent/researcher/fetcher").await {
+                match trace_chain(&registry, "alice-ops/researcher/fetcher").await {
                     Ok(r) => break Ok(r),
                     Err(e) if Instant::now() > deadline => break Err(e),
                     Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
@@ -614,8 +786,9 @@ async fn sub_agents(
         ));
     }
     Ok(Agents {
-        leaser,
         root,
+        leaser_b,
+        root_b,
         child,
         grandchild,
         registry,
@@ -624,42 +797,97 @@ async fn sub_agents(
     })
 }
 
-/// Chapter 4: an emergency revocation; every agent in the chain is refused at its next
-/// call, and a renewal cannot be proved.
-async fn kill_switch(story: &Story, s: &Stage, alice: &Operator, a: &Agents) -> Result<()> {
+/// Chapter 4: the fetcher misbehaves at B; B reports it with its chain and its lease's
+/// escrow ciphertext; trustees 1 and 3 open it on the record; the licence is revoked
+/// with an emergency status and every agent of the operator is refused at A and at B at
+/// its next call; a renewal cannot be proved. Returns the incident.
+async fn kill_switch(story: &Story, s: &Stage, alice: &Operator, a: &Agents) -> Result<i64> {
+    let (_, _, answer) = call(
+        s,
+        alice,
+        "/v1/autonomous/search/everything",
+        Some(&a.grandchild),
+    )
+    .await?;
+    let pseudonym = answer["headers"]["x-alc-pseudonym"]
+        .as_str()
+        .ok_or_else(|| anyhow!("the upstream saw no pseudonym"))?
+        .to_owned();
+    story.detail("the fetcher scrapes far beyond its manifest at gateway B");
     let start = Instant::now();
-    let req = RevokeRequest {
-        serial: alice.serial,
-        reason: "demo: misconduct".into(),
-        emergency: true,
-    };
-    let _: Revoked = s
+    let filed: Filed = s
         .http
         .post(
-            s.auth.service(),
-            &format!("{}/v1/admin/revoke", s.auth.url()),
-            Some(&s.admin),
-            &req,
+            s.gw_b.service(),
+            &format!("{}/v1/admin/incident", s.gw_b.url()),
+            Some(&s.gw_b_admin),
+            &IncidentRequest {
+                pseudonym,
+                description: "the fetcher scraped far beyond its manifest".into(),
+            },
         )
         .await?;
     story.ok(
-        "revoke",
+        "incident",
         &format!(
-            "the authority revokes serial {} with an emergency status",
-            alice.serial
+            "gateway B reports incident {} with the fetcher's chain and its lease's escrow ciphertext; B never learns whose licence it is",
+            filed.id
         ),
         Some(start.elapsed()),
     );
+    let mut opened = None;
+    for j in [1u32, 3] {
+        let start = Instant::now();
+        let r = super::escrow::release(
+            &s.http,
+            &s.trustees[j as usize - 1],
+            filed.id,
+            s.auth.url(),
+            &s.admin,
+        )
+        .await?;
+        story.ok(
+            "opening",
+            &format!(
+                "trustee {j} releases its share on the record: opening entry {} in the registry (inclusion verified), then its partial decryption with its proof ({} of {})",
+                r.registry_index, r.progress.partials, r.progress.threshold
+            ),
+            Some(start.elapsed()),
+        );
+        opened = r.progress.opened;
+    }
+    let o = opened.ok_or_else(|| anyhow!("two trustees did not open the incident"))?;
+    ensure!(
+        o.serial == alice.serial,
+        "the incident opened to serial {}, not alice's",
+        o.serial
+    );
+    story.ok(
+        "revoke",
+        &format!(
+            "opened: licence serial {}, permit {}; the authority revokes it with an emergency status (epoch {})",
+            o.serial,
+            o.permit.as_deref().unwrap_or("none"),
+            o.epoch
+        ),
+        None,
+    );
+    let start = Instant::now();
     let agents = [
-        ("alice-agent", &a.root, "/v1/autonomous/chat"),
-        ("researcher", &a.child, "/v1/autonomous/chat"),
-        ("fetcher", &a.grandchild, "/v1/autonomous/search/papers"),
+        ("alice-agent at A", &a.root, "/v1/autonomous/chat"),
+        ("alice-ops at B", &a.root_b, "/v1/autonomous/chat"),
+        ("researcher at B", &a.child, "/v1/autonomous/chat"),
+        (
+            "fetcher at B",
+            &a.grandchild,
+            "/v1/autonomous/search/papers",
+        ),
     ];
-    let mut refused = [false; 3];
+    let mut refused = [false; 4];
     let latency = loop {
         for (i, (_, lease, path)) in agents.iter().enumerate() {
             if !refused[i] {
-                let (status, _) = call(s, path, Some(lease)).await?;
+                let (status, _, _) = call(s, alice, path, Some(lease)).await?;
                 ensure!(status == 200 || status == 403, "{path} answered {status}");
                 refused[i] = status == 403;
             }
@@ -669,29 +897,27 @@ async fn kill_switch(story: &Story, s: &Stage, alice: &Operator, a: &Agents) -> 
         }
         ensure!(
             start.elapsed() < Duration::from_secs(5),
-            "the gateway kept serving a revoked licence"
+            "a gateway kept serving a revoked licence"
         );
         tokio::time::sleep(Duration::from_millis(2)).await;
     };
     story.refused(
         "403",
         &format!(
-            "every agent in the chain is refused ({}) {} after the revocation",
+            "every agent of the licence is refused at both gateways ({}) {} after the opening",
             agents.map(|a| a.0).join(", "),
             super::human(latency)
         ),
         None,
     );
-    match a.leaser.lease(Some(&a.root)).await {
+    match a.leaser_b.lease(Some(&a.root_b)).await {
         Err(e) => story.refused("renew", &format!("no new lease: {e}"), None),
         Ok(_) => bail!("a revoked licence renewed its lease"),
     }
-    Ok(())
+    Ok(filed.id)
 }
 
-/// Chapter 5: the registry's latest checkpoint, consistent with the one seen before,
-/// and every link of the chain included.
-async fn auditing(story: &Story, a: &Agents) -> Result<()> {
+async fn auditing(story: &Story, a: &Agents, incident: i64) -> Result<()> {
     let start = Instant::now();
     let reg = &a.registry;
     let cp = reg.checkpoint().await?;
@@ -712,6 +938,25 @@ async fn auditing(story: &Story, a: &Agents) -> Result<()> {
             a.checkpoint.checkpoint().size
         ),
         Some(start.elapsed()),
+    );
+    let mut openings = 0;
+    for i in a.checkpoint.checkpoint().size..cp.checkpoint().size {
+        if let (alc_registry::entry::Entry::Opening(o), _) = reg.entry(i).await? {
+            ensure!(
+                o.incident == incident.to_string(),
+                "an opening of another incident"
+            );
+            openings += 1;
+        }
+    }
+    ensure!(
+        openings == 2,
+        "the registry shows {openings} openings, not 2"
+    );
+    story.ok(
+        "audit",
+        &format!("the registry shows 2 openings of incident {incident} (trustees 1 and 3, the ciphertext's digest): how often licences are opened is public, whose is not"),
+        None,
     );
     Ok(())
 }

@@ -192,39 +192,53 @@ fn dealing_path(dir: &Path, i: u32) -> PathBuf {
     dir.join(format!("dealing-{i}.json"))
 }
 
-/// `alc escrow release`: the opening on the record, checked in the registry, then the
-/// partial decryption.
-fn release(s: &TrusteeShare, incident: i64, authority: &str, token: &str) -> Result<()> {
+/// What a release did: the `opening` entry's index and the authority's progress.
+pub struct Released {
+    /// The `opening` entry's index in the registry.
+    pub registry_index: u64,
+    /// Partials so far, and the licence once opened.
+    pub progress: alc_protocol::authority::OpeningProgress,
+}
+
+/// Releases trustee `s`'s share for `incident` at `authority` with `token`: the opening
+/// on the record, its entry and inclusion checked in the registry, then the partial
+/// decryption (`alc escrow release`, and the demo's trustees).
+pub async fn release(
+    http: &alc_wallet::client::Http,
+    s: &TrusteeShare,
+    incident: i64,
+    authority: &str,
+    token: &str,
+) -> Result<Released> {
     use alc_protocol::authority::{OpeningProgress, OpeningRecorded, OpeningRequest};
     use alc_registry::entry::Entry;
-    let admin = crate::commands::admin::Admin {
-        url: authority.to_owned(),
-        token: Some(token.to_owned()),
-        data: PathBuf::new(),
-    };
-    let path = format!("/v1/admin/incidents/{incident}");
-    let recorded: OpeningRecorded = admin.post(
-        "authority",
-        &format!("{path}/openings"),
-        &OpeningRequest { trustee: s.index() },
-    )?;
+    let base = authority.trim_end_matches('/');
+    let service = format!("authority at {base}");
+    let path = format!("{base}/v1/admin/incidents/{incident}");
+    let recorded: OpeningRecorded = http
+        .post(
+            &service,
+            &format!("{path}/openings"),
+            Some(token),
+            &OpeningRequest { trustee: s.index() },
+        )
+        .await?;
     let digest = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(
         serde_json::to_vec(&recorded.escrow)?.as_slice(),
     ));
-    tokio::runtime::Runtime::new()?.block_on(async {
-        let (reg, _) = crate::commands::registry::Registry::connect(authority, None).await?;
-        let (entry, leaf) = reg.entry(recorded.registry_index).await?;
-        let on_record = matches!(&entry, Entry::Opening(o)
-            if o.incident == incident.to_string() && o.trustee == s.index() && o.ciphertext == digest);
-        anyhow::ensure!(
-            on_record,
-            "registry entry {} is not this opening (incident {incident}, trustee {}, ciphertext {digest}): not releasing the share",
-            recorded.registry_index,
-            s.index()
-        );
-        let cp = reg.checkpoint().await?;
-        reg.verify_inclusion(recorded.registry_index, &leaf, &cp).await
-    })?;
+    let (reg, _) = crate::commands::registry::Registry::connect(base, None).await?;
+    let (entry, leaf) = reg.entry(recorded.registry_index).await?;
+    let on_record = matches!(&entry, Entry::Opening(o)
+        if o.incident == incident.to_string() && o.trustee == s.index() && o.ciphertext == digest);
+    anyhow::ensure!(
+        on_record,
+        "registry entry {} is not this opening (incident {incident}, trustee {}, ciphertext {digest}): not releasing the share",
+        recorded.registry_index,
+        s.index()
+    );
+    let cp = reg.checkpoint().await?;
+    reg.verify_inclusion(recorded.registry_index, &leaf, &cp)
+        .await?;
     let f = CiphertextFile {
         kind: CIPHERTEXT.into(),
         c1: recorded.escrow.c1.clone(),
@@ -232,15 +246,28 @@ fn release(s: &TrusteeShare, incident: i64, authority: &str, token: &str) -> Res
     };
     let c = ciphertext(&f).context("the incident's ciphertext")?;
     let p = alc_escrow::partial(s, &c.c1, &mut rand::rngs::OsRng);
-    let progress: OpeningProgress = admin.post("authority", &format!("{path}/partials"), &p)?;
+    let progress: OpeningProgress = http
+        .post(&service, &format!("{path}/partials"), Some(token), &p)
+        .await?;
+    Ok(Released {
+        registry_index: recorded.registry_index,
+        progress,
+    })
+}
+
+/// `alc escrow release`, printed.
+fn release_and_say(s: &TrusteeShare, incident: i64, authority: &str, token: &str) -> Result<()> {
+    let http = alc_wallet::client::Http::new()?;
+    let r =
+        tokio::runtime::Runtime::new()?.block_on(release(&http, s, incident, authority, token))?;
     println!(
         "trustee {} released its share for incident {incident} (registry entry {}, inclusion verified): {} of {} partial decryptions",
         s.index(),
-        recorded.registry_index,
-        progress.partials,
-        progress.threshold
+        r.registry_index,
+        r.progress.partials,
+        r.progress.threshold
     );
-    if let Some(o) = progress.opened {
+    if let Some(o) = r.progress.opened {
         println!(
             "incident {incident} is opened: licence serial {}, permit {}, revoked in emergency epoch {}",
             o.serial,
@@ -406,7 +433,7 @@ impl EscrowCommand {
                 let file: KeyShare = read_secret(&share, KEY_SHARE)?;
                 let s = TrusteeShare::from_text(&file)
                     .with_context(|| format!("{}", share.display()))?;
-                release(&s, incident, &authority, &token)
+                release_and_say(&s, incident, &authority, &token)
             }
             Self::Open {
                 key,

@@ -13,9 +13,10 @@ use alc_prover::keys::{digest_hex, setup, setup_v2};
 use anyhow::{bail, Context, Result};
 use std::path::{Path, PathBuf};
 
-/// The setup without its report (for the demo, which tells its own story).
-pub fn run_quiet(dir: &Path) -> Result<String> {
-    run_with(dir, false, false, None)
+/// The setup without its report (for the demo, which tells its own story), of circuit
+/// v2 under the escrow key file `escrow` if given.
+pub fn run_quiet(dir: &Path, escrow: Option<&Path>) -> Result<String> {
+    run_with(dir, false, false, escrow)
 }
 
 /// An escrow key file, checked, with its bytes.
