@@ -194,13 +194,28 @@ impl Authority {
         if done.rows_affected() == 0 {
             return Err(IncidentError::NotOpen(id));
         }
+        // The record of the resolution names what an opening established: the licence's
+        // permit (the fleet liable) and the chain of custody the gateway reported.
+        let (chain, serial, permit): (String, Option<i64>, Option<String>) = sqlx::query_as(
+            "SELECT i.chain, i.opened_serial, c.permit_id FROM incidents i
+             LEFT JOIN credentials c ON c.serial = i.opened_serial WHERE i.id = ?",
+        )
+        .bind(id)
+        .fetch_one(&mut *w.tx)
+        .await?;
+        let chain: Vec<alc_protocol::authority::ChainLink> =
+            serde_json::from_str(&chain).map_err(Internal::new)?;
+        let custody: Vec<serde_json::Value> = chain
+            .iter()
+            .map(|l| serde_json::json!({ "lease": l.lease, "parent": l.parent, "agent": l.agent }))
+            .collect();
         audit(
             &mut w.tx,
             actor,
             now,
             "incident-resolve",
             &r.resolution,
-            serde_json::json!({ "incident": id }),
+            serde_json::json!({ "incident": id, "serial": serial, "permit": permit, "chain": custody }),
         )
         .await?;
         Ok(w.commit().await?)

@@ -262,6 +262,31 @@ async fn two_of_three_trustees_open_an_incident_on_the_record_and_revoke_the_lic
         .unwrap();
     assert_eq!(inc["openings"], serde_json::json!([1, 3]));
     assert_eq!(inc["opened"]["serial"], serial);
+
+    // The resolution's record names the licence, its permit and the chain reported.
+    let (s, v) = w
+        .call(
+            "POST",
+            &format!("/v1/admin/incidents/{id}/resolve"),
+            None,
+            typed(&alc_protocol::authority::Resolution {
+                resolution: "licence revoked after opening".into(),
+            }),
+        )
+        .await;
+    assert_eq!(s, StatusCode::NO_CONTENT, "{v}");
+    let details: String = sqlx::query_scalar(
+        "SELECT details FROM audit WHERE action = 'incident-resolve' ORDER BY id DESC LIMIT 1",
+    )
+    .fetch_one(&w.a.authority.db_pool())
+    .await
+    .unwrap();
+    let details: Value = serde_json::from_str(&details).unwrap();
+    assert_eq!(details["serial"], serial, "{details}");
+    assert!(
+        details.get("permit").is_some() && details["chain"].is_array(),
+        "{details}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
