@@ -2,7 +2,7 @@
 //!
 //! With `wallet_dir` set in `gateway.toml`, the gateway serves the built wallet package
 //! (the page, its scripts and the `.wasm` as `application/wasm`) from that folder,
-//! `/wallet/keys/{proving_key.fast,digests.json}` from `wallet_keys`, and relays the
+//! `/wallet/keys/{proving_key.fast,digests.json,escrow-key.json}` from `wallet_keys`, and relays the
 //! authority's public status list at `/wallet/status/list` (so the page needs no
 //! cross-origin request; the list is the same public bitstring for everyone, so the
 //! relay learns nothing the challenge request did not already tell it). Every file is
@@ -72,7 +72,7 @@ fn locate(s: &AppState, file: &str) -> Option<PathBuf> {
     match file.split('/').collect::<Vec<_>>().as_slice() {
         ["keys", name] if !c.wallet_keys.is_empty() => matches!(
             *name,
-            "proving_key.fast" | "digests.json" | "verifying_key.bin"
+            "proving_key.fast" | "digests.json" | "verifying_key.bin" | "escrow-key.json"
         )
         .then(|| PathBuf::from(&c.wallet_keys).join(name)),
         [name] if safe(name) => Some(PathBuf::from(&c.wallet_dir).join(name)),

@@ -15,7 +15,7 @@
 #![allow(clippy::unwrap_used)] // test helpers: a failed unwrap is a failed test
 
 use alc_e2e::licensing::{credential, post};
-use alc_e2e::{shared_keys, workspace, Service};
+use alc_e2e::{workspace, Service};
 use alc_protocol::authority::RevokeRequest;
 use reqwest::blocking::Client;
 use serde_json::Value;
@@ -74,14 +74,16 @@ fn wallet_page_proves_leases_calls_and_is_cut_off_by_an_emergency_revocation() {
 
     let t = tempfile::tempdir().unwrap();
     let (idp, auth, adata) = alc_e2e::licensing::authority_with_dev_idp(t.path());
-    let keys = shared_keys();
+    // Circuit v2: the page proves with the escrow key beside the proving key, and signs
+    // its calls with the agent key it made.
+    let keys = &alc_e2e::shared_keys_v2().keys;
     let gdata = t.path().join("gateway");
     std::fs::create_dir_all(&gdata).unwrap();
     // The wallet page and the proving key it loads, served at /wallet/.
     std::fs::write(
         gdata.join("gateway.toml"),
         format!(
-            "wallet_dir = {:?}\nwallet_keys = {:?}\nallow_v1 = true\n",
+            "wallet_dir = {:?}\nwallet_keys = {:?}\n",
             pkg.canonicalize().unwrap().to_str().unwrap(),
             keys.to_str().unwrap()
         ),

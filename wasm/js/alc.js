@@ -216,8 +216,11 @@ export async function requestFor(challenge, manifest, route = 'autonomous') {
  *   - `key`: a proving key (default: the last one `loadProvingKey` loaded);
  *   - `onProgress(stage, ms)`: called as `'prepare'`, `'witness'`, `'groth16'` start;
  *   - `agent`: the agent the lease is for: the answer then has the `leaseRequest` to
- *     post to `POST /v1/lease` (built by the protocol's own type).
- * Resolves to `{ presentation, request, manifest, ms, leaseRequest }`; rejects with an Error whose
+ *     post to `POST /v1/lease` (built by the protocol's own type);
+ *   - `escrowKey`: the trustees' escrow key file (`escrow-key.json` beside a circuit-v2
+ *     proving key, text or object): proves circuit v2, bound to a fresh agent key, which
+ *     the answer carries as `agentKey: { seed, public }` (keep it: calls are signed with it).
+ * Resolves to `{ presentation, request, manifest, ms, leaseRequest, agentKey }`; rejects with an Error whose
  * name says what was wrong (`AlcUnsatisfiedError` for a revoked, expired or too-low
  * credential, `AlcStatusError` for a list the gateway does not accept, ...).
  */
@@ -232,12 +235,31 @@ export async function prove(credential, secret, statusList, challenge, options =
     throw alcError('AlcStatusError', 'this gateway does not accept the status list\'s root (the list changed): fetch the list and the challenge again');
   }
   const t0 = performance.now();
-  const out = wasm.prove(key, text(credential), text(secret), list, JSON.stringify(request), (stage) =>
-    options.onProgress?.(stage, performance.now() - t0),
-  );
+  const onStage = (stage) => options.onProgress?.(stage, performance.now() - t0);
+  const agentKey = options.escrowKey === undefined ? undefined : JSON.parse(wasm.agentKey());
+  const out = agentKey
+    ? wasm.proveV2(key, text(options.escrowKey), text(credential), text(secret), list, JSON.stringify(request), agentKey.public, onStage)
+    : wasm.prove(key, text(credential), text(secret), list, JSON.stringify(request), onStage);
   const ms = performance.now() - t0;
-  const leaseRequest = options.agent === undefined ? undefined : JSON.parse(wasm.leaseRequest(out, String(options.agent), manifest));
-  return { presentation: JSON.parse(out), request, manifest, ms, leaseRequest };
+  const leaseRequest = options.agent === undefined
+    ? undefined
+    : JSON.parse(wasm.leaseRequest(out, String(options.agent), manifest, agentKey?.public));
+  return { presentation: JSON.parse(out), request, manifest, ms, leaseRequest, agentKey };
+}
+
+/**
+ * The RFC 9421 headers of a call with a key-bound lease (`docs/leases.md`): `lease` is
+ * the gateway's answer (`lease_id`), `agentKey` the key `prove` made for it, `binding`
+ * the gateway's binding key (its challenge's `binding_key`), `url` the call's URL.
+ * Resolves to the headers to add (`content-digest`, `signature-input`, `signature`).
+ */
+export async function signRequest({ lease, agentKey, binding }, method, url, body = '') {
+  await initWasm();
+  const u = new URL(url);
+  const bytes = typeof body === 'string' ? new TextEncoder().encode(body) : body;
+  const h = JSON.parse(wasm.signRequest(agentKey.seed, binding, lease.lease_id, method.toUpperCase(), u.host,
+    u.pathname, u.search.replace(/^\?/, ''), bytes, Math.floor(Date.now() / 1000)));
+  return { 'content-digest': h.content_digest, 'signature-input': h.signature_input, signature: h.signature };
 }
 
 /**

@@ -2,7 +2,7 @@
 // secret (they stay in this page and its worker), fetch the gateway's challenge and
 // the authority's status list, prove in a Web Worker, get a lease, call an endpoint.
 
-import { ProverWorker } from './alc.js';
+import { ProverWorker, sha256Hex, signRequest } from './alc.js';
 
 const $ = (id) => document.getElementById(id);
 const worker = new ProverWorker(new URL('./worker.js', import.meta.url));
@@ -97,6 +97,17 @@ const keyReady = (async () => {
     const resp = await fetch('keys/digests.json', { cache: 'no-store' });
     if (!resp.ok) throw new Error(`this gateway serves no proving key digests (HTTP ${resp.status})`);
     const digests = await resp.json();
+    if (digests.escrow_key) {
+      // Circuit v2: the trustees' escrow key the proving key was made under, pinned by
+      // its digest in digests.json.
+      const e = await fetch('keys/escrow-key.json', { cache: 'no-store' });
+      if (!e.ok) throw new Error(`this gateway serves no escrow key (HTTP ${e.status})`);
+      const text = await e.text();
+      if ((await sha256Hex(new TextEncoder().encode(text))) !== digests.escrow_key) {
+        throw new Error('the escrow key does not match its pinned digest');
+      }
+      wallet.escrowKey = text;
+    }
     const info = await worker.loadProvingKey(new URL('keys/proving_key.fast', location.href), digests.proving_key_fast, {
       onProgress: (stage, p) => {
         if (stage === 'download' && p?.total) {
@@ -203,9 +214,14 @@ async function call() {
   const body = $('body').value.trim();
   if (body) JSON.parse(body); // refuse malformed JSON here rather than at the upstream
   const t0 = performance.now();
+  const method = body ? 'POST' : 'GET';
+  // A key-bound lease (circuit v2): every call is signed with the agent's key.
+  const signature = wallet.lease.key
+    ? await signRequest({ lease: wallet.lease, agentKey: wallet.agentKey, binding: wallet.binding }, method, gateway + endpoint, body)
+    : {};
   const resp = await fetch(gateway + endpoint, {
-    method: body ? 'POST' : 'GET',
-    headers: { authorization: `Bearer ${wallet.lease.lease}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+    method,
+    headers: { authorization: `Bearer ${wallet.lease.lease}`, ...signature, ...(body ? { 'content-type': 'application/json' } : {}) },
     body: body || undefined,
   });
   const textBody = await resp.text();
@@ -253,6 +269,7 @@ async function proveAndLease() {
     const route = $('endpoint').value.trim().startsWith('/v1/sandbox/') ? 'sandbox' : 'autonomous';
     t = performance.now();
     const proved = await worker.prove(wallet.credential, wallet.holder, list, challenge, {
+      escrowKey: wallet.escrowKey,
       manifestText: $('manifest').value,
       route,
       agent: $('agent').value.trim(),
@@ -281,6 +298,8 @@ async function proveAndLease() {
     const lease = await resp.json().catch(() => null);
     if (!resp.ok) throw new Error(`the gateway refused the lease: HTTP ${resp.status}${lease?.message ? `: ${lease.message}` : ''}`);
     wallet.lease = lease;
+    wallet.agentKey = proved.agentKey;
+    wallet.binding = challenge.binding_key;
     timing('lease', performance.now() - t, `epoch ${lease.epoch}, until ${new Date(lease.expires_at * 1000).toLocaleTimeString()}`);
 
     progress('Calling the endpoint…', 98);

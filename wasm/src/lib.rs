@@ -14,7 +14,10 @@
 //! | `new ProvingKeyLoader(size)`, `.push(chunk)`, `.finish(digest)` | the same, fed chunk by chunk as the bytes arrive |
 //! | `requestFromChallenge(challenge, manifest, route)` | the proof request of a gateway's challenge (JSON) |
 //! | `prove(key, credential, holder, list, request, progress?)` | a presentation (JSON) |
-//! | `leaseRequest(presentation, agent, manifest)` | the body of `POST /v1/lease` (JSON) |
+//! | `proveV2(key, escrowKey, credential, holder, list, request, agentPublic, progress?)` | a circuit-v2 presentation (JSON): the serial escrowed to the trustees' key, bound to the agent key |
+//! | `agentKey()` | a fresh agent lease key (`{"seed", "public"}`, hex) |
+//! | `signRequest(seed, binding, leaseId, method, authority, path, query, body, created)` | the RFC 9421 headers of a call with a key-bound lease (`{"content_digest", "signature_input", "signature"}`) |
+//! | `leaseRequest(presentation, agent, manifest, key?)` | the body of `POST /v1/lease` (JSON) |
 //! | `VerifyingKey.fromBytes(bytes)`, `verify(key, presentation)` | verification |
 //!
 //! Errors are JavaScript `Error`s whose `name` says which kind of input was at fault
@@ -295,6 +298,131 @@ pub fn prove(
     Ok(Presentation { proof, statement }.to_json())
 }
 
+/// Proves circuit v2: as [`prove`], and the credential's serial encrypted to the escrow
+/// key in `escrow_key_json` (the trustees' `alc-escrow-key` file, the one the proving key
+/// was made under) with fresh randomness, and the agent key `agent_public` (hex) bound.
+/// Returns the presentation (`alc-presentation-v2` JSON).
+#[wasm_bindgen(js_name = proveV2)]
+#[allow(clippy::too_many_arguments)]
+pub fn prove_v2(
+    key: &ProvingKey,
+    escrow_key_json: &str,
+    credential_json: &str,
+    holder_json: &str,
+    list: &StatusList,
+    request_json: &str,
+    agent_public: &str,
+    progress: Option<js_sys::Function>,
+) -> Result<String, JsValue> {
+    use alc_circuits::escrow::{Ciphertext, EscrowKey, Randomness};
+    use alc_circuits::presentation::v2;
+    if let Some(f) = &progress {
+        let _ = f.call1(&JsValue::NULL, &JsValue::from_str("prepare"));
+    }
+    let joint: alc_protocol::escrow::JointKey =
+        alc_protocol::files::parse(escrow_key_json, alc_protocol::escrow::JOINT_KEY)
+            .map_err(file_error)?;
+    let coordinate =
+        |s: &str| alc_circuits::field::from_decimal(s).map_err(|e| js_error("AlcKeyError", e));
+    let escrow =
+        EscrowKey::from_coordinates(coordinate(&joint.key[0])?, coordinate(&joint.key[1])?)
+            .map_err(|e| js_error("AlcKeyError", e))?;
+    let agent: [u8; 32] = hex::decode(agent_public.trim())
+        .ok()
+        .and_then(|d| d.try_into().ok())
+        .ok_or_else(|| js_error("AlcRequestError", "the agent key must be 32 bytes of hex"))?;
+    let credential = CredentialFile::from_json(credential_json).map_err(file_error)?;
+    let secret = files::holder_from_json(holder_json).map_err(file_error)?;
+    let request: ProofRequest = serde_json::from_str(request_json)
+        .map_err(|e| js_error("AlcRequestError", format!("malformed request: {e}")))?;
+    let (v1, w) = alc_prover::prepare(
+        &credential.issuer,
+        &credential.signed,
+        &secret,
+        &list.0,
+        &request,
+    )
+    .map_err(prepare_error)?;
+    let randomness = Randomness::random(&mut OsRng);
+    let statement = v2::Statement {
+        v1,
+        escrow: Ciphertext::encrypt(&escrow, credential.signed.credential.serial, &randomness),
+        holder_key: v2::encode_holder_key(&agent),
+    };
+    let witness = v2::Witness { v1: w, randomness };
+    if let Some(f) = &progress {
+        let _ = f.call1(&JsValue::NULL, &JsValue::from_str("groth16"));
+    }
+    let proof = alc_prover::prove_v2(&key.0, &escrow, &statement, &witness, &mut OsRng)
+        .map_err(prove_error)?;
+    Ok(alc_verifier::PresentationV2 { proof, statement }.to_json())
+}
+
+/// A fresh agent lease key: `{"seed": hex, "public": hex}` (Ed25519). Keep the seed in
+/// the wallet beside the lease: calls with the lease are signed with it.
+#[wasm_bindgen(js_name = agentKey)]
+pub fn agent_key() -> String {
+    let mut seed = [0u8; 32];
+    rand_core::RngCore::fill_bytes(&mut OsRng, &mut seed);
+    let public = ed25519_dalek::SigningKey::from_bytes(&seed).verifying_key();
+    serde_json::json!({ "seed": hex::encode(seed), "public": hex::encode(public.as_bytes()) })
+        .to_string()
+}
+
+/// The signature headers (`alc_protocol::signature`, RFC 9421) of a call with lease
+/// `lease_id` bound to the agent key `seed` (hex), at the gateway whose binding key is
+/// `binding` (hex): `{"content_digest", "signature_input", "signature"}`. `authority` is
+/// the gateway's `host[:port]`, `query` the query without `?` (empty: none), `created`
+/// unix seconds.
+#[wasm_bindgen(js_name = signRequest)]
+#[allow(clippy::too_many_arguments)]
+pub fn sign_request(
+    seed: &str,
+    binding: &str,
+    lease_id: &str,
+    method: &str,
+    authority: &str,
+    path: &str,
+    query: &str,
+    body: &[u8],
+    created: f64,
+) -> Result<String, JsValue> {
+    use alc_protocol::signature::{self, Covered, Params, RequestKey};
+    let bytes32 = |h: &str, what: &str| -> Result<[u8; 32], JsValue> {
+        hex::decode(h.trim())
+            .ok()
+            .and_then(|d| d.try_into().ok())
+            .ok_or_else(|| js_error("AlcRequestError", format!("{what} must be 32 bytes of hex")))
+    };
+    let agent = ed25519_dalek::SigningKey::from_bytes(&bytes32(seed, "the agent key")?);
+    let key = RequestKey::for_agent(&agent, &bytes32(binding, "the binding key")?)
+        .map_err(|e| js_error("AlcRequestError", e))?;
+    let mut nonce = [0u8; 16];
+    rand_core::RngCore::fill_bytes(&mut OsRng, &mut nonce);
+    let digest = signature::content_digest(&<sha2::Sha256 as sha2::Digest>::digest(body).into());
+    let h = signature::sign(
+        &key,
+        &Covered {
+            method,
+            authority,
+            path,
+            query: (!query.is_empty()).then_some(query),
+            content_digest: &digest,
+        },
+        &Params {
+            created: created as u64,
+            nonce: hex::encode(nonce),
+            keyid: lease_id.to_owned(),
+        },
+    );
+    Ok(serde_json::json!({
+        "content_digest": h.content_digest,
+        "signature_input": h.signature_input,
+        "signature": h.signature,
+    })
+    .to_string())
+}
+
 /// The proof request a gateway's challenge (`GET /v1/lease/challenge`, JSON) asks for
 /// `route` (`"autonomous"` or `"sandbox"`), binding the agent manifest digest `manifest`
 /// (hex): the `request_json` of [`prove`].
@@ -318,12 +446,14 @@ pub fn request_from_challenge(
 }
 
 /// The body of `POST /v1/lease` (`alc_protocol::gateway::LeaseRequest`, JSON): the
-/// presentation of [`prove`] for `agent`, whose manifest digest (hex) it binds.
+/// presentation of [`prove`] or [`prove_v2`] for `agent`, whose manifest digest (hex) it
+/// binds; `key`: the agent key (hex) a v2 presentation is bound to.
 #[wasm_bindgen(js_name = leaseRequest)]
 pub fn lease_request(
     presentation_json: &str,
     agent: &str,
     manifest: &str,
+    key: Option<String>,
 ) -> Result<String, JsValue> {
     let presentation = serde_json::from_str(presentation_json).map_err(|e| {
         js_error(
@@ -335,17 +465,25 @@ pub fn lease_request(
         presentation,
         agent: agent.to_owned(),
         manifest: manifest.to_owned(),
-        key: None,
+        key,
     };
     serde_json::to_string(&request).map_err(|e| js_error("AlcRequestError", e))
 }
 
-/// Verifies a presentation (`alc-presentation-v1` JSON): `true` when the proof holds
-/// for its statement, `false` when it does not; an error for a malformed file. A
-/// verifier must still compare the statement's issuer key, status root, scope and
-/// challenge with what it expects.
+/// Verifies a presentation (`alc-presentation-v1` or `-v2` JSON, under a key of its
+/// circuit): `true` when the proof holds for its statement, `false` when it does not; an
+/// error for a malformed file. A verifier must still compare the statement's issuer key,
+/// status root, scope and challenge with what it expects.
 #[wasm_bindgen]
 pub fn verify(key: &VerifyingKey, presentation_json: &str) -> Result<bool, JsValue> {
+    let is_v2 = serde_json::from_str::<serde_json::Value>(presentation_json)
+        .ok()
+        .is_some_and(|v| v["circuit"] == alc_circuits::tags::CIRCUIT_V2_ID);
+    if is_v2 {
+        let p = alc_verifier::PresentationV2::from_json(presentation_json)
+            .map_err(|e| js_error("AlcPresentationError", e))?;
+        return Ok(alc_verifier::verify_v2(&key.0, &p.proof, &p.statement).is_ok());
+    }
     let p = Presentation::from_json(presentation_json)
         .map_err(|e| js_error("AlcPresentationError", e))?;
     Ok(alc_verifier::verify(&key.0, &p.proof, &p.statement).is_ok())

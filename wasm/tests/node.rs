@@ -242,3 +242,68 @@ fn a_challenge_becomes_a_request() {
     assert_eq!(name(&e), "AlcRequestError");
     assert!(message(&e).contains("challenge"), "{}", message(&e));
 }
+
+/// A key-bound lease's request signed in the page verifies under the gateway's request
+/// key for the same agent key; under another binding key, another path or another body
+/// it does not.
+#[wasm_bindgen_test]
+fn a_signed_request_checks_at_the_gateway_and_its_twins_do_not() {
+    use alc_protocol::signature::{
+        base, binding_public, parse_signature, Covered, Params, RequestKey,
+    };
+    let agent: serde_json::Value = serde_json::from_str(&alc_wasm::agent_key()).unwrap();
+    let seed: [u8; 32] = hex::decode(agent["seed"].as_str().unwrap())
+        .unwrap()
+        .try_into()
+        .unwrap();
+    let binding_secret = [9u8; 32];
+    let binding = hex::encode(binding_public(&binding_secret));
+    let sign = |binding: &str, path: &str, body: &[u8]| -> serde_json::Value {
+        serde_json::from_str(
+            &alc_wasm::sign_request(
+                &hex::encode(seed),
+                binding,
+                "abc123",
+                "POST",
+                "gw.test",
+                path,
+                "",
+                body,
+                1_790_000_000.0,
+            )
+            .unwrap(),
+        )
+        .unwrap()
+    };
+    let vk = ed25519_dalek::SigningKey::from_bytes(&seed).verifying_key();
+    assert_eq!(
+        hex::encode(vk.as_bytes()),
+        agent["public"].as_str().unwrap()
+    );
+    let gateway = RequestKey::for_gateway(&binding_secret, &vk).unwrap();
+    let checks = |h: &serde_json::Value, path: &str, body: &[u8]| {
+        let params = Params::parse(h["signature_input"].as_str().unwrap()).unwrap();
+        let digest = alc_protocol::signature::content_digest(
+            &<sha2::Sha256 as sha2::Digest>::digest(body).into(),
+        );
+        let covered = Covered {
+            method: "POST",
+            authority: "gw.test",
+            path,
+            query: None,
+            content_digest: &digest,
+        };
+        let tag = parse_signature(h["signature"].as_str().unwrap()).unwrap();
+        gateway.check(&base(&covered, &params), &tag)
+    };
+    let h = sign(&binding, "/v1/autonomous/chat", b"{}");
+    assert!(checks(&h, "/v1/autonomous/chat", b"{}"));
+    assert!(!checks(&h, "/v1/autonomous/other", b"{}"));
+    assert!(!checks(&h, "/v1/autonomous/chat", b"{\"x\":1}"));
+    let other = hex::encode(binding_public(&[8u8; 32]));
+    assert!(!checks(
+        &sign(&other, "/v1/autonomous/chat", b"{}"),
+        "/v1/autonomous/chat",
+        b"{}"
+    ));
+}

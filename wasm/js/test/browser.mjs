@@ -112,7 +112,8 @@ try {
   result.verified = await page.evaluate(() => window.alcWallet.verify());
   result.tamperedVerified = await page.evaluate(() => {
     const p = structuredClone(window.alcWallet.lastPresentation);
-    p.statement.now = String(BigInt(p.statement.now) + 1n);
+    const st = p.statement.v1 ?? p.statement; // circuit v2 nests v1's statement
+    st.now = String(BigInt(st.now) + 1n);
     return window.alcWallet.verify(p);
   });
   if (result.verified !== true || result.tamperedVerified !== false) {
