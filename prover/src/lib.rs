@@ -24,4 +24,4 @@ pub use alc_circuits::credential::HolderSecret;
 pub use alc_protocol::files::ProofRequest;
 pub use keys::{setup, setup_v2, KeyError, ProvingKey};
 pub use prove::{prove, prove_v2, prove_with_progress, ProveError, Stage};
-pub use witness::{prepare, PrepareError};
+pub use witness::{prepare, prepare_v2, PrepareError};

@@ -80,3 +80,36 @@ pub fn prepare(
     statement.check(&witness)?;
     Ok((statement, witness))
 }
+
+/// Builds circuit v2's statement and witness: circuit v1's ([`prepare`]), the
+/// credential's serial encrypted to `escrow` with fresh randomness from `rng`, and the
+/// agent's Ed25519 lease key `holder` bound. [`crate::prove_v2`] checks the whole
+/// natively before proving.
+#[allow(clippy::too_many_arguments)]
+pub fn prepare_v2<R: rand_core::RngCore + rand_core::CryptoRng>(
+    issuer: &PublicKey,
+    credential: &SignedCredential,
+    secret: &HolderSecret,
+    status: &StatusList,
+    request: &ProofRequest,
+    escrow: &alc_circuits::escrow::EscrowKey,
+    holder: &[u8; 32],
+    rng: &mut R,
+) -> Result<
+    (
+        alc_circuits::presentation::v2::Statement,
+        alc_circuits::presentation::v2::Witness,
+    ),
+    PrepareError,
+> {
+    use alc_circuits::escrow::{Ciphertext, Randomness};
+    use alc_circuits::presentation::v2;
+    let (v1, w) = prepare(issuer, credential, secret, status, request)?;
+    let randomness = Randomness::random(rng);
+    let statement = v2::Statement {
+        v1,
+        escrow: Ciphertext::encrypt(escrow, credential.credential.serial, &randomness),
+        holder_key: v2::encode_holder_key(holder),
+    };
+    Ok((statement, v2::Witness { v1: w, randomness }))
+}

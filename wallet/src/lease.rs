@@ -19,14 +19,14 @@ use crate::keys::{AgentKey, Signer};
 use crate::store::{PinnedAuthority, StoredLease, Wallet};
 use crate::WalletError;
 use alc_circuits::credential::HolderSecret;
-use alc_circuits::escrow::{Ciphertext, EscrowKey, Randomness};
+use alc_circuits::escrow::EscrowKey;
 use alc_circuits::files::CredentialFile;
 use alc_circuits::presentation::v2;
 use alc_circuits::status::StatusList;
 use alc_protocol::files::ProofRequest;
 use alc_protocol::gateway::{AnyPresentation, DelegateRequest, Issued, LeaseRequest, Route};
 use alc_protocol::time::now;
-use alc_prover::{prepare, prove, prove_v2, ProvingKey};
+use alc_prover::{prepare, prepare_v2, prove, prove_v2, ProvingKey};
 use alc_verifier::{Presentation as Checked, PresentationV2};
 use sha2::{Digest, Sha256};
 use std::time::{Duration, Instant};
@@ -81,27 +81,28 @@ pub fn present(
     req: &ProofRequest,
     holder: Option<&AgentKey>,
 ) -> Result<(AnyPresentation, Duration), WalletError> {
-    let (statement, w) = prepare(&credential.issuer, &credential.signed, secret, list, req)
-        .map_err(|e| WalletError::Unsatisfied {
-            service: service.to_owned(),
-            reason: e.to_string(),
-        })?;
+    let unsatisfied = |e: alc_prover::PrepareError| WalletError::Unsatisfied {
+        service: service.to_owned(),
+        reason: e.to_string(),
+    };
     let failed = |e: alc_prover::ProveError| WalletError::Prove(e.to_string());
     let rng = &mut rand::rngs::OsRng;
-    let start = Instant::now();
+    let (issuer, signed) = (&credential.issuer, &credential.signed);
+    let mut start = Instant::now();
     let p = match (&keys.escrow, holder) {
         (Some(escrow), Some(holder)) => {
-            let randomness = Randomness::random(rng);
-            let st = v2::Statement {
-                v1: statement,
-                escrow: Ciphertext::encrypt(
-                    escrow,
-                    credential.signed.credential.serial,
-                    &randomness,
-                ),
-                holder_key: v2::encode_holder_key(&holder.public_bytes()),
-            };
-            let w = v2::Witness { v1: w, randomness };
+            let (st, w) = prepare_v2(
+                issuer,
+                signed,
+                secret,
+                list,
+                req,
+                escrow,
+                &holder.public_bytes(),
+                rng,
+            )
+            .map_err(unsatisfied)?;
+            start = Instant::now();
             let proof = prove_v2(&keys.pk, escrow, &st, &w, rng).map_err(failed)?;
             AnyPresentation::V2(
                 PresentationV2 {
@@ -112,6 +113,7 @@ pub fn present(
             )
         }
         (None, None) => {
+            let (statement, w) = prepare(issuer, signed, secret, list, req).map_err(unsatisfied)?;
             let proof = prove(&keys.pk, &statement, &w, rng).map_err(failed)?;
             AnyPresentation::V1(Checked { proof, statement }.to_wire())
         }

@@ -314,8 +314,7 @@ pub fn prove_v2(
     agent_public: &str,
     progress: Option<js_sys::Function>,
 ) -> Result<String, JsValue> {
-    use alc_circuits::escrow::{Ciphertext, EscrowKey, Randomness};
-    use alc_circuits::presentation::v2;
+    use alc_circuits::escrow::EscrowKey;
     if let Some(f) = &progress {
         let _ = f.call1(&JsValue::NULL, &JsValue::from_str("prepare"));
     }
@@ -335,21 +334,17 @@ pub fn prove_v2(
     let secret = files::holder_from_json(holder_json).map_err(file_error)?;
     let request: ProofRequest = serde_json::from_str(request_json)
         .map_err(|e| js_error("AlcRequestError", format!("malformed request: {e}")))?;
-    let (v1, w) = alc_prover::prepare(
+    let (statement, witness) = alc_prover::prepare_v2(
         &credential.issuer,
         &credential.signed,
         &secret,
         &list.0,
         &request,
+        &escrow,
+        &agent,
+        &mut OsRng,
     )
     .map_err(prepare_error)?;
-    let randomness = Randomness::random(&mut OsRng);
-    let statement = v2::Statement {
-        v1,
-        escrow: Ciphertext::encrypt(&escrow, credential.signed.credential.serial, &randomness),
-        holder_key: v2::encode_holder_key(&agent),
-    };
-    let witness = v2::Witness { v1: w, randomness };
     if let Some(f) = &progress {
         let _ = f.call1(&JsValue::NULL, &JsValue::from_str("groth16"));
     }
