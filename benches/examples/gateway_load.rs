@@ -10,15 +10,13 @@
 use alc_circuits::credential::HolderSecret;
 use alc_devkit::authority::TestAuthority;
 use alc_devkit::gateway::TestGateway;
-use alc_protocol::files::ProofRequest;
-use alc_protocol::gateway::{Challenge, Issued, LeaseRequest, Route};
-use alc_protocol::status::PublishedList;
-use alc_wallet::lease::{manifest_digest, present, ProverKeys};
+use alc_protocol::gateway::{Issued, LeaseRequest};
+use alc_wallet::lease::ProverKeys;
 use rand::SeedableRng;
 use std::process::Command;
 use std::time::Instant;
 
-/// A lease request for the gateway at `gw`, proved now.
+/// A lease request for the gateway at `gw`, proved now (a bearer lease: circuit v1).
 async fn lease_request(
     c: &reqwest::Client,
     gw: &str,
@@ -27,32 +25,9 @@ async fn lease_request(
     cred: &alc_circuits::files::CredentialFile,
     secret: &HolderSecret,
 ) -> LeaseRequest {
-    let ch: Challenge = c
-        .get(format!("{gw}/v1/lease/challenge"))
-        .send()
+    alc_benches::lease_request(c, gw, auth, pk, cred, secret, None)
         .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let list: PublishedList = c
-        .get(format!("{auth}/v1/status/list"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let list = alc_circuits::status::StatusList::decode(&list.encoded_list).unwrap();
-    let manifest = manifest_digest(b"load test agent");
-    let req = ProofRequest::from_challenge(&ch, &manifest, Route::Autonomous);
-    let (presentation, _) = present(&ch.scope, pk, cred, secret, &list, &req, None).unwrap();
-    LeaseRequest {
-        presentation,
-        agent: "load".into(),
-        manifest,
-        key: None,
-    }
+        .0
 }
 
 fn wrk(url: &str, lease: &str) -> (f64, String) {

@@ -14,12 +14,10 @@ use alc_circuits::field::{from_decimal, to_decimal};
 use alc_devkit::authority::TestAuthority;
 use alc_devkit::gateway::TestGateway;
 use alc_devkit::keys::{test_escrow_key, test_keys, test_keys_v2};
-use alc_protocol::files::ProofRequest;
-use alc_protocol::gateway::{Challenge, Issued, LeaseRequest, Route};
+use alc_protocol::gateway::{Challenge, Issued};
 use alc_protocol::signature::{CONTENT_DIGEST, SIGNATURE, SIGNATURE_INPUT};
-use alc_protocol::status::PublishedList;
 use alc_wallet::keys::{AgentKey, Signer};
-use alc_wallet::lease::{manifest_digest, present, ProverKeys};
+use alc_wallet::lease::ProverKeys;
 use std::process::Command;
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -39,32 +37,7 @@ async fn lease(
     secret: &HolderSecret,
     key: Option<&AgentKey>,
 ) -> (Issued, Challenge) {
-    let ch: Challenge = c
-        .get(format!("{gw}/v1/lease/challenge"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let list: PublishedList = c
-        .get(format!("{auth}/v1/status/list"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let list = alc_circuits::status::StatusList::decode(&list.encoded_list).unwrap();
-    let manifest = manifest_digest(b"load test agent");
-    let req = ProofRequest::from_challenge(&ch, &manifest, Route::Autonomous);
-    let (presentation, _) = present(&ch.scope, keys, cred, secret, &list, &req, key).unwrap();
-    let body = LeaseRequest {
-        presentation,
-        agent: "load".into(),
-        manifest,
-        key: key.map(AgentKey::public_hex),
-    };
+    let (body, ch) = alc_benches::lease_request(c, gw, auth, keys, cred, secret, key).await;
     let issued = c
         .post(format!("{gw}/v1/lease"))
         .json(&body)
@@ -249,30 +222,18 @@ fn main() {
         unchecked_args[0] = addr(&v1_url);
         unchecked_args[1] = bearer.lease.clone();
         let (mut b, mut s, mut w, mut u) = (vec![], vec![], vec![], vec![]);
+        let generate = |args: &Vec<String>| {
+            let a = args.clone();
+            tokio::task::spawn_blocking(move || run_generator(&a))
+        };
         for _ in 0..RUNS {
-            let (rps, other) = tokio::task::spawn_blocking({
-                let a = bearer_args.clone();
-                move || run_generator(&a)
-            })
-            .await
-            .unwrap();
+            let (rps, other) = generate(&bearer_args).await.unwrap();
             assert_eq!(other, 0, "bearer: non-200 answers");
             b.push(rps);
-            let (rps, other) = tokio::task::spawn_blocking({
-                let a = signed_args.clone();
-                move || run_generator(&a)
-            })
-            .await
-            .unwrap();
+            let (rps, other) = generate(&signed_args).await.unwrap();
             assert_eq!(other, 0, "signed: non-200 answers");
             s.push(rps);
-            let (rps, _) = tokio::task::spawn_blocking({
-                let a = unchecked_args.clone();
-                move || run_generator(&a)
-            })
-            .await
-            .unwrap();
-            u.push(rps);
+            u.push(generate(&unchecked_args).await.unwrap().0);
             let (url, l) = (format!("{v1_url}{PATH}"), bearer.lease.clone());
             w.push(tokio::task::spawn_blocking(move || wrk(&url, &l)).await.unwrap());
         }

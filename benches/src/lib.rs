@@ -84,3 +84,45 @@ pub fn proofs(n: usize, first_seed: u64) -> Vec<(Proof, Statement)> {
         })
         .collect()
 }
+
+/// A lease request for the gateway at `gw` (following the authority at `auth`), proved
+/// now with `keys`: bound to the agent key `key` under circuit v2, a bearer request
+/// under circuit v1; and the challenge it answers. For the load examples.
+///
+/// # Panics
+///
+/// If a service does not answer or the credential cannot prove: a broken bench.
+pub async fn lease_request(
+    c: &reqwest::Client,
+    gw: &str,
+    auth: &str,
+    keys: &alc_wallet::lease::ProverKeys,
+    cred: &alc_circuits::files::CredentialFile,
+    secret: &alc_circuits::credential::HolderSecret,
+    key: Option<&alc_wallet::keys::AgentKey>,
+) -> (
+    alc_protocol::gateway::LeaseRequest,
+    alc_protocol::gateway::Challenge,
+) {
+    use alc_protocol::gateway::{Challenge, LeaseRequest, Route};
+    async fn get<T: serde::de::DeserializeOwned>(c: &reqwest::Client, url: String) -> T {
+        let r = c.get(url).send().await.expect("the service answers");
+        r.json().await.expect("the protocol's answer")
+    }
+    let ch: Challenge = get(c, format!("{gw}/v1/lease/challenge")).await;
+    let list: alc_protocol::status::PublishedList = get(c, format!("{auth}/v1/status/list")).await;
+    let list =
+        alc_circuits::status::StatusList::decode(&list.encoded_list).expect("the published list");
+    let manifest = alc_wallet::lease::manifest_digest(b"load test agent");
+    let req = alc_protocol::files::ProofRequest::from_challenge(&ch, &manifest, Route::Autonomous);
+    let (presentation, _) =
+        alc_wallet::lease::present(&ch.scope, keys, cred, secret, &list, &req, key)
+            .expect("the credential proves");
+    let body = LeaseRequest {
+        presentation,
+        agent: "load".into(),
+        manifest,
+        key: key.map(alc_wallet::keys::AgentKey::public_hex),
+    };
+    (body, ch)
+}

@@ -6,6 +6,7 @@ use alc_circuits::babyjubjub::{point_in_subgroup, Point, Scalar};
 use alc_circuits::escrow::Ciphertext;
 use alc_circuits::field::{from_decimal, to_decimal};
 use alc_protocol::escrow::{CiphertextFile, PointText, ProofText, CIPHERTEXT};
+use alc_protocol::files::EscrowCiphertext;
 use ark_ff::PrimeField;
 
 use crate::proof::Proof;
@@ -60,6 +61,23 @@ pub fn ciphertext(f: &CiphertextFile) -> Result<Ciphertext, EscrowError> {
         c1: point(&f.c1, "ciphertext's c1")?,
         c2: point(&f.c2, "ciphertext's c2")?,
     })
+}
+
+/// The ciphertext a presentation's statement (or an incident report) carries: both
+/// points of order `l`.
+pub fn statement_ciphertext(c: &EscrowCiphertext) -> Result<Ciphertext, EscrowError> {
+    Ok(Ciphertext {
+        c1: point(&c.c1, "ciphertext's c1")?,
+        c2: point(&c.c2, "ciphertext's c2")?,
+    })
+}
+
+/// SHA-256 of a statement ciphertext's JSON, hex: what a registry `opening` entry names,
+/// computed alike by the authority that appends it and the trustee that checks it.
+pub fn ciphertext_digest(c: &EscrowCiphertext) -> String {
+    use sha2::Digest;
+    let json = serde_json::to_vec(c).unwrap_or_default();
+    hex::encode(sha2::Sha256::digest(json))
 }
 
 /// A ciphertext as a file.

@@ -120,14 +120,7 @@ impl World {
     /// A circuit-v2 lease request bound to `key` (its presentation proved for it).
     async fn request(&self, h: &Holder, key: &AgentKey) -> LeaseRequest {
         let ch = self.challenge().await;
-        let list: Value = reqwest::get(format!("{}/v1/status/list", self.auth_url))
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        let list = alc_circuits::status::StatusList::decode(list["encoded_list"].as_str().unwrap())
-            .unwrap();
+        let list = self.published_list().await;
         let manifest = manifest_digest(b"agent manifest");
         let req = ProofRequest::from_challenge(&ch, &manifest, Route::Autonomous);
         let (presentation, _) = present(
@@ -146,6 +139,17 @@ impl World {
             manifest,
             key: Some(key.public_hex()),
         }
+    }
+
+    /// The authority's published status list.
+    async fn published_list(&self) -> alc_circuits::status::StatusList {
+        let list: Value = reqwest::get(format!("{}/v1/status/list", self.auth_url))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        alc_circuits::status::StatusList::decode(list["encoded_list"].as_str().unwrap()).unwrap()
     }
 
     async fn post_lease(&self, req: &LeaseRequest) -> (StatusCode, Value) {
@@ -352,14 +356,7 @@ async fn the_lease_is_for_the_key_the_proof_binds() {
 
     // A circuit-v1 proof at a gateway that requires v2.
     let ch = w.challenge().await;
-    let list: Value = reqwest::get(format!("{}/v1/status/list", w.auth_url))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let list =
-        alc_circuits::status::StatusList::decode(list["encoded_list"].as_str().unwrap()).unwrap();
+    let list = w.published_list().await;
     let manifest = manifest_digest(b"agent manifest");
     let proof_req = ProofRequest::from_challenge(&ch, &manifest, Route::Autonomous);
     let v1 = ProverKeys::new(test_keys().0.clone(), None).unwrap();

@@ -45,12 +45,7 @@ impl Authority {
         // will be asked to decrypt.
         let escrow = match &r.escrow {
             Some(c) => {
-                let f = alc_protocol::escrow::CiphertextFile {
-                    kind: alc_protocol::escrow::CIPHERTEXT.into(),
-                    c1: c.c1.clone(),
-                    c2: c.c2.clone(),
-                };
-                alc_escrow::text::ciphertext(&f)
+                alc_escrow::text::statement_ciphertext(c)
                     .map_err(|e| IncidentError::Escrow(e.to_string()))?;
                 Some(serde_json::to_string(c).map_err(Internal::new)?)
             }

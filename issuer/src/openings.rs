@@ -15,9 +15,8 @@ use crate::authority::{audit, Authority};
 use crate::error::{internal_from_sqlx, Internal};
 use alc_escrow::EscrowError;
 use alc_protocol::authority::{Opened, OpeningProgress, OpeningRecorded};
-use alc_protocol::escrow::{CiphertextFile, Partial, CIPHERTEXT};
+use alc_protocol::escrow::Partial;
 use alc_protocol::files::EscrowCiphertext;
-use sha2::{Digest, Sha256};
 
 /// Why an opening or a partial is refused.
 #[derive(Debug, thiserror::Error)]
@@ -59,20 +58,7 @@ pub enum OpeningError {
 
 internal_from_sqlx!(OpeningError);
 
-/// SHA-256 of a ciphertext's canonical JSON, hex: what an `opening` entry names.
-pub fn ciphertext_digest(c: &EscrowCiphertext) -> String {
-    hex::encode(Sha256::digest(
-        serde_json::to_vec(c).unwrap_or_default().as_slice(),
-    ))
-}
-
-fn file(c: &EscrowCiphertext) -> CiphertextFile {
-    CiphertextFile {
-        kind: CIPHERTEXT.into(),
-        c1: c.c1.clone(),
-        c2: c.c2.clone(),
-    }
-}
+pub use alc_escrow::text::ciphertext_digest;
 
 impl Authority {
     /// The incident's ciphertext, refused if there is none.
@@ -173,7 +159,7 @@ impl Authority {
         let now = self.now();
         let mut w = self.write().await?;
         let ct = self.incident_escrow(&mut w.tx, id).await?;
-        let ciphertext = alc_escrow::text::ciphertext(&file(&ct)).map_err(Internal::new)?;
+        let ciphertext = alc_escrow::text::statement_ciphertext(&ct).map_err(Internal::new)?;
         let trustee = partial.trustee;
         let row: Option<Option<String>> =
             sqlx::query_scalar("SELECT partial FROM openings WHERE incident = ? AND trustee = ?")

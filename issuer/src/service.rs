@@ -40,18 +40,19 @@ pub async fn open(data: &Path, clock: Arc<dyn Clock>) -> Result<Arc<Authority>, 
         .map_err(|e| fail("authority.toml")(&e))?;
     let cfg = Config::from_toml(&text).map_err(|e| fail(&config_path.display().to_string())(&e))?;
     let keys = Keys::load_or_create(&data.join("keys")).map_err(|e| fail("keys")(&e))?;
+    // A file authority.toml names: relative to the data folder.
+    let named = |p: &Path| -> Result<(PathBuf, String), ServiceError> {
+        let p = if p.is_relative() {
+            data.join(p)
+        } else {
+            p.to_owned()
+        };
+        let text = std::fs::read_to_string(&p).map_err(|e| fail(&p.display().to_string())(&e))?;
+        Ok((p, text))
+    };
     let bank = match &cfg.question_bank {
         None => Bank::default_bank(),
-        Some(p) => {
-            let p = if p.is_relative() {
-                data.join(p)
-            } else {
-                p.clone()
-            };
-            let text =
-                std::fs::read_to_string(&p).map_err(|e| fail(&p.display().to_string())(&e))?;
-            Bank::from_toml(&text)
-        }
+        Some(p) => Bank::from_toml(&named(p)?.1),
     }
     .map_err(|e| fail("question bank")(&e))?;
     let verifier = if cfg.identity_providers.is_empty() {
@@ -69,13 +70,7 @@ pub async fn open(data: &Path, clock: Arc<dyn Clock>) -> Result<Arc<Authority>, 
     let escrow = match &cfg.escrow_key {
         None => None,
         Some(p) => {
-            let p = if p.is_relative() {
-                data.join(p)
-            } else {
-                p.clone()
-            };
-            let text =
-                std::fs::read_to_string(&p).map_err(|e| fail(&p.display().to_string())(&e))?;
+            let (p, text) = named(p)?;
             let file: alc_protocol::escrow::JointKey =
                 alc_protocol::files::parse(&text, alc_protocol::escrow::JOINT_KEY)
                     .map_err(|e| fail(&p.display().to_string())(&e))?;

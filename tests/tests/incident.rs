@@ -81,15 +81,25 @@ struct Agent {
 }
 
 impl Agent {
-    fn call(&self, c: &Client, path: &str) -> (u16, Value) {
-        let url = reqwest::Url::parse(&format!("{}{path}", self.gateway)).unwrap();
-        let h = self.signer.sign("GET", &url, b"");
-        let r = c
-            .get(url)
-            .bearer_auth(&self.lease.lease)
+    /// `req` with the lease and its signature over `method url body`.
+    fn signed(
+        &self,
+        req: reqwest::blocking::RequestBuilder,
+        method: &str,
+        url: &reqwest::Url,
+        body: &[u8],
+    ) -> reqwest::blocking::RequestBuilder {
+        let h = self.signer.sign(method, url, body);
+        req.bearer_auth(&self.lease.lease)
             .header(CONTENT_DIGEST, h.content_digest)
             .header(SIGNATURE_INPUT, h.signature_input)
             .header(SIGNATURE, h.signature)
+    }
+
+    fn call(&self, c: &Client, path: &str) -> (u16, Value) {
+        let url = reqwest::Url::parse(&format!("{}{path}", self.gateway)).unwrap();
+        let r = self
+            .signed(c.get(url.clone()), "GET", &url, b"")
             .send()
             .unwrap();
         (r.status().as_u16(), r.json().unwrap_or(Value::Null))
@@ -113,14 +123,9 @@ impl Agent {
         })
         .unwrap();
         let url = reqwest::Url::parse(&format!("{}/v1/lease/delegate", self.gateway)).unwrap();
-        let h = self.signer.sign("POST", &url, &body);
-        let r = c
-            .post(url)
-            .bearer_auth(&self.lease.lease)
+        let r = self
+            .signed(c.post(url.clone()), "POST", &url, &body)
             .header("content-type", "application/json")
-            .header(CONTENT_DIGEST, h.content_digest)
-            .header(SIGNATURE_INPUT, h.signature_input)
-            .header(SIGNATURE, h.signature)
             .body(body)
             .send()
             .unwrap();

@@ -223,9 +223,7 @@ pub async fn release(
             &OpeningRequest { trustee: s.index() },
         )
         .await?;
-    let digest = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(
-        serde_json::to_vec(&recorded.escrow)?.as_slice(),
-    ));
+    let digest = alc_escrow::text::ciphertext_digest(&recorded.escrow);
     let (reg, _) = crate::commands::registry::Registry::connect(base, None).await?;
     let (entry, leaf) = reg.entry(recorded.registry_index).await?;
     let on_record = matches!(&entry, Entry::Opening(o)
@@ -239,12 +237,8 @@ pub async fn release(
     let cp = reg.checkpoint().await?;
     reg.verify_inclusion(recorded.registry_index, &leaf, &cp)
         .await?;
-    let f = CiphertextFile {
-        kind: CIPHERTEXT.into(),
-        c1: recorded.escrow.c1.clone(),
-        c2: recorded.escrow.c2.clone(),
-    };
-    let c = ciphertext(&f).context("the incident's ciphertext")?;
+    let c = alc_escrow::text::statement_ciphertext(&recorded.escrow)
+        .context("the incident's ciphertext")?;
     let p = alc_escrow::partial(s, &c.c1, &mut rand::rngs::OsRng);
     let progress: OpeningProgress = http
         .post(&service, &format!("{path}/partials"), Some(token), &p)
