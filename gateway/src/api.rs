@@ -287,6 +287,12 @@ async fn forward(State(s): S, req: Request) -> Response {
         return Deny::BadRequest("unknown route".into()).into_response();
     };
     let rest = format!("/{rest}");
+    // Checked before the lease, whose rights are path prefixes: an encoded separator or
+    // dot segment would pass a prefix and then walk out of it upstream.
+    if !crate::proxy::valid_rest(&rest) {
+        return Deny::BadRequest("invalid path: no encoded separators or dot segments".into())
+            .into_response();
+    }
     let mut extra = HeaderMap::new();
     let set = |h: &mut HeaderMap, k: &'static str, v: &str| {
         if let Ok(v) = HeaderValue::from_str(v) {
@@ -326,7 +332,12 @@ async fn forward(State(s): S, req: Request) -> Response {
         set(&mut extra, "x-alc-lease", &c.lease.id);
         set(&mut extra, "x-alc-agent", &c.lease.agent);
     }
-    s.proxy.forward(req, &rest, extra).await
+    let proxy = match class {
+        PUBLIC => &s.routes.public,
+        SANDBOX => &s.routes.sandbox,
+        _ => &s.routes.autonomous,
+    };
+    proxy.forward(req, &rest, extra).await
 }
 
 async fn not_found() -> Deny {

@@ -12,8 +12,18 @@ pub struct Config {
     /// The licensing authority's base URL.
     pub authority: String,
     /// Where allowed calls go: an http(s) URL, or the name of an in-process upstream
-    /// the program running the gateway offers (`alc` offers `echo`).
+    /// the program running the gateway offers (`alc` offers `echo`). Each route class
+    /// has a path of its own under it: `/v1/public/x` goes to `{upstream}/public/x`,
+    /// `/v1/sandbox/x` to `{upstream}/sandbox/x`, `/v1/autonomous/x` to
+    /// `{upstream}/autonomous/x`, unless the class names an upstream of its own below.
     pub upstream: String,
+    /// The upstream of `/v1/public/*` (then `/v1/public/x` goes to `{public_upstream}/x`);
+    /// empty: `{upstream}/public`.
+    pub public_upstream: String,
+    /// The upstream of `/v1/sandbox/*`; empty: `{upstream}/sandbox`.
+    pub sandbox_upstream: String,
+    /// The upstream of `/v1/autonomous/*`; empty: `{upstream}/autonomous`.
+    pub autonomous_upstream: String,
     /// Minimum licence tier for `/v1/autonomous/*`.
     pub min_tier: u8,
     /// Minimum permit tier for `/v1/autonomous/*`.
@@ -52,6 +62,9 @@ impl Default for Config {
             scope: "gateway.local".into(),
             authority: "http://127.0.0.1:8600".into(),
             upstream: "echo".into(),
+            public_upstream: String::new(),
+            sandbox_upstream: String::new(),
+            autonomous_upstream: String::new(),
             min_tier: 1,
             min_permit_tier: 0,
             lease_ttl_secs: 15 * 60,

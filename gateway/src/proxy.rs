@@ -191,6 +191,7 @@ pub enum ProxyError {
 #[derive(Clone)]
 pub struct Proxy {
     upstream: Upstream,
+    prefix: String,
     client: reqwest::Client,
 }
 
@@ -198,6 +199,7 @@ impl fmt::Debug for Proxy {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Proxy")
             .field("upstream", &self.upstream)
+            .field("prefix", &self.prefix)
             .finish_non_exhaustive()
     }
 }
@@ -225,7 +227,28 @@ impl Proxy {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|e| ProxyError::Client(e.to_string()))?;
-        Ok(Proxy { upstream, client })
+        Ok(Proxy {
+            upstream,
+            prefix: String::new(),
+            client,
+        })
+    }
+
+    /// This proxy, sending every request under `prefix` (`/public`: `rest` `/x` goes to
+    /// the upstream's `/public/x`). `prefix` is empty or `/` and path segments.
+    pub fn under(mut self, prefix: &str) -> Self {
+        self.prefix = prefix.trim_end_matches('/').to_owned();
+        self
+    }
+
+    /// Where this proxy sends a request for `/`: the upstream and the prefix, ending in
+    /// `/` (two route classes must not share one, nor one lie under another's).
+    fn base(&self) -> String {
+        let upstream = match &self.upstream {
+            Upstream::InProcess { name, .. } => format!("in-process:{name}"),
+            Upstream::Url(url) => url.as_str().trim_end_matches('/').to_owned(),
+        };
+        format!("{upstream}{}/", self.prefix)
     }
 
     /// Where this proxy sends requests.
@@ -252,6 +275,8 @@ impl Proxy {
                 "invalid upstream path",
             );
         }
+        let prefixed = format!("{}{rest}", self.prefix);
+        let rest = prefixed.as_str();
         let (parts, body) = req.into_parts();
         let query = parts.uri.query();
         match &self.upstream {
@@ -353,16 +378,63 @@ where
 }
 
 /// Whether `rest` is an absolute, percent-encoded path without dot segments.
-fn valid_rest(rest: &str) -> bool {
+pub fn valid_rest(rest: &str) -> bool {
     const PATH_PUNCT: &[u8] = b"-._~!$&'()*+,;=:@/%";
+    let lower = rest.to_ascii_lowercase();
     rest.starts_with('/')
         && rest
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || PATH_PUNCT.contains(&b))
-        && !rest.split('/').any(|segment| {
-            let s = segment.to_ascii_lowercase();
-            matches!(s.as_str(), "." | ".." | "%2e" | ".%2e" | "%2e." | "%2e%2e")
+        // An encoded separator or NUL: the upstream may decode it into a path of its own
+        // (`..%2f` walks out of a narrowed lease's rights and the route's prefix).
+        && !["%2f", "%5c", "%00"].iter().any(|e| lower.contains(e))
+        && !lower.split('/').any(|segment| {
+            matches!(segment, "." | ".." | "%2e" | ".%2e" | "%2e." | "%2e%2e")
         })
+}
+
+/// Where each route class goes: its own proxy, so `/v1/public/x` can never reach the
+/// upstream path behind `/v1/autonomous/x`.
+#[derive(Clone, Debug)]
+pub struct Routes {
+    /// `/v1/public/*`.
+    pub public: Proxy,
+    /// `/v1/sandbox/*`.
+    pub sandbox: Proxy,
+    /// `/v1/autonomous/*`.
+    pub autonomous: Proxy,
+}
+
+/// Two route classes that would reach one upstream path.
+#[derive(Debug, thiserror::Error)]
+#[error("the upstreams of {0} and {1} overlap ({2} lies under {3}): each route class needs an upstream (or path) of its own, so a public request can never reach an autonomous API")]
+pub struct RoutesOverlap(&'static str, &'static str, String, String);
+
+impl Routes {
+    /// The three route proxies; refuses any two whose upstream paths are one or nest.
+    pub fn new(public: Proxy, sandbox: Proxy, autonomous: Proxy) -> Result<Self, RoutesOverlap> {
+        let named = [
+            ("/v1/public/", &public),
+            ("/v1/sandbox/", &sandbox),
+            ("/v1/autonomous/", &autonomous),
+        ];
+        for (i, (a, pa)) in named.iter().enumerate() {
+            for (b, pb) in named.iter().skip(i + 1) {
+                let (ba, bb) = (pa.base(), pb.base());
+                if ba.starts_with(&bb) {
+                    return Err(RoutesOverlap(a, b, ba, bb));
+                }
+                if bb.starts_with(&ba) {
+                    return Err(RoutesOverlap(b, a, bb, ba));
+                }
+            }
+        }
+        Ok(Routes {
+            public,
+            sandbox,
+            autonomous,
+        })
+    }
 }
 
 /// The `Host` header value for `url`: host, and port when not the scheme's default.
@@ -696,6 +768,11 @@ mod tests {
             "/a b",
             "/a\\b",
             "/é",
+            "/..%2fb",
+            "/a%2Fb",
+            "/a%5cb",
+            "/a%00",
+            "/%2E%2e",
         ] {
             assert!(!valid_rest(bad), "{bad}");
         }
@@ -733,6 +810,55 @@ mod tests {
 
     fn in_process_echo() -> Upstream {
         Upstream::parse("echo", &offered()).unwrap()
+    }
+
+    fn url(u: &str) -> Proxy {
+        Proxy::new(Upstream::parse(u, &offered()).unwrap())
+    }
+
+    #[test]
+    fn route_classes_need_upstream_paths_of_their_own() {
+        let echo = || Proxy::new(in_process_echo());
+        // The default: one upstream, a path per class.
+        Routes::new(
+            echo().under("/public"),
+            echo().under("/sandbox"),
+            echo().under("/autonomous"),
+        )
+        .unwrap();
+        Routes::new(url("http://a/"), url("http://b/"), url("http://c/v1")).unwrap();
+        // `/publicity` is not under `/public`.
+        Routes::new(
+            url("http://a/public"),
+            url("http://a/publicity"),
+            url("http://a/autonomous"),
+        )
+        .unwrap();
+        // Twins: one path for two classes, or one class's upstream under another's.
+        for (public, sandbox, autonomous) in [
+            (echo(), echo().under("/sandbox"), echo()),
+            (url("http://a"), url("http://b"), url("http://a/autonomous")),
+            (url("http://a/x/"), url("http://a/x"), url("http://c")),
+            (
+                echo().under("/public"),
+                echo().under("/public/sandbox"),
+                echo().under("/a"),
+            ),
+        ] {
+            let e = Routes::new(public, sandbox, autonomous).unwrap_err();
+            assert!(e.to_string().contains("overlap"), "{e}");
+        }
+    }
+
+    #[tokio::test]
+    async fn under_a_prefix_the_upstream_sees_it() {
+        let proxy = Proxy::new(in_process_echo()).under("/autonomous/");
+        let response = proxy.forward(dirty_request(), "/chat", extra()).await;
+        let v = json_body(response).await;
+        assert!(
+            v["path"].as_str().unwrap().starts_with("/autonomous/chat"),
+            "{v}"
+        );
     }
 
     #[tokio::test]

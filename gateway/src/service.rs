@@ -8,7 +8,7 @@ use crate::batch::Batcher;
 use crate::config::Config;
 use crate::core::Gateway;
 use crate::lease::Minter;
-use crate::proxy::{InProcess, Proxy, Upstream};
+use crate::proxy::{InProcess, Proxy, Routes, Upstream};
 use crate::registry::spawn_submitter;
 use crate::status::{spawn_watcher, StatusView};
 use crate::store::Store;
@@ -199,6 +199,30 @@ pub fn init(
     })
 }
 
+/// The route classes' proxies `cfg` names: each class's own upstream, or a path of its
+/// own under `upstream`.
+fn routes(cfg: &Config, offered: &InProcess) -> Result<Routes, ServiceError> {
+    let class = |own: &str, what: &'static str, prefix: &str| -> Result<Proxy, ServiceError> {
+        let (upstream, prefix) = if own.trim().is_empty() {
+            (cfg.upstream.as_str(), prefix)
+        } else {
+            (own, "")
+        };
+        let upstream = Upstream::parse(upstream, offered).map_err(err(what))?;
+        Ok(Proxy::try_new(upstream).map_err(err(what))?.under(prefix))
+    };
+    Routes::new(
+        class(&cfg.public_upstream, "public_upstream", "/public")?,
+        class(&cfg.sandbox_upstream, "sandbox_upstream", "/sandbox")?,
+        class(
+            &cfg.autonomous_upstream,
+            "autonomous_upstream",
+            "/autonomous",
+        )?,
+    )
+    .map_err(err("upstreams"))
+}
+
 /// Opens the gateway in `data` and starts its background tasks.
 pub async fn open(opts: &ServeOptions, clock: Arc<dyn Clock>) -> Result<AppState, ServiceError> {
     let data = &opts.data;
@@ -217,7 +241,7 @@ pub async fn open(opts: &ServeOptions, clock: Arc<dyn Clock>) -> Result<AppState
     if let Some(u) = &opts.upstream {
         cfg.upstream = u.clone();
     }
-    let upstream = Upstream::parse(&cfg.upstream, &opts.in_process).map_err(err("upstream"))?;
+    let routes = routes(&cfg, &opts.in_process)?;
     let http = reqwest::Client::builder()
         .no_proxy()
         .timeout(Duration::from_secs(5))
@@ -261,13 +285,8 @@ pub async fn open(opts: &ServeOptions, clock: Arc<dyn Clock>) -> Result<AppState
         }
     });
     // The watcher runs for the life of the process (it holds the view weakly).
-    let _watcher = spawn_watcher(
-        status.clone(),
-        cfg.authority.clone(),
-        http.clone(),
-        clock.clone(),
-        notify,
-    );
+    let _watcher = spawn_watcher(status.clone(), cfg.authority.clone(), clock.clone(), notify)
+        .map_err(err("status watcher"))?;
     let batcher = Batcher::spawn(
         opts.verifying_key.clone(),
         cfg.batch_max,
@@ -319,7 +338,7 @@ pub async fn open(opts: &ServeOptions, clock: Arc<dyn Clock>) -> Result<AppState
     Ok(AppState {
         registry_key: registry_key_hex,
         gateway,
-        proxy: Arc::new(Proxy::new(upstream)),
+        routes: Arc::new(routes),
         admin_token_hash,
         reporter,
         http,

@@ -1,8 +1,8 @@
-//! What the gateway's routers share: the gateway, the proxy to its upstream, its keys
+//! What the gateway's routers share: the gateway, the proxies to its upstreams, its keys
 //! and the authority it reports to.
 
 use crate::core::Gateway;
-use crate::proxy::Proxy;
+use crate::proxy::Routes;
 use std::sync::Arc;
 
 /// What the router needs.
@@ -10,8 +10,8 @@ use std::sync::Arc;
 pub struct AppState {
     /// The gateway.
     pub gateway: Arc<Gateway>,
-    /// Where allowed calls go.
-    pub proxy: Arc<Proxy>,
+    /// Where allowed calls go, per route class.
+    pub routes: Arc<Routes>,
     /// The gateway's registry submission key (Ed25519, hex), for the authority to register.
     pub registry_key: String,
     /// SHA-256 of the gateway's admin token.

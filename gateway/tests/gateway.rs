@@ -184,7 +184,7 @@ async fn challenge_proof_lease_and_calls_through_to_the_upstream() {
         )
         .await;
     assert_eq!(s, StatusCode::OK, "{v}");
-    assert_eq!(v["path"], "/chat");
+    assert_eq!(v["path"], "/autonomous/chat");
     assert!(v["headers"]["x-alc-pseudonym"].is_string(), "{v}");
     assert!(v["body"].as_str().unwrap().contains("prompt"));
     assert!(v["headers"].get("authorization").is_none());
@@ -210,6 +210,64 @@ async fn challenge_proof_lease_and_calls_through_to_the_upstream() {
         .await;
     assert_eq!(s, StatusCode::FORBIDDEN);
     assert!(v["message"].as_str().unwrap().contains("expired"), "{v}");
+}
+
+/// Each route class reaches its own upstream path: a public request can never reach the
+/// path an autonomous one does (twin: the same rest under `/v1/autonomous/` with a lease
+/// does), and encoded separators and dot segments never reach the upstream, with or
+/// without a lease (a child narrowed to `/v1/autonomous/chat/` cannot walk out of it).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn route_classes_are_isolated_upstream() {
+    let w = world("").await;
+    let h = w.holder().await;
+    let lease = w.lease(&h, 1).await;
+    let (s, v) = w
+        .call("POST", "/v1/public/chat", None, Some(json!({})))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["path"], "/public/chat");
+    assert!(v["headers"].get("x-alc-pseudonym").is_none(), "{v}");
+    let (s, v) = w.call("GET", "/v1/sandbox/chat", Some(&lease), None).await;
+    assert_eq!(
+        (s, v["path"].as_str()),
+        (StatusCode::OK, Some("/sandbox/chat"))
+    );
+    let (s, v) = w
+        .call("GET", "/v1/autonomous/chat", Some(&lease), None)
+        .await;
+    assert_eq!(
+        (s, v["path"].as_str()),
+        (StatusCode::OK, Some("/autonomous/chat"))
+    );
+    let child = {
+        let (s, v) = w
+            .call(
+                "POST",
+                "/v1/lease/delegate",
+                Some(&lease),
+                delegation("narrow", 1, "/v1/autonomous/chat/", 600),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        v["lease"].as_str().unwrap().to_owned()
+    };
+    assert_eq!(
+        w.call("GET", "/v1/autonomous/chat/x", Some(&child), None)
+            .await
+            .0,
+        StatusCode::OK
+    );
+    for (path, bearer) in [
+        ("/v1/public/..%2fautonomous/chat", None),
+        ("/v1/public/%2e%2e/autonomous/chat", None),
+        ("/v1/public/x%2F..%2F..%2Fautonomous%2Fchat", None),
+        ("/v1/public/x%5c..%5cautonomous", None),
+        ("/v1/autonomous/chat/..%2f..%2fadmin", Some(child.as_str())),
+        ("/v1/autonomous/chat/%2E%2E/admin", Some(child.as_str())),
+    ] {
+        let (s, v) = w.call("GET", path, bearer, None).await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{path}: {v}");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -200,7 +200,7 @@ async fn a_key_bound_lease_works_only_with_its_key_and_each_request_once() {
     // Signed: through to the upstream, without the signature headers.
     let (s, v) = w.call("POST", path, lease, &signer, body).await;
     assert_eq!(s, StatusCode::OK, "{v}");
-    assert_eq!(v["path"], "/chat", "{v}");
+    assert_eq!(v["path"], "/autonomous/chat", "{v}");
     assert!(v["headers"].get("signature").is_none(), "{v}");
     assert!(v["headers"].get("signature-input").is_none(), "{v}");
 

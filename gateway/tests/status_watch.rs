@@ -12,8 +12,10 @@ use alc_protocol::status::StatusResponse;
 use alc_protocol::time::Clock;
 use std::net::SocketAddr;
 use std::ops::Deref;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
@@ -83,6 +85,52 @@ fn relay(listener: TcpListener, upstream: SocketAddr) -> JoinHandle<()> {
     })
 }
 
+/// [`relay`], counting in `streams` the requests for the push stream it carries.
+fn counting_relay(
+    listener: TcpListener,
+    upstream: SocketAddr,
+    streams: Arc<AtomicUsize>,
+) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut conns = tokio::task::JoinSet::new();
+        loop {
+            let Ok((inbound, _)) = listener.accept().await else {
+                continue;
+            };
+            let streams = streams.clone();
+            conns.spawn(async move {
+                let Ok(out) = TcpStream::connect(upstream).await else {
+                    return;
+                };
+                let (mut in_read, mut in_write) = inbound.into_split();
+                let (mut out_read, mut out_write) = out.into_split();
+                let back = tokio::spawn(async move {
+                    let _ = tokio::io::copy(&mut out_read, &mut in_write).await;
+                });
+                let mut buf = vec![0u8; 16 * 1024];
+                while let Ok(n) = in_read.read(&mut buf).await {
+                    if n == 0 {
+                        break;
+                    }
+                    let seen = buf[..n]
+                        .windows(STREAM_REQUEST.len())
+                        .filter(|w| *w == STREAM_REQUEST)
+                        .count();
+                    streams.fetch_add(seen, Ordering::SeqCst);
+                    if out_write.write_all(&buf[..n]).await.is_err() {
+                        break;
+                    }
+                }
+                back.abort();
+            });
+            while conns.try_join_next().is_some() {}
+        }
+    })
+}
+
+/// The request line of the push stream.
+const STREAM_REQUEST: &[u8] = b"GET /v1/status/stream ";
+
 /// A local port with nothing listening (yet).
 async fn free_port() -> SocketAddr {
     TcpListener::bind("127.0.0.1:0")
@@ -90,10 +138,6 @@ async fn free_port() -> SocketAddr {
         .unwrap()
         .local_addr()
         .unwrap()
-}
-
-fn client() -> reqwest::Client {
-    reqwest::Client::builder().no_proxy().build().unwrap()
 }
 
 fn recorder() -> (EpochNotify, mpsc::UnboundedReceiver<StatusResponse>) {
@@ -133,13 +177,7 @@ async fn watcher_adopts_the_status_and_is_pushed_an_emergency_within_a_second() 
     let (s0, s1) = (a.credential("op0").await, a.credential("op1").await);
     let view = Arc::new(StatusView::new(NAME.into(), a.key(), 900, 60));
     let (notify, mut rx) = recorder();
-    let task = spawn_watcher(
-        view.clone(),
-        format!("http://{addr}/"),
-        client(),
-        a.clock(),
-        notify,
-    );
+    let task = spawn_watcher(view.clone(), format!("http://{addr}/"), a.clock(), notify).unwrap();
 
     let first = next_notified(&mut rx, Duration::from_secs(5)).await;
     assert_eq!((first.epoch, first.emergency), (0, false));
@@ -169,6 +207,34 @@ async fn watcher_adopts_the_status_and_is_pushed_an_emergency_within_a_second() 
     task.abort();
 }
 
+/// The push stream stays open: over 8 s (past any 5 s request timeout) the watcher asks
+/// for it once, and a revocation at the end is still pushed at once. Twin: a client with a
+/// 5 s total timeout (the bug this catches) asks again at about 6 s.
+#[tokio::test]
+async fn watcher_holds_one_stream_connection_past_five_seconds() {
+    let a = authority(3600).await;
+    let upstream = serve(&a).await;
+    let serial = a.credential("op0").await;
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let front = listener.local_addr().unwrap();
+    let streams = Arc::new(AtomicUsize::new(0));
+    let up = counting_relay(listener, upstream, streams.clone());
+    let view = Arc::new(StatusView::new(NAME.into(), a.key(), 900, 60));
+    let (notify, mut rx) = recorder();
+    let task = spawn_watcher(view.clone(), format!("http://{front}"), a.clock(), notify).unwrap();
+    next_notified(&mut rx, Duration::from_secs(5)).await;
+    tokio::time::sleep(Duration::from_secs(8)).await;
+    let asked = streams.load(Ordering::SeqCst);
+    assert_eq!(asked, 1, "the stream was asked for {asked} times in 8 s");
+    let revoked_at = Instant::now();
+    assert_eq!(a.revoke(serial, true).await, 1);
+    let pushed = next_notified(&mut rx, Duration::from_secs(1)).await;
+    assert!(revoked_at.elapsed() < Duration::from_millis(500));
+    assert!(pushed.emergency);
+    task.abort();
+    up.abort();
+}
+
 #[tokio::test]
 async fn watcher_pinned_to_another_key_or_name_adopts_nothing() {
     let a = authority(300).await;
@@ -183,13 +249,7 @@ async fn watcher_pinned_to_another_key_or_name_adopts_nothing() {
     for v in &views {
         let (notify, rx) = recorder();
         receivers.push(rx);
-        tasks.push(spawn_watcher(
-            v.clone(),
-            format!("http://{addr}"),
-            client(),
-            a.clock(),
-            notify,
-        ));
+        tasks.push(spawn_watcher(v.clone(), format!("http://{addr}"), a.clock(), notify).unwrap());
     }
     tokio::time::sleep(Duration::from_millis(1500)).await;
     for (v, rx) in views.iter().zip(&mut receivers) {
@@ -210,13 +270,7 @@ async fn watcher_retries_while_the_authority_is_down_and_catches_up() {
     let front = free_port().await;
     let view = Arc::new(StatusView::new(NAME.into(), a.key(), 900, 60));
     let (notify, mut rx) = recorder();
-    let task = spawn_watcher(
-        view.clone(),
-        format!("http://{front}"),
-        client(),
-        a.clock(),
-        notify,
-    );
+    let task = spawn_watcher(view.clone(), format!("http://{front}"), a.clock(), notify).unwrap();
 
     // Down at first: nothing to adopt.
     tokio::time::sleep(Duration::from_millis(1500)).await;
@@ -258,13 +312,7 @@ async fn freshness_lapses_with_the_authority_down_past_next_update_and_grace() {
     let up = relay(TcpListener::bind(front).await.unwrap(), upstream);
     let view = Arc::new(StatusView::new(NAME.into(), a.key(), 900, GRACE));
     let (notify, mut rx) = recorder();
-    let task = spawn_watcher(
-        view.clone(),
-        format!("http://{front}"),
-        client(),
-        a.clock(),
-        notify,
-    );
+    let task = spawn_watcher(view.clone(), format!("http://{front}"), a.clock(), notify).unwrap();
     let first = next_notified(&mut rx, Duration::from_secs(5)).await;
     assert_eq!(first.next_update, T0 + INTERVAL);
 
@@ -304,13 +352,7 @@ async fn watcher_stops_when_the_view_is_dropped() {
     let addr = serve(&a).await;
     let view = Arc::new(StatusView::new(NAME.into(), a.key(), 900, 60));
     let (notify, mut rx) = recorder();
-    let task = spawn_watcher(
-        view.clone(),
-        format!("http://{addr}"),
-        client(),
-        a.clock(),
-        notify,
-    );
+    let task = spawn_watcher(view.clone(), format!("http://{addr}"), a.clock(), notify).unwrap();
     next_notified(&mut rx, Duration::from_secs(5)).await;
     assert!(!task.is_finished());
     drop(view);

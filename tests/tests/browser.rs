@@ -201,7 +201,7 @@ fn wallet_page_proves_leases_calls_and_is_cut_off_by_an_emergency_revocation() {
     let r = result.expect("the browser script reported its result");
 
     assert_eq!(
-        r["answer"]["path"], "/chat",
+        r["answer"]["path"], "/autonomous/chat",
         "the call reached the upstream: {r}"
     );
     assert!(

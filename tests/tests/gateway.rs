@@ -99,7 +99,10 @@ fn proof_lease_call_and_the_kill_switch_across_real_processes() {
         &json!({ "prompt": "hello" }),
     );
     assert_eq!(s, 200, "{v}");
-    assert_eq!(v["path"], "/chat", "the call reached the upstream: {v}");
+    assert_eq!(
+        v["path"], "/autonomous/chat",
+        "the call reached the upstream: {v}"
+    );
     let pseudonym = v["headers"]["x-alc-pseudonym"].as_str().unwrap().to_owned();
 
     // The chain of liability: the administrator registers the gateway's registry key;
@@ -299,4 +302,133 @@ fn proof_lease_call_and_the_kill_switch_across_real_processes() {
             "audit.json",
         ],
     ));
+}
+
+/// The kill switch over many trials: each trial takes a licence and a lease, waits a
+/// random time (0-7 s, so every phase of any periodic reconnection is sampled), revokes
+/// the licence in an emergency and calls until the gateway refuses. Prints p50, p99 and
+/// the maximum from the revocation sent to the first 403, and from the authority's answer
+/// to the first 403 (the gateway's part), and how many calls were accepted after that
+/// answer. `ALC_TRIALS` (default 10).
+#[test]
+fn kill_switch_latency_at_random_offsets() {
+    use rand::Rng;
+    let trials: usize = std::env::var("ALC_TRIALS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(10);
+    let t = tempfile::tempdir().unwrap();
+    let (idp, auth, adata) = alc_e2e::licensing::authority_with_dev_idp(t.path());
+    let keys = shared_keys().to_str().unwrap().to_owned();
+    let gdata = t.path().join("gateway");
+    alc_e2e::allow_v1(&gdata);
+    let gw = Service::start(
+        t.path(),
+        &[
+            "gateway",
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--data",
+            gdata.to_str().unwrap(),
+            "--authority",
+            &auth.url,
+            "--upstream",
+            "echo",
+            "--keys",
+            &keys,
+        ],
+    );
+    let admin = std::fs::read_to_string(adata.join("admin-token"))
+        .unwrap()
+        .trim()
+        .to_owned();
+    let c = Client::new();
+    let pk = ProverKeys::new(proving_key(shared_keys()), None).unwrap();
+    let call = |lease: &str| -> u16 {
+        post(
+            &c,
+            &format!("{}/v1/autonomous/chat", gw.url),
+            Some(lease),
+            &json!({}),
+        )
+        .0
+    };
+    let mut rng = rand::thread_rng();
+    let mut latencies = Vec::with_capacity(trials);
+    let mut after_answer = Vec::with_capacity(trials);
+    let mut late_calls = Vec::with_capacity(trials);
+    for trial in 0..trials {
+        let (cred, secret) = credential(&c, &idp.url, &auth.url, &format!("trial-{trial}"));
+        let ch: Challenge = c
+            .get(format!("{}/v1/lease/challenge", gw.url))
+            .send()
+            .unwrap()
+            .json()
+            .unwrap();
+        let list: PublishedList = c
+            .get(format!("{}/v1/status/list", auth.url))
+            .send()
+            .unwrap()
+            .json()
+            .unwrap();
+        let list = StatusList::decode(&list.encoded_list).unwrap();
+        let manifest = manifest_digest(b"trial agent");
+        let req = ProofRequest::from_challenge(&ch, &manifest, Route::Autonomous);
+        let (presentation, _) = present(&ch.scope, &pk, &cred, &secret, &list, &req, None).unwrap();
+        let body = LeaseRequest {
+            presentation,
+            agent: format!("trial-{trial}"),
+            manifest,
+            key: None,
+        };
+        let (s, v) = post(&c, &format!("{}/v1/lease", gw.url), None, &body);
+        assert_eq!(s, 200, "{v}");
+        let lease = v["lease"].as_str().unwrap().to_owned();
+        assert_eq!(call(&lease), 200);
+        std::thread::sleep(Duration::from_millis(rng.gen_range(0..7000)));
+        let started = Instant::now();
+        let (s, v) = post(
+            &c,
+            &format!("{}/v1/admin/revoke", auth.url),
+            Some(&admin),
+            &RevokeRequest {
+                serial: cred.signed.credential.serial,
+                reason: "kill switch trial".into(),
+                emergency: true,
+            },
+        );
+        assert_eq!(s, 200, "{v}");
+        let answered = started.elapsed();
+        let mut accepted = 0usize;
+        let latency = loop {
+            match call(&lease) {
+                403 => break started.elapsed(),
+                200 => accepted += 1,
+                other => panic!("the gateway answered {other}"),
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(5),
+                "trial {trial}: the gateway never refused the revoked holder"
+            );
+            std::thread::sleep(Duration::from_millis(1));
+        };
+        latencies.push(latency);
+        after_answer.push(latency - answered);
+        late_calls.push(accepted);
+    }
+    let quantiles = |v: &mut Vec<Duration>| {
+        v.sort();
+        let at = |q: f64| v[((v.len() - 1) as f64 * q).round() as usize];
+        (at(0.5), at(0.99), at(1.0))
+    };
+    let total = quantiles(&mut latencies);
+    let gateway = quantiles(&mut after_answer);
+    println!(
+        "kill switch over {trials} trials: revocation sent -> 403 p50 {:?}, p99 {:?}, max {:?}; authority's answer -> 403 p50 {:?}, p99 {:?}, max {:?}; calls accepted after the answer: at most {}",
+        total.0, total.1, total.2, gateway.0, gateway.1, gateway.2,
+        late_calls.iter().max().unwrap()
+    );
+    assert!(total.2 < Duration::from_secs(1), "{latencies:?}");
+    assert!(gateway.2 < Duration::from_millis(100), "{after_answer:?}");
 }

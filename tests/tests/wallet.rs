@@ -421,7 +421,7 @@ fn the_operator_wallet_from_the_command_line() {
         &[],
     ));
     let echoed: Value = serde_json::from_str(&out).unwrap();
-    assert_eq!(echoed["path"], "/chat", "{out}");
+    assert_eq!(echoed["path"], "/autonomous/chat", "{out}");
     assert_eq!(echoed["headers"]["x-alc-agent"], "agent-1", "{out}");
     // Circuit v2: the lease is bound to the agent's key, so its token alone is refused;
     // the key is derived from the holder secret, not stored in the lease file.

@@ -14,6 +14,8 @@ use std::time::Duration;
 
 /// Time limit of a pull, and of the stream's response headers.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(5);
+/// TCP keep-alive probes on the watcher's connections.
+const TCP_KEEPALIVE: Duration = Duration::from_secs(30);
 /// A stream that sends nothing (not even a keep-alive) for this long is reconnected.
 const STREAM_IDLE: Duration = Duration::from_secs(60);
 /// First retry delay after a failure.
@@ -100,14 +102,23 @@ pub type EpochNotify = Arc<dyn Fn(&StatusResponse) + Send + Sync>;
 /// watcher's task, after every `apply` that returned [`Applied::NewEpoch`] (including the
 /// first status); keep it short and non-blocking.
 ///
-/// Must be called inside a tokio runtime.
+/// The watcher makes its own HTTP client: a connect timeout, TCP keep-alive, and no
+/// total timeout, which would cut the push stream it holds open (a client shared with
+/// one-off requests once did, every 5 s: an emergency landing while it reconnected took up
+/// to a second to reach the gateway). Pulls carry their own time limit.
+///
+/// Must be called inside a tokio runtime. Fails only if no HTTP client can be built.
 pub fn spawn_watcher(
     view: Arc<StatusView>,
     authority: String,
-    client: reqwest::Client,
     clock: Arc<dyn Clock>,
     notify: EpochNotify,
-) -> tokio::task::JoinHandle<()> {
+) -> Result<tokio::task::JoinHandle<()>, reqwest::Error> {
+    let client = reqwest::Client::builder()
+        .no_proxy()
+        .connect_timeout(REQUEST_TIMEOUT)
+        .tcp_keepalive(TCP_KEEPALIVE)
+        .build()?;
     let base = authority.trim_end_matches('/');
     let watcher = Watcher {
         view: Arc::downgrade(&view),
@@ -118,13 +129,13 @@ pub fn spawn_watcher(
         notify,
     };
     drop(view);
-    tokio::spawn(async move {
+    Ok(tokio::spawn(async move {
         tokio::select! {
             () = watcher.pull_loop() => {}
             () = watcher.stream_loop() => {}
         }
         tracing::debug!(authority = %watcher.status_url, "status watcher stopped: the view is gone");
-    })
+    }))
 }
 
 struct Watcher {
