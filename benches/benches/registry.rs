@@ -47,6 +47,7 @@ fn register(rt: &tokio::runtime::Runtime, a: &Authority, key: &GatewayKey) {
         &alc_protocol::authority::GatewayRegistration {
             id: key.gateway().into(),
             key: hex::encode(key.verifying_key().as_bytes()),
+            url: "https://gateway.example".into(),
             reason: "bench".into(),
         },
         "bench",

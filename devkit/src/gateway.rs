@@ -51,6 +51,8 @@ impl TestGateway {
         .expect("gateway.toml");
         let opts = ServeOptions {
             data: dir.path().to_owned(),
+            scope: None,
+            authority_digest: None,
             listen: "127.0.0.1:0".parse().expect("a loopback address"),
             authority: Some(authority.to_owned()),
             upstream: Some(crate::upstream::ECHO.into()),

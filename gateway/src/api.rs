@@ -165,7 +165,7 @@ async fn challenge(State(s): S) -> Result<Response, Deny> {
     let g = &s.gateway;
     let (challenge, now, expires_at) = g.challenge().await?;
     let c = g.config();
-    let body = Challenge {
+    let mut body = Challenge {
         challenge,
         now,
         expires_at,
@@ -186,7 +186,9 @@ async fn challenge(State(s): S) -> Result<Response, Deny> {
             alc_circuits::field::to_decimal(&g.issuer.y),
         ],
         binding_key: hex::encode(g.binding_public),
+        signature: String::new(),
     };
+    s.signer.sign_challenge(&mut body);
     let mut resp = Json(body).into_response();
     resp.headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));

@@ -7,10 +7,16 @@ use serde::{Deserialize, Serialize};
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Config {
-    /// This gateway's identifier: proofs are bound to it, pseudonyms are per scope.
+    /// This gateway's identifier: proofs are bound to it, pseudonyms are per scope, and
+    /// the authority registers the gateway under it. No default: two gateways sharing
+    /// one would share every holder's pseudonym.
     pub scope: String,
-    /// The licensing authority's base URL.
+    /// The licensing authority's base URL: `https`, or `http` on a loopback host.
     pub authority: String,
+    /// The SHA-256 (hex) of the authority's keys as `alc authority info` prints it, to
+    /// compare on first contact (then required to match); empty: pin whatever the
+    /// authority presents first, loudly.
+    pub authority_digest: String,
     /// Where allowed calls go: an http(s) URL, or the name of an in-process upstream
     /// the program running the gateway offers (`alc` offers `echo`). Each route class
     /// has a path of its own under it: `/v1/public/x` goes to `{upstream}/public/x`,
@@ -59,8 +65,9 @@ pub struct Config {
 impl Default for Config {
     fn default() -> Self {
         Self {
-            scope: "gateway.local".into(),
+            scope: String::new(),
             authority: "http://127.0.0.1:8600".into(),
+            authority_digest: String::new(),
             upstream: "echo".into(),
             public_upstream: String::new(),
             sandbox_upstream: String::new(),
@@ -89,18 +96,45 @@ pub struct ConfigError(pub String);
 impl Config {
     /// Parses and checks TOML.
     pub fn from_toml(s: &str) -> Result<Self, ConfigError> {
-        let c: Self = toml::from_str(s).map_err(|e| ConfigError(e.to_string()))?;
-        if c.scope.is_empty()
-            || c.batch_max == 0
-            || c.lease_ttl_secs == 0
-            || c.challenge_ttl_secs == 0
-            || c.rate_per_min == 0
-        {
+        let c = Self::parse(s)?;
+        c.check()?;
+        Ok(c)
+    }
+
+    /// Parses TOML, checking nothing (the command line may still set the scope).
+    pub fn parse(s: &str) -> Result<Self, ConfigError> {
+        toml::from_str(s).map_err(|e| ConfigError(e.to_string()))
+    }
+
+    /// Checks a configuration: a scope that is a gateway id, an authority URL that is
+    /// `https` (or `http` on loopback), positive lifetimes and rate.
+    pub fn check(&self) -> Result<(), ConfigError> {
+        if self.scope.trim().is_empty() {
             return Err(ConfigError(
-                "scope, lifetimes and the rate must be non-empty/positive".into(),
+                "no scope: set `scope` in gateway.toml or pass --scope ID (the id the authority registers this gateway under; gateways sharing one would share every holder's pseudonym)".into(),
             ));
         }
-        Ok(c)
+        alc_registry::entry::check_gateway_id(&self.scope)
+            .map_err(|e| ConfigError(format!("scope: {e}")))?;
+        alc_protocol::gateways::check_service_url(&self.authority)
+            .map_err(|e| ConfigError(format!("authority: {e}")))?;
+        if !self.authority_digest.is_empty()
+            && alc_protocol::encoding::hex_array::<32>(&self.authority_digest).is_err()
+        {
+            return Err(ConfigError(
+                "authority_digest: expected 64 hex digits (as `alc authority info` prints)".into(),
+            ));
+        }
+        if self.batch_max == 0
+            || self.lease_ttl_secs == 0
+            || self.challenge_ttl_secs == 0
+            || self.rate_per_min == 0
+        {
+            return Err(ConfigError(
+                "lifetimes, the rate and batch_max must be positive".into(),
+            ));
+        }
+        Ok(())
     }
 
     /// The file written on first start.

@@ -43,6 +43,10 @@ pub struct ServeOptions {
     pub listen: SocketAddr,
     /// The authority's URL (overrides the configuration).
     pub authority: Option<String>,
+    /// This gateway's scope (overrides the configuration).
+    pub scope: Option<String>,
+    /// The digest of the authority's keys to require (overrides the configuration).
+    pub authority_digest: Option<String>,
     /// The upstream (overrides the configuration).
     pub upstream: Option<String>,
     /// The in-process upstreams `upstream` may name.
@@ -74,9 +78,13 @@ fn secret32(path: &Path) -> Result<Zeroizing<[u8; 32]>, ServiceError> {
     fsio::read_secret_hex32(path).map_err(|e| ServiceError(e.to_string()))
 }
 
+/// The authority's keys: those pinned in `authority.json`, or on first contact those it
+/// presents, pinned. A digest given (`authority_digest`) must match whichever it is; a
+/// first contact without one is printed loudly with the digest to compare out of band.
 async fn authority_keys(
     data: &Path,
     authority: &str,
+    digest: &str,
     http: &reqwest::Client,
 ) -> Result<AuthorityKeys, ServiceError> {
     let pinned_path = data.join("authority.json");
@@ -94,20 +102,50 @@ async fn authority_keys(
         Some(AuthorityKeys::from(&info))
     }
     .await;
-    match (pinned, fetched) {
-        (Some(p), Some(f)) if p != f => Err(ServiceError(format!(
-            "the authority at {authority} presents keys other than those pinned in {}: refusing to start",
-            pinned_path.display()
-        ))),
-        (Some(p), _) => Ok(p),
+    let keys = match (pinned, fetched) {
+        (Some(p), Some(f)) if p != f => {
+            return Err(ServiceError(format!(
+                "the authority at {authority} presents keys other than those pinned in {}: refusing to start",
+                pinned_path.display()
+            )))
+        }
+        (Some(p), _) => p,
         (None, Some(f)) => {
+            if !digest.is_empty() && f.digest() != digest {
+                return Err(ServiceError(format!(
+                    "the authority at {authority} presents keys with digest {}, not the authority_digest {digest} this gateway was given: refusing to start",
+                    f.digest()
+                )));
+            }
             let text = serde_json::to_string_pretty(&f).unwrap_or_default();
-            fsio::write(&pinned_path, text.as_bytes(), Mode::Public, true).map_err(err(pinned_path.display()))?;
-            tracing::info!(authority, "pinned the authority's keys on first contact");
-            Ok(f)
-        },
-        (None, None) => Err(ServiceError(format!("cannot reach the authority at {authority} to learn its keys"))),
+            fsio::write(&pinned_path, text.as_bytes(), Mode::Public, true)
+                .map_err(err(pinned_path.display()))?;
+            if digest.is_empty() {
+                eprintln!(
+                    "\n*** FIRST CONTACT: pinned the keys of authority {:?} at {authority}\n*** digest {}\n*** compare it with `alc authority info` run by the authority, out of band;\n*** set authority_digest in gateway.toml (or --authority-digest) to require it.\n",
+                    f.name,
+                    f.digest()
+                );
+                tracing::warn!(authority, digest = %f.digest(), "pinned the authority's keys on first contact, unverified: compare the digest out of band");
+            } else {
+                tracing::info!(authority, digest, "pinned the authority's keys: the digest matches");
+            }
+            f
+        }
+        (None, None) => {
+            return Err(ServiceError(format!(
+                "cannot reach the authority at {authority} to learn its keys"
+            )))
+        }
+    };
+    if !digest.is_empty() && keys.digest() != digest {
+        return Err(ServiceError(format!(
+            "the authority keys pinned in {} have digest {}, not the authority_digest {digest}: refusing to start",
+            pinned_path.display(),
+            keys.digest()
+        )));
     }
+    Ok(keys)
 }
 
 /// The gateway's binding secret (X25519), derived from its lease key so that the
@@ -178,7 +216,7 @@ pub fn init(
             Upstream::parse(u, in_process).map_err(err("upstream"))?;
             c.upstream = u.to_owned();
         }
-        alc_registry::entry::check_gateway_id(&c.scope).map_err(err("scope"))?;
+        c.check().map_err(err("gateway.toml"))?;
         let text = format!(
             "# ALC gateway configuration (see the README, \"Running a gateway\").\n{}",
             toml::to_string_pretty(&c).map_err(err("gateway.toml"))?
@@ -230,7 +268,7 @@ pub async fn open(opts: &ServeOptions, clock: Arc<dyn Clock>) -> Result<AppState
     let config_path = data.join("gateway.toml");
     let text =
         fsio::read_or_create(&config_path, &Config::template()).map_err(err("gateway.toml"))?;
-    let mut cfg = Config::from_toml(&text).map_err(err("gateway.toml"))?;
+    let mut cfg = Config::parse(&text).map_err(err("gateway.toml"))?;
     let v2 = opts.verifying_key.is_v2();
     if !v2 && !cfg.allow_v1 {
         return Err(ServiceError("the verifying key is circuit v1's: this gateway requires circuit v2 (a key directory from `alc setup --escrow-key FILE`); set allow_v1 = true in gateway.toml to accept v1 proofs (bearer leases) during a transition".into()));
@@ -241,13 +279,20 @@ pub async fn open(opts: &ServeOptions, clock: Arc<dyn Clock>) -> Result<AppState
     if let Some(u) = &opts.upstream {
         cfg.upstream = u.clone();
     }
+    if let Some(scope) = &opts.scope {
+        cfg.scope = scope.clone();
+    }
+    if let Some(d) = &opts.authority_digest {
+        cfg.authority_digest = d.trim().to_ascii_lowercase();
+    }
+    cfg.check().map_err(err("gateway.toml"))?;
     let routes = routes(&cfg, &opts.in_process)?;
     let http = reqwest::Client::builder()
         .no_proxy()
         .timeout(Duration::from_secs(5))
         .build()
         .map_err(err("HTTP client"))?;
-    let keys = authority_keys(data, &cfg.authority, &http).await?;
+    let keys = authority_keys(data, &cfg.authority, &cfg.authority_digest, &http).await?;
     let x = alc_circuits::field::from_decimal(&keys.issuer_key[0])
         .map_err(err("authority issuer key"))?;
     let y = alc_circuits::field::from_decimal(&keys.issuer_key[1])
@@ -323,10 +368,13 @@ pub async fn open(opts: &ServeOptions, clock: Arc<dyn Clock>) -> Result<AppState
             }
         });
     }
-    let registry_key = GatewayKey::from_seed(
+    let registry_seed = secret32(&data.join("keys").join("registry.key"))?;
+    let registry_key = GatewayKey::from_seed(&gateway.config().scope, &registry_seed);
+    let signer = Arc::new(GatewayKey::from_seed(
         &gateway.config().scope,
-        &*secret32(&data.join("keys").join("registry.key"))?,
-    );
+        &registry_seed,
+    ));
+    drop(registry_seed);
     let registry_key_hex = hex::encode(registry_key.verifying_key().as_bytes());
     let _submitter = spawn_submitter(
         gateway.store().clone(),
@@ -337,6 +385,7 @@ pub async fn open(opts: &ServeOptions, clock: Arc<dyn Clock>) -> Result<AppState
     );
     Ok(AppState {
         registry_key: registry_key_hex,
+        signer,
         gateway,
         routes: Arc::new(routes),
         admin_token_hash,

@@ -14,6 +14,8 @@ pub struct AppState {
     pub routes: Arc<Routes>,
     /// The gateway's registry submission key (Ed25519, hex), for the authority to register.
     pub registry_key: String,
+    /// The same key, which signs every challenge.
+    pub signer: Arc<alc_registry::submission::GatewayKey>,
     /// SHA-256 of the gateway's admin token.
     pub admin_token_hash: [u8; 32],
     /// The authority's URL and this gateway's incident-report token, if configured.

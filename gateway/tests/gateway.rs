@@ -616,6 +616,8 @@ async fn gateway_processes_on_one_host_share_kills_and_challenges() {
     // A second gateway over the same data folder (as a second process would be).
     let opts = ServeOptions {
         data: w.gw.dir.path().to_owned(),
+        scope: None,
+        authority_digest: None,
         listen: "127.0.0.1:0".parse().unwrap(),
         authority: Some(w.auth_url.clone()),
         upstream: Some("echo".into()),
@@ -671,4 +673,58 @@ async fn gateway_processes_on_one_host_share_kills_and_challenges() {
         call2("/v1/autonomous/x", lease).await,
         StatusCode::FORBIDDEN
     );
+}
+
+/// The gateway starts only with a scope of its own and an authority it can trust: no
+/// default scope, no plain http to a host other than loopback, and, given the digest of
+/// the authority's keys, only an authority whose keys have it (twin: the right digest
+/// starts), on first contact and after.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_gateway_refuses_to_start_without_a_scope_or_a_trusted_authority() {
+    let authority = TestAuthority::start().await;
+    let (auth_url, _server) = authority.serve().await;
+    let digest = authority.authority.public_keys().digest();
+    let opts = |dir: &std::path::Path, toml: &str, url: &str, d: Option<&str>| {
+        std::fs::write(dir.join("gateway.toml"), toml).unwrap();
+        ServeOptions {
+            data: dir.to_owned(),
+            scope: None,
+            authority_digest: d.map(str::to_owned),
+            listen: "127.0.0.1:0".parse().unwrap(),
+            authority: Some(url.to_owned()),
+            upstream: Some("echo".into()),
+            in_process: alc_devkit::upstream::offered(),
+            verifying_key: keys().1.clone(),
+        }
+    };
+    let clock = || -> Arc<dyn alc_protocol::time::Clock> { Arc::new(authority.clock.clone()) };
+    let refused = |r: Result<AppState, alc_gateway::service::ServiceError>| {
+        r.err()
+            .expect("the gateway must refuse to start")
+            .to_string()
+    };
+    let v1 = "allow_v1 = true\n";
+    let d = tempfile::tempdir().unwrap();
+    let e = refused(open(&opts(d.path(), v1, &auth_url, None), clock()).await);
+    assert!(e.contains("no scope"), "{e}");
+    let d = tempfile::tempdir().unwrap();
+    let toml = format!("{v1}scope = \"gw.test\"\n");
+    let e = refused(
+        open(
+            &opts(d.path(), &toml, "http://authority.example", None),
+            clock(),
+        )
+        .await,
+    );
+    assert!(e.contains("plain http"), "{e}");
+    let d = tempfile::tempdir().unwrap();
+    let wrong = "00".repeat(32);
+    let e = refused(open(&opts(d.path(), &toml, &auth_url, Some(&wrong)), clock()).await);
+    assert!(e.contains("not the authority_digest"), "{e}");
+    assert!(!d.path().join("authority.json").exists(), "nothing pinned");
+    // The right digest starts, and a restart with another is refused (pinned keys).
+    let state = open(&opts(d.path(), &toml, &auth_url, Some(&digest)), clock()).await;
+    drop(state.expect("the right digest starts"));
+    let e = refused(open(&opts(d.path(), &toml, &auth_url, Some(&wrong)), clock()).await);
+    assert!(e.contains("not the authority_digest"), "{e}");
 }

@@ -85,6 +85,23 @@ impl Authority {
         self.db.clone()
     }
 
+    /// Its name and public keys, as `/v1/authority` publishes them and gateways and
+    /// wallets pin them (`AuthorityKeys::digest` is what they compare out of band).
+    pub fn public_keys(&self) -> alc_protocol::authority::AuthorityKeys {
+        let pk = self.keys.issuer_public();
+        let p = pk.point();
+        alc_protocol::authority::AuthorityKeys {
+            name: self.cfg.name.clone(),
+            issuer_key: [
+                alc_circuits::field::to_decimal(&p.x),
+                alc_circuits::field::to_decimal(&p.y),
+            ],
+            status_key: alc_protocol::encoding::base64url(
+                self.keys.status.verifying_key().as_bytes(),
+            ),
+        }
+    }
+
     /// Starts a write transaction (one writer at a time).
     pub async fn write(&self) -> Result<WriteTx<'_>, Internal> {
         let guard = self.write.lock().await;

@@ -16,6 +16,7 @@
 use crate::authority::{audit, Authority};
 use crate::error::{internal_from_sqlx, Internal};
 use alc_protocol::authority::GatewayRegistration;
+use alc_protocol::gateways::{GatewayList, RegisteredGateway, SignedGatewayList};
 use alc_registry::api::{Appended, StoredEntry};
 use alc_registry::checkpoint::{sign_checkpoint, Checkpoint, NoteSigner, VerifierKey};
 use alc_registry::entry::Entry;
@@ -49,6 +50,9 @@ pub enum RegistryError {
     /// A key that is not an Ed25519 public key.
     #[error("key: not an Ed25519 public key")]
     KeyPoint,
+    /// A gateway URL that is not https (nor http on loopback).
+    #[error("url: {0}")]
+    Url(String),
     /// A registration without its reason.
     #[error("a registration needs a reason")]
     NoReason,
@@ -206,7 +210,8 @@ impl Authority {
         Ok(self.note_signer()?.verifier_key())
     }
 
-    /// Registers (or confirms) a gateway's submission key.
+    /// Registers (or confirms) a gateway's key and the URL it serves wallets at. The same
+    /// key with another URL moves the gateway (audited); another key is refused.
     pub async fn register_gateway(
         &self,
         r: &GatewayRegistration,
@@ -217,40 +222,76 @@ impl Authority {
         let key: [u8; 32] =
             alc_protocol::encoding::hex_array(r.key.trim()).map_err(|_| RegistryError::KeyHex)?;
         ed25519_dalek::VerifyingKey::from_bytes(&key).map_err(|_| RegistryError::KeyPoint)?;
+        let url = r.url.trim().trim_end_matches('/');
+        alc_protocol::gateways::check_service_url(url)
+            .map_err(|e| RegistryError::Url(e.to_string()))?;
         if r.reason.trim().is_empty() {
             return Err(RegistryError::NoReason);
         }
         let now = self.now();
         let mut w = self.write().await?;
-        let existing: Option<Vec<u8>> =
-            sqlx::query_scalar("SELECT key FROM registry_gateways WHERE id = ?")
+        let existing: Option<(Vec<u8>, String)> =
+            sqlx::query_as("SELECT key, url FROM registry_gateways WHERE id = ?")
                 .bind(&r.id)
                 .fetch_optional(&mut *w.tx)
                 .await?;
-        match existing {
-            Some(k) if k == key => return Ok(()),
-            Some(_) => return Err(RegistryError::OtherKey(r.id.clone())),
-            None => {}
-        }
-        sqlx::query(
-            "INSERT INTO registry_gateways (id, key, registered_at, registered_by) VALUES (?, ?, ?, ?)",
-        )
-        .bind(&r.id)
-        .bind(key.as_slice())
-        .bind(now as i64)
-        .bind(actor)
-        .execute(&mut *w.tx)
-        .await?;
+        let action = match existing {
+            Some((k, _)) if k != key => return Err(RegistryError::OtherKey(r.id.clone())),
+            Some((_, u)) if u == url => return Ok(()),
+            Some(_) => {
+                sqlx::query("UPDATE registry_gateways SET url = ? WHERE id = ?")
+                    .bind(url)
+                    .bind(&r.id)
+                    .execute(&mut *w.tx)
+                    .await?;
+                "move-gateway"
+            }
+            None => {
+                sqlx::query(
+                    "INSERT INTO registry_gateways (id, key, registered_at, registered_by, url) VALUES (?, ?, ?, ?, ?)",
+                )
+                .bind(&r.id)
+                .bind(key.as_slice())
+                .bind(now as i64)
+                .bind(actor)
+                .bind(url)
+                .execute(&mut *w.tx)
+                .await?;
+                "register-gateway"
+            }
+        };
         audit(
             &mut w.tx,
             actor,
             now,
-            "register-gateway",
+            action,
             &r.reason,
-            serde_json::json!({ "gateway": r.id, "key": r.key.trim() }),
+            serde_json::json!({ "gateway": r.id, "key": r.key.trim(), "url": url }),
         )
         .await?;
         Ok(w.commit().await?)
+    }
+
+    /// Every gateway registered with a URL, signed with the status key.
+    pub async fn gateway_list(&self) -> Result<SignedGatewayList, RegistryError> {
+        let rows: Vec<(String, Vec<u8>, String)> = sqlx::query_as(
+            "SELECT id, key, url FROM registry_gateways WHERE url <> '' ORDER BY id",
+        )
+        .fetch_all(&self.db)
+        .await?;
+        let list = GatewayList {
+            issuer: self.cfg.name.clone(),
+            produced_at: self.now(),
+            gateways: rows
+                .into_iter()
+                .map(|(id, key, url)| RegisteredGateway {
+                    id,
+                    key: hex::encode(key),
+                    url,
+                })
+                .collect(),
+        };
+        Ok(SignedGatewayList::sign(&list, &self.keys.status))
     }
 
     /// Appends a gateway's signed entry: durable before it returns.

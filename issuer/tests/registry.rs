@@ -100,6 +100,7 @@ impl H {
                 typed(&GatewayRegistration {
                     id: key.gateway().into(),
                     key: hex::encode(key.verifying_key().as_bytes()),
+                    url: format!("https://{}", key.gateway()),
                     reason: "onboarding".into(),
                 }),
             )
@@ -123,6 +124,7 @@ fn registration(id: &str, key: String) -> Option<Value> {
     typed(&GatewayRegistration {
         id: id.into(),
         key,
+        url: format!("https://{id}"),
         reason: "x".into(),
     })
 }

@@ -46,6 +46,29 @@ pub struct AuthorityKeys {
     pub status_key: String,
 }
 
+#[cfg(feature = "signing")]
+impl AuthorityKeys {
+    /// The digest to compare out of band before trusting an authority (SHA-256, hex):
+    /// `alc/v1/authority-keys\0`, then name, issuer key x, y and status key, each as its
+    /// length (8 bytes, big-endian) and bytes. `alc authority info` prints it; a gateway
+    /// given it (`authority_digest`) refuses an authority presenting other keys.
+    pub fn digest(&self) -> String {
+        use sha2::Digest as _;
+        let mut h = sha2::Sha256::new();
+        h.update(b"alc/v1/authority-keys\0");
+        for field in [
+            &self.name,
+            &self.issuer_key[0],
+            &self.issuer_key[1],
+            &self.status_key,
+        ] {
+            h.update((field.len() as u64).to_be_bytes());
+            h.update(field.as_bytes());
+        }
+        hex::encode(h.finalize())
+    }
+}
+
 impl From<&AuthorityInfo> for AuthorityKeys {
     fn from(i: &AuthorityInfo) -> Self {
         Self {
@@ -416,8 +439,11 @@ pub struct Registered {
 pub struct GatewayRegistration {
     /// The gateway's identifier (its scope).
     pub id: String,
-    /// Its Ed25519 submission key (32 bytes, hex).
+    /// Its Ed25519 key (32 bytes, hex): registry submissions and signed challenges.
     pub key: String,
+    /// The URL it serves wallets at: `https`, or `http` on a loopback host. Wallets prove
+    /// only to a gateway whose challenge comes from this origin.
+    pub url: String,
     /// Why (audit).
     pub reason: String,
 }

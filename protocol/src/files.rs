@@ -329,6 +329,7 @@ mod tests {
             status: None,
             issuer_key: ["1".into(), "2".into()],
             binding_key: "00".repeat(32),
+            signature: String::new(),
         }
     }
 

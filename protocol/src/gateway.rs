@@ -113,6 +113,11 @@ pub struct Challenge {
     pub issuer_key: [String; 2],
     /// Its binding key (X25519, hex), as in [`GatewayInfo`].
     pub binding_key: String,
+    /// The gateway's Ed25519 signature (base64url) over
+    /// [`Challenge::signed_message`], with the key the authority registered for `scope`
+    /// (see [`crate::gateways`]); empty from a gateway that signs none.
+    #[serde(default)]
+    pub signature: String,
 }
 
 /// A presentation of either circuit (told apart by its statement's shape; its

@@ -33,6 +33,7 @@ pub mod escrow;
 pub mod files;
 pub mod fsio;
 pub mod gateway;
+pub mod gateways;
 pub mod insurance;
 pub mod signature;
 pub mod status;

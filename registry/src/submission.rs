@@ -72,6 +72,12 @@ impl GatewayKey {
     pub fn verifying_key(&self) -> VerifyingKey {
         self.key.verifying_key()
     }
+
+    /// Signs a challenge this gateway hands out (wallets check it against the key the
+    /// authority registered for the gateway: `alc_protocol::gateways`).
+    pub fn sign_challenge(&self, challenge: &mut alc_protocol::gateway::Challenge) {
+        challenge.sign(&self.key);
+    }
 }
 
 impl fmt::Debug for GatewayKey {

@@ -270,3 +270,32 @@ impl Drop for Service {
         self.kill();
     }
 }
+
+/// A TCP relay on a fresh loopback port to `upstream` (`host:port`), for the life of the
+/// process: another origin in front of a real service (a gateway relaying another's
+/// challenges). Its base URL.
+pub fn relay(upstream: &str) -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a loopback port");
+    let url = format!("http://{}", listener.local_addr().expect("its address"));
+    let upstream = upstream.to_owned();
+    std::thread::spawn(move || {
+        for inbound in listener.incoming().flatten() {
+            let Ok(out) = std::net::TcpStream::connect(&upstream) else {
+                continue;
+            };
+            let (Ok(mut in2), Ok(mut out2)) = (inbound.try_clone(), out.try_clone()) else {
+                continue;
+            };
+            let (mut inbound, mut out) = (inbound, out);
+            std::thread::spawn(move || {
+                let _ = std::io::copy(&mut inbound, &mut out2);
+                let _ = out2.shutdown(std::net::Shutdown::Write);
+            });
+            std::thread::spawn(move || {
+                let _ = std::io::copy(&mut out, &mut in2);
+                let _ = in2.shutdown(std::net::Shutdown::Write);
+            });
+        }
+    });
+    url
+}

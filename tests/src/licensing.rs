@@ -136,3 +136,27 @@ pub fn credential(
     let cred = CredentialFile::from_wire(&cred).expect("a credential signed by its issuer");
     (cred, secret)
 }
+
+/// Registers the gateway serving at `gateway` (its scope and key from `/v1/gateway`) at
+/// the authority `auth` with the admin token `admin`, at that URL: wallets then prove to
+/// it there.
+pub fn register_gateway(c: &Client, auth: &str, admin: &str, gateway: &str) {
+    let info: alc_protocol::gateway::GatewayInfo = c
+        .get(format!("{gateway}/v1/gateway"))
+        .send()
+        .expect("the gateway answers")
+        .json()
+        .expect("the gateway's info");
+    let (s, v) = post(
+        c,
+        &format!("{auth}/v1/admin/gateways"),
+        Some(admin),
+        &alc_protocol::authority::GatewayRegistration {
+            id: info.scope,
+            key: info.registry_key,
+            url: gateway.to_owned(),
+            reason: "onboarding".into(),
+        },
+    );
+    assert_eq!(s, 200, "registering the gateway: {v}");
+}

@@ -59,6 +59,22 @@ fn authority_and_gateway_administration_from_the_command_line() {
     assert!(std::fs::read_to_string(gdata.join("gateway.toml"))
         .unwrap()
         .contains("scope = \"gw.test\""));
+    // A gateway's URL must be https (or http on loopback): wallets compare its origin.
+    fails(
+        admin(&[
+            "authority",
+            "register-gateway",
+            "--id",
+            "gw.test",
+            "--key",
+            &key,
+            "--url",
+            "http://gw.example",
+            "--reason",
+            "onboarding",
+        ]),
+        "plain http",
+    );
     ok(admin(&[
         "authority",
         "register-gateway",
@@ -66,9 +82,17 @@ fn authority_and_gateway_administration_from_the_command_line() {
         "gw.test",
         "--key",
         &key,
+        "--url",
+        "https://gw.example",
         "--reason",
         "onboarding",
     ]));
+    // The signed list names it, with its URL.
+    let listed = reqwest::blocking::get(format!("{}/v1/gateways", auth.url))
+        .unwrap()
+        .text()
+        .unwrap();
+    assert!(listed.contains("\"payload\""), "{listed}");
     // The same id with another key is refused.
     let other = "11".repeat(32);
     let err = fails(
@@ -79,6 +103,8 @@ fn authority_and_gateway_administration_from_the_command_line() {
             "gw.test",
             "--key",
             &other,
+            "--url",
+            "https://gw.example",
             "--reason",
             "x",
         ]),

@@ -83,7 +83,7 @@ fn wallet_page_proves_leases_calls_and_is_cut_off_by_an_emergency_revocation() {
     std::fs::write(
         gdata.join("gateway.toml"),
         format!(
-            "wallet_dir = {:?}\nwallet_keys = {:?}\n",
+            "scope = \"browser.e2e\"\nwallet_dir = {:?}\nwallet_keys = {:?}\n",
             pkg.canonicalize().unwrap().to_str().unwrap(),
             keys.to_str().unwrap()
         ),

@@ -48,6 +48,8 @@ fn proof_lease_call_and_the_kill_switch_across_real_processes() {
             "serve",
             "--listen",
             "127.0.0.1:0",
+            "--scope",
+            "gateway.e2e",
             "--data",
             gdata.to_str().unwrap(),
             "--authority",
@@ -125,6 +127,7 @@ fn proof_lease_call_and_the_kill_switch_across_real_processes() {
         &GatewayRegistration {
             id: info.scope,
             key: info.registry_key,
+            url: gw.url.clone(),
             reason: "onboarding".into(),
         },
     );
@@ -329,6 +332,8 @@ fn kill_switch_latency_at_random_offsets() {
             "serve",
             "--listen",
             "127.0.0.1:0",
+            "--scope",
+            "gateway.e2e",
             "--data",
             gdata.to_str().unwrap(),
             "--authority",

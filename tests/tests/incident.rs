@@ -243,6 +243,7 @@ fn an_incident_at_one_gateway_is_opened_by_two_trustees_and_stops_the_licence_ev
             &GatewayRegistration {
                 id: info["scope"].as_str().unwrap().into(),
                 key: info["registry_key"].as_str().unwrap().into(),
+                url: g.url.clone(),
                 reason: "onboarding".into(),
             },
         );

@@ -280,13 +280,19 @@ fn start_services(t: &Path) -> (Service, Service, PathBuf) {
     (idp, auth, adata)
 }
 
-fn start_gateway(t: &Path, name: &str, authority: &str, toml: Option<&str>) -> Service {
+/// A gateway `name` (scope `{name}.local` unless `toml` sets one), registered at the
+/// authority whose data folder is `adata`.
+fn start_gateway(
+    t: &Path,
+    name: &str,
+    (authority, adata): (&str, &Path),
+    toml: Option<&str>,
+) -> Service {
     let data = t.join(name);
-    if let Some(cfg) = toml {
-        std::fs::create_dir_all(&data).unwrap();
-        std::fs::write(data.join("gateway.toml"), cfg).unwrap();
-    }
-    Service::start(
+    std::fs::create_dir_all(&data).unwrap();
+    let cfg = toml.map_or_else(|| format!("scope = \"{name}.local\"\n"), str::to_owned);
+    std::fs::write(data.join("gateway.toml"), cfg).unwrap();
+    let gw = Service::start(
         t,
         &[
             "gateway",
@@ -302,7 +308,15 @@ fn start_gateway(t: &Path, name: &str, authority: &str, toml: Option<&str>) -> S
             "--keys",
             shared_keys_v2().keys.to_str().unwrap(),
         ],
-    )
+    );
+    let admin = std::fs::read_to_string(adata.join("admin-token")).unwrap();
+    alc_e2e::licensing::register_gateway(
+        &reqwest::blocking::Client::new(),
+        authority,
+        admin.trim(),
+        &gw.url,
+    );
+    gw
 }
 
 #[test]
@@ -312,7 +326,7 @@ fn the_operator_wallet_from_the_command_line() {
     let tmp = tempfile::tempdir().unwrap();
     let t = tmp.path();
     let (idp, auth, adata) = start_services(t);
-    let gw = start_gateway(t, "gateway", &auth.url, None);
+    let gw = start_gateway(t, "gateway", (&auth.url, &adata), None);
     let setup_done = started.elapsed();
 
     // --- init: a 0700 directory, the secret encrypted at rest (0600), wallet.toml.
@@ -392,6 +406,69 @@ fn the_operator_wallet_from_the_command_line() {
     let manifest = t.join("agent.toml");
     std::fs::write(&manifest, "name = \"research agent\"\nversion = 1\n").unwrap();
     let m = manifest.to_str().unwrap().to_owned();
+    // Twins first: a gateway E relaying the registered gateway's challenges (its own
+    // origin, the other's signed challenge), and a gateway the authority never
+    // registered: the wallet proves to neither.
+    let relayed = alc_e2e::relay(gw.url.trim_start_matches("http://"));
+    fails(
+        wallet(
+            t,
+            &[
+                "lease",
+                "--dir",
+                &w,
+                "--agent",
+                "relayed",
+                "--manifest",
+                &m,
+                "--gateway",
+                &relayed,
+            ],
+            &[],
+        ),
+        "a relayed challenge",
+    );
+    let stranger = {
+        let data = t.join("stranger");
+        std::fs::create_dir_all(&data).unwrap();
+        std::fs::write(data.join("gateway.toml"), "scope = \"stranger.local\"\n").unwrap();
+        Service::start(
+            t,
+            &[
+                "gateway",
+                "serve",
+                "--listen",
+                "127.0.0.1:0",
+                "--data",
+                data.to_str().unwrap(),
+                "--authority",
+                &auth.url,
+                "--upstream",
+                "echo",
+                "--keys",
+                &keys,
+            ],
+        )
+    };
+    fails(
+        wallet(
+            t,
+            &[
+                "lease",
+                "--dir",
+                &w,
+                "--agent",
+                "stranger",
+                "--manifest",
+                &m,
+                "--gateway",
+                &stranger.url,
+            ],
+            &[],
+        ),
+        "has not registered as a gateway",
+    );
+    drop(stranger);
     let proving = Instant::now();
     let out = ok(wallet(
         t,
@@ -749,7 +826,7 @@ fn the_operator_wallet_from_the_command_line() {
     let short = start_gateway(
         t,
         "gateway-short",
-        &auth.url,
+        (&auth.url, &adata),
         Some("scope = \"short.local\"\nlease_ttl_secs = 6\n"),
     );
     let mut keeper = command(

@@ -15,6 +15,7 @@ use alc_protocol::authority::{
 use alc_protocol::error::ErrorBody;
 use alc_protocol::files::CredentialFile;
 use alc_protocol::gateway::{Challenge, DelegateRequest, GatewayInfo, Issued, LeaseRequest};
+use alc_protocol::gateways::SignedGatewayList;
 use alc_protocol::signature;
 use alc_protocol::status::{PublishedList, SignedStatus};
 use serde::de::DeserializeOwned;
@@ -385,6 +386,14 @@ impl AuthorityClient {
     /// As [`Http::get`].
     pub async fn status_list(&self) -> Result<PublishedList, WalletError> {
         self.0.get("/v1/status/list", None).await
+    }
+
+    /// The signed list of registered gateways.
+    ///
+    /// # Errors
+    /// As [`Http::get`].
+    pub async fn gateways(&self) -> Result<SignedGatewayList, WalletError> {
+        self.0.get("/v1/gateways", None).await
     }
 }
 

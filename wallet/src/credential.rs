@@ -137,6 +137,35 @@ pub fn verify_status(
     Ok(r)
 }
 
+/// Checks that `challenge`, fetched from `gateway`, is that gateway's own: its scope is
+/// registered in the pinned authority's signed gateway list at `gateway`'s origin, and
+/// it is signed by that gateway's registered key (see `alc_protocol::gateways`). Call it
+/// before proving: a proof made for a relayed challenge is a lease at another gateway in
+/// the holder's name.
+///
+/// # Errors
+/// The list unreachable, or [`WalletError::NotTheGateway`].
+pub async fn check_gateway(
+    authority: &AuthorityClient,
+    pinned: &PinnedAuthority,
+    gateway: &str,
+    challenge: &alc_protocol::gateway::Challenge,
+) -> Result<(), WalletError> {
+    let list = authority.gateways().await?;
+    alc_protocol::gateways::check_challenge(
+        challenge,
+        &list,
+        &status_key(pinned)?,
+        &pinned.keys.name,
+        gateway,
+    )
+    .map(drop)
+    .map_err(|reason| WalletError::NotTheGateway {
+        service: gateway.to_owned(),
+        reason,
+    })
+}
+
 /// The authority's latest signed status, verified under the pinned key.
 ///
 /// # Errors

@@ -155,6 +155,15 @@ pub enum WalletError {
         "{0}'s lease is bound to a key derived from the holder secret: unlock the wallet to use it"
     )]
     Locked(String),
+    /// The gateway is not who its challenge says (a relayed or unsigned challenge, an
+    /// unregistered scope, a gateway list the authority did not sign): nothing was proved.
+    #[error("refusing to prove to the {service}: {reason}")]
+    NotTheGateway {
+        /// Which gateway (its URL).
+        service: String,
+        /// Why.
+        reason: alc_protocol::gateways::GatewayCheckError,
+    },
     /// A route that is not a path.
     #[error("the route must start with / (e.g. /v1/autonomous/chat), not {0:?}")]
     Route(String),

@@ -14,7 +14,7 @@
 //! sub-agent's own key) is signed with it.
 
 use crate::client::{AuthorityClient, GatewayClient, Raw};
-use crate::credential::{pinned_authority, published_list, signed_status};
+use crate::credential::{check_gateway, pinned_authority, published_list, signed_status};
 use crate::keys::{AgentKey, Signer};
 use crate::store::{PinnedAuthority, StoredLease, Wallet};
 use crate::WalletError;
@@ -265,6 +265,13 @@ impl Leaser {
             }
             tokio::time::sleep(Duration::from_millis(300)).await;
         };
+        check_gateway(
+            &self.authority,
+            &self.pinned,
+            self.gateway.url(),
+            &challenge,
+        )
+        .await?;
         let req = ProofRequest::from_challenge(&challenge, &self.manifest, Route::Autonomous);
         let holder = self
             .keys

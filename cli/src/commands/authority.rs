@@ -23,6 +23,16 @@ pub enum AuthorityCommand {
         #[arg(long, env = "ALC_AUTHORITY_DATA", default_value = "alc-authority")]
         data: PathBuf,
     },
+    /// Print the authority's name, public keys and their digest, from its data folder:
+    /// what a gateway operator compares with the digest its gateway printed on first
+    /// contact (or sets as authority_digest).
+    ///
+    /// Example: alc authority info --data ./alc-authority
+    Info {
+        /// Data folder.
+        #[arg(long, env = "ALC_AUTHORITY_DATA", default_value = "alc-authority")]
+        data: PathBuf,
+    },
     /// Revoke a credential (with --emergency, gateways drop leases under older roots).
     ///
     /// Example: alc authority revoke 17 --reason misconduct --emergency
@@ -74,9 +84,11 @@ pub enum AuthorityCommand {
         #[command(flatten)]
         admin: AuthorityAdmin,
     },
-    /// Let a gateway submit registry entries with its key (from `alc gateway init`).
+    /// Register a gateway: its id, its key (from `alc gateway init`) and the URL it serves
+    /// wallets at. It may then submit registry entries, and wallets prove to it (only at
+    /// that URL's origin, for its challenges signed with that key).
     ///
-    /// Example: alc authority register-gateway --id gateway.example --key 3b6a...e1 --reason onboarding
+    /// Example: alc authority register-gateway --id gateway.example --key 3b6a...e1 --url https://gateway.example --reason onboarding
     RegisterGateway {
         /// The gateway's id (its scope).
         #[arg(long)]
@@ -84,6 +96,9 @@ pub enum AuthorityCommand {
         /// Its registry key (hex).
         #[arg(long)]
         key: String,
+        /// Where it serves wallets: https (or http on loopback).
+        #[arg(long)]
+        url: String,
         /// Why (audit).
         #[arg(long)]
         reason: String,
@@ -181,6 +196,7 @@ impl AuthorityCommand {
         match self {
             AuthorityCommand::Serve { listen, data } => super::services::authority(listen, data),
             AuthorityCommand::Init { data } => authority_init(&data),
+            AuthorityCommand::Info { data } => authority_info(&data),
             AuthorityCommand::Revoke {
                 serial,
                 reason,
@@ -202,9 +218,10 @@ impl AuthorityCommand {
             AuthorityCommand::RegisterGateway {
                 id,
                 key,
+                url,
                 reason,
                 admin,
-            } => register_gateway(&admin.admin(), &id, &key, &reason),
+            } => register_gateway(&admin.admin(), &id, &key, &url, &reason),
         }
     }
 }
@@ -261,9 +278,38 @@ pub fn authority_init(data: &Path) -> Result<()> {
         a.registry_key().map_err(|e| anyhow!("{e}"))?
     );
     println!(
+        "  keys digest      {} (gateways compare it: authority_digest)",
+        a.public_keys().digest()
+    );
+    println!(
         "next: add your identity provider to authority.toml, then `alc authority serve --data {}`",
         data.display()
     );
+    Ok(())
+}
+
+/// `alc authority info`: the authority's name, public keys and their digest, read from
+/// its own data folder (out of band: no network), for gateway operators to compare.
+pub fn authority_info(data: &Path) -> Result<()> {
+    if !data.join("authority.toml").exists() {
+        return Err(anyhow!(
+            "no authority in {}: run `alc authority init --data {}` first",
+            data.display(),
+            data.display()
+        ));
+    }
+    let rt = tokio::runtime::Runtime::new()?;
+    let a = rt
+        .block_on(alc_issuer::service::open(
+            data,
+            std::sync::Arc::new(alc_protocol::time::SystemClock),
+        ))
+        .map_err(|e| anyhow!("{e}"))?;
+    let k = a.public_keys();
+    println!("authority   {}", k.name);
+    println!("issuer key  [{}, {}]", k.issuer_key[0], k.issuer_key[1]);
+    println!("status key  {}", k.status_key);
+    println!("digest      {}", k.digest());
     Ok(())
 }
 
@@ -377,13 +423,16 @@ pub fn incidents(admin: &Admin, resolve: Option<i64>, resolution: Option<&str>) 
 }
 
 /// `alc authority register-gateway`.
-pub fn register_gateway(admin: &Admin, id: &str, key: &str, reason: &str) -> Result<()> {
+pub fn register_gateway(admin: &Admin, id: &str, key: &str, url: &str, reason: &str) -> Result<()> {
     let req = GatewayRegistration {
         id: id.to_owned(),
         key: key.to_owned(),
+        url: url.to_owned(),
         reason: reason.to_owned(),
     };
     admin.post::<_, Registered>("authority", "/v1/admin/gateways", &req)?;
-    println!("gateway {id} may now submit registry entries");
+    println!(
+        "gateway {id} (at {url}) may now submit registry entries, and wallets prove to it there"
+    );
     Ok(())
 }

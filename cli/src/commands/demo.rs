@@ -513,6 +513,8 @@ async fn gateway(
     let gstate = alc_gateway::service::open(
         &alc_gateway::service::ServeOptions {
             data: gdata.clone(),
+            scope: None,
+            authority_digest: None,
             listen: "127.0.0.1:0".parse()?,
             authority: Some(auth_url.to_owned()),
             upstream: Some(alc_devkit::upstream::ECHO.into()),
@@ -539,6 +541,7 @@ async fn gateway(
     let registration = GatewayRegistration {
         id: scope.into(),
         key: registry_key,
+        url: url.clone(),
         reason: "demo onboarding".into(),
     };
     let _: Registered = http

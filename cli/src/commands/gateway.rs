@@ -20,10 +20,11 @@ pub enum GatewayCommand {
         /// Data folder.
         #[arg(long, env = "ALC_GATEWAY_DATA", default_value = "alc-gateway")]
         data: PathBuf,
-        /// This gateway's identifier (proofs are bound to it) [default: gateway.local].
-        #[arg(long)]
+        /// This gateway's identifier: proofs are bound to it, the authority registers the
+        /// gateway under it (required unless gateway.toml has one).
+        #[arg(long, env = "ALC_GATEWAY_SCOPE")]
         scope: Option<String>,
-        /// The licensing authority's URL [default: http://127.0.0.1:8600].
+        /// The licensing authority's URL: https, or http on loopback [default: http://127.0.0.1:8600].
         #[arg(long, env = "ALC_GATEWAY_AUTHORITY")]
         authority: Option<String>,
         /// The upstream API: `echo` or an http(s) URL [default: echo].
@@ -69,9 +70,16 @@ pub enum GatewayCommand {
         /// Data folder: lease index, kill set, keys, configuration.
         #[arg(long, env = "ALC_GATEWAY_DATA", default_value = "alc-gateway")]
         data: PathBuf,
-        /// The licensing authority's URL [default: gateway.toml's, initially http://127.0.0.1:8600].
+        /// The licensing authority's URL: https, or http on loopback [default: gateway.toml's, initially http://127.0.0.1:8600].
         #[arg(long, env = "ALC_GATEWAY_AUTHORITY")]
         authority: Option<String>,
+        /// This gateway's identifier [default: gateway.toml's; there is no default].
+        #[arg(long, env = "ALC_GATEWAY_SCOPE")]
+        scope: Option<String>,
+        /// The digest of the authority's keys (`alc authority info`) to require on first
+        /// contact and after [default: gateway.toml's authority_digest].
+        #[arg(long, env = "ALC_GATEWAY_AUTHORITY_DIGEST")]
+        authority_digest: Option<String>,
         /// The upstream API: `echo` (built in) or an http(s) URL [default: gateway.toml's, initially echo].
         #[arg(long, env = "ALC_GATEWAY_UPSTREAM")]
         upstream: Option<String>,
@@ -140,9 +148,21 @@ impl GatewayCommand {
                 listen,
                 data,
                 authority,
+                scope,
+                authority_digest,
                 upstream,
                 keys,
-            } => super::services::gateway(listen, data, authority, upstream, &keys),
+            } => super::services::gateway(
+                super::services::GatewayArgs {
+                    listen,
+                    data,
+                    authority,
+                    scope,
+                    authority_digest,
+                    upstream,
+                },
+                &keys,
+            ),
         }
     }
 }
@@ -169,7 +189,7 @@ pub fn gateway_init(
     println!("  admin token      {}", data.join("admin-token").display());
     println!("  registry key     {}", i.registry_key);
     println!(
-        "next: the authority registers this gateway:\n  alc authority register-gateway --id {} --key {} --reason onboarding\nthen: alc gateway serve --data {}",
+        "next: the authority registers this gateway:\n  alc authority register-gateway --id {} --key {} --url https://<where it serves> --reason onboarding\nthen: alc gateway serve --data {}",
         i.config.scope,
         i.registry_key,
         data.display()

@@ -35,19 +35,39 @@ pub fn dev_idp(listen: SocketAddr) -> Result<()> {
     })
 }
 
+/// What `alc gateway serve` is told on its command line.
+pub struct GatewayArgs {
+    /// Where to listen.
+    pub listen: SocketAddr,
+    /// The data folder.
+    pub data: PathBuf,
+    /// The authority's URL.
+    pub authority: Option<String>,
+    /// The gateway's scope.
+    pub scope: Option<String>,
+    /// The digest of the authority's keys to require.
+    pub authority_digest: Option<String>,
+    /// The upstream.
+    pub upstream: Option<String>,
+}
+
 /// `alc gateway serve`.
-pub fn gateway(
-    listen: SocketAddr,
-    data: PathBuf,
-    authority: Option<String>,
-    upstream: Option<String>,
-    keys: &std::path::Path,
-) -> Result<()> {
+pub fn gateway(args: GatewayArgs, keys: &std::path::Path) -> Result<()> {
     let verifying_key = crate::keydir::load_any_verifying_key(keys)?;
+    let GatewayArgs {
+        listen,
+        data,
+        authority,
+        scope,
+        authority_digest,
+        upstream,
+    } = args;
     let opts = alc_gateway::service::ServeOptions {
         data,
         listen,
         authority,
+        scope,
+        authority_digest,
         upstream,
         in_process: alc_devkit::upstream::offered(),
         verifying_key,

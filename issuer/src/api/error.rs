@@ -194,6 +194,7 @@ fn class(e: &ApiError) -> Class {
                 | E::GatewayId(_)
                 | E::KeyHex
                 | E::KeyPoint
+                | E::Url(_)
                 | E::NoReason
                 | E::Size { .. }
                 | E::Proof(_) => BAD,

@@ -21,6 +21,7 @@ use alc_protocol::authority::{
 };
 use alc_protocol::escrow::Partial;
 use alc_protocol::files::CredentialFile;
+use alc_protocol::gateways::SignedGatewayList;
 use alc_protocol::insurance::{CoverCertificate, CoverEvidence};
 use alc_protocol::status::{PublishedList, SignedStatus, StatusResponse};
 use alc_registry::api::{Appended, StoredEntry};
@@ -74,15 +75,11 @@ async fn actor(a: &Authority, bearer: &Bearer, scope: &str) -> Result<Actor, Api
 
 #[utoipa::path(get, path = "/v1/authority", responses((status = 200, body = AuthorityInfo)))]
 async fn info(State(a): S) -> Result<Json<AuthorityInfo>, ApiError> {
-    let pk = a.keys().issuer_public();
-    let p = pk.point();
+    let keys = a.public_keys();
     Ok(Json(AuthorityInfo {
-        name: a.config().name.clone(),
-        issuer_key: [
-            alc_circuits::field::to_decimal(&p.x),
-            alc_circuits::field::to_decimal(&p.y),
-        ],
-        status_key: alc_protocol::encoding::base64url(a.keys().status.verifying_key().as_bytes()),
+        name: keys.name,
+        issuer_key: keys.issuer_key,
+        status_key: keys.status_key,
         list: crate::status::LIST_ID.into(),
         circuit: alc_circuits::tags::CIRCUIT_ID.into(),
         registry_origin: crate::registry::origin(&a.config().name),
@@ -178,6 +175,11 @@ async fn consistency(
 #[utoipa::path(get, path = "/v1/registry/spawns/{id}", params(("id" = String, Path, description = "a lease id or an agent id")), responses((status = 200, body = Vec<StoredEntry>)))]
 async fn spawns(State(a): S, Path(id): Path<String>) -> Result<Json<Vec<StoredEntry>>, ApiError> {
     Ok(Json(a.spawns_of(&id).await?))
+}
+
+#[utoipa::path(get, path = "/v1/gateways", responses((status = 200, body = SignedGatewayList, description = "every gateway registered with a URL, signed with the status key (wallets check a challenge against it before proving)")))]
+async fn gateways(State(a): S) -> Result<Json<SignedGatewayList>, ApiError> {
+    Ok(Json(a.gateway_list().await?))
 }
 
 #[utoipa::path(post, path = "/v1/admin/gateways", request_body = GatewayRegistration, responses((status = 200), (status = 409)), security(("bearer" = [])))]
@@ -488,6 +490,7 @@ async fn create_token(
         submit_partial,
         create_token,
         register_gateway,
+        gateways,
         checkpoint,
         submit_entry,
         registry_entry,
@@ -541,6 +544,7 @@ async fn create_token(
         NewToken,
         CreatedToken,
         GatewayRegistration,
+        SignedGatewayList,
         Registered,
         Appended,
         StoredEntry
@@ -587,6 +591,7 @@ pub fn app(authority: Arc<Authority>) -> Router {
         .route("/v1/admin/incidents/{id}/partials", post(submit_partial))
         .route("/v1/admin/tokens", post(create_token))
         .route("/v1/admin/gateways", post(register_gateway))
+        .route("/v1/gateways", get(gateways))
         .route("/v1/admin/insurers", post(register_insurer))
         .route("/v1/insurance", get(insurance))
         .route("/v1/registry/checkpoint", get(checkpoint))
