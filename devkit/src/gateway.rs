@@ -44,7 +44,7 @@ impl TestGateway {
         std::fs::write(
             dir.path().join("gateway.toml"),
             format!(
-                "scope = \"{SCOPE}\"\n{}{gateway_toml}",
+                "scope = \"{SCOPE}\"\nallow_test_keys = true\n{}{gateway_toml}",
                 if vk.is_v2() { "" } else { "allow_v1 = true\n" }
             ),
         )

@@ -57,6 +57,10 @@ pub struct Config {
     /// directory, for a transition. Off: the gateway requires circuit v2, whose proofs
     /// escrow the licence's serial and bind the agent's key.
     pub allow_v1: bool,
+    /// Development only: accept a verifying key whose setup randomness is public (the
+    /// fixed-seed test keys, `alc_verifier::PUBLIC_TEST_KEYS`): anyone can forge proofs
+    /// under it.
+    pub allow_test_keys: bool,
     /// A key directory written by `alc setup`: the wallet page loads its
     /// `proving_key.fast` and `digests.json` from `/wallet/keys/`.
     pub wallet_keys: String,
@@ -82,6 +86,7 @@ impl Default for Config {
             batch_max: 64,
             batch_wait_ms: 3,
             allow_v1: false,
+            allow_test_keys: false,
             wallet_dir: String::new(),
             wallet_keys: String::new(),
         }

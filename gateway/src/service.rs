@@ -286,6 +286,12 @@ pub async fn open(opts: &ServeOptions, clock: Arc<dyn Clock>) -> Result<AppState
         cfg.authority_digest = d.trim().to_ascii_lowercase();
     }
     cfg.check().map_err(err("gateway.toml"))?;
+    if opts.verifying_key.is_public_test_key() && !cfg.allow_test_keys {
+        return Err(ServiceError(format!(
+            "the verifying key {} is a public test key (its setup randomness is published: anyone can forge proofs under it); run `alc setup` for real keys, or set allow_test_keys = true in gateway.toml for development",
+            opts.verifying_key.digest_hex()
+        )));
+    }
     let routes = routes(&cfg, &opts.in_process)?;
     let http = reqwest::Client::builder()
         .no_proxy()

@@ -675,10 +675,11 @@ async fn gateway_processes_on_one_host_share_kills_and_challenges() {
     );
 }
 
-/// The gateway starts only with a scope of its own and an authority it can trust: no
-/// default scope, no plain http to a host other than loopback, and, given the digest of
-/// the authority's keys, only an authority whose keys have it (twin: the right digest
-/// starts), on first contact and after.
+/// The gateway starts only with real keys, a scope of its own and an authority it can
+/// trust: no public test key (unless `allow_test_keys`), no default scope, no plain http
+/// to a host other than loopback, and, given the digest of the authority's keys, only an
+/// authority whose keys have it (twin: the right digest starts), on first contact and
+/// after.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_gateway_refuses_to_start_without_a_scope_or_a_trusted_authority() {
     let authority = TestAuthority::start().await;
@@ -703,7 +704,12 @@ async fn the_gateway_refuses_to_start_without_a_scope_or_a_trusted_authority() {
             .expect("the gateway must refuse to start")
             .to_string()
     };
-    let v1 = "allow_v1 = true\n";
+    // The fixed-seed test keys have a public trapdoor: refused unless for development.
+    let d = tempfile::tempdir().unwrap();
+    let plain = "allow_v1 = true\nscope = \"gw.test\"\n";
+    let e = refused(open(&opts(d.path(), plain, &auth_url, None), clock()).await);
+    assert!(e.contains("public test key"), "{e}");
+    let v1 = "allow_v1 = true\nallow_test_keys = true\n";
     let d = tempfile::tempdir().unwrap();
     let e = refused(open(&opts(d.path(), v1, &auth_url, None), clock()).await);
     assert!(e.contains("no scope"), "{e}");

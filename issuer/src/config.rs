@@ -43,6 +43,10 @@ pub struct Config {
     /// folder): published in `/v1/authority`, and the key openings are checked against.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub escrow_key: Option<PathBuf>,
+    /// Development only: accept an escrow key whose secret is public or tiny (the test
+    /// keys' `77 * Base8`), under which anyone can open every licence's ciphertext.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub allow_test_keys: bool,
 }
 
 /// FCA-style assessment rules.
@@ -162,6 +166,7 @@ impl Default for Config {
             token_leeway_secs: default_leeway(),
             question_bank: None,
             escrow_key: None,
+            allow_test_keys: false,
             assessment: AssessmentRules::default(),
             permits: PermitRules::default(),
             insurance: InsuranceRules::default(),

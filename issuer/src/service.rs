@@ -74,10 +74,16 @@ pub async fn open(data: &Path, clock: Arc<dyn Clock>) -> Result<Arc<Authority>, 
             let file: alc_protocol::escrow::JointKey =
                 alc_protocol::files::parse(&text, alc_protocol::escrow::JOINT_KEY)
                     .map_err(|e| fail(&p.display().to_string())(&e))?;
-            Some(
-                alc_escrow::dkg::EscrowPublic::from_text(&file)
-                    .map_err(|e| fail(&p.display().to_string())(&e))?,
-            )
+            let public = alc_escrow::dkg::EscrowPublic::from_text(&file)
+                .map_err(|e| fail(&p.display().to_string())(&e))?;
+            if public.key().is_weak() && !cfg.allow_test_keys {
+                return Err(ServiceError(format!(
+                    "{}: the escrow key's secret is at most {} (a test key): anyone could open every ciphertext under it; make one with `alc escrow deal`, or set allow_test_keys = true in authority.toml for development",
+                    p.display(),
+                    alc_circuits::escrow::WEAK_SECRETS
+                )));
+            }
+            Some(public)
         }
     };
     let authority = Authority::new(db, cfg, keys, clock, verifier, bank, escrow)

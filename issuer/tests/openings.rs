@@ -21,6 +21,7 @@ use alc_registry::entry::Entry;
 use axum::http::StatusCode;
 use serde::Serialize;
 use serde_json::Value;
+use std::sync::Arc;
 
 fn typed<T: Serialize>(v: &T) -> Option<Value> {
     Some(serde_json::to_value(v).unwrap())
@@ -336,4 +337,43 @@ async fn openings_are_refused_without_a_ciphertext_a_trustee_or_the_scope() {
         .call("POST", "/v1/incidents", Some(&w.reporter), typed(&r))
         .await;
     assert_eq!(s, StatusCode::BAD_REQUEST);
+}
+
+/// An escrow key whose secret is tiny (the test keys' `77 * Base8`) is refused at start:
+/// anyone could open every licence's ciphertext under it. Twins: with `allow_test_keys`
+/// it starts (development), and the trustees' real key starts without it.
+#[tokio::test]
+async fn an_escrow_key_with_a_public_secret_is_refused_unless_for_development() {
+    let (_, public) = trustees();
+    let mut weak = public.to_text();
+    let p = *alc_devkit::keys::test_escrow_key().point();
+    weak.key = [
+        alc_circuits::field::to_decimal(&p.x),
+        alc_circuits::field::to_decimal(&p.y),
+    ];
+    let start = |key: &alc_protocol::escrow::JointKey, extra: &str| {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("escrow-key.json"),
+            serde_json::to_string(key).unwrap(),
+        )
+        .unwrap();
+        std::fs::write(
+            dir.path().join("authority.toml"),
+            format!("escrow_key = \"escrow-key.json\"\n{extra}"),
+        )
+        .unwrap();
+        async move {
+            let clock = Arc::new(alc_protocol::time::SystemClock);
+            let r = alc_issuer::service::open(dir.path(), clock).await.map(drop);
+            (r, dir)
+        }
+    };
+    let (r, _d) = start(&weak, "").await;
+    let e = r.unwrap_err().to_string();
+    assert!(e.contains("a test key"), "{e}");
+    let (r, _d) = start(&weak, "allow_test_keys = true\n").await;
+    r.unwrap();
+    let (r, _d) = start(&public.to_text(), "").await;
+    r.unwrap();
 }

@@ -51,6 +51,11 @@ pub enum KeyError {
     /// A key for another circuit.
     #[error("proving key does not match the circuit ({0})")]
     WrongCircuit(String),
+    /// A key no honest setup makes, whose proofs would not hide the witness: with
+    /// `delta_g1 = O`, for one, `A` and `C` lose their blinding and a low-entropy witness
+    /// (a 20-bit serial) could be searched for.
+    #[error("degenerate proving key: {0}")]
+    Degenerate(&'static str),
     /// The setup or the circuit synthesis failed.
     #[error("circuit synthesis failed: {0}")]
     Synthesis(String),
@@ -180,6 +185,7 @@ impl ProvingKey {
                 m.num_instance + m.num_witness
             )));
         }
+        check_structure(&pk)?;
         Ok(Self {
             pk: Arc::new(pk),
             matrices: m,
@@ -253,6 +259,56 @@ impl ProvingKey {
         }
         Self::with_matrices(pk, Arc::new(m))
     }
+}
+
+/// The checks on a proving key's structure before it proves anything (every loading
+/// path runs them, the digest-pinned fast path too: a digest says the key is the one
+/// published, not that the publisher made it honestly):
+///
+/// * the verifying key inside is not degenerate (`alc_verifier::VerifyingKey::from_ark`:
+///   no identity `alpha`, `beta`, `gamma`, `delta` or input point, `gamma != delta`);
+/// * `beta_g1` and `delta_g1` are not the identity, and are the G1 twins of `beta_g2` and
+///   `delta_g2`. arkworks' setup draws its G1 and G2 generators at random, so the twin
+///   relation is checked against a reference pair of the key itself, `(b_g1_query[j],
+///   b_g2_query[j])` (both `v_j(tau)` times a generator) for the first `j` where both are
+///   not the identity: `e(x_g1, b_g2[j]) = e(b_g1[j], x_g2)` for `x` in beta, delta.
+///   The prover blinds `A` with `r * delta_g1`; a `delta_g1` of `O` would leave `A` a
+///   deterministic function of the witness, which for a 20-bit serial can be searched.
+///
+/// Four pairings (two two-pairing products), measured in BENCHMARKS.md.
+fn check_structure(pk: &ark_groth16::ProvingKey<Bn254>) -> Result<(), KeyError> {
+    use ark_ec::pairing::Pairing;
+    use ark_ec::AffineRepr;
+    use ark_ff::Zero;
+    VerifyingKey::from_ark(pk.vk.clone()).map_err(|e| match e {
+        alc_verifier::KeyError::Degenerate(why) => KeyError::Degenerate(why),
+        other => KeyError::WrongCircuit(other.to_string()),
+    })?;
+    if pk.beta_g1.is_zero() || pk.delta_g1.is_zero() {
+        return Err(KeyError::Degenerate("beta_g1 or delta_g1 is the identity"));
+    }
+    let (p, q) = pk
+        .b_g1_query
+        .iter()
+        .zip(&pk.b_g2_query)
+        .find(|(p, q)| !p.is_zero() && !q.is_zero())
+        .ok_or(KeyError::Degenerate("every B query point is the identity"))?;
+    let minus_p: ark_bn254::G1Affine = (-p.into_group()).into();
+    // e(x1, q) * e(-p, x2) is the identity exactly when x1 : x2 is p : q.
+    let twins = |x1: ark_bn254::G1Affine, x2: ark_bn254::G2Affine| {
+        Bn254::multi_pairing([x1, minus_p], [*q, x2]).is_zero()
+    };
+    if !twins(pk.beta_g1, pk.vk.beta_g2) {
+        return Err(KeyError::Degenerate(
+            "beta_g1 is not the G1 twin of beta_g2",
+        ));
+    }
+    if !twins(pk.delta_g1, pk.vk.delta_g2) {
+        return Err(KeyError::Degenerate(
+            "delta_g1 is not the G1 twin of delta_g2",
+        ));
+    }
+    Ok(())
 }
 
 fn check_digest(found: [u8; 32], expected: &[u8; 32]) -> Result<(), KeyError> {

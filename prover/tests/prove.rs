@@ -273,3 +273,52 @@ fn pinned_verifying_key_and_proof() {
     assert_eq!(verify(vk, &pres.proof, &pres.statement), Ok(()));
     assert!(!to_decimal(&pres.statement.pseudonym).is_empty());
 }
+
+/// A proving key whose structure no honest setup makes is refused before it proves, by
+/// every loading path (the digest-pinned fast form too: a digest names the key, it does
+/// not vouch for it): `delta_g1 = O` (then `A` is a deterministic function of the
+/// witness), a `delta_g1` or `beta_g1` that is not the G1 twin of its G2 point, and
+/// `gamma = delta` in the verifying key inside. Twin: the honest key loads by each path.
+#[test]
+fn degenerate_proving_keys_are_refused() {
+    use ark_ec::{AffineRepr, CurveGroup};
+    use ark_serialize::{CanonicalDeserialize, CanonicalSerialize};
+    let compressed = keys().0.to_compressed_bytes();
+    let fast = keys().0.to_fast_bytes();
+    let honest =
+        ark_groth16::ProvingKey::<ark_bn254::Bn254>::deserialize_compressed(&*compressed).unwrap();
+    let pk_len = honest.uncompressed_size();
+    let matrices = &fast[pk_len..];
+    let digest = |b: &[u8]| -> [u8; 32] {
+        sha2::Digest::finalize(sha2::Digest::chain_update(sha2::Sha256::default(), b)).into()
+    };
+    type Pk = ark_groth16::ProvingKey<ark_bn254::Bn254>;
+    let mutations: [(&str, fn(&mut Pk)); 5] = [
+        ("none", |_| {}),
+        ("delta_g1 = O", |k| k.delta_g1 = ark_bn254::G1Affine::zero()),
+        ("delta_g1 doubled", |k| {
+            k.delta_g1 = (k.delta_g1 + k.delta_g1).into_affine();
+        }),
+        ("beta_g1 = delta_g1", |k| k.beta_g1 = k.delta_g1),
+        ("gamma = delta", |k| k.vk.gamma_g2 = k.vk.delta_g2),
+    ];
+    for (what, mutate) in mutations {
+        let mut k = honest.clone();
+        mutate(&mut k);
+        let mut c = Vec::new();
+        k.serialize_compressed(&mut c).unwrap();
+        let mut f = Vec::new();
+        k.serialize_uncompressed(&mut f).unwrap();
+        f.extend_from_slice(matrices);
+        let by_compressed = ProvingKey::from_compressed_bytes(&c);
+        let by_fast = ProvingKey::from_fast_bytes(&f, &digest(&f));
+        if what == "none" {
+            by_compressed.unwrap();
+            by_fast.unwrap();
+        } else {
+            for r in [by_compressed, by_fast] {
+                assert!(matches!(r, Err(keys::KeyError::Degenerate(_))), "{what}");
+            }
+        }
+    }
+}

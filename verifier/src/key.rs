@@ -4,6 +4,7 @@ use alc_circuits::presentation::{v2, NUM_PUBLIC_INPUTS};
 
 const V2_INPUTS: usize = v2::NUM_PUBLIC_INPUTS;
 use ark_bn254::Bn254;
+use ark_ec::AffineRepr;
 use ark_groth16::{prepare_verifying_key, PreparedVerifyingKey};
 use ark_serialize::{CanonicalDeserialize, CanonicalSerialize};
 use sha2::{Digest, Sha256};
@@ -20,7 +21,27 @@ pub enum KeyError {
         "verifying key has {0} public inputs; circuit v1 has {NUM_PUBLIC_INPUTS}, v2 {V2_INPUTS}"
     )]
     WrongShape(usize),
+    /// A key no honest setup makes: `alpha`, `beta`, `gamma`, `delta` or an input's point
+    /// the identity, or `gamma == delta` (a snarkjs key with no phase-2 contribution has
+    /// `delta = gamma = G2`: anyone can prove anything under it).
+    #[error("degenerate verifying key: {0}")]
+    Degenerate(&'static str),
 }
+
+/// The digests (hex) of verifying keys whose setup randomness is public: the pinned
+/// circuit keys in `circuits/circuit_data/` and `alc-devkit`'s fixed-seed test keys.
+/// Anyone can forge proofs under them; services refuse them unless started for
+/// development ([`VerifyingKey::is_public_test_key`]).
+pub const PUBLIC_TEST_KEYS: [&str; 4] = [
+    // circuits/circuit_data/v1/verifying_key.sha256
+    "915e15144d62e1e57af718da38cadb5a6e42e2bfef6632461b81ab94a62b807c",
+    // circuits/circuit_data/v2/verifying_key.sha256
+    "f6dce1de24e63d04c85c84e4f464272b7a2c655b3af94838c7f4a832c1b93324",
+    // alc_devkit::keys::test_keys (seed 7)
+    "9c3d48cd277266426f1f6806ef0063decc07d2f358b914f27ec262463337eb9a",
+    // alc_devkit::keys::test_keys_v2 (seed 7, escrow secret 77)
+    "83f9c93d4e3c9bceebd0d92ad9ff2e6f8adaafe0b9ea33c19122c3022a428292",
+];
 
 /// A Groth16 verifying key for circuit v1 or v2 (told apart by their numbers of public
 /// inputs), prepared for pairing.
@@ -37,11 +58,26 @@ impl PartialEq for VerifyingKey {
 }
 
 impl VerifyingKey {
-    /// Wraps an arkworks key, checking its shape.
+    /// Wraps an arkworks key, checking its shape and that it is not degenerate.
     pub fn from_ark(vk: ark_groth16::VerifyingKey<Bn254>) -> Result<Self, KeyError> {
         let inputs = vk.gamma_abc_g1.len().saturating_sub(1);
         if inputs != NUM_PUBLIC_INPUTS && inputs != v2::NUM_PUBLIC_INPUTS {
             return Err(KeyError::WrongShape(inputs));
+        }
+        if vk.alpha_g1.is_zero() || vk.beta_g2.is_zero() {
+            return Err(KeyError::Degenerate("alpha or beta is the identity"));
+        }
+        if vk.gamma_g2.is_zero() || vk.delta_g2.is_zero() {
+            return Err(KeyError::Degenerate("gamma or delta is the identity"));
+        }
+        if vk.gamma_g2 == vk.delta_g2 {
+            return Err(KeyError::Degenerate(
+                "gamma equals delta (no phase-2 contribution)",
+            ));
+        }
+        // An input whose point is the identity is bound by no constraint.
+        if vk.gamma_abc_g1.iter().any(|p| p.is_zero()) {
+            return Err(KeyError::Degenerate("an input's point is the identity"));
         }
         let mut bytes = Vec::new();
         vk.serialize_compressed(&mut bytes)
@@ -74,6 +110,11 @@ impl VerifyingKey {
         // Serialising into a Vec cannot fail.
         let _ = self.pvk.vk.serialize_compressed(&mut bytes);
         bytes
+    }
+
+    /// Whether this is one of the [`PUBLIC_TEST_KEYS`], whose trapdoor is public.
+    pub fn is_public_test_key(&self) -> bool {
+        PUBLIC_TEST_KEYS.contains(&self.digest_hex().as_str())
     }
 
     /// SHA-256 of the compressed encoding: the key's identity.

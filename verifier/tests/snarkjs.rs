@@ -242,3 +242,52 @@ fn keys_of_another_shape_are_refused() {
     assert!(VerifyingKey::from_bytes(&bytes[..bytes.len() - 1]).is_err());
     assert_eq!(VerifyingKey::from_bytes(&bytes).unwrap(), *vk);
 }
+
+/// Degenerate keys are refused on load, from arkworks bytes and from snarkjs JSON: the
+/// identity as `gamma` or `delta` (or `alpha`, `beta`, an input's point), and `gamma ==
+/// delta`, which is what a zkey with no phase-2 contribution has. Twin: the pinned key
+/// with none of these loads.
+#[test]
+fn degenerate_keys_are_refused() {
+    use alc_verifier::KeyError;
+    use ark_ec::AffineRepr;
+    let (vk, _, _) = fixture();
+    let good = vk.ark().clone();
+    assert!(VerifyingKey::from_ark(good.clone()).is_ok());
+    let mutations: [(&str, fn(&mut ark_groth16::VerifyingKey<ark_bn254::Bn254>)); 6] = [
+        ("gamma = O", |k| k.gamma_g2 = G2Affine::zero()),
+        ("delta = O", |k| k.delta_g2 = G2Affine::zero()),
+        ("gamma = delta", |k| k.delta_g2 = k.gamma_g2),
+        ("alpha = O", |k| k.alpha_g1 = G1Affine::zero()),
+        ("beta = O", |k| k.beta_g2 = G2Affine::zero()),
+        ("IC_3 = O", |k| k.gamma_abc_g1[3] = G1Affine::zero()),
+    ];
+    for (what, mutate) in mutations {
+        let mut k = good.clone();
+        mutate(&mut k);
+        assert!(
+            matches!(
+                VerifyingKey::from_ark(k.clone()),
+                Err(KeyError::Degenerate(_))
+            ),
+            "{what}"
+        );
+        let mut bytes = Vec::new();
+        k.serialize_compressed(&mut bytes).unwrap();
+        assert!(
+            matches!(
+                VerifyingKey::from_bytes(&bytes),
+                Err(KeyError::Degenerate(_))
+            ),
+            "{what} from bytes"
+        );
+    }
+    // snarkjs JSON: delta set to gamma (a zkey with no contribution), and delta = O.
+    let mut v: serde_json::Value =
+        serde_json::from_str(&snarkjs::export_verifying_key(vk)).unwrap();
+    v["vk_delta_2"] = v["vk_gamma_2"].clone();
+    let e = snarkjs::import_verifying_key(&v.to_string()).unwrap_err();
+    assert!(e.to_string().contains("gamma equals delta"), "{e}");
+    v["vk_delta_2"] = serde_json::json!([["0", "0"], ["1", "0"], ["0", "0"]]);
+    assert!(snarkjs::import_verifying_key(&v.to_string()).is_err());
+}

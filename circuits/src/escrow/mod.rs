@@ -65,7 +65,26 @@ impl EscrowKey {
     pub fn point(&self) -> &Point {
         &self.0
     }
+
+    /// Whether the key's secret is at most [`WEAK_SECRETS`]: `Y = x * Base8` for such an
+    /// `x` is found by walking `Base8, 2 Base8, ...`, so anyone can open every ciphertext
+    /// under it. The test keys (`x = 77`) are; a key from `alc escrow deal` is not (its
+    /// secret is a sum of uniform scalars). About 1,024 point additions.
+    pub fn is_weak(&self) -> bool {
+        let mut p = crate::babyjubjub::BASE8.into_group();
+        let base = p;
+        for _ in 0..WEAK_SECRETS {
+            if p.into_affine() == self.0 {
+                return true;
+            }
+            p += base;
+        }
+        false
+    }
 }
+
+/// The secrets [`EscrowKey::is_weak`] looks for: `1..=WEAK_SECRETS`.
+pub const WEAK_SECRETS: u64 = 1024;
 
 /// The randomness of one encryption: secret (whoever holds it can decrypt), wiped on
 /// drop, never printed.
@@ -194,6 +213,16 @@ mod tests {
 
     fn key(x: u64) -> EscrowKey {
         EscrowKey::from_point((BASE8 * Scalar::from(x)).into_affine()).unwrap()
+    }
+
+    #[test]
+    fn keys_with_small_secrets_are_weak() {
+        for x in [1, 7, 77, WEAK_SECRETS] {
+            assert!(key(x).is_weak(), "{x}");
+        }
+        // Twins: just past the range, and a large secret.
+        assert!(!key(WEAK_SECRETS + 1).is_weak());
+        assert!(!key(123_456_789).is_weak());
     }
 
     #[test]
