@@ -47,8 +47,8 @@ pub async fn call(
     )
 }
 
-/// Serves `app` on a fresh loopback port (`127.0.0.1:0`): its base URL and the
-/// server's task.
+/// Serves `app` on a fresh loopback port (`127.0.0.1:0`) as the services serve
+/// (`alc_service::serve` with its default limits): its base URL and the server's task.
 ///
 /// # Errors
 ///
@@ -58,6 +58,15 @@ pub async fn serve(app: Router) -> std::io::Result<(String, JoinHandle<std::io::
     let url = format!("http://{}", listener.local_addr()?);
     Ok((
         url,
-        tokio::spawn(async move { axum::serve(listener, app).await }),
+        tokio::spawn(async move {
+            alc_service::serve(
+                listener,
+                app,
+                alc_service::Limits::default(),
+                std::future::pending(),
+            )
+            .await;
+            Ok(())
+        }),
     ))
 }

@@ -57,6 +57,11 @@ pub struct Config {
     /// directory, for a transition. Off: the gateway requires circuit v2, whose proofs
     /// escrow the licence's serial and bind the agent's key.
     pub allow_v1: bool,
+    /// Longest a request head may take to arrive, seconds (against slowloris).
+    pub header_read_timeout_secs: u64,
+    /// Most connections open at once from one IP address (0: no limit, behind a load
+    /// balancer that sees every client as one address: limit there instead).
+    pub max_connections_per_ip: usize,
     /// Development only: accept a verifying key whose setup randomness is public (the
     /// fixed-seed test keys, `alc_verifier::PUBLIC_TEST_KEYS`): anyone can forge proofs
     /// under it.
@@ -87,6 +92,8 @@ impl Default for Config {
             batch_wait_ms: 3,
             allow_v1: false,
             allow_test_keys: false,
+            header_read_timeout_secs: 10,
+            max_connections_per_ip: 256,
             wallet_dir: String::new(),
             wallet_keys: String::new(),
         }
@@ -131,12 +138,13 @@ impl Config {
             ));
         }
         if self.batch_max == 0
+            || self.header_read_timeout_secs == 0
             || self.lease_ttl_secs == 0
             || self.challenge_ttl_secs == 0
             || self.rate_per_min == 0
         {
             return Err(ConfigError(
-                "lifetimes, the rate and batch_max must be positive".into(),
+                "lifetimes, timeouts, the rate and batch_max must be positive".into(),
             ));
         }
         Ok(())

@@ -412,8 +412,11 @@ pub async fn serve(opts: ServeOptions) -> Result<(), ServiceError> {
         state.gateway.config().scope,
         opts.data.display()
     );
-    axum::serve(listener, app(state))
-        .with_graceful_shutdown(alc_service::shutdown())
-        .await
-        .map_err(err("server"))
+    let c = state.gateway.config();
+    let limits = alc_service::Limits {
+        header_read_timeout: Duration::from_secs(c.header_read_timeout_secs),
+        max_connections_per_ip: c.max_connections_per_ip,
+    };
+    alc_service::serve(listener, app(state), limits, alc_service::shutdown()).await;
+    Ok(())
 }

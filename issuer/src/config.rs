@@ -39,6 +39,12 @@ pub struct Config {
     /// Largest accepted request body, bytes.
     #[serde(default = "default_body_limit")]
     pub body_limit_bytes: usize,
+    /// Longest a request head may take to arrive, seconds (against slowloris).
+    #[serde(default = "default_header_read_timeout")]
+    pub header_read_timeout_secs: u64,
+    /// Most connections open at once from one IP address (0: no limit, behind a proxy).
+    #[serde(default = "default_max_connections_per_ip")]
+    pub max_connections_per_ip: usize,
     /// The trustees' joint escrow key (`alc escrow key`'s file; relative to the data
     /// folder): published in `/v1/authority`, and the key openings are checked against.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -154,6 +160,12 @@ fn default_validity() -> u64 {
 fn default_status_interval() -> u64 {
     300
 }
+fn default_header_read_timeout() -> u64 {
+    10
+}
+fn default_max_connections_per_ip() -> usize {
+    256
+}
 fn default_body_limit() -> usize {
     64 * 1024
 }
@@ -173,6 +185,8 @@ impl Default for Config {
             credential_validity_days: default_validity(),
             status_interval_secs: default_status_interval(),
             body_limit_bytes: default_body_limit(),
+            header_read_timeout_secs: default_header_read_timeout(),
+            max_connections_per_ip: default_max_connections_per_ip(),
         }
     }
 }
@@ -226,6 +240,9 @@ impl Config {
         }
         if i64::try_from(m.tier3).is_err() {
             return bad("insurance.min_cover: amounts must be below 2^63");
+        }
+        if self.header_read_timeout_secs == 0 {
+            return bad("header_read_timeout_secs must be positive");
         }
         if self.body_limit_bytes < 1024 {
             return bad("body_limit_bytes must be at least 1024");

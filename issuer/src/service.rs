@@ -123,10 +123,12 @@ pub async fn serve(opts: ServeOptions) -> Result<(), ServiceError> {
             }
         })
     };
+    let limits = alc_service::Limits {
+        header_read_timeout: Duration::from_secs(authority.config().header_read_timeout_secs),
+        max_connections_per_ip: authority.config().max_connections_per_ip,
+    };
     let app = crate::api::app(authority);
-    let result = axum::serve(listener, app)
-        .with_graceful_shutdown(alc_service::shutdown())
-        .await;
+    alc_service::serve(listener, app, limits, alc_service::shutdown()).await;
     refresher.abort();
-    result.map_err(|e| fail("server")(&e))
+    Ok(())
 }

@@ -293,7 +293,8 @@ fn degenerate_proving_keys_are_refused() {
         sha2::Digest::finalize(sha2::Digest::chain_update(sha2::Sha256::default(), b)).into()
     };
     type Pk = ark_groth16::ProvingKey<ark_bn254::Bn254>;
-    let mutations: [(&str, fn(&mut Pk)); 5] = [
+    type Mutation = (&'static str, fn(&mut Pk));
+    let mutations: [Mutation; 5] = [
         ("none", |_| {}),
         ("delta_g1 = O", |k| k.delta_g1 = ark_bn254::G1Affine::zero()),
         ("delta_g1 doubled", |k| {

@@ -9,8 +9,13 @@
 //! * [`log_server_errors`]: the one place server errors are logged (a middleware, as in
 //!   axum's `examples/error-handling`), with the request's method and path.
 //! * [`shutdown`]: the signal both services stop on (Ctrl-C or SIGTERM), gracefully.
+//! * [`serve`]: serving a router within [`Limits`]: a header-read timeout (against
+//!   slowloris) and a cap on connections per address.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
+
+mod serve;
+pub use serve::{serve, Limits};
 
 use alc_protocol::error::ErrorBody;
 use axum::extract::rejection::JsonRejection;

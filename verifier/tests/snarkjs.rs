@@ -254,7 +254,11 @@ fn degenerate_keys_are_refused() {
     let (vk, _, _) = fixture();
     let good = vk.ark().clone();
     assert!(VerifyingKey::from_ark(good.clone()).is_ok());
-    let mutations: [(&str, fn(&mut ark_groth16::VerifyingKey<ark_bn254::Bn254>)); 6] = [
+    type Mutation = (
+        &'static str,
+        fn(&mut ark_groth16::VerifyingKey<ark_bn254::Bn254>),
+    );
+    let mutations: [Mutation; 6] = [
         ("gamma = O", |k| k.gamma_g2 = G2Affine::zero()),
         ("delta = O", |k| k.delta_g2 = G2Affine::zero()),
         ("gamma = delta", |k| k.delta_g2 = k.gamma_g2),
