@@ -131,8 +131,7 @@ pub async fn serve(
             // The protocol is told from the first bytes, before hyper's own header timer
             // runs: a connection that sends none within the timeout is closed here.
             let mut first = [0u8; 1];
-            match tokio::time::timeout(limits.header_read_timeout, stream.peek(&mut first)).await
-            {
+            match tokio::time::timeout(limits.header_read_timeout, stream.peek(&mut first)).await {
                 Ok(Ok(n)) if n > 0 => {}
                 _ => return,
             }

@@ -79,7 +79,9 @@ async fn slow_and_idle_clients_are_cut_off_after_the_header_timeout() {
     assert!(closes_idle(addr, Duration::from_secs(3)).await);
     // A kept-alive connection waiting for its next request is cut off too.
     let mut s = TcpStream::connect(addr).await.unwrap();
-    s.write_all(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n").await.unwrap();
+    s.write_all(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await
+        .unwrap();
     let mut buf = [0u8; 512];
     assert!(s.read(&mut buf).await.unwrap() > 0);
     let closed = tokio::time::timeout(Duration::from_secs(3), async {
