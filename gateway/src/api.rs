@@ -110,9 +110,8 @@ fn bearer(headers: &HeaderMap) -> Result<&str, Deny> {
         ))?;
     v.to_str()
         .ok()
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(str::trim)
-        .filter(|t| !t.is_empty() && t.len() <= 8192)
+        .and_then(alc_service::bearer_token)
+        .filter(|t| t.len() <= 8192)
         .ok_or(Deny::Unauthenticated(
             "malformed Authorization header: expected Bearer <lease>",
         ))
@@ -286,7 +285,7 @@ async fn forward(State(s): S, req: Request) -> Response {
     } else if let Some(r) = path.strip_prefix(AUTONOMOUS) {
         (AUTONOMOUS, r)
     } else {
-        return Deny::BadRequest("unknown route".into()).into_response();
+        return not_found().await.into_response();
     };
     let rest = format!("/{rest}");
     // Checked before the lease, whose rights are path prefixes: an encoded separator or
@@ -342,8 +341,8 @@ async fn forward(State(s): S, req: Request) -> Response {
     proxy.forward(req, &rest, extra).await
 }
 
-async fn not_found() -> Deny {
-    Deny::BadRequest("unknown route".into())
+async fn not_found() -> Problem {
+    Problem::new(StatusCode::NOT_FOUND, "not_found", "no such endpoint")
 }
 
 impl IntoResponse for Deny {
@@ -352,7 +351,19 @@ impl IntoResponse for Deny {
             Deny::Unauthenticated(_) => (StatusCode::UNAUTHORIZED, "unauthenticated"),
             Deny::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
             Deny::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad_request"),
-            Deny::RateLimited => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
+            Deny::RateLimited { retry_at, wait } => {
+                let mut resp = Problem::new(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "rate_limited",
+                    self.to_string(),
+                )
+                .retry_at(*retry_at)
+                .into_response();
+                if let Ok(v) = HeaderValue::from_str(&wait.to_string()) {
+                    resp.headers_mut().insert(header::RETRY_AFTER, v);
+                }
+                return resp;
+            }
             Deny::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
             Deny::Internal(_) => return Problem::internal(&self).into_response(),
         };

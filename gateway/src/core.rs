@@ -39,9 +39,14 @@ pub enum Deny {
     /// Malformed input (400).
     #[error("{0}")]
     BadRequest(String),
-    /// Too many requests (429).
+    /// Too many requests (429); the allowance renews at `retry_at` (unix seconds).
     #[error("rate limit exceeded")]
-    RateLimited,
+    RateLimited {
+        /// When the next minute's allowance starts.
+        retry_at: u64,
+        /// Seconds until then (at least 1): `Retry-After`.
+        wait: u64,
+    },
     /// The gateway cannot decide safely now (503), e.g. its status is stale.
     #[error("{0}")]
     Unavailable(String),
@@ -753,7 +758,11 @@ impl Gateway {
             if !count(&c.nym_rate, self.cfg.rate_per_min, minute)
                 || !count(&c.lease_rate, l.rate_per_min, minute)
             {
-                return Err(Deny::RateLimited);
+                let retry_at = (minute + 1) * 60;
+                return Err(Deny::RateLimited {
+                    retry_at,
+                    wait: retry_at.saturating_sub(now).max(1),
+                });
             }
         }
         Ok(())

@@ -257,6 +257,42 @@ async fn route_classes_are_isolated_upstream() {
             .0,
         StatusCode::OK
     );
+    // The Bearer scheme's name is case-insensitive (RFC 9110); unknown routes are 404.
+    for scheme in ["bearer", "BEARER"] {
+        let resp = w
+            .gateway
+            .clone()
+            .oneshot(
+                Request::get("/v1/sandbox/chat")
+                    .header("authorization", format!("{scheme} {lease}"))
+                    .body(Body::empty())
+                    .unwrap(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), StatusCode::OK, "{scheme}");
+    }
+    for path in ["/v1/nothing", "/v2/public/x", "/"] {
+        let (s, v) = w.call("GET", path, None, None).await;
+        assert_eq!(
+            (s, v["error"].as_str()),
+            (StatusCode::NOT_FOUND, Some("not_found")),
+            "{path}"
+        );
+    }
+    // A JSON endpoint without Content-Type: application/json is 415.
+    let resp = w
+        .gateway
+        .clone()
+        .oneshot(
+            Request::post("/v1/lease")
+                .header("content-type", "text/plain")
+                .body(Body::from("{}"))
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
     for (path, bearer) in [
         ("/v1/public/..%2fautonomous/chat", None),
         ("/v1/public/%2e%2e/autonomous/chat", None),
@@ -594,12 +630,27 @@ async fn rate_limits_per_pseudonym() {
             StatusCode::OK
         );
     }
-    assert_eq!(
-        w.call("GET", "/v1/autonomous/x", Some(&lease), None)
-            .await
-            .0,
-        StatusCode::TOO_MANY_REQUESTS
-    );
+    // Over the limit: 429 with Retry-After (seconds to the next minute) and retry_at.
+    let resp = w
+        .gateway
+        .clone()
+        .oneshot(
+            Request::get("/v1/autonomous/x")
+                .header("authorization", format!("Bearer {lease}"))
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::TOO_MANY_REQUESTS);
+    let wait: u64 = resp.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=60).contains(&wait), "{wait}");
+    let (_, v) = w.call("GET", "/v1/autonomous/x", Some(&lease), None).await;
+    assert_eq!(v["retry_at"].as_u64().unwrap() % 60, 0, "{v}");
     // A new minute, a new allowance.
     w.clock.advance(60);
     assert_eq!(

@@ -8,6 +8,7 @@
 //!   [`log_server_errors`], never to the client.
 //! * [`log_server_errors`]: the one place server errors are logged (a middleware, as in
 //!   axum's `examples/error-handling`), with the request's method and path.
+//! * [`bearer_token`]: the `Bearer` scheme, case-insensitively.
 //! * [`shutdown`]: the signal both services stop on (Ctrl-C or SIGTERM), gracefully.
 //! * [`serve`]: serving a router within [`Limits`]: a header-read timeout (against
 //!   slowloris) and a cap on connections per address.
@@ -83,8 +84,8 @@ pub fn error_response(status: StatusCode, code: &str, message: impl Into<String>
 }
 
 /// A JSON body, refused in the protocol's error body: `413 too_large` over the body
-/// limit, `400 bad_request` for a missing content type, malformed JSON or a body of
-/// another shape.
+/// limit, `415 unsupported_media_type` without `Content-Type: application/json`,
+/// `400 bad_request` for malformed JSON or a body of another shape.
 pub struct Json<T>(pub T);
 
 impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Json<T> {
@@ -103,8 +104,8 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Json<T> {
                 ))
             }
             Err(JsonRejection::MissingJsonContentType(_)) => Err(Problem::new(
-                StatusCode::BAD_REQUEST,
-                "bad_request",
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
                 "expected Content-Type: application/json",
             )),
             Err(e) => Err(Problem::new(
@@ -114,6 +115,14 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Json<T> {
             )),
         }
     }
+}
+
+/// The token of an `Authorization` header value in the `Bearer` scheme, whose name is
+/// case-insensitive (RFC 9110, section 11.1): `Bearer t`, `bearer t`, `BEARER  t`.
+pub fn bearer_token(value: &str) -> Option<&str> {
+    let (scheme, token) = value.trim_start().split_once(' ')?;
+    let token = token.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
 }
 
 /// Logs every answer carrying a [`ServerError`] (its detail, the method and the path)
@@ -222,7 +231,13 @@ mod tests {
         let big = format!(r#"{{"a": 1, "pad": "{}"}}"#, "x".repeat(100));
         for (ct, body, status, code) in [
             (Some("application/json"), big.as_str(), 413, "too_large"),
-            (None, r#"{"a": 1}"#, 400, "bad_request"),
+            (None, r#"{"a": 1}"#, 415, "unsupported_media_type"),
+            (
+                Some("text/plain"),
+                r#"{"a": 1}"#,
+                415,
+                "unsupported_media_type",
+            ),
             (Some("application/json"), "{", 400, "bad_request"),
             (
                 Some("application/json"),
@@ -235,6 +250,16 @@ mod tests {
             assert_eq!(s.as_u16(), status, "{body}");
             assert_eq!(v["error"], code, "{v}");
             assert!(v["message"].is_string(), "{v}");
+        }
+    }
+
+    #[test]
+    fn the_bearer_scheme_is_case_insensitive() {
+        for v in ["Bearer t", "bearer t", "BEARER  t ", " Bearer t"] {
+            assert_eq!(bearer_token(v), Some("t"), "{v}");
+        }
+        for v in ["Basic t", "Bearer", "Bearer ", "Bearert", "t"] {
+            assert_eq!(bearer_token(v), None, "{v}");
         }
     }
 

@@ -93,6 +93,49 @@ fn proof_lease_call_and_the_kill_switch_across_real_processes() {
         v["lease"].as_str().unwrap().to_owned()
     };
     let lease = lease_for(&c);
+    // `alc verify` against the authority: its issuer key and current signed root.
+    let presented = {
+        let ch: Challenge = c
+            .get(format!("{}/v1/lease/challenge", gw.url))
+            .send()
+            .unwrap()
+            .json()
+            .unwrap();
+        let list: PublishedList = c
+            .get(format!("{}/v1/status/list", auth.url))
+            .send()
+            .unwrap()
+            .json()
+            .unwrap();
+        let list = StatusList::decode(&list.encoded_list).unwrap();
+        let req = ProofRequest::from_challenge(&ch, &manifest_digest(b"x"), Route::Autonomous);
+        let (p, _) = present(&ch.scope, &pk, &cred, &secret, &list, &req, None).unwrap();
+        let path = t.path().join("presented.json");
+        std::fs::write(&path, serde_json::to_string(&p).unwrap()).unwrap();
+        path
+    };
+    let verify_at = |authority: &str| {
+        alc_e2e::alc(
+            t.path(),
+            &[
+                "verify",
+                "--keys",
+                &keys,
+                presented.to_str().unwrap(),
+                "--authority",
+                authority,
+            ],
+        )
+    };
+    let out = alc_e2e::ok(verify_at(&auth.url));
+    assert!(out.contains("valid: a credential of authority"), "{out}");
+    // Twins: plain http to a host other than loopback; no anchor at all says so.
+    alc_e2e::fails(verify_at("http://authority.example"), "plain http");
+    let out = alc_e2e::ok(alc_e2e::alc(
+        t.path(),
+        &["verify", "--keys", &keys, presented.to_str().unwrap()],
+    ));
+    assert!(out.contains("NOT checked"), "{out}");
     let (s, v) = post(
         &c,
         &format!("{}/v1/autonomous/chat", gw.url),
@@ -217,6 +260,8 @@ fn proof_lease_call_and_the_kill_switch_across_real_processes() {
         std::thread::sleep(Duration::from_millis(2));
     };
     println!("kill switch: emergency revocation -> 403 in {latency:?}");
+    // The presentation's root is no longer the authority's current one.
+    alc_e2e::fails(verify_at(&auth.url), "not the authority's current one");
     assert!(latency < Duration::from_secs(1), "{latency:?}");
     for l in [&child, &grandchild] {
         let (s, _) = post(

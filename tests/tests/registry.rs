@@ -46,7 +46,7 @@ fn register(c: &Client, auth: &str, admin: &str, key: &GatewayKey) {
     let r = c
         .post(format!("{auth}/v1/admin/gateways"))
         .bearer_auth(admin)
-        .json(&json!({ "id": key.gateway(), "key": hex::encode(key.verifying_key().as_bytes()), "reason": "test" }))
+        .json(&json!({ "id": key.gateway(), "key": hex::encode(key.verifying_key().as_bytes()), "url": format!("https://{}", key.gateway()), "reason": "test" }))
         .send()
         .unwrap();
     assert!(r.status().is_success(), "{:?}", r.text());

@@ -321,16 +321,22 @@ pub fn revoke(admin: &Admin, serial: u32, reason: &str, emergency: bool) -> Resu
         emergency,
     };
     let v: Revoked = admin.post("authority", "/v1/admin/revoke", &req)?;
-    println!(
-        "revoked {:?}; status epoch now {}{}",
-        v.serials,
-        v.epoch,
-        if emergency {
-            " (emergency: gateways drop older leases)"
-        } else {
-            ""
-        }
-    );
+    if v.serials.is_empty() {
+        println!(
+            "serial {serial} was already revoked; status epoch {}",
+            v.epoch
+        );
+    } else {
+        println!(
+            "revoked serial {serial}; status epoch now {}{}",
+            v.epoch,
+            if emergency {
+                " (emergency: gateways drop older leases)"
+            } else {
+                ""
+            }
+        );
+    }
     Ok(())
 }
 

@@ -53,8 +53,8 @@ impl<St: Send + Sync> FromRequestParts<St> for Bearer {
             .headers
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .filter(|t| !t.is_empty() && t.len() <= 256)
+            .and_then(alc_service::bearer_token)
+            .filter(|t| t.len() <= 256)
             .map(|t| Self(t.to_owned()))
             .ok_or_else(|| {
                 Problem::new(
