@@ -1,5 +1,6 @@
 //! Issuance: a serial in the status list, the EdDSA-Poseidon signature over the
-//! credential's commitment, one live credential per (identity, permit).
+//! credential's commitment, one live credential per (identity, permit), and one holder
+//! commitment for all of an identity's live credentials (so one pseudonym per gateway).
 //!
 //! The authority never sees the holder secret: the operator submits `pk = Poseidon(sk)`.
 
@@ -39,6 +40,11 @@ pub enum IssuanceError {
         "this identity already holds a live credential for this permit (one licence per identity)"
     )]
     AlreadyHeld,
+    /// A holder commitment other than the one this identity's live credentials share:
+    /// with one per permit, a person with N permits would hold N+1 unlinkable
+    /// pseudonyms at each gateway, and walk around a pseudonym kill or rate limit.
+    #[error("this identity's live credentials are bound to another holder commitment: every credential of one identity shares its holder key (revoke the others first to change it)")]
+    OtherHolder,
     /// An apprentice naming themselves as supervisor.
     #[error("an operator cannot supervise themselves")]
     SelfSupervision,
@@ -79,6 +85,18 @@ impl Authority {
             return Err(IssuanceError::ListFull);
         }
         credential.serial = next as u32;
+        let holder = field::to_decimal(&credential.holder);
+        let other: Option<String> = sqlx::query_scalar(
+            "SELECT holder FROM credentials WHERE id_key = ? AND revoked_at IS NULL AND expires > ? AND holder <> ? LIMIT 1",
+        )
+        .bind(id_key)
+        .bind(self.now() as i64)
+        .bind(&holder)
+        .fetch_optional(&mut *w.tx)
+        .await?;
+        if other.is_some() {
+            return Err(IssuanceError::OtherHolder);
+        }
         let signed = SignedCredential::sign(credential, &self.keys.issuer)
             .map_err(|e| IssuanceError::Fields(e.to_string()))?;
         let inserted = sqlx::query(
@@ -92,7 +110,7 @@ impl Authority {
         .bind(credential.permit_tier as i64)
         .bind(credential.not_before as i64)
         .bind(credential.expires as i64)
-        .bind(field::to_decimal(&credential.holder))
+        .bind(&holder)
         .bind(serde_json::to_string(&signed.signature).map_err(Internal::new)?)
         .bind(supervisor.map(i64::from))
         .bind(self.now() as i64)

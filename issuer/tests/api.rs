@@ -785,6 +785,30 @@ async fn permits_gate_credentials_and_suspension_revokes_them_in_one_epoch() {
         .await;
     assert_eq!(st, StatusCode::OK, "{v}");
     assert_eq!(v["credential"]["permit_tier"], 3);
+    // One holder commitment per identity (one pseudonym per gateway): p1's personal
+    // licence under another holder is refused; under the permit credential's, issued.
+    // (Its acme2 credential, revoked by the suspension, binds nothing.)
+    let (st, e) = h
+        .call(
+            "POST",
+            "/v1/credentials",
+            Some(&a1),
+            credential(holder(), None),
+        )
+        .await;
+    assert_eq!(st, StatusCode::CONFLICT, "{e}");
+    assert!(
+        e["message"]
+            .as_str()
+            .unwrap()
+            .contains("another holder commitment"),
+        "{e}"
+    );
+    let same = v["credential"]["holder"].as_str().unwrap().to_owned();
+    let (st, e) = h
+        .call("POST", "/v1/credentials", Some(&a1), credential(same, None))
+        .await;
+    assert_eq!(st, StatusCode::OK, "{e}");
 }
 
 #[tokio::test]

@@ -148,7 +148,7 @@ fn class(e: &ApiError) -> Class {
             match i {
                 E::Holder(_) | E::Fields(_) | E::SelfSupervision | E::BadSupervisor => BAD,
                 E::NotPassed => FORBIDDEN,
-                E::ListFull | E::AlreadyHeld => CONFLICT,
+                E::ListFull | E::AlreadyHeld | E::OtherHolder => CONFLICT,
                 E::Permit(p) => permit(p),
                 E::Internal(_) => Failure,
             }
