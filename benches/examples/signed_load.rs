@@ -1,8 +1,10 @@
 //! Key-bound leases under load, in one run: requests per second through
 //! `/v1/autonomous/*` with a bearer lease (circuit v1, `allow_v1`) and with a key-bound
 //! lease (circuit v2: every request signed, RFC 9421 profile, `docs/leases.md`), from the
-//! same load generator, alternating five times; and `wrk` on the bearer lease for
-//! comparison with earlier figures.
+//! same load generator, alternating five times; `wrk` on the bearer lease for
+//! comparison with earlier figures; and the bearer lease through the same gateway served
+//! by plain `axum::serve`, against `alc_service::serve`'s limits (header timer,
+//! connections per address).
 //!
 //! Run: `cargo run --release -p alc-benches --example signed_load` (needs `wrk` for the
 //! reference line). The authority and both gateways run in this process; the load
@@ -195,6 +197,15 @@ fn main() {
         let v2 = TestGateway::start(&auth, clock, &test_keys_v2().1, unlimited).await;
         let (v1_url, _) = v1.serve().await;
         let (v2_url, _) = v2.serve().await;
+        // The same v1 gateway behind plain `axum::serve` (no header timer, no per-address
+        // cap): the serve loop before `alc_service::serve`, side by side.
+        let plain_url = {
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let url = format!("http://{}", listener.local_addr().unwrap());
+            let app = v1.app.clone();
+            tokio::spawn(async move { axum::serve(listener, app).await });
+            url
+        };
         let c = reqwest::Client::builder().no_proxy().build().unwrap();
 
         let v1_keys = ProverKeys::new(test_keys().0.clone(), None).unwrap();
@@ -221,7 +232,9 @@ fn main() {
         let mut unchecked_args = signed_args.clone();
         unchecked_args[0] = addr(&v1_url);
         unchecked_args[1] = bearer.lease.clone();
-        let (mut b, mut s, mut w, mut u) = (vec![], vec![], vec![], vec![]);
+        let mut plain_args = bearer_args.clone();
+        plain_args[0] = addr(&plain_url);
+        let (mut b, mut s, mut w, mut u, mut p) = (vec![], vec![], vec![], vec![], vec![]);
         let generate = |args: &Vec<String>| {
             let a = args.clone();
             tokio::task::spawn_blocking(move || run_generator(&a))
@@ -234,16 +247,20 @@ fn main() {
             assert_eq!(other, 0, "signed: non-200 answers");
             s.push(rps);
             u.push(generate(&unchecked_args).await.unwrap().0);
+            let (rps, other) = generate(&plain_args).await.unwrap();
+            assert_eq!(other, 0, "bearer behind axum::serve: non-200 answers");
+            p.push(rps);
             let (url, l) = (format!("{v1_url}{PATH}"), bearer.lease.clone());
             w.push(tokio::task::spawn_blocking(move || wrk(&url, &l)).await.unwrap());
         }
         println!("through the gateway (GET {PATH}, echo upstream, {CONNECTIONS} connections, {SECONDS} s, median of {RUNS} alternating runs):");
-        println!("  runs: {:?}", (&b, &s, &u, &w));
-        let (b, s, u, w) = (median(b), median(s), median(u), median(w));
+        println!("  runs: {:?}", (&b, &s, &u, &w, &p));
+        let (b, s, u, w, p) = (median(b), median(s), median(u), median(w), median(p));
         println!("  bearer lease (v1), Rust generator       {b:>9.0} req/s");
         println!("  key-bound lease (v2), signed, same      {s:>9.0} req/s");
         println!("  signed / bearer: {:.2}", s / b);
         println!("  bearer lease, requests signed, unchecked {u:>9.0} req/s (the generator's share)");
         println!("  bearer lease (v1), wrk (reference)      {w:>9.0} req/s");
+        println!("  bearer lease (v1), plain axum::serve    {p:>9.0} req/s (alc_service::serve / axum::serve: {:.2})", b / p);
     });
 }

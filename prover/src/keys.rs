@@ -265,22 +265,26 @@ impl ProvingKey {
 /// path runs them, the digest-pinned fast path too: a digest says the key is the one
 /// published, not that the publisher made it honestly):
 ///
-/// * the verifying key inside is not degenerate (`alc_verifier::VerifyingKey::from_ark`:
+/// * the verifying key inside is not degenerate (`alc_verifier::check_not_degenerate`:
 ///   no identity `alpha`, `beta`, `gamma`, `delta` or input point, `gamma != delta`);
 /// * `beta_g1` and `delta_g1` are not the identity, and are the G1 twins of `beta_g2` and
 ///   `delta_g2`. arkworks' setup draws its G1 and G2 generators at random, so the twin
-///   relation is checked against a reference pair of the key itself, `(b_g1_query[j],
-///   b_g2_query[j])` (both `v_j(tau)` times a generator) for the first `j` where both are
-///   not the identity: `e(x_g1, b_g2[j]) = e(b_g1[j], x_g2)` for `x` in beta, delta.
-///   The prover blinds `A` with `r * delta_g1`; a `delta_g1` of `O` would leave `A` a
-///   deterministic function of the witness, which for a 20-bit serial can be searched.
+///   relation is checked against a reference pair of the key itself, `(p, q) =
+///   (b_g1_query[j], b_g2_query[j])` (both `v_j(tau)` times a generator) for the first `j`
+///   where both are not the identity: `x_g1 : x_g2 = p : q` for `x` in beta, delta. Both
+///   relations are checked in one product of two pairings, `e(beta_g1 + r delta_g1, q) =
+///   e(p, beta_g2 + r delta_g2)`, with `r` the SHA-256 of the six points: a key that
+///   breaks either relation passes only if `r` hits the one value that cancels them,
+///   which the key's maker cannot aim at without changing `r`.
 ///
-/// Four pairings (two two-pairing products), measured in BENCHMARKS.md.
+/// The prover blinds `A` with `r * delta_g1`; a `delta_g1` of `O` would leave `A` a
+/// deterministic function of the witness, which for a 20-bit serial can be searched.
+/// Cost in BENCHMARKS.md (`pk-load/fast`).
 fn check_structure(pk: &ark_groth16::ProvingKey<Bn254>) -> Result<(), KeyError> {
     use ark_ec::pairing::Pairing;
-    use ark_ec::AffineRepr;
-    use ark_ff::Zero;
-    VerifyingKey::from_ark(pk.vk.clone()).map_err(|e| match e {
+    use ark_ec::{AffineRepr, CurveGroup};
+    use ark_ff::{PrimeField, Zero};
+    alc_verifier::check_not_degenerate(&pk.vk).map_err(|e| match e {
         alc_verifier::KeyError::Degenerate(why) => KeyError::Degenerate(why),
         other => KeyError::WrongCircuit(other.to_string()),
     })?;
@@ -293,19 +297,24 @@ fn check_structure(pk: &ark_groth16::ProvingKey<Bn254>) -> Result<(), KeyError> 
         .zip(&pk.b_g2_query)
         .find(|(p, q)| !p.is_zero() && !q.is_zero())
         .ok_or(KeyError::Degenerate("every B query point is the identity"))?;
-    let minus_p: ark_bn254::G1Affine = (-p.into_group()).into();
-    // e(x1, q) * e(-p, x2) is the identity exactly when x1 : x2 is p : q.
-    let twins = |x1: ark_bn254::G1Affine, x2: ark_bn254::G2Affine| {
-        Bn254::multi_pairing([x1, minus_p], [*q, x2]).is_zero()
-    };
-    if !twins(pk.beta_g1, pk.vk.beta_g2) {
-        return Err(KeyError::Degenerate(
-            "beta_g1 is not the G1 twin of beta_g2",
-        ));
+    let mut h = Sha256::new();
+    h.update(b"alc/v1/proving-key-twins\0");
+    let mut bytes = Vec::new();
+    for g1 in [pk.beta_g1, pk.delta_g1, *p] {
+        let _ = g1.serialize_compressed(&mut bytes);
     }
-    if !twins(pk.delta_g1, pk.vk.delta_g2) {
+    for g2 in [pk.vk.beta_g2, pk.vk.delta_g2, *q] {
+        let _ = g2.serialize_compressed(&mut bytes);
+    }
+    h.update(&bytes);
+    let r = Fr::from_le_bytes_mod_order(&h.finalize());
+    let x1 = (pk.beta_g1.into_group() + pk.delta_g1 * r).into_affine();
+    let x2 = (pk.vk.beta_g2.into_group() + pk.vk.delta_g2 * r).into_affine();
+    let minus_p: ark_bn254::G1Affine = (-p.into_group()).into_affine();
+    // e(x1, q) * e(-p, x2) is the identity exactly when x1 : x2 is p : q.
+    if !Bn254::multi_pairing([x1, minus_p], [*q, x2]).is_zero() {
         return Err(KeyError::Degenerate(
-            "delta_g1 is not the G1 twin of delta_g2",
+            "beta_g1 and delta_g1 are not the G1 twins of beta_g2 and delta_g2",
         ));
     }
     Ok(())

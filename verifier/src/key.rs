@@ -57,6 +57,27 @@ impl PartialEq for VerifyingKey {
     }
 }
 
+/// The checks of [`VerifyingKey::from_ark`] beyond the shape, for a key not (yet) wrapped:
+/// no identity `alpha`, `beta`, `gamma`, `delta` or input point, and `gamma != delta`.
+pub fn check_not_degenerate(vk: &ark_groth16::VerifyingKey<Bn254>) -> Result<(), KeyError> {
+    if vk.alpha_g1.is_zero() || vk.beta_g2.is_zero() {
+        return Err(KeyError::Degenerate("alpha or beta is the identity"));
+    }
+    if vk.gamma_g2.is_zero() || vk.delta_g2.is_zero() {
+        return Err(KeyError::Degenerate("gamma or delta is the identity"));
+    }
+    if vk.gamma_g2 == vk.delta_g2 {
+        return Err(KeyError::Degenerate(
+            "gamma equals delta (no phase-2 contribution)",
+        ));
+    }
+    // An input whose point is the identity is bound by no constraint.
+    if vk.gamma_abc_g1.iter().any(|p| p.is_zero()) {
+        return Err(KeyError::Degenerate("an input's point is the identity"));
+    }
+    Ok(())
+}
+
 impl VerifyingKey {
     /// Wraps an arkworks key, checking its shape and that it is not degenerate.
     pub fn from_ark(vk: ark_groth16::VerifyingKey<Bn254>) -> Result<Self, KeyError> {
@@ -64,21 +85,7 @@ impl VerifyingKey {
         if inputs != NUM_PUBLIC_INPUTS && inputs != v2::NUM_PUBLIC_INPUTS {
             return Err(KeyError::WrongShape(inputs));
         }
-        if vk.alpha_g1.is_zero() || vk.beta_g2.is_zero() {
-            return Err(KeyError::Degenerate("alpha or beta is the identity"));
-        }
-        if vk.gamma_g2.is_zero() || vk.delta_g2.is_zero() {
-            return Err(KeyError::Degenerate("gamma or delta is the identity"));
-        }
-        if vk.gamma_g2 == vk.delta_g2 {
-            return Err(KeyError::Degenerate(
-                "gamma equals delta (no phase-2 contribution)",
-            ));
-        }
-        // An input whose point is the identity is bound by no constraint.
-        if vk.gamma_abc_g1.iter().any(|p| p.is_zero()) {
-            return Err(KeyError::Degenerate("an input's point is the identity"));
-        }
+        check_not_degenerate(&vk)?;
         let mut bytes = Vec::new();
         vk.serialize_compressed(&mut bytes)
             .map_err(|e| KeyError::Malformed(e.to_string()))?;

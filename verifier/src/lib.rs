@@ -19,7 +19,7 @@ mod proof;
 pub mod snarkjs;
 mod verify;
 
-pub use key::{KeyError, VerifyingKey, PUBLIC_TEST_KEYS};
+pub use key::{check_not_degenerate, KeyError, VerifyingKey, PUBLIC_TEST_KEYS};
 pub use presentation::{Presentation, PresentationError, PresentationV2};
 pub use proof::{DecodeError, Proof, PROOF_BYTES};
 pub use verify::{
