@@ -141,11 +141,21 @@ fn main() -> ExitCode {
 }
 
 /// One line: the error and its causes, outermost first.
+/// The error and its causes on one line, each cause once: an error whose message already
+/// includes its source's (`#[error("{0}")]` over a `#[from]` field) is not followed by
+/// that source again.
 fn format_error(e: &anyhow::Error) -> String {
-    e.chain()
-        .map(ToString::to_string)
-        .collect::<Vec<_>>()
-        .join(": ")
+    let mut line = String::new();
+    for cause in e.chain().map(ToString::to_string) {
+        if line.ends_with(&cause) {
+            continue;
+        }
+        if !line.is_empty() {
+            line.push_str(": ");
+        }
+        line.push_str(&cause);
+    }
+    line
 }
 
 #[cfg(test)]
@@ -179,6 +189,37 @@ mod tests {
         assert!(
             missing.is_empty(),
             "commands without an example: {missing:?}"
+        );
+    }
+
+    /// Each cause once: a message that repeats its source's is not followed by it (twin:
+    /// a context whose message does not is followed by its cause).
+    #[test]
+    fn errors_name_each_cause_once() {
+        #[derive(Debug)]
+        struct Outer(Inner);
+        #[derive(Debug)]
+        struct Inner;
+        impl std::fmt::Display for Outer {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                write!(f, "cannot prove: {}", self.0)
+            }
+        }
+        impl std::fmt::Display for Inner {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("the credential is revoked")
+            }
+        }
+        impl std::error::Error for Outer {
+            fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+                Some(&self.0)
+            }
+        }
+        impl std::error::Error for Inner {}
+        let e = anyhow::Error::new(Outer(Inner)).context("cannot prove this request");
+        assert_eq!(
+            super::format_error(&e),
+            "cannot prove this request: cannot prove: the credential is revoked"
         );
     }
 
