@@ -266,6 +266,21 @@ async fn bad_input_gets_clear_json_errors() {
     let (s, v) = h.call("GET", "/openapi.json", None, None).await;
     assert_eq!(s, StatusCode::OK);
     assert!(v["paths"]["/v1/admin/revoke"].is_object());
+    // The bearer scheme its operations name is defined, and the error answers documented.
+    assert_eq!(
+        v["components"]["securitySchemes"]["bearer"]["scheme"], "bearer",
+        "{v}"
+    );
+    let revoke = &v["paths"]["/v1/admin/revoke"]["post"]["responses"];
+    for code in ["400", "401", "413", "415"] {
+        assert!(revoke[code].is_object(), "{code}: {revoke}");
+    }
+    // An operation without a body or a token documents neither 413 nor 401.
+    let status = &v["paths"]["/v1/status"]["get"]["responses"];
+    assert!(
+        status["413"].is_null() && status["401"].is_null(),
+        "{status}"
+    );
 }
 
 #[tokio::test]
