@@ -14,7 +14,8 @@
 //!   addresses and adds none);
 //! * `Host` is set for the upstream;
 //! * an unreachable upstream, a timeout or a protocol error becomes a `502` JSON
-//!   response `{"error":"upstream","message":"<short reason>"}`.
+//!   response `{"error":"upstream","message":"<short reason>"}`; a request body the
+//!   client breaks off or garbles (a malformed chunk) is the client's: `400`.
 //!
 //! [`Upstream::InProcess`] is a router called in process, which the embedding program
 //! offers by name ([`InProcess`]): `alc` offers `alc-devkit`'s echo for the demo and
@@ -329,6 +330,7 @@ impl Proxy {
                         || parts.headers.contains_key(header::CONTENT_LENGTH);
                 let mut headers = upstream_headers(parts.headers, extra, host);
                 let builder = self.client.request(parts.method, url);
+                let client_broke = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
                 let builder = if body.is_end_stream() || body.size_hint().exact() == Some(0) {
                     headers.remove(header::CONTENT_LENGTH);
                     if announce_empty {
@@ -339,15 +341,31 @@ impl Proxy {
                     if let Some(n) = body.size_hint().exact() {
                         headers.insert(header::CONTENT_LENGTH, HeaderValue::from(n));
                     }
+                    // A body the client breaks off or garbles (a malformed chunk) fails
+                    // the upstream request too: remember whose fault it was.
+                    let broken = client_broke.clone();
+                    let stream = futures::StreamExt::inspect(body.into_data_stream(), move |r| {
+                        if r.is_err() {
+                            broken.store(true, std::sync::atomic::Ordering::Relaxed);
+                        }
+                    });
                     builder
                         .headers(headers)
-                        .body(reqwest::Body::wrap_stream(body.into_data_stream()))
+                        .body(reqwest::Body::wrap_stream(stream))
                 };
                 match builder.send().await {
                     Ok(response) => {
                         let response: axum::http::Response<reqwest::Body> = response.into();
                         let (parts, body) = response.into_parts();
                         downstream_response(Response::from_parts(parts, Body::new(body)))
+                    }
+                    Err(_) if client_broke.load(std::sync::atomic::Ordering::Relaxed) => {
+                        tracing::debug!("the client's request body could not be read");
+                        error_response(
+                            StatusCode::BAD_REQUEST,
+                            "bad_request",
+                            "the request body could not be read (cut short, or malformed chunked encoding)",
+                        )
                     }
                     Err(e) => {
                         let message = if e.is_timeout() {
@@ -848,6 +866,29 @@ mod tests {
             let e = Routes::new(public, sandbox, autonomous).unwrap_err();
             assert!(e.to_string().contains("overlap"), "{e}");
         }
+    }
+
+    /// A request body the client breaks off is the client's fault: 400, not 502 (twin:
+    /// an unreachable upstream is still 502).
+    #[tokio::test]
+    async fn a_broken_client_body_is_400_not_502() {
+        let (proxy, _) = echo_over_http().await;
+        let chunks: Vec<Result<Bytes, std::io::Error>> = vec![
+            Ok(Bytes::from_static(b"{\"a\":")),
+            Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                "bad chunk",
+            )),
+        ];
+        let req = HttpRequest::post("/x")
+            .body(Body::from_stream(futures::stream::iter(chunks)))
+            .unwrap();
+        let response = proxy.forward(req, "/chat", extra()).await;
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+        let dead = Proxy::new(Upstream::parse("http://127.0.0.1:9", &offered()).unwrap());
+        let req = HttpRequest::post("/x").body(Body::from("{}")).unwrap();
+        let response = dead.forward(req, "/chat", extra()).await;
+        assert_eq!(response.status(), StatusCode::BAD_GATEWAY);
     }
 
     #[tokio::test]
