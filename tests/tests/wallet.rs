@@ -8,9 +8,8 @@
 
 #![allow(clippy::unwrap_used)] // test helpers: a failed unwrap is a failed test
 
-use alc_e2e::{alc_bin, fails, ok, shared_keys_v2, stdout, Service};
+use alc_e2e::{alc, alc_bin, fails, ok, shared_keys_v2, stdout, Service};
 use alc_issuer::questions::{Bank, DEFAULT_BANK};
-use alc_protocol::authority::RevokeRequest;
 use alc_protocol::files::CredentialFile;
 use alc_wallet::enrol::AnswerEntry;
 use serde_json::Value;
@@ -892,22 +891,37 @@ fn the_operator_wallet_from_the_command_line() {
         serde_json::from_str(&std::fs::read_to_string(wdir.join("credential.json")).unwrap())
             .unwrap();
     let serial = credential.credential.serial;
-    let admin = std::fs::read_to_string(adata.join("admin-token"))
-        .unwrap()
-        .trim()
-        .to_owned();
     let revoked_at = Instant::now();
-    let resp = reqwest::blocking::Client::new()
-        .post(format!("{}/v1/admin/revoke", auth.url))
-        .bearer_auth(&admin)
-        .json(&RevokeRequest {
-            serial,
-            reason: "wallet test".into(),
-            emergency: true,
-        })
-        .send()
-        .unwrap();
-    assert_eq!(resp.status().as_u16(), 200);
+    // The administrator's command line; its answer is one plain sentence.
+    let revoke = || {
+        alc(
+            t,
+            &[
+                "authority",
+                "revoke",
+                &serial.to_string(),
+                "--reason",
+                "wallet test",
+                "--emergency",
+                "--authority",
+                &auth.url,
+                "--data",
+                adata.to_str().unwrap(),
+            ],
+        )
+    };
+    let out = ok(revoke());
+    assert!(
+        out.starts_with(&format!("revoked serial {serial}; status epoch now "))
+            && out.contains("(emergency"),
+        "{out}"
+    );
+    // Twin: a second revocation changes nothing and says so.
+    let out = ok(revoke());
+    assert!(
+        out.contains(&format!("serial {serial} was already revoked")),
+        "{out}"
+    );
     let deadline = Instant::now() + Duration::from_secs(30);
     let status = loop {
         if let Some(s) = keeper.try_wait().unwrap() {
