@@ -398,16 +398,18 @@ where
 /// Whether `rest` is an absolute, percent-encoded path without dot segments.
 pub fn valid_rest(rest: &str) -> bool {
     const PATH_PUNCT: &[u8] = b"-._~!$&'()*+,;=:@/%";
-    let lower = rest.to_ascii_lowercase();
-    rest.starts_with('/')
-        && rest
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || PATH_PUNCT.contains(&b))
+    let b = rest.as_bytes();
+    b.first() == Some(&b'/')
+        && b.iter().all(|c| c.is_ascii_alphanumeric() || PATH_PUNCT.contains(c))
         // An encoded separator or NUL: the upstream may decode it into a path of its own
         // (`..%2f` walks out of a narrowed lease's rights and the route's prefix).
-        && !["%2f", "%5c", "%00"].iter().any(|e| lower.contains(e))
-        && !lower.split('/').any(|segment| {
-            matches!(segment, "." | ".." | "%2e" | ".%2e" | "%2e." | "%2e%2e")
+        && !b.windows(3).any(|w| {
+            w[0] == b'%' && matches!((w[1], w[2].to_ascii_lowercase()), (b'2', b'f') | (b'5', b'c') | (b'0', b'0'))
+        })
+        && !rest.split('/').any(|segment| {
+            [".", "..", "%2e", ".%2e", "%2e.", "%2e%2e"]
+                .iter()
+                .any(|dot| segment.eq_ignore_ascii_case(dot))
         })
 }
 

@@ -17,6 +17,30 @@ fn authority_and_gateway_administration_from_the_command_line() {
     ));
     assert!(out.contains("registry key"), "{out}");
     assert!(adata.join("admin-token").exists() && adata.join("keys/registry.key").exists());
+    // `alc authority info` prints the digest `init` printed (and gateways compare); in a
+    // folder with no authority it refuses rather than creating one.
+    let digest = |text: &str, label: &str| {
+        text.lines()
+            .find_map(|l| l.trim().strip_prefix(label))
+            .map(|d| d.split_whitespace().next().unwrap().to_owned())
+            .unwrap()
+    };
+    let init_digest = digest(&out, "keys digest");
+    let info = ok(alc(
+        t.path(),
+        &["authority", "info", "--data", adata.to_str().unwrap()],
+    ));
+    assert_eq!(digest(&info, "digest"), init_digest, "{info}");
+    assert_eq!(init_digest.len(), 64);
+    let empty = t.path().join("no-authority");
+    fails(
+        alc(
+            t.path(),
+            &["authority", "info", "--data", empty.to_str().unwrap()],
+        ),
+        "no authority in",
+    );
+    assert!(!empty.exists());
     let auth = Service::start(
         t.path(),
         &[

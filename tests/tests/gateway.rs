@@ -34,15 +34,13 @@ fn proving_key(dir: &std::path::Path) -> alc_prover::ProvingKey {
     .unwrap()
 }
 
-#[test]
-fn proof_lease_call_and_the_kill_switch_across_real_processes() {
-    let t = tempfile::tempdir().unwrap();
-    let (idp, auth, adata) = alc_e2e::licensing::authority_with_dev_idp(t.path());
-    let keys = shared_keys().to_str().unwrap().to_owned();
-    let gdata = t.path().join("gateway");
+/// A v1 gateway (`allow_v1`) serving in front of the authority at `authority`, with the
+/// echo upstream and the shared v1 keys: the process and its data folder.
+fn v1_gateway(t: &std::path::Path, authority: &str) -> (Service, std::path::PathBuf) {
+    let gdata = t.join("gateway");
     alc_e2e::allow_v1(&gdata);
     let gw = Service::start(
-        t.path(),
+        t,
         &[
             "gateway",
             "serve",
@@ -53,67 +51,98 @@ fn proof_lease_call_and_the_kill_switch_across_real_processes() {
             "--data",
             gdata.to_str().unwrap(),
             "--authority",
-            &auth.url,
+            authority,
             "--upstream",
             "echo",
             "--keys",
-            &keys,
+            shared_keys().to_str().unwrap(),
         ],
     );
+    (gw, gdata)
+}
+
+/// A holder's wallet at one gateway: its keys, credential and secret.
+struct Holder<'a> {
+    c: &'a Client,
+    gw: &'a str,
+    auth: &'a str,
+    pk: &'a ProverKeys,
+    cred: &'a alc_circuits::files::CredentialFile,
+    secret: &'a alc_circuits::credential::HolderSecret,
+}
+
+impl Holder<'_> {
+    /// A presentation for a fresh challenge of the gateway, against the authority's
+    /// published list, for an agent whose manifest digest is `manifest`.
+    fn present(&self, manifest: &str) -> alc_protocol::gateway::AnyPresentation {
+        let ch: Challenge = self
+            .c
+            .get(format!("{}/v1/lease/challenge", self.gw))
+            .send()
+            .unwrap()
+            .json()
+            .unwrap();
+        let list: PublishedList = self
+            .c
+            .get(format!("{}/v1/status/list", self.auth))
+            .send()
+            .unwrap()
+            .json()
+            .unwrap();
+        let list = StatusList::decode(&list.encoded_list).unwrap();
+        let req = ProofRequest::from_challenge(&ch, manifest, Route::Autonomous);
+        present(
+            &ch.scope,
+            self.pk,
+            self.cred,
+            self.secret,
+            &list,
+            &req,
+            None,
+        )
+        .unwrap()
+        .0
+    }
+
+    /// A bearer lease for `agent`.
+    fn lease(&self, agent: &str) -> String {
+        let manifest = manifest_digest(agent.as_bytes());
+        let body = LeaseRequest {
+            presentation: self.present(&manifest),
+            agent: agent.into(),
+            manifest,
+            key: None,
+        };
+        let (s, v) = post(self.c, &format!("{}/v1/lease", self.gw), None, &body);
+        assert_eq!(s, 200, "{v}");
+        v["lease"].as_str().unwrap().to_owned()
+    }
+}
+
+#[test]
+fn proof_lease_call_and_the_kill_switch_across_real_processes() {
+    let t = tempfile::tempdir().unwrap();
+    let (idp, auth, adata) = alc_e2e::licensing::authority_with_dev_idp(t.path());
+    let keys = shared_keys().to_str().unwrap().to_owned();
+    let (gw, gdata) = v1_gateway(t.path(), &auth.url);
     let c = Client::new();
     let (cred, secret) = credential(&c, &idp.url, &auth.url, "alice");
 
     // The wallet: challenge, the published list, a proof, a lease.
     let pk = ProverKeys::new(proving_key(shared_keys()), None).unwrap();
-    let lease_for = |c: &Client| -> String {
-        let ch: Challenge = c
-            .get(format!("{}/v1/lease/challenge", gw.url))
-            .send()
-            .unwrap()
-            .json()
-            .unwrap();
-        let list: PublishedList = c
-            .get(format!("{}/v1/status/list", auth.url))
-            .send()
-            .unwrap()
-            .json()
-            .unwrap();
-        let list = StatusList::decode(&list.encoded_list).unwrap();
-        let manifest = manifest_digest(b"research agent v1");
-        let req = ProofRequest::from_challenge(&ch, &manifest, Route::Autonomous);
-        let (presentation, _) = present(&ch.scope, &pk, &cred, &secret, &list, &req, None).unwrap();
-        let body = LeaseRequest {
-            presentation,
-            agent: "agent-1".into(),
-            manifest,
-            key: None,
-        };
-        let (s, v) = post(c, &format!("{}/v1/lease", gw.url), None, &body);
-        assert_eq!(s, 200, "{v}");
-        v["lease"].as_str().unwrap().to_owned()
+    let holder = Holder {
+        c: &c,
+        gw: &gw.url,
+        auth: &auth.url,
+        pk: &pk,
+        cred: &cred,
+        secret: &secret,
     };
-    let lease = lease_for(&c);
+    let lease = holder.lease("agent-1");
     // `alc verify` against the authority: its issuer key and current signed root.
-    let presented = {
-        let ch: Challenge = c
-            .get(format!("{}/v1/lease/challenge", gw.url))
-            .send()
-            .unwrap()
-            .json()
-            .unwrap();
-        let list: PublishedList = c
-            .get(format!("{}/v1/status/list", auth.url))
-            .send()
-            .unwrap()
-            .json()
-            .unwrap();
-        let list = StatusList::decode(&list.encoded_list).unwrap();
-        let req = ProofRequest::from_challenge(&ch, &manifest_digest(b"x"), Route::Autonomous);
-        let (p, _) = present(&ch.scope, &pk, &cred, &secret, &list, &req, None).unwrap();
-        let path = t.path().join("presented.json");
-        std::fs::write(&path, serde_json::to_string(&p).unwrap()).unwrap();
-        path
-    };
+    let presented = t.path().join("presented.json");
+    let p = holder.present(&manifest_digest(b"x"));
+    std::fs::write(&presented, serde_json::to_string(&p).unwrap()).unwrap();
     let verify_at = |authority: &str| {
         alc_e2e::alc(
             t.path(),
@@ -367,28 +396,7 @@ fn kill_switch_latency_at_random_offsets() {
         .unwrap_or(10);
     let t = tempfile::tempdir().unwrap();
     let (idp, auth, adata) = alc_e2e::licensing::authority_with_dev_idp(t.path());
-    let keys = shared_keys().to_str().unwrap().to_owned();
-    let gdata = t.path().join("gateway");
-    alc_e2e::allow_v1(&gdata);
-    let gw = Service::start(
-        t.path(),
-        &[
-            "gateway",
-            "serve",
-            "--listen",
-            "127.0.0.1:0",
-            "--scope",
-            "gateway.e2e",
-            "--data",
-            gdata.to_str().unwrap(),
-            "--authority",
-            &auth.url,
-            "--upstream",
-            "echo",
-            "--keys",
-            &keys,
-        ],
-    );
+    let (gw, _) = v1_gateway(t.path(), &auth.url);
     let admin = std::fs::read_to_string(adata.join("admin-token"))
         .unwrap()
         .trim()
@@ -410,31 +418,15 @@ fn kill_switch_latency_at_random_offsets() {
     let mut late_calls = Vec::with_capacity(trials);
     for trial in 0..trials {
         let (cred, secret) = credential(&c, &idp.url, &auth.url, &format!("trial-{trial}"));
-        let ch: Challenge = c
-            .get(format!("{}/v1/lease/challenge", gw.url))
-            .send()
-            .unwrap()
-            .json()
-            .unwrap();
-        let list: PublishedList = c
-            .get(format!("{}/v1/status/list", auth.url))
-            .send()
-            .unwrap()
-            .json()
-            .unwrap();
-        let list = StatusList::decode(&list.encoded_list).unwrap();
-        let manifest = manifest_digest(b"trial agent");
-        let req = ProofRequest::from_challenge(&ch, &manifest, Route::Autonomous);
-        let (presentation, _) = present(&ch.scope, &pk, &cred, &secret, &list, &req, None).unwrap();
-        let body = LeaseRequest {
-            presentation,
-            agent: format!("trial-{trial}"),
-            manifest,
-            key: None,
+        let holder = Holder {
+            c: &c,
+            gw: &gw.url,
+            auth: &auth.url,
+            pk: &pk,
+            cred: &cred,
+            secret: &secret,
         };
-        let (s, v) = post(&c, &format!("{}/v1/lease", gw.url), None, &body);
-        assert_eq!(s, 200, "{v}");
-        let lease = v["lease"].as_str().unwrap().to_owned();
+        let lease = holder.lease(&format!("trial-{trial}"));
         assert_eq!(call(&lease), 200);
         std::thread::sleep(Duration::from_millis(rng.gen_range(0..7000)));
         let started = Instant::now();

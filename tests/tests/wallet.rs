@@ -287,11 +287,24 @@ fn start_gateway(
     (authority, adata): (&str, &Path),
     toml: Option<&str>,
 ) -> Service {
+    let gw = unregistered_gateway(t, name, authority, toml);
+    let admin = std::fs::read_to_string(adata.join("admin-token")).unwrap();
+    alc_e2e::licensing::register_gateway(
+        &reqwest::blocking::Client::new(),
+        authority,
+        admin.trim(),
+        &gw.url,
+    );
+    gw
+}
+
+/// A gateway `name` as [`start_gateway`] starts it, which the authority has not registered.
+fn unregistered_gateway(t: &Path, name: &str, authority: &str, toml: Option<&str>) -> Service {
     let data = t.join(name);
     std::fs::create_dir_all(&data).unwrap();
     let cfg = toml.map_or_else(|| format!("scope = \"{name}.local\"\n"), str::to_owned);
     std::fs::write(data.join("gateway.toml"), cfg).unwrap();
-    let gw = Service::start(
+    Service::start(
         t,
         &[
             "gateway",
@@ -307,15 +320,7 @@ fn start_gateway(
             "--keys",
             shared_keys_v2().keys.to_str().unwrap(),
         ],
-    );
-    let admin = std::fs::read_to_string(adata.join("admin-token")).unwrap();
-    alc_e2e::licensing::register_gateway(
-        &reqwest::blocking::Client::new(),
-        authority,
-        admin.trim(),
-        &gw.url,
-    );
-    gw
+    )
 }
 
 #[test]
@@ -427,28 +432,7 @@ fn the_operator_wallet_from_the_command_line() {
         ),
         "a relayed challenge",
     );
-    let stranger = {
-        let data = t.join("stranger");
-        std::fs::create_dir_all(&data).unwrap();
-        std::fs::write(data.join("gateway.toml"), "scope = \"stranger.local\"\n").unwrap();
-        Service::start(
-            t,
-            &[
-                "gateway",
-                "serve",
-                "--listen",
-                "127.0.0.1:0",
-                "--data",
-                data.to_str().unwrap(),
-                "--authority",
-                &auth.url,
-                "--upstream",
-                "echo",
-                "--keys",
-                &keys,
-            ],
-        )
-    };
+    let stranger = unregistered_gateway(t, "stranger", &auth.url, None);
     fails(
         wallet(
             t,

@@ -255,8 +255,15 @@ impl PermitCommand {
     }
 }
 
-/// `alc authority init`: creates the data folder and prints what is in it.
-pub fn authority_init(data: &Path) -> Result<()> {
+/// The authority in `data`, opened (created on first use) as the service opens it,
+/// after the runtime its database lives on (bind both as `(_rt, a)`: the authority is
+/// dropped first).
+fn open(
+    data: &Path,
+) -> Result<(
+    tokio::runtime::Runtime,
+    std::sync::Arc<alc_issuer::authority::Authority>,
+)> {
     let rt = tokio::runtime::Runtime::new()?;
     let a = rt
         .block_on(alc_issuer::service::open(
@@ -264,6 +271,12 @@ pub fn authority_init(data: &Path) -> Result<()> {
             std::sync::Arc::new(alc_protocol::time::SystemClock),
         ))
         .map_err(|e| anyhow!("{e}"))?;
+    Ok((rt, a))
+}
+
+/// `alc authority init`: creates the data folder and prints what is in it.
+pub fn authority_init(data: &Path) -> Result<()> {
+    let (_rt, a) = open(data)?;
     println!("authority data folder ready: {}", data.display());
     println!(
         "  configuration    {}",
@@ -298,13 +311,7 @@ pub fn authority_info(data: &Path) -> Result<()> {
             data.display()
         ));
     }
-    let rt = tokio::runtime::Runtime::new()?;
-    let a = rt
-        .block_on(alc_issuer::service::open(
-            data,
-            std::sync::Arc::new(alc_protocol::time::SystemClock),
-        ))
-        .map_err(|e| anyhow!("{e}"))?;
+    let (_rt, a) = open(data)?;
     let k = a.public_keys();
     println!("authority   {}", k.name);
     println!("issuer key  [{}, {}]", k.issuer_key[0], k.issuer_key[1]);

@@ -328,23 +328,16 @@ async fn set_up(story: &Story, keys: &Path) -> Result<Stage> {
     let authority = alc_issuer::service::open(&adata, Arc::new(SystemClock))
         .await
         .map_err(|e| anyhow!("the authority: {e}"))?;
+    let digest = authority.public_keys().digest();
     let auth_url = serve(alc_issuer::api::app(authority)).await?;
     let admin = std::fs::read_to_string(adata.join("admin-token"))?
         .trim()
         .to_owned();
     let http = Http::new()?;
     let auth = AuthorityClient::new(&http, &auth_url);
-    let (gw_url, _) = gateway(&work, "demo.gateway", &auth_url, &vk, &admin, &http, &auth).await?;
-    let (gw_b_url, gw_b_admin) = gateway(
-        &work,
-        "demo.gateway-b",
-        &auth_url,
-        &vk,
-        &admin,
-        &http,
-        &auth,
-    )
-    .await?;
+    let (gw_url, _) = gateway(&work, "demo.gateway", &digest, &vk, &admin, &http, &auth).await?;
+    let (gw_b_url, gw_b_admin) =
+        gateway(&work, "demo.gateway-b", &digest, &vk, &admin, &http, &auth).await?;
     story.ok("services", &format!("identity provider {idp}, authority {auth_url}, gateways A {gw_url} and B {gw_b_url} (registered with the registry)"), None);
     Ok(Stage {
         work,
@@ -496,11 +489,12 @@ fn demo_trustees(keys: &Path) -> Result<()> {
 }
 
 /// A gateway on circuit v2 at `scope`, registered with the registry, filing incidents
-/// with the authority's token: its URL and its admin token.
+/// with the authority's token, and given the digest of the authority's keys (`digest`:
+/// the demo runs the authority, so it knows them first hand): its URL and its admin token.
 async fn gateway(
     work: &tempfile::TempDir,
     scope: &str,
-    auth_url: &str,
+    digest: &str,
     vk: &alc_verifier::VerifyingKey,
     admin: &str,
     http: &Http,
@@ -514,9 +508,9 @@ async fn gateway(
         &alc_gateway::service::ServeOptions {
             data: gdata.clone(),
             scope: None,
-            authority_digest: None,
+            authority_digest: Some(digest.to_owned()),
             listen: "127.0.0.1:0".parse()?,
-            authority: Some(auth_url.to_owned()),
+            authority: Some(auth.url().to_owned()),
             upstream: Some(alc_devkit::upstream::ECHO.into()),
             in_process: alc_devkit::upstream::offered(),
             verifying_key: vk.clone(),
@@ -547,7 +541,7 @@ async fn gateway(
     let _: Registered = http
         .post(
             auth.service(),
-            &format!("{auth_url}/v1/admin/gateways"),
+            &format!("{}/v1/admin/gateways", auth.url()),
             Some(admin),
             &registration,
         )

@@ -2,7 +2,6 @@
 //! administrators' commands (kills, incidents) over its admin API.
 
 use super::admin::{print, Admin};
-use crate::keydir;
 use alc_protocol::authority::Filed;
 use alc_protocol::gateway::{IncidentRequest, KillRequest};
 use alc_wallet::client::Done;
@@ -63,30 +62,7 @@ pub enum GatewayCommand {
     /// Run the gateway in front of an upstream API (creates the data folder on first start).
     ///
     /// Example: alc gateway serve --listen 127.0.0.1:8700 --data ./alc-gateway --authority http://127.0.0.1:8600 --upstream echo
-    Serve {
-        /// Address to listen on (port 0 picks a free port).
-        #[arg(long, env = "ALC_GATEWAY_LISTEN", default_value = "127.0.0.1:8700")]
-        listen: std::net::SocketAddr,
-        /// Data folder: lease index, kill set, keys, configuration.
-        #[arg(long, env = "ALC_GATEWAY_DATA", default_value = "alc-gateway")]
-        data: PathBuf,
-        /// The licensing authority's URL: https, or http on loopback [default: gateway.toml's, initially http://127.0.0.1:8600].
-        #[arg(long, env = "ALC_GATEWAY_AUTHORITY")]
-        authority: Option<String>,
-        /// This gateway's identifier [default: gateway.toml's; there is no default].
-        #[arg(long, env = "ALC_GATEWAY_SCOPE")]
-        scope: Option<String>,
-        /// The digest of the authority's keys (`alc authority info`) to require on first
-        /// contact and after [default: gateway.toml's authority_digest].
-        #[arg(long, env = "ALC_GATEWAY_AUTHORITY_DIGEST")]
-        authority_digest: Option<String>,
-        /// The upstream API: `echo` (built in) or an http(s) URL [default: gateway.toml's, initially echo].
-        #[arg(long, env = "ALC_GATEWAY_UPSTREAM")]
-        upstream: Option<String>,
-        /// Key directory holding the circuit's verifying key (from `alc setup`).
-        #[arg(long, env = "ALC_KEYS", default_value_os_t = keydir::default_cache())]
-        keys: PathBuf,
-    },
+    Serve(super::services::GatewayArgs),
 }
 
 /// How a gateway administrator reaches the admin API.
@@ -144,25 +120,7 @@ impl GatewayCommand {
                 description,
                 admin,
             } => incident(&admin.admin(), &pseudonym, &description),
-            GatewayCommand::Serve {
-                listen,
-                data,
-                authority,
-                scope,
-                authority_digest,
-                upstream,
-                keys,
-            } => super::services::gateway(
-                super::services::GatewayArgs {
-                    listen,
-                    data,
-                    authority,
-                    scope,
-                    authority_digest,
-                    upstream,
-                },
-                &keys,
-            ),
+            GatewayCommand::Serve(args) => super::services::gateway(args),
         }
     }
 }

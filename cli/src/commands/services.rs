@@ -36,24 +36,34 @@ pub fn dev_idp(listen: SocketAddr) -> Result<()> {
 }
 
 /// What `alc gateway serve` is told on its command line.
+#[derive(clap::Args)]
 pub struct GatewayArgs {
-    /// Where to listen.
-    pub listen: SocketAddr,
-    /// The data folder.
+    /// Address to listen on (port 0 picks a free port).
+    #[arg(long, env = "ALC_GATEWAY_LISTEN", default_value = "127.0.0.1:8700")]
+    pub listen: std::net::SocketAddr,
+    /// Data folder: lease index, kill set, keys, configuration.
+    #[arg(long, env = "ALC_GATEWAY_DATA", default_value = "alc-gateway")]
     pub data: PathBuf,
-    /// The authority's URL.
+    /// The licensing authority's URL: https, or http on loopback [default: gateway.toml's, initially http://127.0.0.1:8600].
+    #[arg(long, env = "ALC_GATEWAY_AUTHORITY")]
     pub authority: Option<String>,
-    /// The gateway's scope.
+    /// This gateway's identifier [default: gateway.toml's; there is no default].
+    #[arg(long, env = "ALC_GATEWAY_SCOPE")]
     pub scope: Option<String>,
-    /// The digest of the authority's keys to require.
+    /// The digest of the authority's keys (`alc authority info`) to require on first
+    /// contact and after [default: gateway.toml's authority_digest].
+    #[arg(long, env = "ALC_GATEWAY_AUTHORITY_DIGEST")]
     pub authority_digest: Option<String>,
-    /// The upstream.
+    /// The upstream API: `echo` (built in) or an http(s) URL [default: gateway.toml's, initially echo].
+    #[arg(long, env = "ALC_GATEWAY_UPSTREAM")]
     pub upstream: Option<String>,
+    /// Key directory holding the circuit's verifying key (from `alc setup`).
+    #[arg(long, env = "ALC_KEYS", default_value_os_t = crate::keydir::default_cache())]
+    pub keys: PathBuf,
 }
 
 /// `alc gateway serve`.
-pub fn gateway(args: GatewayArgs, keys: &std::path::Path) -> Result<()> {
-    let verifying_key = crate::keydir::load_any_verifying_key(keys)?;
+pub fn gateway(args: GatewayArgs) -> Result<()> {
     let GatewayArgs {
         listen,
         data,
@@ -61,7 +71,9 @@ pub fn gateway(args: GatewayArgs, keys: &std::path::Path) -> Result<()> {
         scope,
         authority_digest,
         upstream,
+        keys,
     } = args;
+    let verifying_key = crate::keydir::load_any_verifying_key(&keys)?;
     let opts = alc_gateway::service::ServeOptions {
         data,
         listen,
