@@ -3,7 +3,8 @@
 # target, the npm packages for circomlibjs and snarkjs; for the browser wallet Debian's
 # chromium, wasm-bindgen-cli and playwright-core), checks formatting and lints, builds
 # the browser wallet (the prover for wasm32) and tests its bindings under Node, and runs the
-# whole workspace's tests (the browser test among them, in headless Chromium).
+# whole workspace's tests (the browser test among them, in headless Chromium), then
+# fuzzes every parser of outside input for a few seconds each (scripts/fuzz.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # A one-off build: incremental compilation only costs time and disk here.
@@ -33,6 +34,7 @@ npm ci --prefix wasm/js --no-audit --no-fund --loglevel=error
 
 step "formatting, lints and the crates' dependency arrows"
 cargo fmt --all -- --check
+cargo fmt --manifest-path fuzz/Cargo.toml -- --check
 scripts/check-deps.sh
 cargo clippy --workspace --all-targets --locked -- -D warnings
 cargo clippy -p alc-wasm --target wasm32-unknown-unknown --all-targets --locked -- -D warnings
@@ -53,5 +55,10 @@ export ALC_BIN="${CARGO_TARGET_DIR:-$PWD/target}/debug/alc"
 # ALC_REQUIRE_BROWSER: the browser test fails, rather than passes unrun, if chromium,
 # playwright-core or the wallet package is missing.
 ALC_REQUIRE_BROWSER=1 cargo test --workspace --locked --no-fail-fast
+
+step "fuzzing every parser of outside input, ${ALC_FUZZ_SECS:=5} s each from the committed corpus"
+# Unoptimised: the build is most of this step's time, and runs of seconds want coverage
+# more than speed (by hand, scripts/fuzz.sh builds at fuzz/Cargo.toml's opt-level).
+CARGO_PROFILE_RELEASE_OPT_LEVEL=0 scripts/fuzz.sh "$ALC_FUZZ_SECS"
 
 step "all tests passed"

@@ -273,3 +273,21 @@ fn pinned_constraint_count() {
     );
     println!("{b:#?}");
 }
+
+#[test]
+fn every_witness_variable_is_pinned_by_a_constraint() {
+    let f = Fixture::new();
+    let cs = ConstraintSystem::<Fr>::new_ref();
+    PresentationCircuit::new(f.statement, f.witness())
+        .generate_constraints(cs.clone())
+        .unwrap();
+    let n = cs.num_witness_variables();
+    assert_eq!(common::free_witnesses(&cs), Vec::<usize>::new(), "of {n}");
+    // Its failing twin: one witness variable no constraint uses is found, and only it.
+    let cs = ConstraintSystem::<Fr>::new_ref();
+    PresentationCircuit::new(f.statement, f.witness())
+        .generate_constraints(cs.clone())
+        .unwrap();
+    let _unused = cs.new_witness_variable(|| Ok(Fr::from(5u64))).unwrap();
+    assert_eq!(common::free_witnesses(&cs), vec![n]);
+}

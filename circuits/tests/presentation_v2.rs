@@ -158,3 +158,15 @@ fn pinned_constraint_count_fits_v1s_domain() {
     assert_eq!(b.domain_size(), 8_192, "{b:?}");
     common::check_pinned_count("v2", b.constraints);
 }
+
+#[test]
+fn every_witness_variable_is_pinned_by_a_constraint() {
+    let escrow = key(77);
+    let (statement, witness) = honest(&escrow, 3);
+    let cs = ConstraintSystem::<Fr>::new_ref();
+    PresentationCircuit::new(escrow, statement, witness)
+        .generate_constraints(cs.clone())
+        .unwrap();
+    let n = cs.num_witness_variables();
+    assert_eq!(common::free_witnesses(&cs), Vec::<usize>::new(), "of {n}");
+}

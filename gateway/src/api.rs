@@ -141,6 +141,7 @@ fn policy(c: &crate::config::Config) -> Policy {
     }
 }
 
+#[utoipa::path(get, path = "/v1/gateway", responses((status = 200, body = GatewayInfo, description = "the gateway's scope, policy, keys and circuits")))]
 async fn info(State(s): S) -> Json<GatewayInfo> {
     let g = &s.gateway;
     let c = g.config();
@@ -160,6 +161,7 @@ async fn info(State(s): S) -> Json<GatewayInfo> {
     })
 }
 
+#[utoipa::path(get, path = "/v1/lease/challenge", responses((status = 200, body = Challenge, description = "a fresh challenge, signed with the gateway's registered key (not cached)"), (status = 503, description = "no verified status of the authority yet")))]
 async fn challenge(State(s): S) -> Result<Response, Deny> {
     let g = &s.gateway;
     let (challenge, now, expires_at) = g.challenge().await?;
@@ -168,6 +170,7 @@ async fn challenge(State(s): S) -> Result<Response, Deny> {
         challenge,
         now,
         expires_at,
+        lease_ends: now + c.lease_ttl_secs,
         scope: c.scope.clone(),
         policy: policy(c),
         roots: g
@@ -194,10 +197,12 @@ async fn challenge(State(s): S) -> Result<Response, Deny> {
     Ok(resp)
 }
 
+#[utoipa::path(post, path = "/v1/lease", request_body = LeaseRequest, responses((status = 200, body = Issued, description = "a lease for the proof's agent"), (status = 403, description = "the proof, its challenge, root or tier is refused (one opaque answer)")))]
 async fn lease(State(s): S, Body(req): Body<LeaseRequest>) -> Result<Json<Issued>, Deny> {
     Ok(Json(s.gateway.issue(&req).await?))
 }
 
+#[utoipa::path(post, path = "/v1/lease/renew", request_body = LeaseRequest, responses((status = 200, body = Issued, description = "the lease again, with a new expiry"), (status = 403, description = "refused")), security(("bearer" = [])))]
 async fn renew(State(s): S, req: Request) -> Result<Json<Issued>, Response> {
     let r = Received::read(req).await?;
     let b = bearer(&r.parts.headers).map_err(IntoResponse::into_response)?;
@@ -209,6 +214,7 @@ async fn renew(State(s): S, req: Request) -> Result<Json<Issued>, Response> {
         .map_err(IntoResponse::into_response)
 }
 
+#[utoipa::path(post, path = "/v1/lease/delegate", request_body = DelegateRequest, responses((status = 200, body = Issued, description = "a sub-agent lease, its rights within the parent's"), (status = 403, description = "refused")), security(("bearer" = [])))]
 async fn delegate(State(s): S, req: Request) -> Result<Json<Issued>, Response> {
     let r = Received::read(req).await?;
     let b = bearer(&r.parts.headers).map_err(IntoResponse::into_response)?;
@@ -220,6 +226,7 @@ async fn delegate(State(s): S, req: Request) -> Result<Json<Issued>, Response> {
         .map_err(IntoResponse::into_response)
 }
 
+#[utoipa::path(post, path = "/v1/admin/kill", request_body = KillRequest, responses((status = 204, description = "killed: refused from now on at every gateway process of this data folder")), security(("bearer" = [])))]
 async fn kill(
     State(s): S,
     headers: HeaderMap,
@@ -232,6 +239,7 @@ async fn kill(
     Ok(StatusCode::NO_CONTENT)
 }
 
+#[utoipa::path(post, path = "/v1/admin/incident", request_body = IncidentRequest, responses((status = 200, body = Filed, description = "filed with the authority, with the pseudonym's chain of liability"), (status = 503, description = "the authority is unreachable, refused the report, or no report token is configured")), security(("bearer" = [])))]
 async fn incident(
     State(s): S,
     headers: HeaderMap,
@@ -276,15 +284,48 @@ async fn incident(
     })
 }
 
-async fn forward(State(s): S, req: Request) -> Response {
+/// One route class's proxied calls (`{rest}` is any path below it).
+macro_rules! class {
+    ($name:ident, $class:expr, $path:literal, $what:literal) => {
+        #[utoipa::path(
+            method(get, post, put, patch, delete),
+            path = $path,
+            description = $what,
+            params(("rest" = String, Path, description = "the path below the class, sent to its upstream")),
+            responses(
+                (status = 200, description = "the upstream's answer, as it gave it"),
+                (status = 403, description = "the lease is expired, killed, superseded or does not cover the route"),
+                (status = 502, description = "the upstream is unreachable or broke off its answer")
+            ),
+            security((), ("bearer" = []))
+        )]
+        async fn $name(state: S, req: Request) -> Response {
+            forward(state, $class, req).await
+        }
+    };
+}
+class!(
+    public,
+    PUBLIC,
+    "/v1/public/{rest}",
+    "Forwarded to the public upstream with no lease."
+);
+class!(
+    sandbox,
+    SANDBOX,
+    "/v1/sandbox/{rest}",
+    "Forwarded to the sandbox upstream under a lease (Authorization: Bearer <lease>; a key-bound lease signs every request)."
+);
+class!(
+    autonomous,
+    AUTONOMOUS,
+    "/v1/autonomous/{rest}",
+    "Forwarded to the autonomous upstream under a lease of the gateway's minimum tiers (a key-bound lease signs every request)."
+);
+
+async fn forward(State(s): S, class: &'static str, req: Request) -> Response {
     let path = req.uri().path().to_owned();
-    let (class, rest) = if let Some(r) = path.strip_prefix(PUBLIC) {
-        (PUBLIC, r)
-    } else if let Some(r) = path.strip_prefix(SANDBOX) {
-        (SANDBOX, r)
-    } else if let Some(r) = path.strip_prefix(AUTONOMOUS) {
-        (AUTONOMOUS, r)
-    } else {
+    let Some(rest) = path.strip_prefix(class) else {
         return not_found().await.into_response();
     };
     let rest = format!("/{rest}");
@@ -341,6 +382,42 @@ async fn forward(State(s): S, req: Request) -> Response {
     proxy.forward(req, &rest, extra).await
 }
 
+/// What every operation of the description shares.
+const CONVENTIONS: alc_service::openapi::Conventions = alc_service::openapi::Conventions {
+    service: "the gateway",
+    body_limit: "2 MiB (1 MiB for a signed request, which is read whole)",
+    rate_limited: true,
+};
+
+/// The OpenAPI description of the gateway (`GET /openapi.json`).
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    modifiers(&CONVENTIONS),
+    info(
+        title = "ALC provider gateway",
+        description = "Challenges and zero-knowledge presentations for leases; the route classes forwarded to their upstreams under those leases; the kill switch and incident reports."
+    ),
+    paths(info, challenge, lease, renew, delegate, kill, incident, public, sandbox, autonomous),
+    components(schemas(
+        GatewayInfo,
+        Challenge,
+        LeaseRequest,
+        DelegateRequest,
+        Issued,
+        KillRequest,
+        IncidentRequest,
+        Filed,
+        Policy,
+        TierPolicy,
+        AcceptedRoot
+    ))
+)]
+pub struct ApiDoc;
+
+async fn openapi() -> Json<utoipa::openapi::OpenApi> {
+    Json(<ApiDoc as utoipa::OpenApi>::openapi())
+}
+
 async fn not_found() -> Problem {
     Problem::new(StatusCode::NOT_FOUND, "not_found", "no such endpoint")
 }
@@ -381,9 +458,10 @@ pub fn app(state: AppState) -> Router {
         .route("/v1/lease/delegate", post(delegate))
         .route("/v1/admin/kill", post(kill))
         .route("/v1/admin/incident", post(incident))
-        .route("/v1/public/{*rest}", any(forward))
-        .route("/v1/sandbox/{*rest}", any(forward))
-        .route("/v1/autonomous/{*rest}", any(forward))
+        .route("/v1/public/{*rest}", any(public))
+        .route("/v1/sandbox/{*rest}", any(sandbox))
+        .route("/v1/autonomous/{*rest}", any(autonomous))
+        .route("/openapi.json", get(openapi))
         .merge(crate::wallet::routes())
         .fallback(not_found)
         .layer(axum::middleware::from_fn(alc_service::log_server_errors))

@@ -38,6 +38,11 @@ pub struct Config {
     pub lease_ttl_secs: u64,
     /// Lifetime of a challenge, seconds.
     pub challenge_ttl_secs: u64,
+    /// How long a status root stays acceptable for new leases after a newer one (not an
+    /// emergency) superseded it, seconds: a wallet proves against the roots its challenge
+    /// lists, so this covers a challenge's lifetime and the proving time. After a normal
+    /// revocation, a revoked holder can get a new lease for at most this long.
+    pub superseded_root_secs: u64,
     /// How long after the authority's `next_update` the last good status is still used
     /// before new autonomous leases are refused (fail closed), seconds.
     pub status_grace_secs: u64,
@@ -85,6 +90,7 @@ impl Default for Config {
             min_permit_tier: 0,
             lease_ttl_secs: 15 * 60,
             challenge_ttl_secs: 60,
+            superseded_root_secs: 120,
             status_grace_secs: 300,
             max_depth: 4,
             rate_per_min: 6000,
@@ -145,6 +151,11 @@ impl Config {
         {
             return Err(ConfigError(
                 "lifetimes, timeouts, the rate and batch_max must be positive".into(),
+            ));
+        }
+        if self.challenge_ttl_secs >= self.lease_ttl_secs {
+            return Err(ConfigError(
+                "challenge_ttl_secs must be shorter than lease_ttl_secs: a lease ends a lease lifetime after its challenge was made".into(),
             ));
         }
         Ok(())

@@ -307,9 +307,16 @@ impl Gateway {
             .accepts_root(&st.status_root, now)
             .ok_or_else(|| Deny::Forbidden("the proof's status root is not accepted (stale, superseded by an emergency, or unknown): fetch the current list and prove again".into()))?;
         let challenge = field::to_decimal(&st.challenge);
-        if !self.store.challenge_open(&challenge, st.now, now).await? {
+        // The proof is made at the challenge's lease end (its time plus the lease
+        // lifetime), so the credential is valid until the lease ends (docs/leases.md).
+        let issued_at = st.now.checked_sub(self.cfg.lease_ttl_secs);
+        let open = match issued_at {
+            Some(at) => self.store.challenge_open(&challenge, at, now).await?,
+            None => false,
+        };
+        if !open {
             return Err(Deny::Forbidden(
-                "the challenge is unknown, expired or already used".into(),
+                "the challenge is unknown, expired or already used, or the proof is not made at its lease_ends".into(),
             ));
         }
         let mut rights = vec![SANDBOX.to_owned()];
@@ -336,14 +343,28 @@ impl Gateway {
         })
     }
 
+    /// The salt of a lease's registry commitments (`alc_registry::entry`): derived from
+    /// the binding secret and the lease id, so the gateway can always recompute it, and
+    /// given to the holder with the lease.
+    fn registry_salt(&self, lease_id: &str) -> [u8; 32] {
+        use sha2::Digest as _;
+        let mut h = sha2::Sha256::new();
+        h.update(b"alc/v1/gateway-registry-salt\0");
+        h.update(self.binding.as_ref());
+        h.update(lease_id.as_bytes());
+        h.finalize().into()
+    }
+
     /// The registry entry of a new lease (validated now, so the outbox only ever holds
-    /// entries the registry accepts). The gateway does not learn the permit: no hash.
+    /// entries the registry accepts): the agent and its manifest as commitments under
+    /// the lease's salt. The gateway does not learn the permit: no hash.
     fn spawn_entry(&self, l: &Lease, now: u64) -> Result<Entry, Deny> {
+        let salt = self.registry_salt(&l.id);
         let e = Entry::Spawn(registry::Spawn {
             gateway: self.cfg.scope.clone(),
             lease_id: l.id.clone(),
             parent_lease: l.parent.clone(),
-            agent: l.agent.clone(),
+            agent: registry::agent_commitment(&self.cfg.scope, &salt, &l.agent),
             pseudonym: l.pseudonym.clone(),
             permit_hash: String::new(),
             permissions: registry::Permissions {
@@ -353,7 +374,7 @@ impl Gateway {
                 tier: l.tier,
                 permit_tier: l.permit_tier,
             },
-            manifest_hash: l.manifest.clone(),
+            manifest_hash: registry::manifest_commitment(&self.cfg.scope, &salt, &l.manifest),
             depth: l.depth,
             at: now,
         });
@@ -383,7 +404,8 @@ impl Gateway {
             manifest: req.manifest.to_ascii_lowercase(),
             rights,
             rate_per_min: self.cfg.rate_per_min,
-            expires: now + self.cfg.lease_ttl_secs,
+            // The time the proof showed the credential valid at: never after its expiry.
+            expires: st.now,
             depth: 0,
             key,
             escrow,
@@ -399,12 +421,14 @@ impl Gateway {
             .mint(&lease)
             .map_err(|e| Deny::Internal(e.to_string()))?;
         self.store.add_lease(&block, &lease, now, &spawn).await?;
+        let registry_salt = hex::encode(self.registry_salt(&lease.id));
         Ok(Issued {
             lease: token,
             lease_id: lease.id,
             expires_at: lease.expires,
             rights: lease.rights,
             epoch,
+            registry_salt,
             key: lease.key,
         })
     }
@@ -508,12 +532,14 @@ impl Gateway {
             .attenuate(&parsed.token, &child)
             .map_err(|e| Deny::Internal(e.to_string()))?;
         self.store.add_lease(&block, &child, now, &spawn).await?;
+        let registry_salt = hex::encode(self.registry_salt(&child.id));
         Ok(Issued {
             lease: token,
             lease_id: child.id,
             expires_at: child.expires,
             rights: child.rights,
             epoch: child.epoch,
+            registry_salt,
             key: child.key,
         })
     }

@@ -327,7 +327,7 @@ pub async fn open(opts: &ServeOptions, clock: Arc<dyn Clock>) -> Result<AppState
     let status = Arc::new(StatusView::new(
         keys.name.clone(),
         status_key,
-        cfg.lease_ttl_secs,
+        cfg.superseded_root_secs,
         cfg.status_grace_secs,
     ));
     let notify: Arc<dyn Fn(&alc_protocol::status::StatusResponse) + Send + Sync> = Arc::new(|r| {

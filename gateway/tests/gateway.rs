@@ -18,6 +18,7 @@ use alc_protocol::files::ProofRequest;
 use alc_protocol::gateway::{
     AnyPresentation, Challenge, DelegateRequest, KillRequest, LeaseRequest, Route,
 };
+use alc_protocol::time::Clock;
 use alc_wallet::lease::{manifest_digest, present, ProverKeys};
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
@@ -347,6 +348,83 @@ async fn challenges_are_single_use_short_lived_and_scoped() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lease_ends_when_its_proof_says_the_credential_is_still_valid() {
+    let w = world("").await;
+    let h = w.holder().await;
+    let expires = h.credential.signed.credential.expires;
+    // The proof is made at the challenge's lease end, and the lease ends then.
+    let (_, ch) = w.call("GET", "/v1/lease/challenge", None, None).await;
+    let ch: Challenge = serde_json::from_value(ch).unwrap();
+    assert_eq!(ch.lease_ends, ch.now + 900);
+    let req = w.lease_request(&h, 0, SCOPE).await;
+    let (s, v) = w.call("POST", "/v1/lease", None, Some(req.clone())).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let at = req["presentation"]["statement"]["now"].as_str().unwrap();
+    assert_eq!(v["expires_at"].to_string(), at, "{v}");
+    // Its twin: a proof made at the challenge's own time (a lease that could outlive the
+    // credential) is refused.
+    let (_, ch) = w.call("GET", "/v1/lease/challenge", None, None).await;
+    let ch: Challenge = serde_json::from_value(ch).unwrap();
+    let manifest = manifest_digest(b"agent manifest");
+    let early = ProofRequest {
+        now: ch.now,
+        ..ProofRequest::from_challenge(&ch, &manifest, Route::Sandbox)
+    };
+    let pk = ProverKeys::new(keys().0.clone(), None).unwrap();
+    let list = w.published_list().await;
+    let (presentation, _) =
+        present(SCOPE, &pk, &h.credential, &h.secret, &list, &early, None).unwrap();
+    let body = serde_json::to_value(LeaseRequest {
+        presentation,
+        agent: "agent-1".into(),
+        manifest,
+        key: None,
+    })
+    .unwrap();
+    let (s, v) = w.call("POST", "/v1/lease", None, Some(body)).await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "{v}");
+    assert!(v["message"].as_str().unwrap().contains("lease_ends"), "{v}");
+    // Within one lease lifetime of the credential's expiry no proof can be made at all;
+    // just outside it, one can, and its lease ends before the credential does.
+    w.clock.advance(expires - w.clock.now() - 1000);
+    let req = w.lease_request_with(&h, 0, SCOPE, &list).await;
+    let (s, v) = w.call("POST", "/v1/lease", None, Some(req)).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert!(v["expires_at"].as_u64().unwrap() < expires, "{v}");
+    w.clock.advance(200);
+    let (_, ch) = w.call("GET", "/v1/lease/challenge", None, None).await;
+    let ch: Challenge = serde_json::from_value(ch).unwrap();
+    let req = ProofRequest::from_challenge(&ch, &manifest_digest(b"m"), Route::Sandbox);
+    assert!(present(SCOPE, &pk, &h.credential, &h.secret, &list, &req, None).is_err());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_superseded_root_is_accepted_only_within_its_window() {
+    let w = world("superseded_root_secs = 30").await;
+    let (h, other) = (w.holder().await, w.holder().await);
+    let old = w.published_list().await;
+    // A normal revocation supersedes the root the two proofs below are made against.
+    w.revoke(&other, false).await;
+    let within = w.lease_request_with(&h, 1, SCOPE, &old).await;
+    let after = w.lease_request_with(&h, 1, SCOPE, &old).await;
+    w.clock.advance(29);
+    let (s, v) = w.call("POST", "/v1/lease", None, Some(within)).await;
+    assert_eq!(s, StatusCode::OK, "29 s after it was superseded: {v}");
+    // Its twin: the same kind of proof, its challenge still live, 31 s after.
+    w.clock.advance(2);
+    let (s, v) = w.call("POST", "/v1/lease", None, Some(after)).await;
+    assert_eq!(
+        s,
+        StatusCode::FORBIDDEN,
+        "31 s after it was superseded: {v}"
+    );
+    assert!(
+        v["message"].as_str().unwrap().contains("status root"),
+        "{v}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_kill_switch_refuses_revoked_holders_and_stale_roots() {
     let w = world("").await;
     let (h, other) = (w.holder().await, w.holder().await);
@@ -451,6 +529,11 @@ async fn tiers_sub_agents_and_kills() {
         "a child never outlives its parent"
     );
     let grandchild = g["lease"].as_str().unwrap().to_owned();
+    let g_id = g["lease_id"].as_str().unwrap().to_owned();
+    let g_salt: [u8; 32] = hex::decode(g["registry_salt"].as_str().unwrap())
+        .unwrap()
+        .try_into()
+        .unwrap();
     // The registry outbox has the root lease and both spawn links, chained.
     let outbox = w.state.gateway.pending_entries().await.unwrap();
     let spawns: Vec<_> = outbox
@@ -461,7 +544,16 @@ async fn tiers_sub_agents_and_kills() {
         })
         .collect();
     assert!(spawns.len() >= 3, "{spawns:?}");
-    let g = spawns.iter().find(|s| s.agent == "grandchild").unwrap();
+    let g = spawns.iter().find(|s| s.lease_id == g_id).unwrap();
+    // The entry names its agent and manifest only as commitments, which the holder
+    // opens with the lease's salt (and nothing else does).
+    assert!(g.opens(&g_salt, "grandchild", &hex::encode([2u8; 32])));
+    assert!(!g.opens(&g_salt, "grandchild", &hex::encode([3u8; 32])));
+    assert!(!g.opens(&g_salt, "child", &hex::encode([2u8; 32])));
+    assert!(!g.opens(&[0; 32], "grandchild", &hex::encode([2u8; 32])));
+    assert!(spawns
+        .iter()
+        .all(|s| !s.agent.contains("child") && s.agent.len() == 64));
     let c = spawns
         .iter()
         .find(|s| Some(&s.lease_id) == g.parent_lease.as_ref())
@@ -774,6 +866,11 @@ async fn the_gateway_refuses_to_start_without_a_scope_or_a_trusted_authority() {
         .await,
     );
     assert!(e.contains("plain http"), "{e}");
+    // A challenge that outlives the lease it is for would give leases born expired.
+    let d = tempfile::tempdir().unwrap();
+    let short = format!("{toml}lease_ttl_secs = 60\n");
+    let e = refused(open(&opts(d.path(), &short, &auth_url, None), clock()).await);
+    assert!(e.contains("challenge_ttl_secs must be shorter"), "{e}");
     let d = tempfile::tempdir().unwrap();
     let wrong = "00".repeat(32);
     let e = refused(open(&opts(d.path(), &toml, &auth_url, Some(&wrong)), clock()).await);
@@ -784,4 +881,58 @@ async fn the_gateway_refuses_to_start_without_a_scope_or_a_trusted_authority() {
     drop(state.expect("the right digest starts"));
     let e = refused(open(&opts(d.path(), &toml, &auth_url, Some(&wrong)), clock()).await);
     assert!(e.contains("not the authority_digest"), "{e}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_openapi_description_names_every_route_and_only_routes() {
+    let w = world("").await;
+    let (s, doc) = w.call("GET", "/openapi.json", None, None).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(
+        doc["components"]["securitySchemes"]["bearer"]["scheme"], "bearer",
+        "{doc}"
+    );
+    let paths = doc["paths"].as_object().unwrap();
+    let mut documented: Vec<&str> = paths.keys().map(String::as_str).collect();
+    documented.sort_unstable();
+    assert_eq!(
+        documented,
+        [
+            "/v1/admin/incident",
+            "/v1/admin/kill",
+            "/v1/autonomous/{rest}",
+            "/v1/gateway",
+            "/v1/lease",
+            "/v1/lease/challenge",
+            "/v1/lease/delegate",
+            "/v1/lease/renew",
+            "/v1/public/{rest}",
+            "/v1/sandbox/{rest}",
+        ]
+    );
+    let route = |path: &str| path.replace("{rest}", "x");
+    for (path, item) in paths {
+        for method in item.as_object().unwrap().keys() {
+            let m = method.to_uppercase();
+            let (s, v) = w.call(&m, &route(path), None, None).await;
+            assert_ne!(s, StatusCode::NOT_FOUND, "{m} {path} is documented: {v}");
+            // Its twin: the same call one letter off the route is no route at all.
+            let (s, _) = w
+                .call(
+                    &m,
+                    &format!("{}x", route(path)).replacen("/v1/", "/v1x/", 1),
+                    None,
+                    None,
+                )
+                .await;
+            assert_eq!(s, StatusCode::NOT_FOUND, "{m} {path}x");
+        }
+    }
+    // Secured operations document 401 and 429; ones with a body 400, 413 and 415.
+    let renew = &doc["paths"]["/v1/lease/renew"]["post"]["responses"];
+    for code in ["400", "401", "413", "415", "429"] {
+        assert!(renew[code].is_object(), "{code}: {renew}");
+    }
+    let info = &doc["paths"]["/v1/gateway"]["get"]["responses"];
+    assert!(info["401"].is_null() && info["413"].is_null(), "{info}");
 }

@@ -491,3 +491,20 @@ async fn a_child_key_is_authorised_by_its_parents_key() {
         .await;
     assert_eq!(s, StatusCode::OK, "{v}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_signed_body_over_the_limit_is_413_in_the_error_body() {
+    let w = world().await;
+    let h = w.holder("alice").await;
+    let (issued, _key, signer) = w.lease(&h).await;
+    let path = "/v1/autonomous/upload";
+    // At the limit: read whole, checked, forwarded.
+    let body = vec![b'a'; alc_gateway::api::SIGNED_BODY_LIMIT];
+    let (s, v) = w.call("POST", path, &issued.lease, &signer, &body).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    // One byte over: refused before anything is forwarded, in the protocol's error body.
+    let body = vec![b'a'; alc_gateway::api::SIGNED_BODY_LIMIT + 1];
+    let (s, v) = w.call("POST", path, &issued.lease, &signer, &body).await;
+    assert_eq!(s, StatusCode::PAYLOAD_TOO_LARGE, "{v}");
+    assert_eq!(v["error"], "too_large", "{v}");
+}

@@ -37,9 +37,11 @@ pub struct CredentialFields {
     pub permit_tier: u8,
     /// Valid from (inclusive).
     #[serde(with = "u64_string")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub not_before: u64,
     /// Valid until (exclusive).
     #[serde(with = "u64_string")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub expires: u64,
     /// The holder's commitment `Poseidon(sk)`.
     pub holder: String,
@@ -137,13 +139,14 @@ pub struct ProofRequest {
 
 impl ProofRequest {
     /// What a gateway's challenge asks of a proof for `route`, binding the agent manifest
-    /// digest `manifest` (hex).
+    /// digest `manifest` (hex). The proof is made at the challenge's `lease_ends`: the
+    /// credential must still be valid when the lease would end.
     pub fn from_challenge(challenge: &Challenge, manifest: &str, route: Route) -> Self {
         let tiers = challenge.policy.of(route);
         Self {
             min_tier: tiers.min_tier,
             min_permit_tier: tiers.min_permit_tier,
-            now: challenge.now,
+            now: challenge.lease_ends,
             scope: challenge.scope.clone(),
             challenge: challenge.challenge.clone(),
             manifest: manifest.to_owned(),
@@ -154,6 +157,7 @@ impl ProofRequest {
 /// The public statement of a presentation, by name, in the circuit's order
 /// (field elements decimal).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Statement {
     /// The authority's public key `x`.
@@ -168,6 +172,7 @@ pub struct Statement {
     pub min_permit_tier: u8,
     /// The gateway's time (unix seconds).
     #[serde(with = "u64_string")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub now: u64,
     /// The gateway's scope, encoded.
     pub scope: String,
@@ -181,6 +186,7 @@ pub struct Statement {
 
 /// `presentation.json`: a proof and the statement it proves.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Presentation {
     /// The circuit (`alc-presentation-v1`).
@@ -194,6 +200,7 @@ pub struct Presentation {
 /// The public statement of a circuit-v2 presentation: circuit v1's, the escrowed
 /// serial and the holder key binding (`alc-presentation-v2`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct StatementV2 {
     /// Circuit v1's statement.
@@ -218,6 +225,7 @@ pub struct EscrowCiphertext {
 
 /// A circuit-v2 presentation: a proof and the statement it proves.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct PresentationV2 {
     /// The circuit (`alc-presentation-v2`).
@@ -314,6 +322,7 @@ mod tests {
             challenge: "ab".repeat(32),
             now: 1_790_000_000,
             expires_at: 1_790_000_060,
+            lease_ends: 1_790_000_900,
             scope: "gw.example".into(),
             policy: Policy {
                 sandbox: TierPolicy {
@@ -340,7 +349,7 @@ mod tests {
         assert_eq!((r.min_tier, r.min_permit_tier), (1, 2));
         assert_eq!(
             (r.now, r.scope.as_str(), r.manifest.as_str()),
-            (ch.now, "gw.example", "cd")
+            (ch.lease_ends, "gw.example", "cd")
         );
         assert_eq!(r.challenge, ch.challenge);
         let s = ProofRequest::from_challenge(&ch, "cd", Route::Sandbox);
@@ -351,7 +360,7 @@ mod tests {
     fn a_challenge_without_its_time_or_policy_is_refused() {
         let v = serde_json::to_value(challenge()).unwrap_or_default();
         assert_eq!(v["now"], "1790000000", "u64 as a decimal string");
-        for field in ["now", "policy", "scope", "challenge"] {
+        for field in ["now", "lease_ends", "policy", "scope", "challenge"] {
             let mut w = v.clone();
             w.as_object_mut().map(|o| o.remove(field));
             assert!(serde_json::from_value::<Challenge>(w).is_err(), "{field}");

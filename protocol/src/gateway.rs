@@ -19,6 +19,7 @@ pub const AUTONOMOUS: &str = "/v1/autonomous/";
 
 /// The minimum tiers a class of routes asks a proof for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct TierPolicy {
     /// Minimum licence tier.
@@ -29,6 +30,7 @@ pub struct TierPolicy {
 
 /// What each class of routes asks for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Policy {
     /// `/v1/sandbox/*`.
@@ -39,6 +41,7 @@ pub struct Policy {
 
 /// Which class of routes a proof is made for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Route {
     /// `/v1/sandbox/*`.
@@ -59,6 +62,7 @@ impl Policy {
 
 /// `GET /v1/gateway`: what the gateway is.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct GatewayInfo {
     /// Its scope: proofs are bound to it, pseudonyms are per scope.
@@ -82,6 +86,7 @@ pub struct GatewayInfo {
 
 /// A status root the gateway accepts for a new lease.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct AcceptedRoot {
     /// Its epoch.
@@ -92,15 +97,23 @@ pub struct AcceptedRoot {
 
 /// `GET /v1/lease/challenge`: a single-use challenge and what a proof for it must say.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Challenge {
     /// Random bytes, hex.
     pub challenge: String,
-    /// The gateway's clock the proof must use (unix seconds).
+    /// The gateway's clock when it made the challenge (unix seconds).
     #[serde(with = "crate::encoding::u64_string")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub now: u64,
     /// When the challenge stops being accepted (unix seconds).
     pub expires_at: u64,
+    /// When a lease made from this challenge ends (unix seconds: `now` plus the gateway's
+    /// lease lifetime). A proof is made at this time (its statement's `now`), so it shows
+    /// the credential still valid when the lease ends, and no lease outlives its licence.
+    #[serde(with = "crate::encoding::u64_string")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub lease_ends: u64,
     /// The gateway's scope.
     pub scope: String,
     /// What each class of routes asks for.
@@ -123,6 +136,7 @@ pub struct Challenge {
 /// A presentation of either circuit (told apart by its statement's shape; its
 /// `circuit` field names it).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(untagged)]
 pub enum AnyPresentation {
     /// `alc-presentation-v2`: the serial escrowed, the agent's key bound.
@@ -143,6 +157,7 @@ impl AnyPresentation {
 
 /// `POST /v1/lease` (and `/v1/lease/renew`): a proof for a challenge of this gateway.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct LeaseRequest {
     /// The presentation.
@@ -159,6 +174,7 @@ pub struct LeaseRequest {
 
 /// `POST /v1/lease/delegate`: a child lease for a sub-agent.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct DelegateRequest {
     /// The sub-agent.
@@ -180,6 +196,7 @@ pub struct DelegateRequest {
 
 /// An issued lease (root or child).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Issued {
     /// The bearer token.
@@ -192,6 +209,11 @@ pub struct Issued {
     pub rights: Vec<String>,
     /// The status epoch its root lease was proved against.
     pub epoch: u64,
+    /// The salt of the lease's registry entry (32 bytes, hex): with it the holder can
+    /// show which agent and manifest the entry's commitments are to
+    /// (`alc_registry::entry::Spawn::opens`), and no registry reader can test a guess.
+    #[serde(default)]
+    pub registry_salt: String,
     /// The key it is bound to (hex; none: a bearer lease of circuit v1): every call with
     /// it must be signed with that key (`crate::signature`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -201,6 +223,7 @@ pub struct Issued {
 /// `POST /v1/admin/kill`: a lease (and its descendants) or a pseudonym (all its leases
 /// here), at once.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct KillRequest {
     /// A lease id.
@@ -215,6 +238,7 @@ pub struct KillRequest {
 
 /// `POST /v1/admin/incident`: an incident to file with the authority.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct IncidentRequest {
     /// The misbehaving pseudonym.

@@ -177,16 +177,19 @@ pub fn same_origin(a: &str, b: &str) -> bool {
 
 impl Challenge {
     /// What the gateway signs: [`CHALLENGE_TAG`], then scope, challenge, `now`,
-    /// `expires_at` and binding key, each as its length (8 bytes, big-endian) and bytes.
+    /// `expires_at`, `lease_ends` and binding key, each as its length (8 bytes, big-endian)
+    /// and bytes.
     pub fn signed_message(&self) -> Vec<u8> {
         let now = self.now.to_string();
         let expires = self.expires_at.to_string();
+        let lease_ends = self.lease_ends.to_string();
         let mut m = CHALLENGE_TAG.to_vec();
         for field in [
             self.scope.as_bytes(),
             self.challenge.as_bytes(),
             now.as_bytes(),
             expires.as_bytes(),
+            lease_ends.as_bytes(),
             self.binding_key.as_bytes(),
         ] {
             m.extend_from_slice(&(field.len() as u64).to_be_bytes());
@@ -321,6 +324,7 @@ mod tests {
             challenge: "00ff".into(),
             now: 1_700_000_000,
             expires_at: 1_700_000_060,
+            lease_ends: 1_700_000_900,
             scope: scope.into(),
             policy: Policy {
                 sandbox: TierPolicy {
@@ -382,6 +386,11 @@ mod tests {
         let mut c = challenge("b.example", 1);
         c.binding_key = "bb".repeat(32);
         assert!(check(&c, "https://b.example").is_err());
+        // A lease end moved after signing (a longer lease than the gateway offered).
+        let mut c = challenge("b.example", 1);
+        c.lease_ends += 1;
+        assert!(check(&c, "https://b.example").is_err());
+        assert!(check(&challenge("b.example", 1), "https://b.example").is_ok());
     }
 
     #[test]

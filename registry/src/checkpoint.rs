@@ -425,6 +425,12 @@ impl Checkpoint {
         let root = crate::encoding::decode_fixed(lines[2]).ok_or(
             CheckpointError::MalformedCheckpoint("root hash is not base64 of 32 bytes"),
         )?;
+        // The rules `to_text` writes by, so a parsed checkpoint prints back to the same
+        // text (the `checkpoint` fuzz target found a control character let through).
+        check_line(lines[0], "origin must be one non-empty line")?;
+        for ext in &lines[3..] {
+            check_line(ext, "extension lines must be non-empty single lines")?;
+        }
         Ok(Self {
             origin: lines[0].to_owned(),
             size,

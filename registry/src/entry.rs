@@ -24,10 +24,27 @@
 //!
 //! # What an entry may hold
 //!
-//! No personal data and no credential serial: gateway and agent identifiers, lease
-//! identifiers, the licence pseudonym at that gateway (a field element, unlinkable
-//! across gateways), hashes of manifests, permits and incident summaries, and numbers.
-//! [`Entry::validate`] enforces the shapes (module constants give the bounds).
+//! No personal data and no credential serial: gateway and lease identifiers, the licence
+//! pseudonym at that gateway (a field element, unlinkable across gateways), hashes of
+//! permits and incident summaries, and numbers. [`Entry::validate`] enforces the shapes
+//! (module constants give the bounds).
+//!
+//! # Agents and manifests: commitments, scoped and salted
+//!
+//! A spawn entry's `agent` and `manifest_hash` are not the agent's id and its manifest's
+//! SHA-256 but commitments to them ([`agent_commitment`], [`manifest_commitment`]):
+//!
+//! ```text
+//! commit(tag, gateway, salt, value) = SHA-256(tag || len(gateway) || gateway || salt || len(value) || value)
+//! ```
+//!
+//! with lengths as 8 bytes big-endian and `salt` 32 bytes the gateway derives for each
+//! lease from a secret of its own and hands to the holder with the lease. The same agent
+//! or manifest at two gateways, or in two leases, gives unrelated values, so a registry
+//! reader cannot join two gateways' pseudonyms through them, nor test a guessed agent
+//! name or a well-known manifest; the holder and the gateway, who know the salt, can
+//! open the commitment to anyone ([`Spawn::opens`]). Both are 64 lowercase hex digits,
+//! which an entry of the first version also accepts: the leaf format is unchanged.
 use crate::merkle::{leaf_hash, Hash};
 use crate::tags::{REGISTRY_ENTRY_MAX_BYTES, REGISTRY_ENTRY_VERSION};
 use serde::{Deserialize, Serialize};
@@ -123,7 +140,7 @@ pub struct Spawn {
     /// The lease it was delegated from; `None` for a root lease obtained with a
     /// zero-knowledge proof.
     pub parent_lease: Option<String>,
-    /// The agent the lease is for.
+    /// The agent the lease is for: its commitment (module docs), 64 lowercase hex digits.
     pub agent: String,
     /// The licence pseudonym at this gateway (decimal field element).
     pub pseudonym: String,
@@ -132,7 +149,8 @@ pub struct Spawn {
     pub permit_hash: String,
     /// What the lease allows.
     pub permissions: Permissions,
-    /// SHA-256 of the agent manifest (64 lowercase hex digits).
+    /// The agent manifest's SHA-256: its commitment (module docs), 64 lowercase hex
+    /// digits.
     pub manifest_hash: String,
     /// Delegation depth: 0 for a root lease, the parent's plus one otherwise.
     pub depth: u32,
@@ -278,7 +296,39 @@ fn check_text(field: &'static str, s: &str, max: usize) -> Result<(), EntryError
     Ok(())
 }
 
+fn commit(tag: &[u8], gateway: &str, salt: &[u8; 32], value: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    h.update(tag);
+    h.update((gateway.len() as u64).to_be_bytes());
+    h.update(gateway.as_bytes());
+    h.update(salt);
+    h.update((value.len() as u64).to_be_bytes());
+    h.update(value.as_bytes());
+    hex::encode(h.finalize())
+}
+
+/// The `agent` a spawn entry records for `agent` at `gateway` with the lease's `salt`
+/// (module docs).
+pub fn agent_commitment(gateway: &str, salt: &[u8; 32], agent: &str) -> String {
+    commit(crate::tags::REGISTRY_AGENT_TAG, gateway, salt, agent)
+}
+
+/// The `manifest_hash` a spawn entry records for the manifest digest `manifest` (64
+/// lowercase hex digits) at `gateway` with the lease's `salt` (module docs).
+pub fn manifest_commitment(gateway: &str, salt: &[u8; 32], manifest: &str) -> String {
+    commit(crate::tags::REGISTRY_MANIFEST_TAG, gateway, salt, manifest)
+}
+
 impl Spawn {
+    /// Whether this entry records agent `agent` with manifest digest `manifest` under
+    /// `salt`: what the holder or the gateway shows to prove what was recorded.
+    pub fn opens(&self, salt: &[u8; 32], agent: &str, manifest: &str) -> bool {
+        self.agent == agent_commitment(&self.gateway, salt, agent)
+            && self.manifest_hash
+                == manifest_commitment(&self.gateway, salt, &manifest.to_ascii_lowercase())
+    }
+
     fn validate(&self) -> Result<(), EntryError> {
         check_id("gateway", &self.gateway)?;
         check_id("lease_id", &self.lease_id)?;

@@ -9,3 +9,7 @@ pub const REGISTRY_ENTRY_VERSION: u8 = 1;
 pub const REGISTRY_ENTRY_MAX_BYTES: usize = 4096;
 /// Prefix of the bytes a gateway signs (Ed25519) when it submits a registry entry.
 pub const REGISTRY_SUBMISSION_TAG: &[u8] = b"alc/v1/registry/submission\0";
+/// Prefix of a spawn entry's agent commitment ([`crate::entry::agent_commitment`]).
+pub const REGISTRY_AGENT_TAG: &[u8] = b"alc/v1/registry/agent\0";
+/// Prefix of a spawn entry's manifest commitment ([`crate::entry::manifest_commitment`]).
+pub const REGISTRY_MANIFEST_TAG: &[u8] = b"alc/v1/registry/manifest\0";

@@ -447,3 +447,23 @@ fn checkpoint_failing_twins() {
     assert!(NoteSigner::from_seed("two words", &[1; 32]).is_err());
     assert!(NoteSigner::from_seed("a+b", &[1; 32]).is_err());
 }
+
+#[test]
+fn checkpoint_text_with_a_control_character_is_refused_as_to_text_would() {
+    // Found by the `checkpoint` fuzz target: from_text took a control character that
+    // to_text refuses to write, so a parsed checkpoint did not print back to its text.
+    let root = "CQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQk=";
+    let clean = format!("alc.example/log\n6\n{root}\nextension\n");
+    let c = alc_registry::checkpoint::Checkpoint::from_text(&clean).unwrap();
+    assert_eq!(c.to_text().unwrap(), clean);
+    for bad in [
+        format!("alc.example\0log\n6\n{root}\n"),
+        format!("alc.example/log\n6\n{root}\nexten\tsion\n"),
+        format!("alc.example/log\n6\n{root}\n\x04\n"),
+    ] {
+        assert!(
+            alc_registry::checkpoint::Checkpoint::from_text(&bad).is_err(),
+            "{bad:?}"
+        );
+    }
+}

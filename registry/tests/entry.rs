@@ -391,3 +391,50 @@ fn random_and_mutated_bytes_never_panic() {
     // Mutations that keep a valid canonical entry exist (a digit changed) but are rare.
     assert!(accepted < 2_000, "{accepted}");
 }
+
+#[test]
+fn agent_and_manifest_are_commitments_scoped_to_the_gateway_and_salted_per_lease() {
+    use alc_registry::entry::{agent_commitment, manifest_commitment};
+    let salt = [7u8; 32];
+    let at = |gateway: &str, salt: &[u8; 32]| Spawn {
+        gateway: gateway.into(),
+        agent: agent_commitment(gateway, salt, "agent:planner/2"),
+        manifest_hash: manifest_commitment(gateway, salt, MANIFEST),
+        ..spawn()
+    };
+    let (a, b) = (at("gw-a.example", &salt), at("gw-b.example", &salt));
+    // Valid entries of the unchanged leaf format.
+    for s in [&a, &b] {
+        let e = Entry::Spawn(s.clone());
+        assert_eq!(Entry::from_leaf(&e.to_leaf().unwrap()).unwrap(), e);
+    }
+    // The same agent and manifest at two gateways, or under two salts: nothing in common.
+    assert_ne!(a.agent, b.agent);
+    assert_ne!(a.manifest_hash, b.manifest_hash);
+    let other = at("gw-a.example", &[8; 32]);
+    assert_ne!(a.agent, other.agent);
+    assert_ne!(a.manifest_hash, other.manifest_hash);
+    // The holder opens it with the salt; any other agent, manifest, salt or gateway fails.
+    assert!(a.opens(&salt, "agent:planner/2", MANIFEST));
+    assert!(a.opens(&salt, "agent:planner/2", &MANIFEST.to_uppercase()));
+    assert!(!a.opens(&salt, "agent:planner/3", MANIFEST));
+    assert!(!a.opens(&salt, "agent:planner/2", &MANIFEST.replace('9', "8")));
+    assert!(!a.opens(&[8; 32], "agent:planner/2", MANIFEST));
+    let moved = Spawn {
+        gateway: "gw-b.example".into(),
+        ..a.clone()
+    };
+    assert!(!moved.opens(&salt, "agent:planner/2", MANIFEST));
+    // Pinned: the commitment's bytes are part of the registry's format.
+    assert_eq!(agent_commitment("gw", &[0; 32], "a"), {
+        use sha2::Digest;
+        let mut h = sha2::Sha256::new();
+        h.update(b"alc/v1/registry/agent\0");
+        h.update(2u64.to_be_bytes());
+        h.update(b"gw");
+        h.update([0u8; 32]);
+        h.update(1u64.to_be_bytes());
+        h.update(b"a");
+        hex::encode(h.finalize())
+    });
+}

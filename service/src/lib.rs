@@ -12,9 +12,12 @@
 //! * [`shutdown`]: the signal both services stop on (Ctrl-C or SIGTERM), gracefully.
 //! * [`serve`]: serving a router within [`Limits`]: a header-read timeout (against
 //!   slowloris) and a cap on connections per address.
+//! * [`openapi::Conventions`]: what every operation's OpenAPI description shares (the
+//!   `bearer` scheme, the error answers).
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod openapi;
 mod serve;
 pub use serve::{serve, Limits};
 

@@ -204,7 +204,7 @@ fn proof_lease_call_and_the_kill_switch_across_real_processes() {
         },
     );
     assert_eq!(s, 200, "{v}");
-    let spawn = |parent: &str, agent: &str| -> String {
+    let spawn = |parent: &str, agent: &str| -> (String, String) {
         let (s, v) = post(
             &c,
             &format!("{}/v1/lease/delegate", gw.url),
@@ -219,15 +219,24 @@ fn proof_lease_call_and_the_kill_switch_across_real_processes() {
             },
         );
         assert_eq!(s, 200, "{v}");
-        v["lease"].as_str().unwrap().to_owned()
+        (
+            v["lease"].as_str().unwrap().to_owned(),
+            v["lease_id"].as_str().unwrap().to_owned(),
+        )
     };
-    let child = spawn(&lease, "agent-1.1");
-    let grandchild = spawn(&child, "agent-1.1.1");
+    let (child, child_id) = spawn(&lease, "agent-1.1");
+    let (grandchild, grandchild_id) = spawn(&child, "agent-1.1.1");
     let started = Instant::now();
     let trace = loop {
         let o = alc_e2e::alc(
             t.path(),
-            &["registry", "trace", "agent-1.1.1", "--authority", &auth.url],
+            &[
+                "registry",
+                "trace",
+                &grandchild_id,
+                "--authority",
+                &auth.url,
+            ],
         );
         if o.status.success() {
             break alc_e2e::stdout(&o);
@@ -241,8 +250,12 @@ fn proof_lease_call_and_the_kill_switch_across_real_processes() {
     };
     println!("{trace}");
     assert!(trace.contains("3 links"), "{trace}");
+    for id in [&grandchild_id, &child_id] {
+        assert!(trace.contains(&format!("lease {id} ")), "{trace}");
+    }
+    // The registry names agents only by their commitments: no reader sees their ids.
     for agent in ["agent-1.1.1", "agent-1.1", "agent-1"] {
-        assert!(trace.contains(&format!("agent {agent} ")), "{trace}");
+        assert!(!trace.contains(agent), "{trace}");
     }
     alc_e2e::ok(alc_e2e::alc(
         t.path(),

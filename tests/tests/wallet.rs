@@ -810,7 +810,7 @@ fn the_operator_wallet_from_the_command_line() {
         t,
         "gateway-short",
         (&auth.url, &adata),
-        Some("scope = \"short.local\"\nlease_ttl_secs = 6\n"),
+        Some("scope = \"short.local\"\nlease_ttl_secs = 6\nchallenge_ttl_secs = 3\n"),
     );
     let mut keeper = command(
         t,

@@ -108,7 +108,13 @@ impl VerifyingKey {
                 reader.len()
             )));
         }
-        Self::from_ark(vk)
+        let key = Self::from_ark(vk)?;
+        // One key, one encoding (its digest names the bytes): arkworks ignores the bytes
+        // beside an infinity flag.
+        if key.to_bytes() != bytes {
+            return Err(KeyError::Malformed("not the canonical encoding".into()));
+        }
+        Ok(key)
     }
 
     /// The compressed encoding (its SHA-256 is [`VerifyingKey::digest`]).

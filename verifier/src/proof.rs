@@ -19,6 +19,10 @@ pub enum DecodeError {
     /// Not hexadecimal.
     #[error("proof is not hexadecimal")]
     Hex,
+    /// A point the identity (no honest proof has one), or encoded other than in its one
+    /// canonical form (arkworks reads an infinity flag and ignores the bytes beside it).
+    #[error("proof points must be canonically encoded and not the identity")]
+    NotCanonical,
 }
 
 /// A Groth16 proof for circuit v1.
@@ -38,14 +42,22 @@ impl Proof {
         &self.0
     }
 
-    /// Decodes 128 compressed bytes with curve and subgroup checks.
+    /// Decodes 128 compressed bytes with curve and subgroup checks; refuses the identity
+    /// as any of the three points, and any encoding but the canonical one, so one proof
+    /// has one encoding (found by the `proof` fuzz target: an infinity flag with other
+    /// bytes set decoded to the identity).
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, DecodeError> {
+        use ark_ec::AffineRepr;
         if bytes.len() != PROOF_BYTES {
             return Err(DecodeError::Length(bytes.len()));
         }
-        ark_groth16::Proof::<Bn254>::deserialize_compressed(bytes)
+        let p = ark_groth16::Proof::<Bn254>::deserialize_compressed(bytes)
             .map(Self)
-            .map_err(|_| DecodeError::Point)
+            .map_err(|_| DecodeError::Point)?;
+        if p.0.a.is_zero() || p.0.b.is_zero() || p.0.c.is_zero() || p.to_bytes() != bytes {
+            return Err(DecodeError::NotCanonical);
+        }
+        Ok(p)
     }
 
     /// The 128-byte compressed encoding.

@@ -188,6 +188,23 @@ fn proof_points_off_curve_or_outside_subgroup_are_refused() {
         Proof::from_bytes(&bytes[..127]),
         Err(DecodeError::Length(127))
     );
+    // Found by the `proof` fuzz target: B's infinity flag (bit 6 of its last byte) with
+    // other bytes beside it decoded to the identity, so one proof had many encodings.
+    // Refused, as is the identity in any of the three points, canonically encoded too.
+    let mut flagged = bytes;
+    flagged[95] |= 0x40;
+    assert_eq!(Proof::from_bytes(&flagged), Err(DecodeError::NotCanonical));
+    for (at, len) in [(0, 32), (32, 64), (96, 32)] {
+        let mut identity = bytes;
+        identity[at..at + len].fill(0);
+        identity[at + len - 1] = 0x40;
+        assert_eq!(
+            Proof::from_bytes(&identity),
+            Err(DecodeError::NotCanonical),
+            "identity at {at}"
+        );
+    }
+    assert_eq!(Proof::from_bytes(&bytes).map(|q| q.to_bytes()), Ok(bytes));
 
     // The same in snarkjs JSON: off-curve A, out-of-subgroup B, infinity.
     let json: serde_json::Value = serde_json::from_str(&snarkjs::export_proof(p)).unwrap();

@@ -167,6 +167,7 @@ fn stored(
     };
     StoredLease {
         key: issued.key,
+        registry_salt: issued.registry_salt,
         key_salt,
         binding_key,
         kind: LEASE_FILE.into(),
@@ -272,6 +273,17 @@ impl Leaser {
             &challenge,
         )
         .await?;
+        let expires = self.credential.signed.credential.expires;
+        if challenge.lease_ends >= expires {
+            return Err(WalletError::Unsatisfied {
+                service: self.gateway.service().to_owned(),
+                reason: format!(
+                    "it expires at {}, before a lease from this gateway would end ({}): renew your licence",
+                    crate::when::utc(expires),
+                    crate::when::utc(challenge.lease_ends)
+                ),
+            });
+        }
         let req = ProofRequest::from_challenge(&challenge, &self.manifest, Route::Autonomous);
         let holder = self
             .keys

@@ -330,6 +330,10 @@ pub struct StoredLease {
     /// The gateway's binding key the request key is agreed with (X25519, hex).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub binding_key: Option<String>,
+    /// The salt of the lease's registry entry (hex): what opens its commitments to this
+    /// agent and manifest (`alc_registry::entry::Spawn::opens`).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub registry_salt: String,
 }
 
 /// A lease file name for an agent id: the id itself when it is a plain name, else `~` and

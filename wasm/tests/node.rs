@@ -211,7 +211,7 @@ fn prove_then_verify_and_refusals() {
 #[wasm_bindgen_test]
 fn a_challenge_becomes_a_request() {
     let challenge = r#"{"challenge": "abababababababababababababababab", "now": "1790000000",
-        "expires_at": 1790000060, "scope": "gw.example",
+        "expires_at": 1790000060, "lease_ends": "1790000900", "scope": "gw.example",
         "policy": {"sandbox": {"min_tier": 0, "min_permit_tier": 0},
                    "autonomous": {"min_tier": 1, "min_permit_tier": 2}},
         "roots": [], "status": null, "issuer_key": ["1", "2"],
@@ -222,7 +222,8 @@ fn a_challenge_becomes_a_request() {
             .unwrap();
     assert_eq!(
         (r.min_tier, r.min_permit_tier, r.now),
-        (1, 2, 1_790_000_000)
+        (1, 2, 1_790_000_900),
+        "the proof is made at the lease's end"
     );
     assert_eq!(
         (r.scope.as_str(), r.manifest.as_str()),

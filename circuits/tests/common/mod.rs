@@ -92,3 +92,46 @@ pub fn check_pinned_count(version: &str, constraints: usize) {
         );
     }
 }
+
+/// The witness variables (by index among the witnesses) that no constraint pins: for
+/// each one, the honest assignment with that one variable plus one, every other kept,
+/// still satisfies every R1CS constraint the variable appears in. Reads the finalized
+/// matrices, so it checks the constraints a prover is held to, not arkworks' own cache.
+pub fn free_witnesses(cs: &ark_relations::gr1cs::ConstraintSystemRef<Fr>) -> Vec<usize> {
+    use ark_ff::One;
+    use ark_relations::gr1cs::R1CS_PREDICATE_LABEL;
+    cs.finalize();
+    let abc = cs
+        .to_matrices()
+        .unwrap()
+        .remove(R1CS_PREDICATE_LABEL)
+        .unwrap();
+    let mut z = cs.instance_assignment().unwrap();
+    let instances = z.len();
+    z.extend(cs.witness_assignment().unwrap());
+    let eval = |row: &[(Fr, usize)], z: &[Fr]| row.iter().map(|(c, i)| *c * z[*i]).sum::<Fr>();
+    let holds =
+        |r: usize, z: &[Fr]| eval(&abc[0][r], z) * eval(&abc[1][r], z) == eval(&abc[2][r], z);
+    let rows = abc[0].len();
+    assert!(
+        (0..rows).all(|r| holds(r, &z)),
+        "the honest assignment must satisfy"
+    );
+    let mut by_column = vec![Vec::new(); z.len()];
+    for m in &abc {
+        for (r, row) in m.iter().enumerate() {
+            for (_, i) in row {
+                by_column[*i].push(r);
+            }
+        }
+    }
+    let mut free = Vec::new();
+    for w in instances..z.len() {
+        z[w] += Fr::one();
+        if by_column[w].iter().all(|&r| holds(r, &z)) {
+            free.push(w - instances);
+        }
+        z[w] -= Fr::one();
+    }
+    free
+}

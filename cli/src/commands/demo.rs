@@ -753,7 +753,7 @@ async fn sub_agents(
         .slow("waiting for the gateway to submit the links", async {
             let deadline = Instant::now() + Duration::from_secs(15);
             loop {
-                match trace_chain(&registry, "alice-ops/researcher/fetcher").await {
+                match trace_chain(&registry, &grandchild.lease_id).await {
                     Ok(r) => break Ok(r),
                     Err(e) if Instant::now() > deadline => break Err(e),
                     Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
@@ -773,15 +773,32 @@ async fn sub_agents(
     );
     for (i, l) in chain.iter().enumerate() {
         story.detail(&format!(
-            "{}{} lease {} depth {} at {} (entry {})",
+            "{}agent {}... lease {} depth {} at {} (entry {})",
             "  ".repeat(i),
-            l.spawn.agent,
+            &l.spawn.agent[..12],
             l.spawn.lease_id,
             l.spawn.depth,
             l.spawn.gateway,
             l.index
         ));
     }
+    // The registry names the agent and its manifest only by salted commitments; the
+    // holder, who has the lease's salt, opens them to show what was recorded.
+    let salt: [u8; 32] = hex::decode(&grandchild.registry_salt)
+        .ok()
+        .and_then(|b| b.try_into().ok())
+        .context("the gateway gave the grandchild's lease no registry salt")?;
+    ensure!(
+        chain[0]
+            .spawn
+            .opens(&salt, &grandchild.agent, &grandchild.manifest),
+        "the registry's entry does not open to the grandchild's agent and manifest"
+    );
+    story.ok(
+        "open",
+        "the registry shows agents only as salted commitments; alice-ops opens the fetcher's with its lease's salt",
+        None,
+    );
     Ok(Agents {
         root,
         leaser_b,

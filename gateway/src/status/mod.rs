@@ -26,7 +26,7 @@
 //! within a second. Every failure is logged and retried with a capped exponential backoff;
 //! nothing stops the task but the view being dropped or the task being aborted.
 
-mod sse;
+pub mod sse;
 mod view;
 mod watcher;
 

@@ -2,24 +2,24 @@
 
 /// One server-sent event.
 #[derive(Debug, PartialEq, Eq)]
-pub(super) struct SseEvent {
+pub struct SseEvent {
     /// The `event:` field (`message` when absent).
-    pub(super) event: String,
+    pub event: String,
     /// The `data:` lines joined with `\n`.
-    pub(super) data: String,
+    pub data: String,
 }
 
 /// An event (or an unterminated line) over the parser's size cap.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 #[error("server-sent event larger than {0} bytes")]
-pub(super) struct SseTooLarge(usize);
+pub struct SseTooLarge(usize);
 
 /// Incremental `text/event-stream` parser (the WHATWG rules we need): lines end with LF,
 /// CRLF or CR, even across chunk boundaries; a blank line dispatches the event; lines
 /// starting with `:` are comments (keep-alives); `id`, `retry` and unknown fields are
 /// ignored; a leading BOM is skipped; an incomplete event at the end is dropped.
 #[derive(Debug)]
-pub(super) struct SseParser {
+pub struct SseParser {
     /// Bytes of the line not yet terminated.
     buf: Vec<u8>,
     event: String,
@@ -33,7 +33,8 @@ pub(super) struct SseParser {
 }
 
 impl SseParser {
-    pub(super) fn new(cap: usize) -> Self {
+    /// A parser that refuses any event, or unterminated line, over `cap` bytes.
+    pub fn new(cap: usize) -> Self {
         Self {
             buf: Vec::new(),
             event: String::new(),
@@ -46,7 +47,7 @@ impl SseParser {
     }
 
     /// Feeds a chunk; returns the events it completes.
-    pub(super) fn push(&mut self, chunk: &[u8]) -> Result<Vec<SseEvent>, SseTooLarge> {
+    pub fn push(&mut self, chunk: &[u8]) -> Result<Vec<SseEvent>, SseTooLarge> {
         const BOM: &[u8] = b"\xEF\xBB\xBF";
         let mut buf = std::mem::take(&mut self.buf);
         buf.extend_from_slice(chunk);

@@ -107,7 +107,7 @@ struct Inner {
 pub struct StatusView {
     issuer: String,
     key: ed25519_dalek::VerifyingKey,
-    lease_ttl: u64,
+    window: u64,
     grace: u64,
     inner: RwLock<Inner>,
 }
@@ -116,19 +116,14 @@ impl StatusView {
     /// A view with no status yet.
     ///
     /// `issuer`: the authority's name that must appear in responses; `key`: its pinned
-    /// status key; `lease_ttl`: seconds an older root stays acceptable after it was
-    /// superseded; `grace`: seconds after `next_update` during which the last good status is
-    /// still used.
-    pub fn new(
-        issuer: String,
-        key: ed25519_dalek::VerifyingKey,
-        lease_ttl: u64,
-        grace: u64,
-    ) -> Self {
+    /// status key; `window`: seconds an older root stays acceptable after it was
+    /// superseded (by a response that is not an emergency); `grace`: seconds after
+    /// `next_update` during which the last good status is still used.
+    pub fn new(issuer: String, key: ed25519_dalek::VerifyingKey, window: u64, grace: u64) -> Self {
         Self {
             issuer,
             key,
-            lease_ttl,
+            window,
             grace,
             inner: RwLock::new(Inner::default()),
         }
@@ -233,16 +228,16 @@ impl StatusView {
             signed: signed.clone(),
             root,
         });
-        let (floor, ttl) = (g.floor, self.lease_ttl);
+        let (floor, window) = (g.floor, self.window);
         g.superseded
-            .retain(|s| s.epoch >= floor && now.saturating_sub(s.at) < ttl);
+            .retain(|s| s.epoch >= floor && now.saturating_sub(s.at) < window);
         let excess = g.superseded.len().saturating_sub(MAX_SUPERSEDED);
         g.superseded.drain(..excess);
         Ok((applied, response))
     }
 
     /// The epoch of `root` if it is acceptable for a new lease at `now`: the current root,
-    /// or an older root superseded less than `lease_ttl` seconds ago and at or above the
+    /// or an older root superseded less than `window` seconds ago and at or above the
     /// emergency floor. `None` otherwise (unknown, too old, below the floor, or no status
     /// yet). Freshness is a separate question: see [`Self::is_fresh`].
     pub fn accepts_root(&self, root: &Fr, now: u64) -> Option<u64> {
@@ -259,7 +254,7 @@ impl StatusView {
     }
 
     fn superseded_ok(&self, s: &Superseded, floor: u64, now: u64) -> bool {
-        s.epoch >= floor && now.saturating_sub(s.at) < self.lease_ttl
+        s.epoch >= floor && now.saturating_sub(s.at) < self.window
     }
 
     /// The lowest epoch a lease may carry: the emergency floor (0 before any emergency).
@@ -315,7 +310,7 @@ mod tests {
 
     const ISSUER: &str = "test-authority";
     const T: u64 = 1_790_000_000;
-    const TTL: u64 = 900;
+    const WINDOW: u64 = 900;
     const GRACE: u64 = 60;
 
     fn key() -> SigningKey {
@@ -339,7 +334,7 @@ mod tests {
     }
 
     fn view() -> StatusView {
-        StatusView::new(ISSUER.into(), key().verifying_key(), TTL, GRACE)
+        StatusView::new(ISSUER.into(), key().verifying_key(), WINDOW, GRACE)
     }
 
     fn new_epoch(epoch: u64, emergency: bool) -> Result<Applied, StatusViewError> {
@@ -371,7 +366,7 @@ mod tests {
     }
 
     #[test]
-    fn higher_epoch_replaces_and_the_older_root_is_accepted_within_lease_ttl() {
+    fn higher_epoch_replaces_and_the_older_root_is_accepted_within_the_window() {
         let v = view();
         v.apply(&signed(&response(0, 100, T, false)), T).unwrap();
         let r1 = response(1, 101, T + 10, false);
@@ -379,7 +374,10 @@ mod tests {
         assert_eq!(v.current().unwrap().0, r1);
         assert_eq!(v.accepts_root(&Fr::from(101u64), T + 10), Some(1));
         assert_eq!(v.accepts_root(&Fr::from(100u64), T + 10), Some(0));
-        assert_eq!(v.accepts_root(&Fr::from(100u64), T + 10 + TTL - 1), Some(0));
+        assert_eq!(
+            v.accepts_root(&Fr::from(100u64), T + 10 + WINDOW - 1),
+            Some(0)
+        );
         assert_eq!(
             v.accepted_roots(T + 10),
             vec![(1, Fr::from(101u64)), (0, Fr::from(100u64))]
@@ -388,24 +386,27 @@ mod tests {
     }
 
     #[test]
-    fn the_older_root_is_refused_once_lease_ttl_has_passed() {
+    fn the_older_root_is_refused_once_the_window_has_passed() {
         let v = view();
         v.apply(&signed(&response(0, 100, T, false)), T).unwrap();
         v.apply(&signed(&response(1, 101, T + 10, false)), T + 10)
             .unwrap();
-        assert_eq!(v.accepts_root(&Fr::from(100u64), T + 10 + TTL), None);
-        assert_eq!(v.accepted_roots(T + 10 + TTL), vec![(1, Fr::from(101u64))]);
+        assert_eq!(v.accepts_root(&Fr::from(100u64), T + 10 + WINDOW), None);
+        assert_eq!(
+            v.accepted_roots(T + 10 + WINDOW),
+            vec![(1, Fr::from(101u64))]
+        );
         // The current root stays acceptable however old; an unknown root never is.
-        assert_eq!(v.accepts_root(&Fr::from(101u64), T + 10 + TTL), Some(1));
+        assert_eq!(v.accepts_root(&Fr::from(101u64), T + 10 + WINDOW), Some(1));
         assert_eq!(v.accepts_root(&Fr::from(999u64), T + 10), None);
         // Forgotten on the next epoch too.
         v.apply(
-            &signed(&response(2, 102, T + TTL + 10, false)),
-            T + TTL + 10,
+            &signed(&response(2, 102, T + WINDOW + 10, false)),
+            T + WINDOW + 10,
         )
         .unwrap();
         assert_eq!(
-            v.accepted_roots(T + TTL + 10),
+            v.accepted_roots(T + WINDOW + 10),
             vec![(2, Fr::from(102u64)), (1, Fr::from(101u64))]
         );
     }
@@ -426,7 +427,7 @@ mod tests {
         assert_eq!(v.accepts_root(&Fr::from(102u64), T + 20), Some(2));
         assert_eq!(v.accepted_roots(T + 20), vec![(2, Fr::from(102u64))]);
         // A later ordinary epoch keeps the floor; the emergency root itself stays
-        // acceptable for the lease TTL.
+        // acceptable for the window.
         assert_eq!(
             v.apply(&signed(&response(3, 103, T + 30, false)), T + 30),
             new_epoch(3, false)

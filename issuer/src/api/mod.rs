@@ -456,10 +456,17 @@ async fn create_token(
     Ok(Json(a.create_token(&t, &who.id).await?))
 }
 
+/// What every operation of the description shares.
+const CONVENTIONS: alc_service::openapi::Conventions = alc_service::openapi::Conventions {
+    service: "the authority",
+    body_limit: "body_limit_bytes",
+    rate_limited: false,
+};
+
 /// The OpenAPI description of this service.
 #[derive(OpenApi)]
 #[openapi(
-    modifiers(&Conventions),
+    modifiers(&CONVENTIONS),
     info(
         title = "ALC licensing authority",
         description = "Identity, competency assessment, issuance, permits with insurance cover proofs, revocation, signed status and the chain-of-liability registry."
@@ -552,56 +559,6 @@ async fn create_token(
     ))
 )]
 pub struct ApiDoc;
-
-/// What every operation shares, added to the description: the `bearer` security scheme
-/// (admin tokens and sessions: `Authorization: Bearer <token>`), and the answers any
-/// operation may give in the one error body: `400`, `413` and `415` for one that takes
-/// a body, `401` for one that needs a token, `404` and `500` for every one.
-struct Conventions;
-
-impl utoipa::Modify for Conventions {
-    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
-        use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
-        use utoipa::openapi::{RefOr, Response};
-        doc.components
-            .get_or_insert_with(Default::default)
-            .add_security_scheme(
-                "bearer",
-                SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
-            );
-        for item in doc.paths.paths.values_mut() {
-            for op in [&mut item.get, &mut item.post].into_iter().flatten() {
-                let mut answers = vec![
-                    ("404", "no such endpoint or resource"),
-                    (
-                        "500",
-                        "a failure inside the authority (its detail is logged, never answered)",
-                    ),
-                ];
-                if op.request_body.is_some() {
-                    answers.extend([
-                        ("400", "a malformed body or a value out of range"),
-                        ("413", "a body over body_limit_bytes"),
-                        ("415", "a body without Content-Type: application/json"),
-                    ]);
-                }
-                if op.security.as_ref().is_some_and(|s| !s.is_empty()) {
-                    answers.push(("401", "no bearer token, or one that is not valid"));
-                }
-                for (code, what) in answers {
-                    op.responses
-                        .responses
-                        .entry(code.to_owned())
-                        .or_insert_with(|| {
-                            RefOr::T(Response::new(format!(
-                                "{what}: {{\"error\", \"message\", \"retry_at\"?}}"
-                            )))
-                        });
-                }
-            }
-        }
-    }
-}
 
 async fn openapi() -> Json<utoipa::openapi::OpenApi> {
     Json(ApiDoc::openapi())
