@@ -4,7 +4,8 @@
 //! multi-Miller loop of three pairs and one final exponentiation against the prepared
 //! `e(alpha, beta)`.
 //!
-//! A batch of `n`: with independent random 128-bit `r_i` (`r_0 = 1`), check
+//! A batch of `n`: with random 128-bit `r_i` (`r_0 = 1`; drawn from the RNG's seed and a
+//! hash of the whole batch, so a failing RNG cannot be exploited: `batch_scalars`), check
 //! `prod_i e(r_i A_i, B_i) * e(-sum r_i IC(x_i), gamma) * e(-sum r_i C_i, delta)
 //!  * e(-(sum r_i) alpha, beta) = 1`: `n + 3` Miller loops and one final
 //! exponentiation. `sum_i r_i IC(x_i)` is one (inputs + 1)-point multi-scalar multiplication of
@@ -17,7 +18,7 @@ use alc_circuits::presentation::{v2, Statement, NUM_PUBLIC_INPUTS};
 use alc_circuits::Fr;
 use ark_bn254::{Bn254, G1Affine, G1Projective, G2Affine};
 use ark_ec::{pairing::Pairing, AffineRepr, CurveGroup, VariableBaseMSM};
-use ark_ff::{AdditiveGroup, One, PrimeField};
+use ark_ff::{AdditiveGroup, BigInteger, One, PrimeField};
 use ark_groth16::Groth16;
 use rand_core::CryptoRngCore;
 
@@ -56,6 +57,44 @@ pub fn verify_inputs(vk: &VerifyingKey, proof: &Proof, inputs: &[Fr]) -> Result<
     }
 }
 
+/// The batch's scalars: `r_0 = 1`, and for `i >= 1` 128 bits of
+/// `SHA-256(BATCH_TAG || seed || proofs and inputs || i)`, odd, where `seed` is 32 bytes
+/// of `rng`. Binding them to the batch itself means an `rng` that fails (returns zeros,
+/// or what an attacker predicts) still gives scalars the submitter cannot choose its
+/// proofs against: two invalid proofs with `C + D` and `C - D` cancel only when their
+/// scalars are equal, which now takes a hash collision.
+fn batch_scalars(items: &[(&Proof, &[Fr])], rng: &mut dyn CryptoRngCore) -> Vec<Fr> {
+    use sha2::{Digest, Sha256};
+    const BATCH_TAG: &[u8] = b"alc/v1/batch-verify\0";
+    let mut seed = [0u8; 32];
+    rng.fill_bytes(&mut seed);
+    let mut t = Sha256::new();
+    t.update(BATCH_TAG);
+    t.update(seed);
+    t.update((items.len() as u64).to_be_bytes());
+    for (p, inputs) in items {
+        t.update(p.to_bytes());
+        for x in inputs.iter() {
+            t.update(x.into_bigint().to_bytes_le());
+        }
+    }
+    let transcript = t.finalize();
+    (0..items.len())
+        .map(|i| {
+            if i == 0 {
+                return Fr::one();
+            }
+            let h = Sha256::new()
+                .chain_update(transcript)
+                .chain_update((i as u64).to_be_bytes())
+                .finalize();
+            let mut b = [0u8; 16];
+            b.copy_from_slice(&h[..16]);
+            Fr::from(u128::from_le_bytes(b) | 1)
+        })
+        .collect()
+}
+
 /// Verifies many circuit-v1 proofs at once (module docs). An empty batch verifies.
 pub fn verify_batch(
     vk: &VerifyingKey,
@@ -90,17 +129,7 @@ pub fn verify_batch_inputs(
         return Err(VerifyError::Invalid);
     }
     let ark = vk.ark();
-    let r: Vec<Fr> = (0..items.len())
-        .map(|i| {
-            if i == 0 {
-                Fr::one()
-            } else {
-                let mut b = [0u8; 16];
-                rng.fill_bytes(&mut b);
-                Fr::from(u128::from_le_bytes(b) | 1)
-            }
-        })
-        .collect();
+    let r = batch_scalars(items, rng);
     let r_sum: Fr = r.iter().sum();
 
     // sum_i r_i IC(x_i) = IC_0 * sum r_i + sum_j IC_j * (sum_i r_i x_ij)

@@ -312,3 +312,57 @@ fn degenerate_keys_are_refused() {
     v["vk_delta_2"] = serde_json::json!([["0", "0"], ["1", "0"], ["0", "0"]]);
     assert!(snarkjs::import_verifying_key(&v.to_string()).is_err());
 }
+
+/// An RNG that has failed: every byte zero.
+struct Zeros;
+
+impl rand_core::RngCore for Zeros {
+    fn next_u32(&mut self) -> u32 {
+        0
+    }
+    fn next_u64(&mut self) -> u64 {
+        0
+    }
+    fn fill_bytes(&mut self, dest: &mut [u8]) {
+        dest.fill(0);
+    }
+    fn try_fill_bytes(&mut self, dest: &mut [u8]) -> Result<(), rand_core::Error> {
+        dest.fill(0);
+        Ok(())
+    }
+}
+
+impl rand_core::CryptoRng for Zeros {}
+
+#[test]
+fn a_batch_with_c_plus_d_and_c_minus_d_is_refused_even_under_a_failed_rng() {
+    use ark_ec::{AffineRepr, CurveGroup};
+    let (vk, p, st) = fixture();
+    let shift = |sign: i8| {
+        let mut a = p.ark().clone();
+        let d = ark_bn254::G1Affine::generator();
+        a.c = if sign > 0 {
+            (a.c + d).into_affine()
+        } else {
+            (a.c - d).into_affine()
+        };
+        Proof::from_ark(a)
+    };
+    let (plus, minus) = (shift(1), shift(-1));
+    assert!(verify(vk, &plus, st).is_err() && verify(vk, &minus, st).is_err());
+    let forged = [(plus, *st), (minus, *st)];
+    // With equal scalars the two errors cancel (sum of C's = 2C): the batch must not use
+    // scalars the submitter can predict, whatever the RNG gives.
+    for rng in [
+        &mut Zeros as &mut dyn rand_core::CryptoRngCore,
+        &mut rand::rngs::OsRng,
+    ] {
+        assert_eq!(
+            alc_verifier::verify_batch(vk, &forged, rng),
+            Err(alc_verifier::VerifyError::Invalid)
+        );
+    }
+    // Its twin: the honest proof twice passes under the failed RNG too.
+    let honest = [(p.clone(), *st), (p.clone(), *st)];
+    assert_eq!(alc_verifier::verify_batch(vk, &honest, &mut Zeros), Ok(()));
+}
