@@ -1,6 +1,7 @@
 //! The gateway in process, in front of a real authority over TCP: challenge, proof,
 //! lease, calls through to the echo upstream; the kill switch; sub-agent leases; and the
-//! rejections (replayed or expired challenge, another scope, a stale root after an
+//! rejections (replayed or expired challenge, another scope, a self-signed credential, a
+//! fabricated root, a proof at another time than the lease end, a stale root after an
 //! emergency, tier too low, a killed parent, a greedy child, arbitrary Authorization
 //! headers never giving 500).
 
@@ -396,6 +397,76 @@ async fn a_lease_ends_when_its_proof_says_the_credential_is_still_valid() {
     let ch: Challenge = serde_json::from_value(ch).unwrap();
     let req = ProofRequest::from_challenge(&ch, &manifest_digest(b"m"), Route::Sandbox);
     assert!(present(SCOPE, &pk, &h.credential, &h.secret, &list, &req, None).is_err());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_self_signed_credential_a_fabricated_root_or_a_backdated_now_is_refused() {
+    let w = world("").await;
+    let h = w.holder().await;
+    let list = w.published_list().await;
+    let pk = ProverKeys::new(keys().0.clone(), None).unwrap();
+    let manifest = manifest_digest(b"agent manifest");
+    // A proof for `req` from `credential` against `list`, posted as a lease request.
+    let post = |credential: CredentialFile,
+                list: alc_circuits::status::StatusList,
+                adjust: fn(&mut ProofRequest)| {
+        let (pk, manifest, secret) = (&pk, manifest.clone(), &h.secret);
+        let w = &w;
+        async move {
+            let (_, ch) = w.call("GET", "/v1/lease/challenge", None, None).await;
+            let ch: Challenge = serde_json::from_value(ch).unwrap();
+            let mut req = ProofRequest::from_challenge(&ch, &manifest, Route::Sandbox);
+            adjust(&mut req);
+            let (presentation, _) =
+                present(SCOPE, pk, &credential, secret, &list, &req, None).unwrap();
+            let body = serde_json::to_value(LeaseRequest {
+                presentation,
+                agent: "agent-1".into(),
+                manifest,
+                key: None,
+            })
+            .unwrap();
+            w.call("POST", "/v1/lease", None, Some(body)).await
+        }
+    };
+    // The honest request, as the twin of each refusal below.
+    let (s, v) = post(h.credential.clone(), list.clone(), |_| {}).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    // The same credential signed by a key of the holder's own making.
+    let own = alc_circuits::eddsa::SecretKey::from_bytes([9; 32]);
+    let forged = CredentialFile::new(
+        own.public_key(),
+        alc_circuits::credential::SignedCredential::sign(h.credential.signed.credential, &own)
+            .unwrap(),
+    );
+    let (s, v) = post(forged, list.clone(), |_| {}).await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "{v}");
+    assert!(
+        v["message"]
+            .as_str()
+            .unwrap()
+            .contains("another licensing authority"),
+        "{v}"
+    );
+    // A status list of the holder's own making (its serial unrevoked, another revoked):
+    // a root the authority never signed.
+    let own_list = alc_circuits::status::StatusList::from_revoked([999_999]).unwrap();
+    assert_ne!(own_list.root(), list.root());
+    let (s, v) = post(h.credential.clone(), own_list, |_| {}).await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "{v}");
+    assert!(
+        v["message"].as_str().unwrap().contains("status root"),
+        "{v}"
+    );
+    // A proof made at another time than the challenge's lease end, earlier or later.
+    for adjust in [
+        (|r: &mut ProofRequest| r.now -= 600) as fn(&mut ProofRequest),
+        |r: &mut ProofRequest| r.now += 1,
+    ] {
+        let (s, v) = post(h.credential.clone(), list.clone(), adjust).await;
+        assert_eq!(s, StatusCode::FORBIDDEN, "{v}");
+        assert!(v["message"].as_str().unwrap().contains("lease_ends"), "{v}");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
