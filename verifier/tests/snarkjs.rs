@@ -366,3 +366,41 @@ fn a_batch_with_c_plus_d_and_c_minus_d_is_refused_even_under_a_failed_rng() {
     let honest = [(p.clone(), *st), (p.clone(), *st)];
     assert_eq!(alc_verifier::verify_batch(vk, &honest, &mut Zeros), Ok(()));
 }
+
+/// Raw public inputs out of their ranges (`min_tier` 256 or r - 1, `min_permit_tier` 256,
+/// `now` 2^64): refused by the typed statement before any pairing, and the pinned proof
+/// verifies for none of them, in ALC or in snarkjs. The in-range original is the twin.
+#[test]
+fn public_inputs_out_of_range_are_refused_by_alc_and_by_snarkjs() {
+    let (vk, p, st) = fixture();
+    let vk_json = snarkjs::export_verifying_key(vk);
+    let proof_json = snarkjs::export_proof(p);
+    let public = st.public_inputs();
+    assert!(Statement::from_public_inputs(&public).is_ok());
+    assert_eq!(verify_inputs(vk, p, &public), Ok(()));
+    let r_minus_1 = -alc_circuits::Fr::one();
+    let two_64 = alc_circuits::Fr::from(u64::MAX) + alc_circuits::Fr::one();
+    let (min_tier, min_permit_tier, now) = (3, 4, 5);
+    for (i, value) in [
+        (min_tier, alc_circuits::Fr::from(256u64)),
+        (min_tier, r_minus_1),
+        (min_permit_tier, alc_circuits::Fr::from(256u64)),
+        (now, two_64),
+    ] {
+        let mut twin = public;
+        twin[i] = value;
+        assert!(
+            Statement::from_public_inputs(&twin).is_err(),
+            "input {i} = {value}"
+        );
+        assert_eq!(
+            verify_inputs(vk, p, &twin),
+            Err(VerifyError::Invalid),
+            "input {i}"
+        );
+        assert!(
+            !snarkjs_verify(&vk_json, &snarkjs::export_public(&twin), &proof_json),
+            "input {i}"
+        );
+    }
+}
