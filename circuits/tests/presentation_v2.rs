@@ -169,4 +169,12 @@ fn every_witness_variable_is_pinned_by_a_constraint() {
         .unwrap();
     let n = cs.num_witness_variables();
     assert_eq!(common::free_witnesses(&cs), Vec::<usize>::new(), "of {n}");
+    // Its failing twin: one witness variable no constraint uses is found, and only it.
+    let (statement, witness) = honest(&escrow, 3);
+    let cs = ConstraintSystem::<Fr>::new_ref();
+    PresentationCircuit::new(escrow, statement, witness)
+        .generate_constraints(cs.clone())
+        .unwrap();
+    let _unused = cs.new_witness_variable(|| Ok(Fr::from(5u64))).unwrap();
+    assert_eq!(common::free_witnesses(&cs), vec![n]);
 }

@@ -358,13 +358,12 @@ impl Gateway {
     /// The registry entry of a new lease (validated now, so the outbox only ever holds
     /// entries the registry accepts): the agent and its manifest as commitments under
     /// the lease's salt. The gateway does not learn the permit: no hash.
-    fn spawn_entry(&self, l: &Lease, now: u64) -> Result<Entry, Deny> {
-        let salt = self.registry_salt(&l.id);
+    fn spawn_entry(&self, l: &Lease, salt: &[u8; 32], now: u64) -> Result<Entry, Deny> {
         let e = Entry::Spawn(registry::Spawn {
             gateway: self.cfg.scope.clone(),
             lease_id: l.id.clone(),
             parent_lease: l.parent.clone(),
-            agent: registry::agent_commitment(&self.cfg.scope, &salt, &l.agent),
+            agent: registry::agent_commitment(&self.cfg.scope, salt, &l.agent),
             pseudonym: l.pseudonym.clone(),
             permit_hash: String::new(),
             permissions: registry::Permissions {
@@ -374,7 +373,7 @@ impl Gateway {
                 tier: l.tier,
                 permit_tier: l.permit_tier,
             },
-            manifest_hash: registry::manifest_commitment(&self.cfg.scope, &salt, &l.manifest),
+            manifest_hash: registry::manifest_commitment(&self.cfg.scope, salt, &l.manifest),
             depth: l.depth,
             at: now,
         });
@@ -415,20 +414,20 @@ impl Gateway {
                 "this pseudonym is killed at this gateway".into(),
             ));
         }
-        let spawn = self.spawn_entry(&lease, now)?;
+        let salt = self.registry_salt(&lease.id);
+        let spawn = self.spawn_entry(&lease, &salt, now)?;
         let (token, block) = self
             .minter
             .mint(&lease)
             .map_err(|e| Deny::Internal(e.to_string()))?;
         self.store.add_lease(&block, &lease, now, &spawn).await?;
-        let registry_salt = hex::encode(self.registry_salt(&lease.id));
         Ok(Issued {
             lease: token,
             lease_id: lease.id,
             expires_at: lease.expires,
             rights: lease.rights,
             epoch,
-            registry_salt,
+            registry_salt: hex::encode(salt),
             key: lease.key,
         })
     }
@@ -522,7 +521,8 @@ impl Gateway {
             key,
             escrow: None,
         };
-        let spawn = self.spawn_entry(&child, now)?;
+        let salt = self.registry_salt(&child.id);
+        let spawn = self.spawn_entry(&child, &salt, now)?;
         let parsed = self
             .minter
             .parse(bearer)
@@ -532,14 +532,13 @@ impl Gateway {
             .attenuate(&parsed.token, &child)
             .map_err(|e| Deny::Internal(e.to_string()))?;
         self.store.add_lease(&block, &child, now, &spawn).await?;
-        let registry_salt = hex::encode(self.registry_salt(&child.id));
         Ok(Issued {
             lease: token,
             lease_id: child.id,
             expires_at: child.expires,
             rights: child.rights,
             epoch: child.epoch,
-            registry_salt,
+            registry_salt: hex::encode(salt),
             key: child.key,
         })
     }

@@ -135,18 +135,31 @@ impl World {
         scope: &str,
         list: &alc_circuits::status::StatusList,
     ) -> Value {
+        self.lease_request_from(&h.credential, &h.secret, list, |r| {
+            r.min_tier = min_tier;
+            r.scope = scope.into();
+        })
+        .await
+    }
+
+    /// A lease request for a fresh challenge, proved from `credential` against `list`,
+    /// its sandbox request changed by `adjust` first.
+    async fn lease_request_from(
+        &self,
+        credential: &CredentialFile,
+        secret: &HolderSecret,
+        list: &alc_circuits::status::StatusList,
+        adjust: impl FnOnce(&mut ProofRequest),
+    ) -> Value {
         let (s, ch) = self.call("GET", "/v1/lease/challenge", None, None).await;
         assert_eq!(s, StatusCode::OK, "{ch}");
         let ch: Challenge = serde_json::from_value(ch).unwrap();
         let manifest = manifest_digest(b"agent manifest");
-        let req = ProofRequest {
-            min_tier,
-            scope: scope.into(),
-            ..ProofRequest::from_challenge(&ch, &manifest, Route::Sandbox)
-        };
+        let mut req = ProofRequest::from_challenge(&ch, &manifest, Route::Sandbox);
+        adjust(&mut req);
         let pk = ProverKeys::new(keys().0.clone(), None).unwrap();
         let (presentation, _) =
-            present(scope, &pk, &h.credential, &h.secret, list, &req, None).unwrap();
+            present(&req.scope, &pk, credential, secret, list, &req, None).unwrap();
         serde_json::to_value(LeaseRequest {
             presentation,
             agent: "agent-1".into(),
@@ -364,25 +377,11 @@ async fn a_lease_ends_when_its_proof_says_the_credential_is_still_valid() {
     assert_eq!(v["expires_at"].to_string(), at, "{v}");
     // Its twin: a proof made at the challenge's own time (a lease that could outlive the
     // credential) is refused.
-    let (_, ch) = w.call("GET", "/v1/lease/challenge", None, None).await;
-    let ch: Challenge = serde_json::from_value(ch).unwrap();
-    let manifest = manifest_digest(b"agent manifest");
-    let early = ProofRequest {
-        now: ch.now,
-        ..ProofRequest::from_challenge(&ch, &manifest, Route::Sandbox)
-    };
-    let pk = ProverKeys::new(keys().0.clone(), None).unwrap();
     let list = w.published_list().await;
-    let (presentation, _) =
-        present(SCOPE, &pk, &h.credential, &h.secret, &list, &early, None).unwrap();
-    let body = serde_json::to_value(LeaseRequest {
-        presentation,
-        agent: "agent-1".into(),
-        manifest,
-        key: None,
-    })
-    .unwrap();
-    let (s, v) = w.call("POST", "/v1/lease", None, Some(body)).await;
+    let early = w
+        .lease_request_from(&h.credential, &h.secret, &list, |r| r.now -= 900)
+        .await;
+    let (s, v) = w.call("POST", "/v1/lease", None, Some(early)).await;
     assert_eq!(s, StatusCode::FORBIDDEN, "{v}");
     assert!(v["message"].as_str().unwrap().contains("lease_ends"), "{v}");
     // Within one lease lifetime of the credential's expiry no proof can be made at all;
@@ -396,6 +395,7 @@ async fn a_lease_ends_when_its_proof_says_the_credential_is_still_valid() {
     let (_, ch) = w.call("GET", "/v1/lease/challenge", None, None).await;
     let ch: Challenge = serde_json::from_value(ch).unwrap();
     let req = ProofRequest::from_challenge(&ch, &manifest_digest(b"m"), Route::Sandbox);
+    let pk = ProverKeys::new(keys().0.clone(), None).unwrap();
     assert!(present(SCOPE, &pk, &h.credential, &h.secret, &list, &req, None).is_err());
 }
 
@@ -404,28 +404,16 @@ async fn a_self_signed_credential_a_fabricated_root_or_a_backdated_now_is_refuse
     let w = world("").await;
     let h = w.holder().await;
     let list = w.published_list().await;
-    let pk = ProverKeys::new(keys().0.clone(), None).unwrap();
-    let manifest = manifest_digest(b"agent manifest");
-    // A proof for `req` from `credential` against `list`, posted as a lease request.
+    // A proof from `credential` against `list` at a request changed by `adjust`, posted.
     let post = |credential: CredentialFile,
                 list: alc_circuits::status::StatusList,
                 adjust: fn(&mut ProofRequest)| {
-        let (pk, manifest, secret) = (&pk, manifest.clone(), &h.secret);
         let w = &w;
+        let secret = &h.secret;
         async move {
-            let (_, ch) = w.call("GET", "/v1/lease/challenge", None, None).await;
-            let ch: Challenge = serde_json::from_value(ch).unwrap();
-            let mut req = ProofRequest::from_challenge(&ch, &manifest, Route::Sandbox);
-            adjust(&mut req);
-            let (presentation, _) =
-                present(SCOPE, pk, &credential, secret, &list, &req, None).unwrap();
-            let body = serde_json::to_value(LeaseRequest {
-                presentation,
-                agent: "agent-1".into(),
-                manifest,
-                key: None,
-            })
-            .unwrap();
+            let body = w
+                .lease_request_from(&credential, secret, &list, adjust)
+                .await;
             w.call("POST", "/v1/lease", None, Some(body)).await
         }
     };
