@@ -54,6 +54,11 @@ pub fn read_digests(dir: &Path) -> Result<Digests> {
     read_digests_of(dir, &[CIRCUIT_ID])
 }
 
+/// The digests of a circuit-v1 or circuit-v2 key directory.
+pub fn read_any_digests(dir: &Path) -> Result<Digests> {
+    read_digests_of(dir, &[CIRCUIT_ID, CIRCUIT_V2_ID])
+}
+
 /// The digests of a key directory of one of the `circuits`.
 fn read_digests_of(dir: &Path, circuits: &[&str]) -> Result<Digests> {
     let path = dir.join(DIGESTS);

@@ -54,6 +54,37 @@ pub fn test_keys_v2() -> &'static (ProvingKey, VerifyingKey) {
     })
 }
 
+/// Writes [`test_keys`] as the key folder `alc setup` writes (`verifying_key.bin`,
+/// `proving_key.fast`, `digests.json`) into `dir`, which must exist.
+///
+/// # Errors
+///
+/// If a file cannot be written.
+pub fn write_key_dir(dir: &std::path::Path) -> std::io::Result<()> {
+    use sha2::{Digest as _, Sha256};
+    let (pk, vk) = test_keys();
+    let (vk, fast) = (vk.to_bytes(), pk.to_fast_bytes());
+    std::fs::write(dir.join("verifying_key.bin"), &vk)?;
+    std::fs::write(dir.join("proving_key.fast"), &fast)?;
+    let hex = |b: &[u8]| {
+        Sha256::digest(b)
+            .iter()
+            .map(|x| format!("{x:02x}"))
+            .collect::<String>()
+    };
+    let d = alc_protocol::files::Digests {
+        circuit: alc_circuits::tags::CIRCUIT_ID.into(),
+        proving_key: String::new(),
+        proving_key_fast: hex(&fast),
+        verifying_key: hex(&vk),
+        escrow_key: None,
+    };
+    std::fs::write(
+        dir.join("digests.json"),
+        serde_json::to_vec(&d).map_err(std::io::Error::other)?,
+    )
+}
+
 #[cfg(test)]
 mod tests {
     /// The gateway refuses these keys by digest unless told they are for development: the

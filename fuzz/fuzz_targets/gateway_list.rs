@@ -1,5 +1,5 @@
 //! What a wallet takes from outside before it proves: the authority's signed gateway
-//! list, a gateway's signed challenge (JSON) and the URLs they name. Checking never
+//! list and key descriptor, a gateway's signed challenge (JSON) and the URLs they name. Checking never
 //! panics; a challenge passes only when the registered gateway signed it, at its origin.
 #![no_main]
 use alc_protocol::gateway::Challenge;
@@ -7,6 +7,7 @@ use alc_protocol::gateways::{
     check_challenge, check_service_url, same_origin, GatewayList, RegisteredGateway,
     SignedGatewayList,
 };
+use alc_protocol::keys::SignedKeyDescriptor;
 use ed25519_dalek::SigningKey;
 use libfuzzer_sys::fuzz_target;
 
@@ -17,6 +18,9 @@ fuzz_target!(|data: &[u8]| {
     let authority = SigningKey::from_bytes(&[2; 32]);
     if let Ok(list) = serde_json::from_slice::<SignedGatewayList>(data) {
         let _ = list.verify(&authority.verifying_key());
+    }
+    if let Ok(keys) = serde_json::from_slice::<SignedKeyDescriptor>(data) {
+        let _ = keys.verify(&authority.verifying_key(), ISSUER);
     }
     if let Ok(url) = std::str::from_utf8(data) {
         let _ = check_service_url(url);

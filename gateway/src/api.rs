@@ -448,21 +448,67 @@ impl IntoResponse for Deny {
     }
 }
 
+/// CORS for the pages of `origins` (`*`: any): the methods and request headers a wallet
+/// uses (bearer lease, JSON body, RFC 9421 signature), `Retry-After` readable. No
+/// credentials: a lease is a bearer token the page holds, never a cookie.
+fn cors(origins: &[String]) -> Option<tower_http::cors::CorsLayer> {
+    use axum::http::Method;
+    use tower_http::cors::{AllowOrigin, CorsLayer};
+    if origins.is_empty() {
+        return None;
+    }
+    let allow = if origins.iter().any(|o| o == "*") {
+        AllowOrigin::any()
+    } else {
+        AllowOrigin::list(
+            origins
+                .iter()
+                .filter_map(|o| HeaderValue::from_str(o.trim_end_matches('/')).ok()),
+        )
+    };
+    Some(
+        CorsLayer::new()
+            .allow_origin(allow)
+            .allow_methods([
+                Method::GET,
+                Method::POST,
+                Method::PUT,
+                Method::PATCH,
+                Method::DELETE,
+            ])
+            .allow_headers([
+                header::AUTHORIZATION,
+                header::CONTENT_TYPE,
+                HeaderName::from_static("content-digest"),
+                HeaderName::from_static("signature"),
+                HeaderName::from_static("signature-input"),
+            ])
+            .expose_headers([header::RETRY_AFTER])
+            .max_age(std::time::Duration::from_secs(600)),
+    )
+}
+
 /// The gateway's router.
 pub fn app(state: AppState) -> Router {
-    Router::new()
+    // What a wallet page calls from the browser: CORS for the configured wallet sites.
+    let wallet_facing = Router::new()
         .route("/v1/gateway", get(info))
         .route("/v1/lease/challenge", get(challenge))
         .route("/v1/lease", post(lease))
         .route("/v1/lease/renew", post(renew))
         .route("/v1/lease/delegate", post(delegate))
-        .route("/v1/admin/kill", post(kill))
-        .route("/v1/admin/incident", post(incident))
         .route("/v1/public/{*rest}", any(public))
         .route("/v1/sandbox/{*rest}", any(sandbox))
-        .route("/v1/autonomous/{*rest}", any(autonomous))
+        .route("/v1/autonomous/{*rest}", any(autonomous));
+    let wallet_facing = match cors(&state.gateway.config().wallet_origins) {
+        Some(layer) => wallet_facing.layer(layer),
+        None => wallet_facing,
+    };
+    Router::new()
+        .merge(wallet_facing)
+        .route("/v1/admin/kill", post(kill))
+        .route("/v1/admin/incident", post(incident))
         .route("/openapi.json", get(openapi))
-        .merge(crate::wallet::routes())
         .fallback(not_found)
         .layer(axum::middleware::from_fn(alc_service::log_server_errors))
         .with_state(state)

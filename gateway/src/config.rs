@@ -54,10 +54,11 @@ pub struct Config {
     pub batch_max: usize,
     /// How long a batch waits for more proofs after its first, milliseconds.
     pub batch_wait_ms: u64,
-    /// The browser wallet's built files (`wasm/pkg`, see the README, "The browser
-    /// wallet"), served at `/wallet/`; empty: no wallet page. A relative path is
-    /// relative to the gateway's working directory.
-    pub wallet_dir: String,
+    /// The origins of wallet sites whose pages may call this gateway from a browser
+    /// (CORS on the lease and route-class endpoints), e.g. `https://authority.example`;
+    /// `"*"`: any page. Empty: none (the native wallet needs no CORS). The gateway serves
+    /// no wallet code itself: the party a proof is for never ships the prover.
+    pub wallet_origins: Vec<String>,
     /// Accept circuit-v1 proofs (and mint bearer leases for them): only with a v1 key
     /// directory, for a transition. Off: the gateway requires circuit v2, whose proofs
     /// escrow the licence's serial and bind the agent's key.
@@ -71,9 +72,6 @@ pub struct Config {
     /// fixed-seed test keys, `alc_verifier::PUBLIC_TEST_KEYS`): anyone can forge proofs
     /// under it.
     pub allow_test_keys: bool,
-    /// A key directory written by `alc setup`: the wallet page loads its
-    /// `proving_key.fast` and `digests.json` from `/wallet/keys/`.
-    pub wallet_keys: String,
 }
 
 impl Default for Config {
@@ -100,8 +98,7 @@ impl Default for Config {
             allow_test_keys: false,
             header_read_timeout_secs: 10,
             max_connections_per_ip: 256,
-            wallet_dir: String::new(),
-            wallet_keys: String::new(),
+            wallet_origins: Vec::new(),
         }
     }
 }
@@ -142,6 +139,18 @@ impl Config {
             return Err(ConfigError(
                 "authority_digest: expected 64 hex digits (as `alc authority info` prints)".into(),
             ));
+        }
+        for o in self.wallet_origins.iter().filter(|o| *o != "*") {
+            let bare = o
+                .split_once("://")
+                .is_some_and(|(_, rest)| !rest.trim_end_matches('/').contains(['/', '?', '#']));
+            alc_protocol::gateways::check_service_url(o)
+                .map_err(|e| ConfigError(format!("wallet_origins: {e}")))?;
+            if !bare {
+                return Err(ConfigError(format!(
+                    "wallet_origins: {o:?} is not an origin (scheme, host and port only)"
+                )));
+            }
         }
         if self.batch_max == 0
             || self.header_read_timeout_secs == 0

@@ -10,7 +10,7 @@
 //! | [`batch`] | batch verification of lease proofs |
 //! | [`store`] | the shared state in SQLite: challenges, lease index, kills, registry outbox |
 //! | [`registry`] | the outbox's submitter to the authority's registry |
-//! | [`api`], [`wallet`] | the HTTP edge: routes, refusals as answers; the browser wallet page |
+//! | [`api`] | the HTTP edge: routes, refusals as answers, CORS for wallet sites |
 //! | [`proxy`] | forwarding to the upstream (a URL, or a router offered in process) |
 //! | [`state`], [`config`], [`service`] | the routers' state, `gateway.toml`, the data folder and start-up |
 #![forbid(unsafe_code)]
@@ -27,4 +27,3 @@ pub mod service;
 pub mod state;
 pub mod status;
 pub mod store;
-pub mod wallet;

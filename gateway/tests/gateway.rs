@@ -925,6 +925,13 @@ async fn the_gateway_refuses_to_start_without_a_scope_or_a_trusted_authority() {
         .await,
     );
     assert!(e.contains("plain http"), "{e}");
+    // A wallet origin is an origin: https (or loopback http), no path.
+    for bad in ["https://wallet.example/wallet/", "http://wallet.example"] {
+        let d = tempfile::tempdir().unwrap();
+        let t = format!("{toml}wallet_origins = [{bad:?}]\n");
+        let e = refused(open(&opts(d.path(), &t, &auth_url, None), clock()).await);
+        assert!(e.contains("wallet_origins"), "{bad}: {e}");
+    }
     // A challenge that outlives the lease it is for would give leases born expired.
     let d = tempfile::tempdir().unwrap();
     let short = format!("{toml}lease_ttl_secs = 60\n");
@@ -994,4 +1001,57 @@ async fn the_openapi_description_names_every_route_and_only_routes() {
     }
     let info = &doc["paths"]["/v1/gateway"]["get"]["responses"];
     assert!(info["401"].is_null() && info["413"].is_null(), "{info}");
+}
+
+/// A wallet site's page (on another origin) may call the lease and route endpoints: the
+/// gateway answers its preflight, and no other origin's, and never for the admin
+/// endpoints; a gateway with no `wallet_origins` answers none. The gateway serves no
+/// wallet code (twin of the old `/wallet/` page).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_configured_wallet_origins_get_cors_and_no_wallet_is_served() {
+    async fn preflight(app: &Router, path: &str, origin: &str) -> Option<String> {
+        let req = axum::http::Request::builder()
+            .method("OPTIONS")
+            .uri(path)
+            .header("origin", origin)
+            .header("access-control-request-method", "POST")
+            .header(
+                "access-control-request-headers",
+                "authorization, signature, content-type",
+            )
+            .body(axum::body::Body::empty())
+            .unwrap();
+        let resp = tower::ServiceExt::oneshot(app.clone(), req).await.unwrap();
+        resp.headers()
+            .get("access-control-allow-origin")
+            .map(|v| v.to_str().unwrap().to_owned())
+    }
+    let w = world("wallet_origins = [\"https://wallet.example\"]\n").await;
+    for path in ["/v1/lease", "/v1/lease/challenge", "/v1/autonomous/chat"] {
+        assert_eq!(
+            preflight(&w.gateway, path, "https://wallet.example")
+                .await
+                .as_deref(),
+            Some("https://wallet.example"),
+            "{path}"
+        );
+        assert_eq!(
+            preflight(&w.gateway, path, "https://evil.example").await,
+            None,
+            "{path}"
+        );
+    }
+    assert_eq!(
+        preflight(&w.gateway, "/v1/admin/kill", "https://wallet.example").await,
+        None,
+        "admin endpoints answer no page"
+    );
+    let (st, _) = w.call("GET", "/wallet/", None, None).await;
+    assert_eq!(st, StatusCode::NOT_FOUND);
+
+    let plain = world("").await;
+    assert_eq!(
+        preflight(&plain.gateway, "/v1/lease", "https://wallet.example").await,
+        None
+    );
 }

@@ -23,6 +23,8 @@ pub struct Authority {
     pub(crate) status: StatusState,
     /// The trustees' joint escrow key (`escrow_key` in authority.toml), if configured.
     pub(crate) escrow: Option<alc_escrow::dkg::EscrowPublic>,
+    /// The digests of the key directories `GET /v1/keys` publishes.
+    pub(crate) circuit_keys: Vec<alc_protocol::files::Digests>,
     write: tokio::sync::Mutex<()>,
 }
 
@@ -40,6 +42,16 @@ impl WriteTx<'_> {
     }
 }
 
+/// What the authority publishes for others to pin besides its own keys: the trustees'
+/// escrow key and the digests of the proving keys wallets use.
+#[derive(Default)]
+pub struct Anchors {
+    /// The trustees' joint escrow key, if configured.
+    pub escrow: Option<alc_escrow::dkg::EscrowPublic>,
+    /// The checked digests of the configured key directories (`crate::circuit_keys`).
+    pub circuit_keys: Vec<alc_protocol::files::Digests>,
+}
+
 impl Authority {
     /// Builds the authority and restores its status list from the database.
     pub async fn new(
@@ -49,7 +61,7 @@ impl Authority {
         clock: Arc<dyn Clock>,
         verifier: Option<Verifier>,
         bank: Bank,
-        escrow: Option<alc_escrow::dkg::EscrowPublic>,
+        anchors: Anchors,
     ) -> Result<Arc<Self>, Internal> {
         let status = StatusState::restore(&db, &cfg, &keys, clock.now()).await?;
         Ok(Arc::new(Self {
@@ -60,7 +72,8 @@ impl Authority {
             verifier,
             bank,
             status,
-            escrow,
+            escrow: anchors.escrow,
+            circuit_keys: anchors.circuit_keys,
             write: tokio::sync::Mutex::new(()),
         }))
     }
@@ -78,6 +91,19 @@ impl Authority {
     /// The keys' public halves are published; this gives access for the service.
     pub fn keys(&self) -> &Keys {
         &self.keys
+    }
+
+    /// The key descriptor (`GET /v1/keys`): the configured key directories' digests,
+    /// signed with the status key.
+    pub fn key_descriptor(&self) -> alc_protocol::keys::SignedKeyDescriptor {
+        alc_protocol::keys::SignedKeyDescriptor::sign(
+            &alc_protocol::keys::KeyDescriptor {
+                issuer: self.cfg.name.clone(),
+                produced_at: self.now(),
+                keys: self.circuit_keys.clone(),
+            },
+            &self.keys.status,
+        )
     }
 
     /// The database (for tools and tests that read it directly).

@@ -49,8 +49,17 @@ pub struct Config {
     /// folder): published in `/v1/authority`, and the key openings are checked against.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub escrow_key: Option<PathBuf>,
+    /// The key directories (`alc setup`'s output; relative to the data folder) whose
+    /// digests `GET /v1/keys` publishes, signed: the proving keys wallets may use.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub circuit_keys: Vec<PathBuf>,
+    /// A wallet site (`alc wallet site`'s output; relative to the data folder) to serve
+    /// at `/wallet/`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wallet_dir: Option<PathBuf>,
     /// Development only: accept an escrow key whose secret is public or tiny (the test
-    /// keys' `77 * Base8`), under which anyone can open every licence's ciphertext.
+    /// keys' `77 * Base8`), under which anyone can open every licence's ciphertext, and
+    /// key directories of the fixed-seed test keys, under which anyone can forge proofs.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub allow_test_keys: bool,
 }
@@ -178,6 +187,8 @@ impl Default for Config {
             token_leeway_secs: default_leeway(),
             question_bank: None,
             escrow_key: None,
+            circuit_keys: Vec::new(),
+            wallet_dir: None,
             allow_test_keys: false,
             assessment: AssessmentRules::default(),
             permits: PermitRules::default(),

@@ -12,6 +12,7 @@ pub mod admin;
 pub mod api;
 pub mod assessment;
 pub mod authority;
+pub mod circuit_keys;
 pub mod config;
 pub mod db;
 pub mod error;

@@ -38,7 +38,18 @@ pub async fn open(data: &Path, clock: Arc<dyn Clock>) -> Result<Arc<Authority>, 
     let config_path = data.join("authority.toml");
     let text = fsio::read_or_create(&config_path, &Config::template())
         .map_err(|e| fail("authority.toml")(&e))?;
-    let cfg = Config::from_toml(&text).map_err(|e| fail(&config_path.display().to_string())(&e))?;
+    let mut cfg =
+        Config::from_toml(&text).map_err(|e| fail(&config_path.display().to_string())(&e))?;
+    // Folders authority.toml names: relative to the data folder.
+    let under_data = |p: &Path| {
+        if p.is_relative() {
+            data.join(p)
+        } else {
+            p.to_owned()
+        }
+    };
+    cfg.circuit_keys = cfg.circuit_keys.iter().map(|p| under_data(p)).collect();
+    cfg.wallet_dir = cfg.wallet_dir.as_deref().map(under_data);
     let keys = Keys::load_or_create(&data.join("keys")).map_err(|e| fail("keys")(&e))?;
     // A file authority.toml names: relative to the data folder.
     let named = |p: &Path| -> Result<(PathBuf, String), ServiceError> {
@@ -86,7 +97,13 @@ pub async fn open(data: &Path, clock: Arc<dyn Clock>) -> Result<Arc<Authority>, 
             Some(public)
         }
     };
-    let authority = Authority::new(db, cfg, keys, clock, verifier, bank, escrow)
+    let circuit_keys = crate::circuit_keys::load_all(&cfg.circuit_keys, cfg.allow_test_keys)
+        .map_err(|e| fail("keys")(&e))?;
+    let anchors = crate::authority::Anchors {
+        escrow,
+        circuit_keys,
+    };
+    let authority = Authority::new(db, cfg, keys, clock, verifier, bank, anchors)
         .await
         .map_err(|e| fail("status list")(&e))?;
     let token_path = data.join("admin-token");

@@ -1101,3 +1101,68 @@ async fn status_is_pushed_as_server_sent_events_and_cached_until_next_update() {
     assert_eq!(pushed.epoch, first.epoch + 1);
     assert!(pushed.emergency);
 }
+
+/// `GET /v1/keys` names the configured key folder's digests, signed with the status key
+/// under the descriptor's tag, and any web page may read it (a wallet site on another
+/// host); an administrator's endpoint answers no other origin.
+#[tokio::test]
+async fn the_key_descriptor_is_signed_and_readable_from_any_origin() {
+    let keys = tempfile::tempdir().unwrap();
+    alc_devkit::keys::write_key_dir(keys.path()).unwrap();
+    let t = TestAuthority::builder()
+        .config(&format!(
+            "circuit_keys = [{:?}]\nallow_test_keys = true",
+            keys.path()
+        ))
+        .start()
+        .await;
+    let get = |path: &str| {
+        Request::get(path)
+            .header("origin", "https://wallet.example")
+            .body(Body::empty())
+            .unwrap()
+    };
+    let resp = t.app.clone().oneshot(get("/v1/keys")).await.unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert_eq!(resp.headers()["access-control-allow-origin"], "*");
+    let bytes = resp.into_body().collect().await.unwrap().to_bytes();
+    let signed: alc_protocol::keys::SignedKeyDescriptor = serde_json::from_slice(&bytes).unwrap();
+    let status_key = t.authority.keys().status.verifying_key();
+    let d = signed
+        .verify(&status_key, &t.authority.config().name)
+        .unwrap();
+    let written: alc_protocol::files::Digests =
+        serde_json::from_slice(&std::fs::read(keys.path().join("digests.json")).unwrap()).unwrap();
+    assert_eq!(d.keys, vec![written]);
+    // Twin: signed by the authority's key, but not as a gateway list would be.
+    let as_list = alc_protocol::gateways::SignedGatewayList {
+        payload: signed.payload.clone(),
+        signature: signed.signature.clone(),
+    };
+    assert!(as_list.verify(&status_key).is_err());
+
+    let resp = t
+        .app
+        .clone()
+        .oneshot(get("/v1/admin/incidents"))
+        .await
+        .unwrap();
+    assert!(
+        resp.headers().get("access-control-allow-origin").is_none(),
+        "admin endpoints are not readable cross-origin"
+    );
+}
+
+/// Without the development flag the authority refuses to publish a fixed-seed test key
+/// (anyone could forge proofs under it); a key folder whose files do not match their
+/// digests stops it too.
+#[tokio::test]
+#[should_panic(expected = "public test key")]
+async fn a_test_key_folder_is_refused_without_the_development_flag() {
+    let keys = tempfile::tempdir().unwrap();
+    alc_devkit::keys::write_key_dir(keys.path()).unwrap();
+    TestAuthority::builder()
+        .config(&format!("circuit_keys = [{:?}]", keys.path()))
+        .start()
+        .await;
+}

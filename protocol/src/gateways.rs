@@ -202,30 +202,26 @@ impl Challenge {
 #[cfg(feature = "signing")]
 mod signing {
     use super::*;
-    use crate::encoding::{base64url, base64url_array, base64url_bytes, hex_array};
+    use crate::encoding::{base64url, base64url_array, hex_array};
     use ed25519_dalek::{Signature, Signer as _, SigningKey, VerifyingKey};
 
     impl SignedGatewayList {
         /// Signs a list with the authority's status key.
         pub fn sign(list: &GatewayList, key: &SigningKey) -> Self {
             let json = serde_json::to_vec(list).unwrap_or_default();
-            let sig = key.sign(&[GATEWAY_LIST_TAG, &json].concat());
-            Self {
-                payload: base64url(&json),
-                signature: base64url(&sig.to_bytes()),
-            }
+            let (payload, signature) = crate::sealed::seal(GATEWAY_LIST_TAG, &json, key);
+            Self { payload, signature }
         }
 
         /// Verifies the signature under the authority's status key and returns the list.
         pub fn verify(&self, key: &VerifyingKey) -> Result<GatewayList, GatewayCheckError> {
-            let json = base64url_bytes(&self.payload).map_err(|_| GatewayCheckError::Malformed)?;
-            let sig: [u8; 64] =
-                base64url_array(&self.signature).map_err(|_| GatewayCheckError::Malformed)?;
-            key.verify_strict(
-                &[GATEWAY_LIST_TAG, &json].concat(),
-                &Signature::from_bytes(&sig),
-            )
-            .map_err(|_| GatewayCheckError::ListSignature)?;
+            use crate::sealed::{open, Unsealed};
+            let json = open(GATEWAY_LIST_TAG, &self.payload, &self.signature, key).map_err(
+                |e| match e {
+                    Unsealed::Malformed => GatewayCheckError::Malformed,
+                    Unsealed::Signature => GatewayCheckError::ListSignature,
+                },
+            )?;
             serde_json::from_slice(&json).map_err(|_| GatewayCheckError::Malformed)
         }
     }

@@ -9,6 +9,7 @@
 //! | [`signature`] | key-bound requests: ALC's profile of RFC 9421 HTTP Message Signatures |
 //! | [`status`] | signed status responses and the published status list |
 //! | [`files`] | credential, holder, issuer key, status list, proof request, presentation, key digests |
+//! | [`keys`] | the authority's signed key descriptor: the digests of the keys wallets prove with |
 //! | [`insurance`] | an insurer's cover certificate and a permit's cover evidence |
 //! | [`escrow`] | the trustees' key generation, key shares, joint key and partial decryptions |
 //! | [`error`] | the one error body of every service |
@@ -35,6 +36,9 @@ pub mod fsio;
 pub mod gateway;
 pub mod gateways;
 pub mod insurance;
+pub mod keys;
+#[cfg(feature = "signing")]
+mod sealed;
 pub mod signature;
 pub mod status;
 pub mod time;

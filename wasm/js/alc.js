@@ -1,10 +1,16 @@
 // ALC browser wallet: the prover in WebAssembly behind a small API.
 //
-//   import { loadProvingKey, prove, verify } from './alc.js';
-//   await loadProvingKey('/wallet/keys/proving_key.fast', digests.proving_key_fast);
+//   import { openAuthority, fetchChallenge, loadProvingKey, prove, verify } from './alc.js';
+//   const authority = await openAuthority('https://authority.example', pinnedDigest);
+//   const keys = authority.keys.find((k) => k.circuit === 'alc-presentation-v2');
+//   await loadProvingKey('keys/proving_key.fast', keys.proving_key_fast, { verifyingKey: keys.verifying_key });
+//   const { challenge } = await fetchChallenge(authority, authority.gateways[0].url);
 //   const { presentation, manifest } = await prove(credential, secret, statusList, challenge);
 //   await verify(presentation);                       // true
 //
+// The key digests come from the authority's signed key descriptor and the gateways from
+// its signed gateway list, both checked against the authority's pinned keys: neither the
+// host serving the files nor a gateway chooses the key or the scope proved for.
 // Proving takes about a second and blocks the thread it runs on: in a page, run it in
 // a Web Worker (`new ProverWorker()` below does that with `worker.js`). The holder
 // secret is only ever handed to the WebAssembly module; nothing here sends it anywhere.
@@ -93,9 +99,12 @@ async function feed(resp, loader, stage, onProgress) {
  * API (`KEY_CACHE`), keyed by the digest; later loads read them from there, checked the
  * same way (an entry that no longer matches is dropped and the key fetched again).
  *
+ * With `verifyingKey` (the descriptor's `verifying_key` digest), the key's own verifying
+ * key must have that digest.
+ *
  * Resolves to `{ key, source: 'cache' | 'network', bytes, fetchMs, loadMs, totalMs }`.
  */
-export async function loadProvingKey(url, digest, { onProgress } = {}) {
+export async function loadProvingKey(url, digest, { onProgress, verifyingKey } = {}) {
   await initWasm();
   const d = String(digest).trim().toLowerCase();
   if (!/^[0-9a-f]{64}$/.test(d)) throw alcError('AlcKeyError', 'the pinned proving key digest must be 32 bytes of hex');
@@ -127,7 +136,18 @@ export async function loadProvingKey(url, digest, { onProgress } = {}) {
     if (source !== 'cache') throw e;
     // A damaged cache entry: forget it and fetch the key again.
     await cache.delete(cacheKey(d));
-    return loadProvingKey(url, d, { onProgress });
+    return loadProvingKey(url, d, { onProgress, verifyingKey });
+  }
+  if (verifyingKey !== undefined) {
+    // The verifying key inside must be the one the authority names: its proofs are the
+    // ones gateways accept.
+    const vk = key.verifyingKey();
+    const found = vk.digest();
+    vk.free();
+    if (found !== String(verifyingKey).trim().toLowerCase()) {
+      key.free();
+      throw alcError('AlcKeyError', 'the proving key\'s verifying key is not the one the authority names');
+    }
   }
   const t2 = performance.now();
   if (forCache) {
@@ -140,6 +160,50 @@ export async function loadProvingKey(url, digest, { onProgress } = {}) {
   currentKey?.free?.();
   currentKey = key;
   return { key, source, bytes, fetchMs: t1 - t0, loadMs: t2 - t1, totalMs: t2 - t0 };
+}
+
+async function getText(url, name, what) {
+  const resp = await fetch(url, { cache: 'no-store' });
+  const text = await resp.text();
+  if (!resp.ok) {
+    let reason = '';
+    try { reason = JSON.parse(text)?.message ?? ''; } catch { /* not JSON */ }
+    throw alcError(name, `${what}: HTTP ${resp.status}${reason ? `: ${reason}` : ''}`);
+  }
+  return text;
+}
+
+/**
+ * Opens the authority at `url`, whose keys must have the digest `pinned` (as
+ * `alc authority info` prints it): fetches its description, its signed gateway list and
+ * its signed key descriptor, and checks all three in WebAssembly. Resolves to
+ * `{ url, name, gateways: [{ id, key, url }], keys: [digests], info, list, pinned }`
+ * (`info` and `list` as text, for `fetchChallenge`).
+ */
+export async function openAuthority(url, pinned) {
+  await initWasm();
+  const base = String(url).replace(/\/+$/, '');
+  const [info, list, keys] = await Promise.all([
+    getText(`${base}/v1/authority`, 'AlcAuthorityError', 'the authority'),
+    getText(`${base}/v1/gateways`, 'AlcAuthorityError', 'the authority\'s gateway list'),
+    getText(`${base}/v1/keys`, 'AlcAuthorityError', 'the authority\'s key descriptor'),
+  ]);
+  const opened = JSON.parse(wasm.openAuthority(info, pinned, list, keys));
+  return { url: base, pinned, info, list, ...opened };
+}
+
+/**
+ * Fetches the challenge of the gateway at `gatewayUrl` (a URL from `authority.gateways`)
+ * and checks it before anything is proved: its scope is registered at that URL's origin
+ * and it is signed with that gateway's registered key (a relayed or harvesting challenge
+ * is refused). Resolves to `{ challenge, gateway }`.
+ */
+export async function fetchChallenge(authority, gatewayUrl) {
+  await initWasm();
+  const base = String(gatewayUrl).replace(/\/+$/, '');
+  const text = await getText(`${base}/v1/lease/challenge`, 'AlcGatewayError', 'the gateway\'s challenge');
+  const gateway = JSON.parse(wasm.checkChallenge(text, authority.info, authority.pinned, authority.list, base));
+  return { challenge: JSON.parse(text), gateway };
 }
 
 /** Forgets every cached proving key. */
@@ -291,7 +355,12 @@ export async function verify(presentation, verifyingKey) {
  * proving. Every method returns a promise; `onProgress` callbacks are forwarded.
  */
 export class ProverWorker {
-  constructor(url = new URL('./worker.js', import.meta.url)) {
+  /**
+   * `url`: the worker's script (default `worker.js` beside this file); `wasm`: where
+   * the worker loads the WebAssembly module from, `{ url, integrity }` (default: beside
+   * its script, no integrity check).
+   */
+  constructor(url = new URL('./worker.js', import.meta.url), { wasm: module } = {}) {
     this.worker = new Worker(url, { type: 'module' });
     this.next = 1;
     this.pending = new Map();
@@ -310,6 +379,22 @@ export class ProverWorker {
       for (const p of this.pending.values()) p.reject(alcError('AlcWorkerError', e.message || 'the prover worker failed'));
       this.pending.clear();
     };
+    this.ready = this.call('init', { wasmUrl: module?.url && String(module.url), integrity: module?.integrity });
+  }
+
+  /**
+   * A worker whose script is fetched from `url` with the Subresource Integrity digest
+   * `integrity`, and run from those checked bytes (a blob): a host that changes a byte
+   * of it gets a network error, not a worker. `wasm` is passed on, `{ url, integrity }`.
+   * Resolves once the worker has loaded the WebAssembly module.
+   */
+  static async fromVerifiedScript(url, integrity, wasm) {
+    const resp = await fetch(url, { integrity, cache: 'no-store' });
+    if (!resp.ok) throw alcError('AlcWorkerError', `cannot fetch the prover's worker: HTTP ${resp.status}`);
+    const blob = new Blob([await resp.arrayBuffer()], { type: 'text/javascript' });
+    const w = new ProverWorker(URL.createObjectURL(blob), { wasm });
+    await w.ready;
+    return w;
   }
 
   call(op, args, onProgress) {
@@ -321,8 +406,8 @@ export class ProverWorker {
   }
 
   /** Like `loadProvingKey`; resolves to `{ source, bytes, fetchMs, loadMs, totalMs }`. */
-  loadProvingKey(url, digest, { onProgress } = {}) {
-    return this.call('loadProvingKey', { url: String(url), digest }, onProgress);
+  loadProvingKey(url, digest, { onProgress, verifyingKey } = {}) {
+    return this.call('loadProvingKey', { url: String(url), digest, verifyingKey }, onProgress);
   }
 
   /** Like `prove`, with the key the worker loaded. */
@@ -333,6 +418,21 @@ export class ProverWorker {
   /** Like `verify`, against the worker's proving key's verifying key. */
   verify(presentation) {
     return this.call('verify', { presentation });
+  }
+
+  /** Like `openAuthority`. */
+  openAuthority(url, pinned) {
+    return this.call('openAuthority', { url: String(url), pinned });
+  }
+
+  /** Like `fetchChallenge`. */
+  fetchChallenge(authority, gatewayUrl) {
+    return this.call('fetchChallenge', { authority, gatewayUrl: String(gatewayUrl) });
+  }
+
+  /** Like `signRequest`. */
+  signRequest(lease, method, url, body) {
+    return this.call('signRequest', { lease, method, url: String(url), body });
   }
 
   /** Like `generateHolder`. */

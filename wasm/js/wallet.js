@@ -1,12 +1,36 @@
-// The wallet page served by a gateway at /wallet/: import a credential and holder
-// secret (they stay in this page and its worker), fetch the gateway's challenge and
-// the authority's status list, prove in a Web Worker, get a lease, call an endpoint.
+// The wallet site's page (`alc wallet site` builds it for one authority; any host may
+// serve it): import a credential and holder secret (they stay in this page and its
+// worker), pick a gateway from the authority's signed list, fetch and check its
+// challenge, prove in a Web Worker, get a lease, call an endpoint.
+//
+// What it trusts comes from index.html's <meta> tags, written by `alc wallet site`: the
+// authority's URL and the digest of its keys, and the SRI digests of the worker's script
+// and the WebAssembly module. Everything else is checked against those: the proving
+// key's and verifying key's digests come from the authority's signed key descriptor, the
+// gateways from its signed gateway list.
 
-import { ProverWorker, sha256Hex, signRequest } from './alc.js';
+import { ProverWorker, sha256Hex } from './alc.js';
 
 const $ = (id) => document.getElementById(id);
-const worker = new ProverWorker(new URL('./worker.js', import.meta.url));
-const gateway = location.origin;
+const meta = (name) => document.querySelector(`meta[name="${name}"]`)?.content ?? '';
+const site = {
+  authority: meta('alc-authority'),
+  pinned: meta('alc-authority-digest'),
+  circuit: meta('alc-circuit'),
+  integrity: JSON.parse(meta('alc-integrity') || '{}'),
+};
+const here = (file) => new URL(file, location.href);
+const workerReady = ProverWorker.fromVerifiedScript(here('worker.js'), site.integrity['worker.js'], {
+  url: here('alc_wasm_bg.wasm'),
+  integrity: site.integrity['alc_wasm_bg.wasm'],
+}).catch((e) => {
+  // A fetch refused for its integrity is a TypeError without detail.
+  const err = new Error(`the wallet's code could not be loaded or does not match the digests this page pins (${e.message})`);
+  err.name = 'AlcIntegrityError';
+  throw err;
+});
+let worker = null;
+let gateway = null;
 
 const wallet = {
   credential: null,
@@ -21,9 +45,10 @@ const wallet = {
 window.alcWallet = {
   get timings() { return { ...wallet.timings }; },
   get keyInfo() { return wallet.keyInfo; },
+  get authority() { return wallet.authority && { name: wallet.authority.name, gateways: wallet.authority.gateways, keys: wallet.authority.keys }; },
   get lastProveMs() { return wallet.lastProveMs; },
   // Verifies a presentation (default: the last one made) in the worker.
-  verify(presentation) { return worker.verify(presentation ?? wallet.lastPresentation); },
+  async verify(presentation) { return (await workerReady).verify(presentation ?? wallet.lastPresentation); },
   get lastPresentation() { return wallet.lastPresentation; },
 };
 
@@ -91,24 +116,45 @@ function stopClock() {
 
 // ---- the proving key --------------------------------------------------------------
 
+// The authority, its gateways and its keys: checked against the page's pin.
+const authorityReady = (async () => {
+  const s = $('authority-status');
+  try {
+    worker = await workerReady;
+    const authority = await worker.openAuthority(site.authority, site.pinned);
+    wallet.authority = authority;
+    const select = $('gateway');
+    select.replaceChildren(...authority.gateways.map((g) => new Option(`${g.id} (${g.url})`, g.id)));
+    const wanted = new URLSearchParams(location.search).get('gateway');
+    if (wanted && authority.gateways.some((g) => g.id === wanted)) select.value = wanted;
+    if (!authority.gateways.length) throw new Error('the authority has registered no gateway yet');
+    status(s, `Authority ${authority.name} (${authority.url}): keys match this wallet's pin; ${authority.gateways.length} registered gateway${authority.gateways.length === 1 ? '' : 's'}.`, 'ok');
+    return authority;
+  } catch (e) {
+    status(s, `Authority: ${e.message}`, 'bad');
+    throw e;
+  }
+})();
+
 const keyReady = (async () => {
   const s = $('key-status');
   try {
-    const resp = await fetch('keys/digests.json', { cache: 'no-store' });
-    if (!resp.ok) throw new Error(`this gateway serves no proving key digests (HTTP ${resp.status})`);
-    const digests = await resp.json();
+    const authority = await authorityReady;
+    const digests = authority.keys.find((k) => k.circuit === site.circuit);
+    if (!digests) throw new Error(`the authority publishes no key for ${site.circuit}, the circuit this site serves a key for`);
     if (digests.escrow_key) {
       // Circuit v2: the trustees' escrow key the proving key was made under, pinned by
-      // its digest in digests.json.
+      // its digest in the authority's key descriptor.
       const e = await fetch('keys/escrow-key.json', { cache: 'no-store' });
-      if (!e.ok) throw new Error(`this gateway serves no escrow key (HTTP ${e.status})`);
+      if (!e.ok) throw new Error(`this site serves no escrow key (HTTP ${e.status})`);
       const text = await e.text();
       if ((await sha256Hex(new TextEncoder().encode(text))) !== digests.escrow_key) {
-        throw new Error('the escrow key does not match its pinned digest');
+        throw new Error('the escrow key is not the one the authority names');
       }
       wallet.escrowKey = text;
     }
-    const info = await worker.loadProvingKey(new URL('keys/proving_key.fast', location.href), digests.proving_key_fast, {
+    const info = await worker.loadProvingKey(here('keys/proving_key.fast'), digests.proving_key_fast, {
+      verifyingKey: digests.verifying_key,
       onProgress: (stage, p) => {
         if (stage === 'download' && p?.total) {
           status(s, `Proving key: downloading ${Math.round((100 * p.loaded) / p.total)}% of ${(p.total / 1e6).toFixed(1)} MB…`);
@@ -126,7 +172,12 @@ const keyReady = (async () => {
     throw e;
   }
 })();
-keyReady.catch(() => setState('key-error'));
+keyReady.catch(() => {
+  if (document.body.dataset.state !== 'integrity-error') setState('key-error');
+});
+authorityReady.catch((e) => {
+  if (e.name === 'AlcIntegrityError') setState('integrity-error');
+});
 
 // ---- importing the credential -----------------------------------------------------
 
@@ -180,7 +231,7 @@ $('files').addEventListener('change', async (ev) => {
 $('new-holder').addEventListener('click', async () => {
   const s = $('holder-status');
   try {
-    const holder = await worker.generateHolder();
+    const holder = await (await workerReady).generateHolder();
     wallet.holder = holder;
     const link = document.createElement('a');
     link.href = URL.createObjectURL(new Blob([JSON.stringify(holder, null, 2)], { type: 'application/json' }));
@@ -217,7 +268,7 @@ async function call() {
   const method = body ? 'POST' : 'GET';
   // A key-bound lease (circuit v2): every call is signed with the agent's key.
   const signature = wallet.lease.key
-    ? await signRequest({ lease: wallet.lease, agentKey: wallet.agentKey, binding: wallet.binding }, method, gateway + endpoint, body)
+    ? await worker.signRequest({ lease: wallet.lease, agentKey: wallet.agentKey, binding: wallet.binding }, method, gateway + endpoint, body)
     : {};
   const resp = await fetch(gateway + endpoint, {
     method,
@@ -253,14 +304,18 @@ async function proveAndLease() {
   setState('proving');
   const clock = startClock();
   try {
-    progress('Fetching the gateway\'s challenge…', 3);
+    const authority = await authorityReady;
+    const chosen = authority.gateways.find((g) => g.id === $('gateway').value);
+    if (!chosen) throw new Error('choose a gateway');
+    gateway = chosen.url.replace(/\/+$/, '');
+    progress('Fetching and checking the gateway\'s challenge…', 3);
     let t = performance.now();
-    const challenge = await getJson(`${gateway}/v1/lease/challenge`, 'the challenge');
-    timing('challenge', performance.now() - t, `scope ${challenge.scope}`);
+    const { challenge } = await worker.fetchChallenge(authority, gateway);
+    timing('challenge', performance.now() - t, `scope ${challenge.scope}, signed by its registered key`);
 
     progress('Fetching the authority\'s status list…', 8);
     t = performance.now();
-    const list = await getJson('status/list', 'the status list');
+    const list = await getJson(`${authority.url}/v1/status/list`, 'the status list');
     timing('status list', performance.now() - t, `epoch ${list.epoch}`);
 
     progress('Waiting for the proving key…', 12);

@@ -5,8 +5,23 @@
 import * as alc from './alc.js';
 
 const ops = {
-  async loadProvingKey({ url, digest }, progress) {
-    const { key, ...info } = await alc.loadProvingKey(url, digest, { onProgress: (p) => progress(p.stage, p) });
+  // The first message (`ProverWorker` sends it): where the WebAssembly module is, and its
+  // SRI digest, which the browser checks before a byte of it is compiled.
+  async init({ wasmUrl, integrity }) {
+    await alc.initWasm(wasmUrl ? fetch(wasmUrl, { integrity }) : undefined);
+    return true;
+  },
+  async openAuthority({ url, pinned }) {
+    return alc.openAuthority(url, pinned);
+  },
+  async fetchChallenge({ authority, gatewayUrl }) {
+    return alc.fetchChallenge(authority, gatewayUrl);
+  },
+  async signRequest({ lease, method, url, body }) {
+    return alc.signRequest(lease, method, url, body);
+  },
+  async loadProvingKey({ url, digest, verifyingKey }, progress) {
+    const { key, ...info } = await alc.loadProvingKey(url, digest, { verifyingKey, onProgress: (p) => progress(p.stage, p) });
     return info;
   },
   async prove({ credential, secret, statusList, challenge, options }, progress) {
@@ -32,5 +47,3 @@ self.onmessage = async ({ data }) => {
   }
 };
 
-// Start compiling the WebAssembly module at once, before the first request.
-alc.initWasm().catch(() => {});

@@ -12,6 +12,8 @@
 //! | `StatusList.decode(encoded)` / `.fromFile(json)` | the public status list: `root()`, `isRevoked(serial)`, `path(serial)` |
 //! | `ProvingKey.fromFastBytes(bytes, digest)` | the fast-load proving key, its SHA-256 checked before any byte is used |
 //! | `new ProvingKeyLoader(size)`, `.push(chunk)`, `.finish(digest)` | the same, fed chunk by chunk as the bytes arrive |
+//! | `openAuthority(info, pinnedDigest, gateways, keys)` | the authority's keys checked against the page's pin, its signed gateway list and key descriptor verified (JSON) |
+//! | `checkChallenge(challenge, info, gateways, talkingTo)` | the gateway's signature on its challenge, under the key the authority registered for its scope at that URL |
 //! | `requestFromChallenge(challenge, manifest, route)` | the proof request of a gateway's challenge (JSON) |
 //! | `prove(key, credential, holder, list, request, progress?)` | a presentation (JSON) |
 //! | `proveV2(key, escrowKey, credential, holder, list, request, agentPublic, progress?)` | a circuit-v2 presentation (JSON): the serial escrowed to the trustees' key, bound to the agent key |
@@ -21,7 +23,7 @@
 //! | `VerifyingKey.fromBytes(bytes)`, `verify(key, presentation)` | verification |
 //!
 //! Errors are JavaScript `Error`s whose `name` says which kind of input was at fault
-//! (`AlcKeyError`, `AlcFileError`, `AlcStatusError`, `AlcRequestError`,
+//! (`AlcAuthorityError`, `AlcGatewayError`, `AlcKeyError`, `AlcFileError`, `AlcStatusError`, `AlcRequestError`,
 //! `AlcUnsatisfiedError`, `AlcProveError`, `AlcPresentationError`) and whose `message`
 //! is the prover's sentence.
 #![forbid(unsafe_code)]
@@ -29,7 +31,10 @@
 
 use alc_circuits::field::to_decimal;
 use alc_circuits::files::{self, CredentialFile};
+use alc_protocol::authority::{AuthorityInfo, AuthorityKeys};
 use alc_protocol::gateway::{Challenge, LeaseRequest, Route};
+use alc_protocol::gateways::SignedGatewayList;
+use alc_protocol::keys::SignedKeyDescriptor;
 use alc_prover::witness::PrepareError;
 use alc_prover::{HolderSecret, ProofRequest, ProveError};
 use alc_verifier::Presentation;
@@ -416,6 +421,94 @@ pub fn sign_request(
         "signature": h.signature,
     })
     .to_string())
+}
+
+/// The authority's `/v1/authority` answer, its keys' digest checked against `pinned`.
+fn pinned_authority(
+    info_json: &str,
+    pinned: &str,
+) -> Result<(AuthorityInfo, ed25519_dalek::VerifyingKey), JsValue> {
+    let bad = |m: String| js_error("AlcAuthorityError", m);
+    let info: AuthorityInfo = serde_json::from_str(info_json)
+        .map_err(|e| bad(format!("malformed authority description: {e}")))?;
+    let digest = AuthorityKeys::from(&info).digest();
+    if !digest.eq_ignore_ascii_case(pinned.trim()) {
+        return Err(bad(format!(
+            "the authority presents keys with digest {digest}, not the {} this wallet was built for: refusing to use it",
+            pinned.trim()
+        )));
+    }
+    let key = alc_protocol::encoding::base64url_array::<32>(&info.status_key)
+        .ok()
+        .and_then(|k| ed25519_dalek::VerifyingKey::from_bytes(&k).ok())
+        .ok_or_else(|| bad("the authority's status key is not an Ed25519 key".into()))?;
+    Ok((info, key))
+}
+
+/// Opens the authority a wallet site was built for: `info` is its `GET /v1/authority`
+/// (JSON), whose keys' digest must be `pinned` (as `alc authority info` prints it);
+/// `gateways` its `GET /v1/gateways` and `keys` its `GET /v1/keys`, both verified under
+/// its status key. Returns `{"name", "gateways": [{"id", "key", "url"}], "keys":
+/// [digests]}` (JSON).
+#[wasm_bindgen(js_name = openAuthority)]
+pub fn open_authority(
+    info_json: &str,
+    pinned: &str,
+    gateways_json: &str,
+    keys_json: &str,
+) -> Result<String, JsValue> {
+    let (info, status_key) = pinned_authority(info_json, pinned)?;
+    let bad = |m: String| js_error("AlcAuthorityError", m);
+    let list: SignedGatewayList = serde_json::from_str(gateways_json)
+        .map_err(|e| bad(format!("malformed gateway list: {e}")))?;
+    let list = list.verify(&status_key).map_err(|e| bad(e.to_string()))?;
+    if list.issuer != info.name {
+        return Err(bad(format!(
+            "the gateway list is the authority {:?}'s, not {:?}'s",
+            list.issuer, info.name
+        )));
+    }
+    let keys: SignedKeyDescriptor = serde_json::from_str(keys_json)
+        .map_err(|e| bad(format!("malformed key descriptor: {e}")))?;
+    let keys = keys
+        .verify(&status_key, &info.name)
+        .map_err(|e| bad(e.to_string()))?;
+    Ok(serde_json::json!({
+        "name": info.name,
+        "gateways": list.gateways,
+        "keys": keys.keys,
+    })
+    .to_string())
+}
+
+/// Checks a gateway's challenge (`GET /v1/lease/challenge`, JSON) before proving for it:
+/// the authority (`info`, checked against `pinned`) registers the challenge's scope at
+/// the origin of `talking_to` (the URL the challenge was fetched from) in its signed
+/// `gateways` list, and the challenge is signed by that gateway's registered key.
+/// Returns the registered gateway (`{"id", "key", "url"}`, JSON); a relayed challenge,
+/// an unregistered scope or a bad signature is an `AlcGatewayError`.
+#[wasm_bindgen(js_name = checkChallenge)]
+pub fn check_challenge(
+    challenge_json: &str,
+    info_json: &str,
+    pinned: &str,
+    gateways_json: &str,
+    talking_to: &str,
+) -> Result<String, JsValue> {
+    let (info, status_key) = pinned_authority(info_json, pinned)?;
+    let challenge: Challenge = serde_json::from_str(challenge_json)
+        .map_err(|e| js_error("AlcRequestError", format!("malformed challenge: {e}")))?;
+    let list: SignedGatewayList = serde_json::from_str(gateways_json)
+        .map_err(|e| js_error("AlcAuthorityError", format!("malformed gateway list: {e}")))?;
+    let entry = alc_protocol::gateways::check_challenge(
+        &challenge,
+        &list,
+        &status_key,
+        &info.name,
+        talking_to,
+    )
+    .map_err(|e| js_error("AlcGatewayError", e))?;
+    serde_json::to_string(&entry).map_err(|e| js_error("AlcGatewayError", e))
 }
 
 /// The proof request a gateway's challenge (`GET /v1/lease/challenge`, JSON) asks for

@@ -308,3 +308,176 @@ fn a_signed_request_checks_at_the_gateway_and_its_twins_do_not() {
         b"{}"
     ));
 }
+
+/// The authority a wallet site is built for, its signed gateway list and key
+/// descriptor, and a challenge of its gateway `gw.example` (registered at
+/// `https://gw.example`).
+mod authority {
+    use alc_protocol::authority::{AuthorityInfo, AuthorityKeys};
+    use alc_protocol::encoding::base64url;
+    use alc_protocol::files::Digests;
+    use alc_protocol::gateway::Challenge;
+    use alc_protocol::gateways::{GatewayList, RegisteredGateway, SignedGatewayList};
+    use alc_protocol::keys::{KeyDescriptor, SignedKeyDescriptor};
+    use ed25519_dalek::SigningKey;
+
+    pub const GATEWAY: &str = "https://gw.example";
+
+    pub fn status_key() -> SigningKey {
+        SigningKey::from_bytes(&[1; 32])
+    }
+
+    pub fn gateway_key() -> SigningKey {
+        SigningKey::from_bytes(&[11; 32])
+    }
+
+    pub fn info() -> (String, String) {
+        let info = AuthorityInfo {
+            name: "alc-dev-authority".into(),
+            issuer_key: ["1".into(), "2".into()],
+            status_key: base64url(status_key().verifying_key().as_bytes()),
+            list: "list".into(),
+            circuit: "alc-presentation-v1".into(),
+            registry_origin: "origin".into(),
+            registry_key: "key".into(),
+            escrow_key: None,
+        };
+        let pin = AuthorityKeys::from(&info).digest();
+        (serde_json::to_string(&info).unwrap(), pin)
+    }
+
+    pub fn gateways(by: &SigningKey) -> String {
+        let list = GatewayList {
+            issuer: "alc-dev-authority".into(),
+            produced_at: 1,
+            gateways: vec![RegisteredGateway {
+                id: "gw.example".into(),
+                key: hex::encode(gateway_key().verifying_key().as_bytes()),
+                url: GATEWAY.into(),
+            }],
+        };
+        serde_json::to_string(&SignedGatewayList::sign(&list, by)).unwrap()
+    }
+
+    pub fn keys(by: &SigningKey) -> String {
+        let d = KeyDescriptor {
+            issuer: "alc-dev-authority".into(),
+            produced_at: 1,
+            keys: vec![Digests {
+                circuit: "alc-presentation-v2".into(),
+                proving_key: "11".repeat(32),
+                proving_key_fast: "22".repeat(32),
+                verifying_key: "33".repeat(32),
+                escrow_key: None,
+            }],
+        };
+        serde_json::to_string(&SignedKeyDescriptor::sign(&d, by)).unwrap()
+    }
+
+    pub fn challenge(by: &SigningKey) -> String {
+        let mut c: Challenge = serde_json::from_str(
+            r#"{"challenge": "abababababababababababababababab", "now": "1790000000",
+            "expires_at": 1790000060, "lease_ends": "1790000900", "scope": "gw.example",
+            "policy": {"sandbox": {"min_tier": 0, "min_permit_tier": 0},
+                       "autonomous": {"min_tier": 1, "min_permit_tier": 0}},
+            "roots": [], "status": null, "issuer_key": ["1", "2"],
+            "binding_key": "0000000000000000000000000000000000000000000000000000000000000000"}"#,
+        )
+        .unwrap();
+        c.sign(by);
+        serde_json::to_string(&c).unwrap()
+    }
+}
+
+/// The page opens its authority: keys matching the pin, the gateway list and the key
+/// descriptor signed by it. Another pin, or a list or descriptor signed by another key
+/// (a host or gateway substituting its own proving key or gateways), is refused.
+#[wasm_bindgen_test]
+fn the_authority_is_opened_against_the_pin_and_its_twins_are_refused() {
+    use alc_wasm::open_authority;
+    let (info, pin) = authority::info();
+    let key = authority::status_key();
+    let opened: serde_json::Value = serde_json::from_str(
+        &open_authority(
+            &info,
+            &pin,
+            &authority::gateways(&key),
+            &authority::keys(&key),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(opened["gateways"][0]["url"], authority::GATEWAY);
+    assert_eq!(opened["keys"][0]["proving_key_fast"], "22".repeat(32));
+
+    let other = ed25519_dalek::SigningKey::from_bytes(&[2; 32]);
+    for (i, e) in [
+        open_authority(
+            &info,
+            &"00".repeat(32),
+            &authority::gateways(&key),
+            &authority::keys(&key),
+        ),
+        open_authority(
+            &info,
+            &pin,
+            &authority::gateways(&other),
+            &authority::keys(&key),
+        ),
+        open_authority(
+            &info,
+            &pin,
+            &authority::gateways(&key),
+            &authority::keys(&other),
+        ),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let e = err(e);
+        assert_eq!(name(&e), "AlcAuthorityError", "case {i}: {}", message(&e));
+    }
+}
+
+/// A challenge fetched from the gateway's registered URL and signed by its registered
+/// key is accepted; the same challenge from another origin (a relay), or signed by
+/// another key (a scope the server does not own), is refused before anything is proved.
+#[wasm_bindgen_test]
+fn a_challenge_is_checked_against_the_registered_gateway_and_a_relay_is_refused() {
+    use alc_wasm::check_challenge;
+    let (info, pin) = authority::info();
+    let list = authority::gateways(&authority::status_key());
+    let signed = authority::challenge(&authority::gateway_key());
+    let entry: serde_json::Value = serde_json::from_str(
+        &check_challenge(&signed, &info, &pin, &list, authority::GATEWAY).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(entry["id"], "gw.example");
+
+    let e = err(check_challenge(
+        &signed,
+        &info,
+        &pin,
+        &list,
+        "https://relay.example",
+    ));
+    assert_eq!(name(&e), "AlcGatewayError");
+    assert!(message(&e).contains("relayed"), "{}", message(&e));
+    let forged = authority::challenge(&ed25519_dalek::SigningKey::from_bytes(&[12; 32]));
+    let e = err(check_challenge(
+        &forged,
+        &info,
+        &pin,
+        &list,
+        authority::GATEWAY,
+    ));
+    assert_eq!(name(&e), "AlcGatewayError");
+    let e = err(check_challenge(
+        &signed,
+        &info,
+        &"00".repeat(32),
+        &list,
+        authority::GATEWAY,
+    ));
+    assert_eq!(name(&e), "AlcAuthorityError");
+}

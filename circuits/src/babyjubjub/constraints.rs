@@ -433,15 +433,53 @@ pub fn variable_base_mul(
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
-    use crate::babyjubjub::{mul, offset_point, Scalar, BASE8};
+    use crate::babyjubjub::{is_on_curve, mul, offset_point, Scalar, BASE8};
     use crate::gadgets::alloc_bits;
     use ark_ff::{BigInteger, PrimeField, UniformRand};
-    use ark_relations::gr1cs::ConstraintSystem;
+    use ark_relations::gr1cs::{ConstraintSystem, R1CS_PREDICATE_LABEL};
 
     fn point(k: u64) -> Point {
         mul(&BASE8, &[k])
+    }
+
+    /// The R1CS rows (by index) that the system's assignment violates once `edit` has
+    /// changed its witnesses (indexed by witness index). Read from the finalized
+    /// matrices, so these are the constraints a prover is held to; arkworks' own
+    /// `is_satisfied` reads cached linear-combination values, which an edit would not
+    /// update.
+    pub(crate) fn violated_rows(
+        cs: &ConstraintSystemRef<Fr>,
+        edit: impl FnOnce(&mut [Fr]),
+    ) -> Vec<usize> {
+        cs.finalize();
+        let abc = cs
+            .to_matrices()
+            .unwrap()
+            .remove(R1CS_PREDICATE_LABEL)
+            .unwrap();
+        let mut z = cs.instance_assignment().unwrap();
+        let instances = z.len();
+        z.extend(cs.witness_assignment().unwrap());
+        edit(&mut z[instances..]);
+        let eval = |row: &[(Fr, usize)]| row.iter().map(|(c, i)| *c * z[*i]).sum::<Fr>();
+        (0..abc[0].len())
+            .filter(|&r| eval(&abc[0][r]) * eval(&abc[1][r]) != eval(&abc[2][r]))
+            .collect()
+    }
+
+    /// The witness index of an allocated variable.
+    fn witness_index(v: &FpVar<Fr>) -> usize {
+        match v {
+            FpVar::Var(a) if a.variable.is_witness() => a.variable.index().unwrap(),
+            _ => panic!("not a witness variable"),
+        }
+    }
+
+    /// Whether `v^2 = u^3 + A u^2 + u` (the Montgomery curve, `B = 1`).
+    fn on_montgomery_curve(m: &Montgomery) -> bool {
+        m.v.square() == m.u * (m.u.square() + MONT_A * m.u + Fr::ONE)
     }
 
     #[test]
@@ -512,6 +550,119 @@ mod tests {
             .to_montgomery()
             .unwrap();
         assert!(p.add(&p).is_err());
+    }
+
+    #[test]
+    fn degenerate_montgomery_addition_with_a_chosen_lambda_is_off_curve() {
+        // `MontgomeryVar::add` witnesses the slope `lambda`, then `u3` and `v3`, under
+        //   (row 0) lambda * (u2 - u1) = v2 - v1
+        //   (row 1) lambda * lambda   = u3 + A + u1 + u2
+        //   (row 2) lambda * (u1 - u3) = v3 + v1
+        // Rows 1 and 2 make `(u3, v3)` a function of `lambda`; only row 0 ties `lambda` to
+        // the operands, and it divides by nothing only when `u1 != u2`.
+        let cs = ConstraintSystem::<Fr>::new_ref();
+        let alloc = |m: Montgomery| MontgomeryVar {
+            u: FpVar::new_witness(cs.clone(), || Ok(m.u)).unwrap(),
+            v: FpVar::new_witness(cs.clone(), || Ok(m.v)).unwrap(),
+        };
+        let mont = |p: Point| Montgomery::from_edwards(&p).unwrap();
+        let (p, q) = (mont(point(3)), mont(point(10)));
+        let (pv, qv) = (alloc(p), alloc(q));
+        let first = cs.num_witness_variables();
+        let sum = pv.add(&qv).unwrap();
+        assert_eq!(
+            cs.num_constraints(),
+            3,
+            "the addition's rows are the only rows"
+        );
+        assert_eq!(cs.num_witness_variables(), first + 3);
+        let (pu_i, pv_i, qu_i, qv_i) = (
+            witness_index(&pv.u),
+            witness_index(&pv.v),
+            witness_index(&qv.u),
+            witness_index(&qv.v),
+        );
+        let (lambda_i, u3_i, v3_i) = (first, witness_index(&sum.u), witness_index(&sum.v));
+        assert_eq!((u3_i, v3_i), (first + 1, first + 2));
+        const SLOPE_ROW: usize = 0;
+
+        // What rows 1 and 2 make of operands `p`, `q` and a slope `lambda`.
+        let output = |p: Montgomery, q: Montgomery, lambda: Fr| {
+            let u = lambda.square() - MONT_A - p.u - q.u;
+            Montgomery {
+                u,
+                v: lambda * (p.u - u) - p.v,
+            }
+        };
+        // The assignment with those operands, that slope and its output.
+        let assign = |p: Montgomery, q: Montgomery, lambda: Fr| {
+            let out = output(p, q, lambda);
+            move |w: &mut [Fr]| {
+                (w[pu_i], w[pv_i], w[qu_i], w[qv_i]) = (p.u, p.v, q.u, q.v);
+                (w[lambda_i], w[u3_i], w[v3_i]) = (lambda, out.u, out.v);
+            }
+        };
+
+        // Distinct u: the honest slope is forced and gives the sum, on the curve.
+        let honest = cs.witness_assignment().unwrap()[lambda_i];
+        assert_eq!(sum.value().unwrap(), p.add(&q).unwrap());
+        assert_eq!(
+            sum.value().unwrap().to_edwards().unwrap(),
+            (point(3) + point(10)).into_affine()
+        );
+        assert!(on_montgomery_curve(&sum.value().unwrap()));
+        assert!(violated_rows(&cs, assign(p, q, honest)).is_empty());
+        // The twin: any other slope (its output recomputed to fit rows 1 and 2) breaks
+        // the slope row, and only it.
+        for lambda in [honest + Fr::ONE, Fr::from(5u64), Fr::ZERO] {
+            assert_eq!(violated_rows(&cs, assign(p, q, lambda)), [SLOPE_ROW]);
+        }
+
+        // P + P: row 0 reads lambda * 0 = 0, so every slope satisfies all three rows,
+        // and the "sum" is the prover's choice: a line through P with slope lambda meets
+        // the curve at P and two more points, and `u3 = lambda^2 - A - 2 u1` is the third
+        // intersection only for the tangent. Off the curve (and so is its Edwards image)
+        // for every other lambda but the two with `lambda^2 = A + 3 u1` (below).
+        let mut outputs = Vec::new();
+        for lambda in [Fr::ONE, Fr::from(5u64), honest, -honest] {
+            assert!(violated_rows(&cs, assign(p, p, lambda)).is_empty());
+            let out = output(p, p, lambda);
+            assert!(!on_montgomery_curve(&out), "lambda {lambda}");
+            let e = out.to_edwards().unwrap();
+            assert!(!is_on_curve(e.x, e.y), "lambda {lambda}");
+            outputs.push((out.u, out.v));
+        }
+        outputs.sort();
+        outputs.dedup();
+        assert_eq!(outputs.len(), 4, "each slope its own output");
+        // The tangent slope passes too and is the one that gives 2P: the rows accept it
+        // among all the others, they do not single it out.
+        let tangent =
+            (Fr::from(3u64) * p.u.square() + MONT_A.double() * p.u + Fr::ONE) / p.v.double();
+        assert!(violated_rows(&cs, assign(p, p, tangent)).is_empty());
+        assert_eq!(output(p, p, tangent), p.double().unwrap());
+        // A slope with `lambda^2 = A + 3 u1` (when that is a square) gives `u3 = u1`,
+        // `v3 = -v1`: -P, on the curve, and also wrong.
+        let (p3, root) = (1u64..)
+            .find_map(|k| {
+                let m = mont(point(k));
+                (MONT_A + Fr::from(3u64) * m.u).sqrt().map(|s| (m, s))
+            })
+            .unwrap();
+        assert!(violated_rows(&cs, assign(p3, p3, root)).is_empty());
+        assert_eq!(output(p3, p3, root), p3.neg());
+        // P + (-P): row 0 reads lambda * 0 = -2 v1 != 0: no slope at all (a failure of
+        // completeness, not of soundness).
+        for lambda in [Fr::ONE, honest, tangent] {
+            assert_eq!(violated_rows(&cs, assign(p, p.neg(), lambda)), [SLOPE_ROW]);
+        }
+
+        // The circuit never adds operands with equal u: every scalar multiplication
+        // starts from the offset point G (the module docs), so two operands with equal u
+        // would give the prover a discrete-log relation between G and the bases
+        // (`docs/circuit.md`, "Incomplete additions, and why they are safe here", for
+        // the ladder and for the fixed-base windows). An honest prover cannot even build
+        // the witness: `equal_operands_cannot_be_added_incompletely`.
     }
 
     #[test]

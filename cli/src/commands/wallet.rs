@@ -19,6 +19,7 @@
 mod credential;
 mod enrol;
 mod lease;
+mod site;
 
 use alc_wallet::Wallet;
 use anyhow::{anyhow, bail, Context, Result};
@@ -104,6 +105,14 @@ pub enum WalletCommand {
     ///
     /// Example: alc wallet spawn --agent researcher-1 --manifest researcher.toml --rights /v1/autonomous/search/ --ttl 300
     Spawn(lease::SpawnArgs),
+    /// Build the browser wallet as a static site for one authority: the page, its
+    /// worker and WebAssembly module pinned by Subresource Integrity, a
+    /// Content-Security-Policy, and a key directory's proving key, which the page checks
+    /// against the authority's signed key descriptor. Serve the folder from any host, or
+    /// set wallet_dir in authority.toml to serve it at the authority's /wallet/.
+    ///
+    /// Example: alc wallet site --authority https://authority.example --authority-digest <alc authority info's digest> --keys keys --out site
+    Site(site::SiteArgs),
 }
 
 /// Runs a wallet command.
@@ -117,6 +126,7 @@ pub fn run(cmd: WalletCommand) -> Result<()> {
         WalletCommand::Lease(a) => a.run(),
         WalletCommand::Call(a) => a.run(),
         WalletCommand::Spawn(a) => a.run(),
+        WalletCommand::Site(a) => a.run(),
     }
 }
 

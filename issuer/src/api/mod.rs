@@ -6,6 +6,7 @@
 //! (`alc_service::log_server_errors`), never in a handler.
 
 mod error;
+mod wallet;
 
 pub use error::ApiError;
 
@@ -23,6 +24,7 @@ use alc_protocol::escrow::Partial;
 use alc_protocol::files::CredentialFile;
 use alc_protocol::gateways::SignedGatewayList;
 use alc_protocol::insurance::{CoverCertificate, CoverEvidence};
+use alc_protocol::keys::SignedKeyDescriptor;
 use alc_protocol::status::{PublishedList, SignedStatus, StatusResponse};
 use alc_registry::api::{Appended, StoredEntry};
 use alc_service::{Json as Body, Problem};
@@ -180,6 +182,11 @@ async fn spawns(State(a): S, Path(id): Path<String>) -> Result<Json<Vec<StoredEn
 #[utoipa::path(get, path = "/v1/gateways", responses((status = 200, body = SignedGatewayList, description = "every gateway registered with a URL, signed with the status key (wallets check a challenge against it before proving)")))]
 async fn gateways(State(a): S) -> Result<Json<SignedGatewayList>, ApiError> {
     Ok(Json(a.gateway_list().await?))
+}
+
+#[utoipa::path(get, path = "/v1/keys", responses((status = 200, body = SignedKeyDescriptor, description = "the digests of the proving and verifying keys wallets prove with, signed with the status key (a wallet checks the key it downloaded against it, wherever it came from)")))]
+async fn keys(State(a): S) -> Json<SignedKeyDescriptor> {
+    Json(a.key_descriptor())
 }
 
 #[utoipa::path(post, path = "/v1/admin/gateways", request_body = GatewayRegistration, responses((status = 200), (status = 409)), security(("bearer" = [])))]
@@ -499,6 +506,7 @@ const CONVENTIONS: alc_service::openapi::Conventions = alc_service::openapi::Con
         create_token,
         register_gateway,
         gateways,
+        keys,
         checkpoint,
         submit_entry,
         registry_entry,
@@ -553,6 +561,7 @@ const CONVENTIONS: alc_service::openapi::Conventions = alc_service::openapi::Con
         CreatedToken,
         GatewayRegistration,
         SignedGatewayList,
+        SignedKeyDescriptor,
         Registered,
         Appended,
         StoredEntry
@@ -571,16 +580,33 @@ async fn not_found() -> Problem {
 /// The service's router.
 pub fn app(authority: Arc<Authority>) -> Router {
     let limit = authority.config().body_limit_bytes;
-    Router::new()
+    // What any web page may read (a wallet served from another host than this one): the
+    // public documents, GET only, no credentials, no request headers.
+    let public = Router::new()
         .route("/v1/authority", get(info))
+        .route("/v1/keys", get(keys))
+        .route("/v1/gateways", get(gateways))
+        .route("/v1/status", get(status))
+        .route("/v1/status/list", get(status_list))
+        .route("/v1/registry/checkpoint", get(checkpoint))
+        .route("/v1/registry/entries/{index}", get(registry_entry))
+        .route("/v1/registry/proof/inclusion", get(inclusion))
+        .route("/v1/registry/proof/consistency", get(consistency))
+        .route("/v1/registry/spawns/{id}", get(spawns))
+        .layer(
+            tower_http::cors::CorsLayer::new()
+                .allow_origin(tower_http::cors::Any)
+                .allow_methods([axum::http::Method::GET]),
+        );
+    Router::new()
+        .merge(public)
+        .merge(wallet::routes(authority.config().wallet_dir.clone()))
         .route("/v1/identity/nonce", post(nonce))
         .route("/v1/identity", post(login))
         .route("/v1/assessment/attempts", post(start))
         .route("/v1/assessment/submit", post(submit))
         .route("/v1/credentials", post(issue))
         .route("/v1/credentials/apprentice", post(apprentice))
-        .route("/v1/status", get(status))
-        .route("/v1/status/list", get(status_list))
         .route("/v1/status/stream", get(stream))
         .route("/v1/incidents", post(report))
         .route("/v1/admin/revoke", post(revoke))
@@ -599,15 +625,9 @@ pub fn app(authority: Arc<Authority>) -> Router {
         .route("/v1/admin/incidents/{id}/partials", post(submit_partial))
         .route("/v1/admin/tokens", post(create_token))
         .route("/v1/admin/gateways", post(register_gateway))
-        .route("/v1/gateways", get(gateways))
         .route("/v1/admin/insurers", post(register_insurer))
         .route("/v1/insurance", get(insurance))
-        .route("/v1/registry/checkpoint", get(checkpoint))
         .route("/v1/registry/entries", post(submit_entry))
-        .route("/v1/registry/entries/{index}", get(registry_entry))
-        .route("/v1/registry/proof/inclusion", get(inclusion))
-        .route("/v1/registry/proof/consistency", get(consistency))
-        .route("/v1/registry/spawns/{id}", get(spawns))
         .route("/openapi.json", get(openapi))
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(limit))

@@ -2,7 +2,9 @@
 // tests/tests/browser.rs (which starts the real authority and gateway processes).
 //
 //   node wasm/js/test/browser.mjs   with the environment:
-//     ALC_WALLET_URL   the page, e.g. http://127.0.0.1:PORT/wallet/
+//     ALC_WALLET_URL   the page, e.g. http://127.0.0.1:PORT/wallet/?gateway=ID
+//     ALC_STATIC_URL   another host serving copies of the site under honest/, page/,
+//                      worker/, wasm/ and key/ (all but honest/ with one byte changed)
 //     ALC_CREDENTIAL   credential.json      ALC_HOLDER   holder.json
 //     ALC_OUT          where screenshots go
 //     ALC_PROOFS       proofs to make before the revocation (default 1; 5 for the benchmark)
@@ -11,7 +13,8 @@
 // Protocol on stdout/stdin: after the first successful call the script prints
 // `READY_FOR_REVOCATION` and waits for a line on stdin (the caller revokes the
 // credential with emergency at the authority); it then calls again until the page shows
-// 403, and prints `RESULT {json}` with the measurements. Any failure exits non-zero.
+// 403, loads each copy of ALC_STATIC_URL and records how far it gets, and prints
+// `RESULT {json}` with the measurements. Any failure exits non-zero.
 
 import { chromium } from 'playwright-core';
 import fs from 'node:fs';
@@ -21,6 +24,7 @@ import readline from 'node:readline';
 
 const env = (k, d) => process.env[k] ?? d ?? (() => { throw new Error(`${k} is not set`); })();
 const url = env('ALC_WALLET_URL');
+const staticUrl = env('ALC_STATIC_URL');
 const out = env('ALC_OUT');
 const proofs = Number(env('ALC_PROOFS', '1'));
 const executablePath = env('CHROMIUM', '/usr/bin/chromium');
@@ -145,6 +149,31 @@ try {
   await page.waitForFunction(() => document.body.dataset.state === 'error', null, { timeout: 60_000 });
   result.reprove = await page.textContent('#call-status');
   await page.screenshot({ path: path.join(out, 'wallet-revoked.png'), fullPage: true });
+
+  // The same site from another host, and copies with one byte changed. The key copy
+  // goes before the honest one: the honest copy's key, once verified, is cached by its
+  // digest for this origin.
+  result.hosts = {};
+  for (const copy of ['page', 'worker', 'wasm', 'key', 'honest']) {
+    await page.goto(`${staticUrl}/${copy}/?gateway=browser.e2e`);
+    const t0 = Date.now();
+    let seen;
+    for (;;) {
+      seen = await page.evaluate(() => ({
+        state: document.body.dataset.state,
+        loaded: Boolean(window.alcWallet?.keyInfo),
+        started: Boolean(window.alcWallet),
+        keyStatus: document.getElementById('key-status').textContent,
+        authorityOk: document.getElementById('authority-status').classList.contains('ok'),
+      }));
+      const settled = seen.loaded || ['key-error', 'integrity-error'].includes(seen.state);
+      // A page whose script never runs stays as the HTML left it.
+      if (settled || (!seen.started && Date.now() - t0 > 5_000) || Date.now() - t0 > 60_000) break;
+      await page.waitForTimeout(100);
+    }
+    result.hosts[copy] = { state: seen.state, keyStatus: seen.keyStatus, authorityOk: seen.authorityOk, keyLoaded: seen.loaded };
+    await page.screenshot({ path: path.join(out, `host-${copy}.png`), fullPage: true });
+  }
 
   console.log(`RESULT ${JSON.stringify(result)}`);
 } catch (e) {
