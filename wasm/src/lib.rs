@@ -31,7 +31,7 @@
 
 use alc_circuits::field::to_decimal;
 use alc_circuits::files::{self, CredentialFile};
-use alc_protocol::authority::{AuthorityInfo, AuthorityKeys};
+use alc_protocol::authority::AuthorityKeys;
 use alc_protocol::gateway::{Challenge, LeaseRequest, Route};
 use alc_protocol::gateways::SignedGatewayList;
 use alc_protocol::keys::SignedKeyDescriptor;
@@ -423,15 +423,16 @@ pub fn sign_request(
     .to_string())
 }
 
-/// The authority's `/v1/authority` answer, its keys' digest checked against `pinned`.
+/// The keys of the authority's `/v1/authority` answer (the rest of it is not read
+/// here), their digest checked against `pinned`.
 fn pinned_authority(
     info_json: &str,
     pinned: &str,
-) -> Result<(AuthorityInfo, ed25519_dalek::VerifyingKey), JsValue> {
+) -> Result<(AuthorityKeys, ed25519_dalek::VerifyingKey), JsValue> {
     let bad = |m: String| js_error("AlcAuthorityError", m);
-    let info: AuthorityInfo = serde_json::from_str(info_json)
+    let info: AuthorityKeys = serde_json::from_str(info_json)
         .map_err(|e| bad(format!("malformed authority description: {e}")))?;
-    let digest = AuthorityKeys::from(&info).digest();
+    let digest = info.digest();
     if !digest.eq_ignore_ascii_case(pinned.trim()) {
         return Err(bad(format!(
             "the authority presents keys with digest {digest}, not the {} this wallet was built for: refusing to use it",
