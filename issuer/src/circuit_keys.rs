@@ -3,12 +3,14 @@
 //! against, wherever they downloaded it from (`alc_protocol::keys`).
 //!
 //! On start the authority reads each directory's `digests.json` (an `alc setup`'s pin)
-//! and checks the files against it: it hashes `proving_key.fast` (the file wallets
-//! download) and `escrow-key.json` when pinned, and decodes `verifying_key.bin`, which
-//! refuses a degenerate key (`gamma` or `delta` the identity, or equal). A key whose
-//! trapdoor is public (the committed fixed-seed keys, `alc_verifier::PUBLIC_TEST_KEYS`)
-//! is refused unless `allow_test_keys` is set: publishing its digest would tell every
-//! wallet to prove with a key anyone can forge under.
+//! and checks the files against it: it hashes `verifying_key.bin`, `proving_key.fast`
+//! (the file wallets download) and `escrow-key.json` when pinned. A key whose trapdoor is
+//! public (the committed fixed-seed keys, `alc_protocol::files::PUBLIC_TEST_KEYS`) is
+//! refused unless `allow_test_keys` is set: publishing its digest would tell every wallet
+//! to prove with a key anyone can forge under. The authority does not decode the keys
+//! (it links no proof system: it never sees a proof); the structure checks are the
+//! provers' (a degenerate proving key, before use) and the gateways' (a degenerate
+//! verifying key, on load).
 
 use alc_protocol::files::Digests;
 use sha2::{Digest as _, Sha256};
@@ -32,14 +34,6 @@ pub enum CircuitKeyError {
     /// A file does not match its pinned digest.
     #[error("{0} does not match the digest pinned in digests.json")]
     Mismatch(String),
-    /// The verifying key does not decode, or is degenerate.
-    #[error("{path}: {reason}")]
-    VerifyingKey {
-        /// The file.
-        path: String,
-        /// Why.
-        reason: String,
-    },
     /// A key whose trapdoor is public.
     #[error("{0}: a public test key (its setup's seed is in the repository, so anyone can forge proofs under it); make keys with `alc setup`, or set allow_test_keys = true in authority.toml for development")]
     TestKey(String),
@@ -68,16 +62,8 @@ pub fn load(dir: &Path, allow_test_keys: bool) -> Result<Digests, CircuitKeyErro
     let d: Digests = serde_json::from_slice(&read(&digests_path)?)
         .map_err(|_| CircuitKeyError::Digests(digests_path.display().to_string()))?;
     let vk_path = dir.join("verifying_key.bin");
-    let vk = alc_verifier::VerifyingKey::from_bytes(&read(&vk_path)?).map_err(|e| {
-        CircuitKeyError::VerifyingKey {
-            path: vk_path.display().to_string(),
-            reason: e.to_string(),
-        }
-    })?;
-    if vk.digest_hex() != d.verifying_key.to_ascii_lowercase() {
-        return Err(CircuitKeyError::Mismatch(vk_path.display().to_string()));
-    }
-    if vk.is_public_test_key() && !allow_test_keys {
+    check_digest(&vk_path, &d.verifying_key)?;
+    if d.has_public_test_key() && !allow_test_keys {
         return Err(CircuitKeyError::TestKey(vk_path.display().to_string()));
     }
     check_digest(&dir.join("proving_key.fast"), &d.proving_key_fast)?;

@@ -28,20 +28,7 @@ pub enum KeyError {
     Degenerate(&'static str),
 }
 
-/// The digests (hex) of verifying keys whose setup randomness is public: the pinned
-/// circuit keys in `circuits/circuit_data/` and `alc-devkit`'s fixed-seed test keys.
-/// Anyone can forge proofs under them; services refuse them unless started for
-/// development ([`VerifyingKey::is_public_test_key`]).
-pub const PUBLIC_TEST_KEYS: [&str; 4] = [
-    // circuits/circuit_data/v1/verifying_key.sha256
-    "915e15144d62e1e57af718da38cadb5a6e42e2bfef6632461b81ab94a62b807c",
-    // circuits/circuit_data/v2/verifying_key.sha256
-    "f6dce1de24e63d04c85c84e4f464272b7a2c655b3af94838c7f4a832c1b93324",
-    // alc_devkit::keys::test_keys (seed 7)
-    "9c3d48cd277266426f1f6806ef0063decc07d2f358b914f27ec262463337eb9a",
-    // alc_devkit::keys::test_keys_v2 (seed 7, escrow secret 77)
-    "83f9c93d4e3c9bceebd0d92ad9ff2e6f8adaafe0b9ea33c19122c3022a428292",
-];
+pub use alc_protocol::files::PUBLIC_TEST_KEYS;
 
 /// A Groth16 verifying key for circuit v1 or v2 (told apart by their numbers of public
 /// inputs), prepared for pairing.
