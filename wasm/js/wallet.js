@@ -45,7 +45,6 @@ const wallet = {
 window.alcWallet = {
   get timings() { return { ...wallet.timings }; },
   get keyInfo() { return wallet.keyInfo; },
-  get authority() { return wallet.authority && { name: wallet.authority.name, gateways: wallet.authority.gateways, keys: wallet.authority.keys }; },
   get lastProveMs() { return wallet.lastProveMs; },
   // Verifies a presentation (default: the last one made) in the worker.
   async verify(presentation) { return (await workerReady).verify(presentation ?? wallet.lastPresentation); },
