@@ -38,6 +38,9 @@ pub enum RevocationError {
 
 internal_from_sqlx!(RevocationError);
 
+/// A revocation slower than this is logged with where its time went.
+const SLOW: std::time::Duration = std::time::Duration::from_millis(50);
+
 impl Authority {
     /// Revokes one credential.
     pub async fn revoke(
@@ -49,7 +52,9 @@ impl Authority {
             return Err(RevocationError::NoReason);
         }
         let now = self.now();
+        let started = std::time::Instant::now();
         let mut w = self.write().await?;
+        let locked = started.elapsed();
         let revoked: Option<Option<i64>> =
             sqlx::query_scalar("SELECT revoked_at FROM credentials WHERE serial = ?")
                 .bind(req.serial as i64)
@@ -62,9 +67,20 @@ impl Authority {
         };
         let details = serde_json::json!({ "serial": req.serial, "emergency": req.emergency, "already": serials.is_empty() });
         audit(&mut w.tx, actor, now, "revoke", &req.reason, details).await?;
-        Ok(self
+        let done = self
             .revoke_in(w, &serials, &req.reason, req.emergency, now)
-            .await?)
+            .await?;
+        let total = started.elapsed();
+        // A revocation is the kill switch: say where the time went when it is slow.
+        if total >= SLOW {
+            tracing::warn!(
+                total_ms = total.as_secs_f64() * 1e3,
+                writer_lock_ms = locked.as_secs_f64() * 1e3,
+                serial = req.serial,
+                "slow revocation"
+            );
+        }
+        Ok(done)
     }
 
     /// Revokes `serials` inside `w` and commits; a new epoch if anything changed.
@@ -113,8 +129,11 @@ impl Authority {
         // The single writer is still held: nothing else can install an epoch until the
         // commit and the installation below are both done.
         let WriteTx { tx, guard } = w;
+        let committing = std::time::Instant::now();
         tx.commit().await?;
+        let committed = committing.elapsed();
         let status = self.status.install(list, epoch, emergency, now);
+        let installed = committing.elapsed() - committed;
         drop(guard);
         tracing::info!(
             epoch,
@@ -122,6 +141,14 @@ impl Authority {
             emergency,
             "status list updated"
         );
+        if committed + installed >= SLOW {
+            tracing::warn!(
+                commit_ms = committed.as_secs_f64() * 1e3,
+                install_ms = installed.as_secs_f64() * 1e3,
+                epoch,
+                "slow status update"
+            );
+        }
         Ok(Revoked {
             serials: serials.to_vec(),
             epoch,

@@ -321,8 +321,18 @@ async fn revoke(
     bearer: Bearer,
     Body(r): Body<RevokeRequest>,
 ) -> Result<Json<Revoked>, ApiError> {
+    let started = std::time::Instant::now();
     let who = actor(&a, &bearer, "revoke").await?;
-    Ok(Json(a.revoke(&r, &who.id).await?))
+    let checked = started.elapsed();
+    let done = a.revoke(&r, &who.id).await?;
+    if started.elapsed() >= std::time::Duration::from_millis(50) {
+        tracing::warn!(
+            token_check_ms = checked.as_secs_f64() * 1e3,
+            handler_ms = started.elapsed().as_secs_f64() * 1e3,
+            "slow revocation answer"
+        );
+    }
+    Ok(Json(done))
 }
 
 #[utoipa::path(post, path = "/v1/admin/permits", request_body = NewPermit, responses((status = 200, body = Permit), (status = 409, description = "the permit exists"), (status = 422, description = "insurance missing or refused: the error code names the failed check (insurance_required, insurance_other_permit, insurance_other_minimum, insurer_unregistered, insurance_bad_certificate, insurance_expired, insurance_invalid_proof, ...); nothing is written")), security(("bearer" = [])))]
