@@ -62,7 +62,7 @@ impl Fixture {
             let token = self.idp.mint(&subject, AUD, Some(&n.nonce), a.now(), 600);
             let session = a.login(&token).await.unwrap();
             let id = a.session_identity(&session.session).await.unwrap();
-            let attempt = a.start_attempt(&id).await.unwrap();
+            let attempt = a.start_attempt(&session.session).await.unwrap();
             let answers: Vec<Answer> = attempt
                 .questions
                 .iter()
@@ -80,7 +80,7 @@ impl Fixture {
                 })
                 .collect();
             assert!(
-                a.submit_attempt(&attempt.attempt, &answers)
+                a.submit_attempt(&session.session, &attempt.attempt, &answers)
                     .await
                     .unwrap()
                     .passed

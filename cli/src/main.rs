@@ -113,7 +113,28 @@ enum Command {
     DevIdp(commands::services::DevIdpArgs),
 }
 
+/// Whether a panic is `println!` failing because the reader of standard output went away
+/// (`alc wallet status | head -1`): the end of the output, not a fault.
+fn is_broken_pipe(info: &std::panic::PanicHookInfo<'_>) -> bool {
+    let message = info
+        .payload()
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| info.payload().downcast_ref::<&str>().copied())
+        .unwrap_or_default();
+    message.starts_with("failed printing to stdout") && message.contains("Broken pipe")
+}
+
 fn main() -> ExitCode {
+    // Rust ignores SIGPIPE, so a closed pipe turns every later println! into a panic:
+    // end quietly instead, with the status a shell gives a process killed by SIGPIPE.
+    let default_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if is_broken_pipe(info) {
+            std::process::exit(141);
+        }
+        default_hook(info);
+    }));
     let result = match Cli::parse().command {
         Command::Demo(a) => a.run(),
         Command::Setup(a) => a.run(),

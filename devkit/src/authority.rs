@@ -166,9 +166,13 @@ impl TestAuthority {
             .session_identity(&session.session)
             .await
             .expect("the session's identity");
-        let attempt = a.start_attempt(&id).await.expect("an attempt");
+        let attempt = a.start_attempt(&session.session).await.expect("an attempt");
         let marked = a
-            .submit_attempt(&attempt.attempt, &correct_answers(&attempt))
+            .submit_attempt(
+                &session.session,
+                &attempt.attempt,
+                &correct_answers(&attempt),
+            )
             .await
             .expect("marked");
         assert!(marked.passed, "every answer right must pass");

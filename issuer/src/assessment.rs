@@ -38,6 +38,9 @@ pub enum AssessmentError {
     /// No attempt has this token.
     #[error("unknown attempt token")]
     UnknownAttempt,
+    /// The attempt was started by another session: nobody sits it for its owner.
+    #[error("this attempt was started by another session: only the session that started it can submit it")]
+    NotYours,
     /// An attempt is marked once.
     #[error("this attempt has already been submitted")]
     AlreadySubmitted,
@@ -67,6 +70,7 @@ struct AttemptRow {
     questions: String,
     expires_at: i64,
     submitted_at: Option<i64>,
+    session_hash: Option<Vec<u8>>,
 }
 
 impl Authority {
@@ -136,8 +140,10 @@ impl Authority {
         Ok(())
     }
 
-    /// Starts an attempt for a verified identity.
-    pub async fn start_attempt(&self, id_key: &IdKey) -> Result<Attempt, AssessmentError> {
+    /// Starts an attempt for the identity of the session `session` (its bearer token):
+    /// the attempt belongs to that session.
+    pub async fn start_attempt(&self, session: &str) -> Result<Attempt, AssessmentError> {
+        let id_key = &self.session_identity(session).await?;
         let now = self.now();
         let mut w = self.write().await?;
         self.expire_attempts(&mut w.tx, id_key, now).await?;
@@ -159,12 +165,13 @@ impl Authority {
         let questions = self.bank.present(&drawn).map_err(Internal::new)?;
         let (attempt, hash) = new_token();
         let expires_at = now + self.cfg.assessment.attempt_ttl_secs;
-        sqlx::query("INSERT INTO attempts (token_hash, id_key, questions, created_at, expires_at) VALUES (?, ?, ?, ?, ?)")
+        sqlx::query("INSERT INTO attempts (token_hash, id_key, questions, created_at, expires_at, session_hash) VALUES (?, ?, ?, ?, ?, ?)")
             .bind(&hash)
             .bind(id_key)
             .bind(serde_json::to_string(&drawn).map_err(Internal::new)?)
             .bind(now as i64)
             .bind(expires_at as i64)
+            .bind(token_hash(session))
             .execute(&mut *w.tx)
             .await?;
         w.commit().await?;
@@ -175,16 +182,20 @@ impl Authority {
         })
     }
 
-    /// Marks a submitted attempt.
+    /// Marks an attempt submitted by the session `session` (its bearer token), which
+    /// must be the session that started it. Another session's submission is refused and
+    /// audited (the attempt stays open for its owner).
     pub async fn submit_attempt(
         &self,
+        session: &str,
         token: &str,
         answers: &[Answer],
     ) -> Result<Marked, AssessmentError> {
+        let submitter = self.session_identity(session).await?;
         let now = self.now();
         let mut w = self.write().await?;
         let row: Option<AttemptRow> = sqlx::query_as(
-            "SELECT id, id_key, questions, expires_at, submitted_at FROM attempts WHERE token_hash = ?",
+            "SELECT id, id_key, questions, expires_at, submitted_at, session_hash FROM attempts WHERE token_hash = ?",
         )
         .bind(token_hash(token))
         .fetch_optional(&mut *w.tx)
@@ -195,7 +206,28 @@ impl Authority {
             questions,
             expires_at,
             submitted_at,
+            session_hash,
         } = row.ok_or(AssessmentError::UnknownAttempt)?;
+        if session_hash.as_deref() != Some(token_hash(session).as_slice()) {
+            let details = serde_json::json!({
+                "attempt": id,
+                "same_identity": submitter == id_key,
+            });
+            crate::authority::audit(
+                &mut w.tx,
+                &format!(
+                    "identity:{}",
+                    hex::encode(&submitter[..8.min(submitter.len())])
+                ),
+                now,
+                "assessment_submit_refused",
+                "the attempt was started by another session",
+                details,
+            )
+            .await?;
+            w.commit().await?;
+            return Err(AssessmentError::NotYours);
+        }
         if submitted_at.is_some() {
             return Err(AssessmentError::AlreadySubmitted);
         }

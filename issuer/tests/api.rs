@@ -120,7 +120,7 @@ impl H {
         self.call(
             "POST",
             "/v1/assessment/submit",
-            None,
+            Some(session),
             typed(&AnswerSheet {
                 attempt: a.attempt,
                 answers,
@@ -352,7 +352,7 @@ async fn attempts_are_single_use_expire_and_open_one_at_a_time() {
         .call(
             "POST",
             "/v1/assessment/submit",
-            None,
+            Some(&s),
             typed(&AnswerSheet {
                 attempt: a.attempt.clone(),
                 answers: partial,
@@ -365,14 +365,16 @@ async fn attempts_are_single_use_expire_and_open_one_at_a_time() {
         answers: answers(&a, true),
     });
     assert_eq!(
-        h.call("POST", "/v1/assessment/submit", None, sheet.clone())
+        h.call("POST", "/v1/assessment/submit", Some(&s), sheet.clone())
             .await
             .0,
         StatusCode::OK
     );
     // Replayed token.
     assert_eq!(
-        h.call("POST", "/v1/assessment/submit", None, sheet).await.0,
+        h.call("POST", "/v1/assessment/submit", Some(&s), sheet)
+            .await
+            .0,
         StatusCode::CONFLICT
     );
     // An attempt left to expire counts as a failure.
@@ -386,7 +388,9 @@ async fn attempts_are_single_use_expire_and_open_one_at_a_time() {
         attempt: a.attempt.clone(),
         answers: answers(&a, true),
     });
-    let (st, v) = h.call("POST", "/v1/assessment/submit", None, sheet).await;
+    let (st, v) = h
+        .call("POST", "/v1/assessment/submit", Some(&s), sheet)
+        .await;
     assert_eq!(st, StatusCode::CONFLICT, "{v}");
     let (_, a) = h
         .call("POST", "/v1/assessment/attempts", Some(&s), None)
@@ -415,10 +419,12 @@ async fn fifty_concurrent_submissions_never_exceed_the_limits() {
         });
         let tasks: Vec<_> = (0..50)
             .map(|_| {
-                let (h, sheet) = (h.clone(), sheet.clone());
-                tokio::spawn(
-                    async move { h.call("POST", "/v1/assessment/submit", None, sheet).await.0 },
-                )
+                let (h, sheet, s) = (h.clone(), sheet.clone(), s.clone());
+                tokio::spawn(async move {
+                    h.call("POST", "/v1/assessment/submit", Some(&s), sheet)
+                        .await
+                        .0
+                })
             })
             .collect();
         let mut ok = 0;
@@ -1165,4 +1171,65 @@ async fn a_test_key_folder_is_refused_without_the_development_flag() {
         .config(&format!("circuit_keys = [{:?}]", keys.path()))
         .start()
         .await;
+}
+
+/// An attempt belongs to the session that started it: submitted from another session of
+/// the same identity, or from another identity's session (someone sitting it for its
+/// owner), it is refused with `not_your_attempt`, audited, and stays open for its owner,
+/// whose own submission is then marked (the twin). Without a session it is 401.
+#[tokio::test]
+async fn an_attempt_submitted_from_another_session_is_refused_and_audited() {
+    let h = harness().await;
+    let owner = h.login("frank").await;
+    let (_, a) = h
+        .call("POST", "/v1/assessment/attempts", Some(&owner), None)
+        .await;
+    let a: Attempt = serde_json::from_value(a).unwrap();
+    let sheet = typed(&AnswerSheet {
+        attempt: a.attempt.clone(),
+        answers: answers(&a, true),
+    });
+    let helper = h.login("grace").await;
+    let second = h.login("frank").await;
+    for other in [&helper, &second] {
+        let (st, v) = h
+            .call("POST", "/v1/assessment/submit", Some(other), sheet.clone())
+            .await;
+        assert_eq!(st, StatusCode::FORBIDDEN, "{v}");
+        assert_eq!(v["error"], "not_your_attempt", "{v}");
+    }
+    let (st, _) = h
+        .call("POST", "/v1/assessment/submit", None, sheet.clone())
+        .await;
+    assert_eq!(st, StatusCode::UNAUTHORIZED);
+    let refused: Vec<(String, String)> = sqlx::query_as(
+        "SELECT action, details FROM audit WHERE action = 'assessment_submit_refused' ORDER BY id",
+    )
+    .fetch_all(&h.authority.db_pool())
+    .await
+    .unwrap();
+    assert_eq!(refused.len(), 2, "both refusals are in the audit log");
+    assert!(
+        refused[0].1.contains("\"same_identity\":false"),
+        "{refused:?}"
+    );
+    assert!(
+        refused[1].1.contains("\"same_identity\":true"),
+        "{refused:?}"
+    );
+    assert!(
+        !refused.iter().any(|(_, d)| d.contains(&a.attempt)),
+        "the attempt's token is not in the log"
+    );
+    // The owner's submission is marked, and the pass is the owner's.
+    let (st, v) = h
+        .call("POST", "/v1/assessment/submit", Some(&owner), sheet)
+        .await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+    assert_eq!(v["passed"], true);
+    assert_eq!(
+        h.sit(&helper, true).await.0,
+        StatusCode::OK,
+        "the helper's own standing is untouched"
+    );
 }

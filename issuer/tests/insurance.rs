@@ -216,7 +216,7 @@ impl H {
             .call(
                 "POST",
                 "/v1/assessment/submit",
-                None,
+                Some(&session),
                 typed(&AnswerSheet {
                     attempt: a.attempt,
                     answers,

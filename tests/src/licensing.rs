@@ -117,7 +117,7 @@ pub fn credential(
     let _: Value = post_ok(
         c,
         &format!("{auth}/v1/assessment/submit"),
-        None,
+        Some(&session),
         &AnswerSheet {
             attempt: a.attempt,
             answers,

@@ -100,7 +100,7 @@ fn licensed(c: &Client, idp: &str, auth: &str, subject: &str) -> String {
     let (s, m) = post(
         c,
         &format!("{auth}/v1/assessment/submit"),
-        None,
+        Some(&session),
         serde_json::to_value(&AnswerSheet {
             attempt: a.attempt,
             answers,

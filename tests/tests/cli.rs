@@ -424,3 +424,32 @@ fn demo_fails_clearly_without_usable_keys() {
     let err = fails(alc(t.path(), &["demo", "--keys", s(&keys)]), "error:");
     assert_eq!(err.trim().lines().count(), 1, "{err}");
 }
+
+/// A reader that goes away (`alc authority info | head -1`) ends the command quietly
+/// with SIGPIPE's shell status, not a panic (exit 101); the twin reads everything:
+/// status 0.
+#[test]
+fn a_closed_pipe_ends_output_quietly() {
+    let t = tempfile::tempdir().unwrap();
+    let data = t.path().join("authority");
+    let info = ["authority", "info", "--data", s(&data)];
+    alc_e2e::ok(alc_e2e::alc(
+        t.path(),
+        &["authority", "init", "--data", s(&data)],
+    ));
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader); // closed before alc writes a byte: its first write fails
+    let out = std::process::Command::new(alc_e2e::alc_bin())
+        .args(info)
+        .stdout(writer)
+        .stderr(std::process::Stdio::piped())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(141), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+
+    let out = alc_e2e::alc(t.path(), &info);
+    assert!(out.status.success());
+    assert!(!out.stdout.is_empty());
+}

@@ -338,12 +338,14 @@ impl AuthorityClient {
             .await
     }
 
-    /// Submits an attempt's answers.
+    /// Submits an attempt's answers, from the session that started it.
     ///
     /// # Errors
     /// As [`Http::post`].
-    pub async fn submit(&self, sheet: &AnswerSheet) -> Result<Marked, WalletError> {
-        self.0.post("/v1/assessment/submit", None, sheet).await
+    pub async fn submit(&self, session: &str, sheet: &AnswerSheet) -> Result<Marked, WalletError> {
+        self.0
+            .post("/v1/assessment/submit", Some(session), sheet)
+            .await
     }
 
     /// Asks for an operator credential after a pass.

@@ -180,7 +180,8 @@ pub async fn submit(
         attempt: a.attempt.clone(),
         answers,
     };
-    let marked = authority.submit(&sheet).await;
+    let s = session_for(w, authority.url())?;
+    let marked = authority.submit(&s.session, &sheet).await;
     let malformed = matches!(&marked, Err(WalletError::Refused { status: 400, .. }));
     let unanswered = matches!(&marked, Err(WalletError::Unreachable { .. }));
     if !malformed && !unanswered {

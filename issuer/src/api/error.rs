@@ -135,6 +135,7 @@ fn class(e: &ApiError) -> Class {
             match a {
                 E::AlreadyPassed | E::AttemptOpen(_) | E::AlreadySubmitted | E::Expired => CONFLICT,
                 E::Locked => FORBIDDEN,
+                E::NotYours => Refusal(StatusCode::FORBIDDEN, "not_your_attempt"),
                 E::CoolingOff { .. } => Refusal(StatusCode::TOO_MANY_REQUESTS, "cooling_off"),
                 E::UnknownAttempt => UNAUTHORIZED,
                 E::NeverSignedIn => NOT_FOUND,

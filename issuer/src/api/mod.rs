@@ -214,13 +214,18 @@ async fn login(State(a): S, Body(l): Body<Login>) -> Result<Json<Session>, ApiEr
 
 #[utoipa::path(post, path = "/v1/assessment/attempts", responses((status = 200, body = Attempt), (status = 429), (status = 403), (status = 409)), security(("bearer" = [])))]
 async fn start(State(a): S, bearer: Bearer) -> Result<Json<Attempt>, ApiError> {
-    let id = a.session_identity(&bearer.0).await?;
-    Ok(Json(a.start_attempt(&id).await?))
+    Ok(Json(a.start_attempt(&bearer.0).await?))
 }
 
-#[utoipa::path(post, path = "/v1/assessment/submit", request_body = AnswerSheet, responses((status = 200, body = Marked), (status = 409)))]
-async fn submit(State(a): S, Body(s): Body<AnswerSheet>) -> Result<Json<Marked>, ApiError> {
-    Ok(Json(a.submit_attempt(&s.attempt, &s.answers).await?))
+#[utoipa::path(post, path = "/v1/assessment/submit", request_body = AnswerSheet, responses((status = 200, body = Marked), (status = 401), (status = 403, description = "the attempt was started by another session (refused and audited)"), (status = 409)), security(("bearer" = [])))]
+async fn submit(
+    State(a): S,
+    bearer: Bearer,
+    Body(s): Body<AnswerSheet>,
+) -> Result<Json<Marked>, ApiError> {
+    Ok(Json(
+        a.submit_attempt(&bearer.0, &s.attempt, &s.answers).await?,
+    ))
 }
 
 #[utoipa::path(post, path = "/v1/credentials", request_body = CredentialRequest, responses((status = 200, body = CredentialFile), (status = 403), (status = 409)), security(("bearer" = [])))]
