@@ -50,6 +50,12 @@ pub enum AssessmentError {
     /// Training recorded for an identity that never signed in.
     #[error("no such identity: it has never signed in")]
     NeverSignedIn,
+    /// Training recorded for an identity that is not locked: it resets nothing.
+    #[error("this identity is not locked: training is recorded to lift a lock after the maximum number of failures")]
+    NotLocked,
+    /// Training recorded without its evidence or reason.
+    #[error("training needs its evidence (course provider and certificate id) and a reason")]
+    NoEvidence,
     /// Answers that do not answer the attempt.
     #[error("{0}")]
     Answers(String),
@@ -62,6 +68,16 @@ pub enum AssessmentError {
 }
 
 internal_from_sqlx!(AssessmentError);
+
+/// What a training record rests on (`alc_protocol::authority::Training`).
+pub struct TrainingEvidence<'a> {
+    /// Who ran the course.
+    pub course_provider: &'a str,
+    /// The provider's certificate id.
+    pub certificate: &'a str,
+    /// The administrator's reason.
+    pub reason: &'a str,
+}
 
 #[derive(sqlx::FromRow)]
 struct AttemptRow {
@@ -280,27 +296,60 @@ impl Authority {
         &self,
         id_key: &IdKey,
         actor: &str,
-        reason: &str,
+        evidence: &TrainingEvidence<'_>,
     ) -> Result<IdentityStatus, AssessmentError> {
         let now = self.now();
         let mut w = self.write().await?;
-        let done = sqlx::query("UPDATE identities SET failures = 0, cooling_until = 0, locked = 0, training_at = ? WHERE id_key = ?")
+        let details = serde_json::json!({
+            "identity": hex::encode(id_key),
+            "course_provider": evidence.course_provider,
+            "certificate": evidence.certificate,
+        });
+        let refusal = if [
+            evidence.course_provider,
+            evidence.certificate,
+            evidence.reason,
+        ]
+        .iter()
+        .any(|f| f.trim().is_empty())
+        {
+            Some(AssessmentError::NoEvidence)
+        } else {
+            let locked: Option<i64> =
+                sqlx::query_scalar("SELECT locked FROM identities WHERE id_key = ?")
+                    .bind(id_key)
+                    .fetch_optional(&mut *w.tx)
+                    .await?;
+            match locked {
+                None => Some(AssessmentError::NeverSignedIn),
+                Some(0) => Some(AssessmentError::NotLocked),
+                Some(_) => None,
+            }
+        };
+        if let Some(e) = refusal {
+            // Refused, and on the record: an administrator's request is never silent.
+            let mut refused = details;
+            refused["refused"] = e.to_string().into();
+            audit(
+                &mut w.tx,
+                actor,
+                now,
+                "training_refused",
+                evidence.reason,
+                refused,
+            )
+            .await?;
+            w.commit().await?;
+            return Err(e);
+        }
+        // The failures, the cooling-off they caused and the lock: nothing else (a pass
+        // still needs an attempt).
+        sqlx::query("UPDATE identities SET failures = 0, cooling_until = 0, locked = 0, training_at = ? WHERE id_key = ?")
             .bind(now as i64)
             .bind(id_key)
             .execute(&mut *w.tx)
             .await?;
-        if done.rows_affected() == 0 {
-            return Err(AssessmentError::NeverSignedIn);
-        }
-        audit(
-            &mut w.tx,
-            actor,
-            now,
-            "training",
-            reason,
-            serde_json::json!({ "identity": hex::encode(id_key) }),
-        )
-        .await?;
+        audit(&mut w.tx, actor, now, "training", evidence.reason, details).await?;
         let s = identity_status(&mut w.tx, id_key).await?;
         w.commit().await?;
         Ok(s)

@@ -312,19 +312,61 @@ async fn cooling_off_and_lock_follow_the_rules() {
     let s = h.login("bob").await;
     let (st, v) = h.sit(&s, true).await;
     assert_eq!(st, StatusCode::FORBIDDEN, "{v}");
-    // Training recorded by an admin unlocks; then a pass.
+    // Training recorded by an admin, with its evidence, unlocks; then a pass.
+    let training = |who: &str, certificate: &str| {
+        typed(&Training {
+            identity: identity(who),
+            course_provider: "Agent Safety Institute".into(),
+            certificate: certificate.into(),
+            reason: "certificate checked with the provider".into(),
+        })
+    };
+    // Twins: without the certificate, or for an identity that is not locked, refused.
     let (st, v) = h
         .call(
             "POST",
             "/v1/admin/training",
             Some(&h.admin),
-            typed(&Training {
-                identity: identity("bob"),
-                reason: "course 42".into(),
-            }),
+            training("bob", " "),
+        )
+        .await;
+    assert_eq!(st, StatusCode::BAD_REQUEST, "{v}");
+    h.login("carl").await;
+    let (st, v) = h
+        .call(
+            "POST",
+            "/v1/admin/training",
+            Some(&h.admin),
+            training("carl", "ASI-1"),
+        )
+        .await;
+    assert_eq!(
+        (st, v["error"].as_str()),
+        (StatusCode::CONFLICT, Some("not_locked")),
+        "{v}"
+    );
+    let (st, v) = h
+        .call(
+            "POST",
+            "/v1/admin/training",
+            Some(&h.admin),
+            training("bob", "ASI-2026-0042"),
         )
         .await;
     assert_eq!(st, StatusCode::OK, "{v}");
+    let rows: Vec<(String, String)> = sqlx::query_as(
+        "SELECT action, details FROM audit WHERE action LIKE 'training%' ORDER BY id",
+    )
+    .fetch_all(&h.authority.db_pool())
+    .await
+    .unwrap();
+    let actions: Vec<&str> = rows.iter().map(|(a, _)| a.as_str()).collect();
+    assert_eq!(
+        actions,
+        ["training_refused", "training_refused", "training"],
+        "the refusals are on the record too"
+    );
+    assert!(rows[2].1.contains("ASI-2026-0042"), "{rows:?}");
     assert_eq!(v["locked"], false);
     h.pass(&s).await;
     // Passed: no further attempts.

@@ -418,9 +418,13 @@ pub struct CreatedToken {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Training {
-    /// Who completed it.
+    /// Who completed it: an identity locked after the maximum number of failures.
     pub identity: IdentityRef,
-    /// Evidence or reference (audit).
+    /// The evidence: who ran the course.
+    pub course_provider: String,
+    /// The evidence: the provider's certificate id for this person's completion.
+    pub certificate: String,
+    /// The administrator's reason (audit).
     pub reason: String,
 }
 

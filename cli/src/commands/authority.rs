@@ -55,9 +55,10 @@ pub enum AuthorityCommand {
         #[command(subcommand)]
         what: PermitCommand,
     },
-    /// Record completed formal training, lifting an assessment lock.
+    /// Record completed formal training, lifting an assessment lock: only for a locked
+    /// identity, with the course's evidence (refusals are audited too).
     ///
-    /// Example: alc authority training --issuer https://idp.example --subject 1234 --reason "course completed"
+    /// Example: alc authority training --issuer https://idp.example --subject 1234 --provider "Agent Safety Institute" --certificate ASI-2026-0042 --reason "certificate checked with the provider"
     Training {
         /// The identity provider's issuer.
         #[arg(long)]
@@ -65,6 +66,12 @@ pub enum AuthorityCommand {
         /// The subject at that provider.
         #[arg(long)]
         subject: String,
+        /// Who ran the course (evidence).
+        #[arg(long)]
+        provider: String,
+        /// The provider's certificate id for this completion (evidence).
+        #[arg(long)]
+        certificate: String,
         /// Why (audit).
         #[arg(long)]
         reason: String,
@@ -207,9 +214,17 @@ impl AuthorityCommand {
             AuthorityCommand::Training {
                 issuer,
                 subject,
+                provider,
+                certificate,
                 reason,
                 admin,
-            } => training(&admin.admin(), &issuer, &subject, &reason),
+            } => training(
+                &admin.admin(),
+                &IdentityRef { issuer, subject },
+                &provider,
+                &certificate,
+                &reason,
+            ),
             AuthorityCommand::Incidents {
                 resolve,
                 resolution,
@@ -401,12 +416,17 @@ pub fn permit_status(
 }
 
 /// `alc authority training`.
-pub fn training(admin: &Admin, issuer: &str, subject: &str, reason: &str) -> Result<()> {
+pub fn training(
+    admin: &Admin,
+    identity: &IdentityRef,
+    provider: &str,
+    certificate: &str,
+    reason: &str,
+) -> Result<()> {
     let req = Training {
-        identity: IdentityRef {
-            issuer: issuer.to_owned(),
-            subject: subject.to_owned(),
-        },
+        identity: identity.clone(),
+        course_provider: provider.to_owned(),
+        certificate: certificate.to_owned(),
         reason: reason.to_owned(),
     };
     admin.post::<_, IdentityStatus>("authority", "/v1/admin/training", &req)?;

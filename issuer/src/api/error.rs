@@ -139,6 +139,8 @@ fn class(e: &ApiError) -> Class {
                 E::CoolingOff { .. } => Refusal(StatusCode::TOO_MANY_REQUESTS, "cooling_off"),
                 E::UnknownAttempt => UNAUTHORIZED,
                 E::NeverSignedIn => NOT_FOUND,
+                E::NotLocked => Refusal(StatusCode::CONFLICT, "not_locked"),
+                E::NoEvidence => BAD,
                 E::Answers(_) => BAD,
                 E::Identity(i) => identity(i),
                 E::Internal(_) => Failure,

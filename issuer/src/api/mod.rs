@@ -425,7 +425,12 @@ async fn training(
         .identity
         .identity_key(&t.identity.issuer, &t.identity.subject)
         .to_vec();
-    Ok(Json(a.record_training(&id, &who.id, &t.reason).await?))
+    let evidence = crate::assessment::TrainingEvidence {
+        course_provider: &t.course_provider,
+        certificate: &t.certificate,
+        reason: &t.reason,
+    };
+    Ok(Json(a.record_training(&id, &who.id, &evidence).await?))
 }
 
 #[utoipa::path(get, path = "/v1/admin/incidents", responses((status = 200, body = Vec<Incident>)), security(("bearer" = [])))]
