@@ -67,7 +67,12 @@ impl Fixture {
                 .questions
                 .iter()
                 .map(|q| {
-                    let b = self.bank.questions.iter().find(|b| b.id == q.id).unwrap();
+                    let b = self
+                        .bank
+                        .questions
+                        .iter()
+                        .find(|b| b.text == q.text)
+                        .unwrap();
                     let option = q
                         .options
                         .iter()

@@ -103,6 +103,7 @@ impl Bank {
             }
         }
         let mut ids = BTreeSet::new();
+        let mut texts = BTreeSet::new();
         let mut per_area: BTreeMap<&str, usize> = BTreeMap::new();
         for q in &self.questions {
             let name = &q.id;
@@ -114,6 +115,12 @@ impl Bank {
             }
             if q.text.trim().is_empty() || q.explanation.trim().is_empty() {
                 return err(format!("question {name:?}: empty text or explanation"));
+            }
+            // Candidates see the text, not the id: two questions must not read the same.
+            if !texts.insert(q.text.trim()) {
+                return err(format!(
+                    "question {name:?}: the same text as another question"
+                ));
             }
             let distinct: BTreeSet<&str> = q.options.iter().map(|o| o.trim()).collect();
             if q.options.len() != OPTIONS || distinct.len() != OPTIONS || distinct.contains("") {
@@ -157,6 +164,7 @@ impl Bank {
                 out.push(Drawn {
                     id: q.id.clone(),
                     order,
+                    handle: format!("{:016x}", rng.gen::<u64>()),
                 });
             }
         }
@@ -165,6 +173,11 @@ impl Bank {
 
     fn question(&self, id: &str) -> Option<&Question> {
         self.questions.iter().find(|q| q.id == id)
+    }
+
+    /// The question reading `text` (texts are unique in a valid bank).
+    pub fn by_text(&self, text: &str) -> Option<&Question> {
+        self.questions.iter().find(|q| q.text.trim() == text.trim())
     }
 
     /// The questions as a candidate sees them (no answers).
@@ -176,7 +189,7 @@ impl Bank {
                     BankError(format!("question {:?} no longer in the bank", d.id))
                 })?;
                 Ok(ShownQuestion {
-                    id: q.id.clone(),
+                    id: d.handle.clone(),
                     area: q.area.clone(),
                     text: q.text.clone(),
                     options: d.order.iter().map(|&i| q.options[i].clone()).collect(),
@@ -186,14 +199,15 @@ impl Bank {
     }
 
     /// The answer key of questions as shown: the right option of each, by its shown
-    /// position. Only whoever holds the bank can make it (the demo and tests do).
+    /// position, the question found by its text (candidates see no bank id). Only whoever
+    /// holds the bank can make it (the demo and tests do).
     pub fn key(&self, shown: &[ShownQuestion]) -> Result<Vec<Answer>, BankError> {
         shown
             .iter()
             .map(|s| {
-                let q = self
-                    .question(&s.id)
-                    .ok_or_else(|| BankError(format!("question {:?} is not in the bank", s.id)))?;
+                let q = self.by_text(&s.text).ok_or_else(|| {
+                    BankError(format!("question {:?} is not in the bank", s.text))
+                })?;
                 let option = s
                     .options
                     .iter()
@@ -227,7 +241,9 @@ impl Bank {
                 )));
             }
         }
-        if given.len() != drawn.len() || drawn.iter().any(|d| !given.contains_key(d.id.as_str())) {
+        if given.len() != drawn.len()
+            || drawn.iter().any(|d| !given.contains_key(d.handle.as_str()))
+        {
             return Err(MarkError(
                 "answer every question of the attempt, and only those".into(),
             ));
@@ -237,7 +253,7 @@ impl Bank {
             let q = self
                 .question(&d.id)
                 .ok_or_else(|| MarkError(format!("question {:?} no longer in the bank", d.id)))?;
-            if d.order.get(given[d.id.as_str()]) == Some(&q.answer) {
+            if d.order.get(given[d.handle.as_str()]) == Some(&q.answer) {
                 correct += 1;
             }
         }
@@ -252,6 +268,10 @@ pub struct Drawn {
     pub id: String,
     /// `order[shown position] = index in the bank`.
     pub order: Vec<usize>,
+    /// What the attempt shows instead of the id (random, this attempt only), so that an
+    /// answer list cannot be prepared against stable ids.
+    #[serde(default)]
+    pub handle: String,
 }
 
 /// Answers that cannot be marked.
@@ -292,7 +312,7 @@ mod tests {
         let right: Vec<Answer> = drawn
             .iter()
             .map(|d| Answer {
-                question: d.id.clone(),
+                question: d.handle.clone(),
                 option: d
                     .order
                     .iter()
@@ -302,17 +322,19 @@ mod tests {
             .collect();
         assert_eq!(b.mark(&drawn, &right), Ok((12, 12)));
         assert_eq!(b.key(&shown).unwrap(), right, "the key of what is shown");
+        // Handles, not bank ids, and new ones for every attempt.
+        assert!(shown.iter().all(|s| b.question(&s.id).is_none()));
+        let again = b.present(&b.draw(&mut rng)).unwrap();
+        assert!(shown.iter().all(|s| again.iter().all(|t| t.id != s.id)));
         let mut unknown = shown.clone();
-        unknown[0].id = "nope".into();
+        unknown[0].text = "nope".into();
         assert!(b.key(&unknown).is_err());
         let mut reworded = shown.clone();
         reworded[0].options = vec!["none of these".into(); OPTIONS];
         assert!(b.key(&reworded).is_err(), "no right option shown");
         for (s, a) in shown.iter().zip(&right) {
-            assert_eq!(
-                s.options[a.option],
-                b.question(&s.id).unwrap().options[b.question(&s.id).unwrap().answer]
-            );
+            let q = b.by_text(&s.text).unwrap();
+            assert_eq!(s.options[a.option], q.options[q.answer]);
         }
         let mut wrong = right.clone();
         wrong[0].option = (wrong[0].option + 1) % OPTIONS;

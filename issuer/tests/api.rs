@@ -148,7 +148,7 @@ fn answers(attempt: &Attempt, right: bool) -> Vec<Answer> {
         .questions
         .iter()
         .map(|q| {
-            let b = bank.questions.iter().find(|b| b.id == q.id).unwrap();
+            let b = bank.questions.iter().find(|b| b.text == q.text).unwrap();
             let correct = &b.options[b.answer];
             let pos = q.options.iter().position(|o| o == correct).unwrap();
             let pos = if right { pos } else { (pos + 1) % 4 };

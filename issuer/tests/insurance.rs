@@ -200,7 +200,7 @@ impl H {
             .questions
             .iter()
             .map(|q| {
-                let b = bank.questions.iter().find(|b| b.id == q.id).unwrap();
+                let b = bank.questions.iter().find(|b| b.text == q.text).unwrap();
                 let pos = q
                     .options
                     .iter()

@@ -162,7 +162,8 @@ pub struct Marked {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ShownQuestion {
-    /// The question id.
+    /// The question's handle in this attempt (random, never the bank's id: an answer list
+    /// cannot be prepared in advance); answers name it.
     pub id: String,
     /// Its area.
     pub area: String,

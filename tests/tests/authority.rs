@@ -85,7 +85,7 @@ fn licensed(c: &Client, idp: &str, auth: &str, subject: &str) -> String {
         .questions
         .iter()
         .map(|q| {
-            let b = bank.questions.iter().find(|b| b.id == q.id).unwrap();
+            let b = bank.questions.iter().find(|b| b.text == q.text).unwrap();
             let pos = q
                 .options
                 .iter()

@@ -73,7 +73,8 @@ pub enum WalletCommand {
     /// the outcome: pass, cooling-off and its end, or lockout. Exits non-zero unless passed.
     ///
     /// The answers file is JSON: [{"question": "<id>", "option": <0-based position as
-    /// shown by --questions>}] or [{"question": "<id>", "answer": "<the option's text>"}];
+    /// shown by --questions>}] or [{"question": "<id>", "answer": "<the option's text>"}],
+    /// <id> being the question's handle in this attempt (as --questions shows it);
     /// every question of the attempt needs one entry, other entries are ignored.
     ///
     /// Example: alc wallet assess        (or: alc wallet assess --answers answers.json)
