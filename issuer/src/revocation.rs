@@ -39,7 +39,7 @@ pub enum RevocationError {
 internal_from_sqlx!(RevocationError);
 
 /// A revocation slower than this is logged with where its time went.
-const SLOW: std::time::Duration = std::time::Duration::from_millis(50);
+pub(crate) const SLOW: std::time::Duration = std::time::Duration::from_millis(50);
 
 impl Authority {
     /// Revokes one credential.

@@ -98,7 +98,7 @@ pub async fn open(data: &Path, clock: Arc<dyn Clock>) -> Result<Arc<Authority>, 
         }
     };
     let circuit_keys = crate::circuit_keys::load_all(&cfg.circuit_keys, cfg.allow_test_keys)
-        .map_err(|e| fail("keys")(&e))?;
+        .map_err(|e| fail("circuit_keys")(&e))?;
     let anchors = crate::authority::Anchors {
         escrow,
         circuit_keys,
