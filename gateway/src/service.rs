@@ -261,6 +261,51 @@ fn routes(cfg: &Config, offered: &InProcess) -> Result<Routes, ServiceError> {
     .map_err(err("upstreams"))
 }
 
+/// Refuses a verifying key other than the one the authority's signed key descriptor
+/// (`GET /v1/keys`) names for its circuit: wallets prove with the proving key the
+/// descriptor names, so a gateway with another key would refuse every proof, or accept
+/// proofs of another setup. An authority that names no key for the circuit (or serves
+/// no descriptor) leaves the choice to the gateway's key directory.
+async fn published_key(
+    http: &reqwest::Client,
+    authority: &str,
+    status_key: &ed25519_dalek::VerifyingKey,
+    issuer: &str,
+    vk: &VerifyingKey,
+) -> Result<(), ServiceError> {
+    let what = "the authority's key descriptor";
+    let resp = http
+        .get(format!("{authority}/v1/keys"))
+        .send()
+        .await
+        .map_err(err(what))?;
+    if resp.status() == reqwest::StatusCode::NOT_FOUND {
+        return Ok(());
+    }
+    let signed: alc_protocol::keys::SignedKeyDescriptor = resp
+        .error_for_status()
+        .map_err(err(what))?
+        .json()
+        .await
+        .map_err(err(what))?;
+    let descriptor = signed.verify(status_key, issuer).map_err(err(what))?;
+    let circuit = if vk.is_v2() {
+        alc_circuits::tags::CIRCUIT_V2_ID
+    } else {
+        alc_circuits::tags::CIRCUIT_ID
+    };
+    match descriptor.for_circuit(circuit) {
+        Some(named) if !named.verifying_key.eq_ignore_ascii_case(&vk.digest_hex()) => {
+            Err(ServiceError(format!(
+                "the verifying key {} is not the one the authority publishes for {circuit} ({}): wallets prove with the authority's keys, so use its key directory",
+                vk.digest_hex(),
+                named.verifying_key
+            )))
+        }
+        _ => Ok(()),
+    }
+}
+
 /// Opens the gateway in `data` and starts its background tasks.
 pub async fn open(opts: &ServeOptions, clock: Arc<dyn Clock>) -> Result<AppState, ServiceError> {
     let data = &opts.data;
@@ -311,6 +356,15 @@ pub async fn open(opts: &ServeOptions, clock: Arc<dyn Clock>) -> Result<AppState
         .map_err(|_| ServiceError("authority status key is not 32 bytes of base64url".into()))?;
     let status_key = ed25519_dalek::VerifyingKey::from_bytes(&status_key_bytes)
         .map_err(err("authority status key"))?;
+
+    published_key(
+        &http,
+        &cfg.authority,
+        &status_key,
+        &keys.name,
+        &opts.verifying_key,
+    )
+    .await?;
 
     let store = Store::open(&data.join("gateway.db"))
         .await

@@ -949,6 +949,62 @@ async fn the_gateway_refuses_to_start_without_a_scope_or_a_trusted_authority() {
     assert!(e.contains("not the authority_digest"), "{e}");
 }
 
+/// A gateway starts only with the verifying key the authority's signed key descriptor
+/// names for its circuit (the key wallets prove with); the twin: the same gateway against
+/// an authority naming another key for circuit v1 is refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_gateway_refuses_a_key_other_than_the_authoritys() {
+    let start = |published: std::path::PathBuf| async move {
+        let authority = TestAuthority::builder()
+            .config(&format!(
+                "circuit_keys = [{published:?}]\nallow_test_keys = true"
+            ))
+            .start()
+            .await;
+        let (auth_url, server) = authority.serve().await;
+        let d = tempfile::tempdir().unwrap();
+        std::fs::write(
+            d.path().join("gateway.toml"),
+            "allow_v1 = true\nallow_test_keys = true\nscope = \"gw.test\"\n",
+        )
+        .unwrap();
+        let opts = ServeOptions {
+            data: d.path().to_owned(),
+            scope: None,
+            authority_digest: None,
+            listen: "127.0.0.1:0".parse().unwrap(),
+            authority: Some(auth_url),
+            upstream: Some("echo".into()),
+            in_process: alc_devkit::upstream::offered(),
+            verifying_key: keys().1.clone(),
+        };
+        let clock: Arc<dyn alc_protocol::time::Clock> = Arc::new(authority.clock.clone());
+        let opened = open(&opts, clock)
+            .await
+            .map(drop)
+            .map_err(|e| e.to_string());
+        server.abort();
+        opened
+    };
+    let same = tempfile::tempdir().unwrap();
+    alc_devkit::keys::write_key_dir(same.path()).unwrap();
+    start(same.path().to_owned())
+        .await
+        .expect("the authority's own key starts");
+    // Another key published for circuit v1: its bytes and digests swapped in.
+    let other = tempfile::tempdir().unwrap();
+    alc_devkit::keys::write_key_dir(other.path()).unwrap();
+    let vk = alc_devkit::keys::test_keys_v2().1.to_bytes();
+    std::fs::write(other.path().join("verifying_key.bin"), &vk).unwrap();
+    let digests = other.path().join("digests.json");
+    let mut d: alc_protocol::files::Digests =
+        serde_json::from_slice(&std::fs::read(&digests).unwrap()).unwrap();
+    d.verifying_key = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&vk));
+    std::fs::write(&digests, serde_json::to_vec(&d).unwrap()).unwrap();
+    let e = start(other.path().to_owned()).await.unwrap_err();
+    assert!(e.contains("not the one the authority publishes"), "{e}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_openapi_description_names_every_route_and_only_routes() {
     let w = world("").await;
