@@ -40,7 +40,7 @@ pub async fn open(data: &Path, clock: Arc<dyn Clock>) -> Result<Arc<Authority>, 
         .map_err(|e| fail("authority.toml")(&e))?;
     let mut cfg =
         Config::from_toml(&text).map_err(|e| fail(&config_path.display().to_string())(&e))?;
-    // Folders authority.toml names: relative to the data folder.
+    // Paths authority.toml names: relative to the data folder.
     let under_data = |p: &Path| {
         if p.is_relative() {
             data.join(p)
@@ -51,13 +51,9 @@ pub async fn open(data: &Path, clock: Arc<dyn Clock>) -> Result<Arc<Authority>, 
     cfg.circuit_keys = cfg.circuit_keys.iter().map(|p| under_data(p)).collect();
     cfg.wallet_dir = cfg.wallet_dir.as_deref().map(under_data);
     let keys = Keys::load_or_create(&data.join("keys")).map_err(|e| fail("keys")(&e))?;
-    // A file authority.toml names: relative to the data folder.
+    // A file authority.toml names, and its text.
     let named = |p: &Path| -> Result<(PathBuf, String), ServiceError> {
-        let p = if p.is_relative() {
-            data.join(p)
-        } else {
-            p.to_owned()
-        };
+        let p = under_data(p);
         let text = std::fs::read_to_string(&p).map_err(|e| fail(&p.display().to_string())(&e))?;
         Ok((p, text))
     };

@@ -220,6 +220,12 @@ mod tests {
         }
     }
 
+    /// The written `index.html`.
+    fn index_of(files: &[(String, Vec<u8>)]) -> String {
+        let (_, page) = files.iter().find(|(n, _)| n == "index.html").unwrap();
+        String::from_utf8(page.clone()).unwrap()
+    }
+
     #[test]
     fn the_page_pins_every_file_it_runs_and_the_authority() {
         let t = tempfile::tempdir().unwrap();
@@ -231,7 +237,7 @@ mod tests {
             &site("http://127.0.0.1:8600"),
         )
         .unwrap();
-        let page = String::from_utf8(files.last().unwrap().1.clone()).unwrap();
+        let page = index_of(&files);
         for name in ["wallet.js", "wallet.css"] {
             let want = integrity(format!("/* {name} */").as_bytes());
             assert!(page.contains(&format!("integrity=\"{want}\"")), "{name}");
@@ -253,7 +259,7 @@ mod tests {
             &site("https://authority.example"),
         )
         .unwrap();
-        let page = String::from_utf8(files.last().unwrap().1.clone()).unwrap();
+        let page = index_of(&files);
         assert!(page.contains("connect-src 'self' https://authority.example:443 https:;"));
     }
 
