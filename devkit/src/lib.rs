@@ -18,5 +18,6 @@ pub mod clock;
 pub mod gateway;
 pub mod http;
 pub mod idp;
+pub mod insurance;
 pub mod keys;
 pub mod upstream;

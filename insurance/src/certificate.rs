@@ -140,7 +140,7 @@ impl TryFrom<wire::CoverCertificate> for CoverCertificate {
     }
 }
 
-fn check_id(id: &str, what: &str) -> Result<(), Error> {
+pub(crate) fn check_id(id: &str, what: &str) -> Result<(), Error> {
     if id.is_empty() || id.len() > MAX_ID_LEN {
         return Err(Error::malformed(format!(
             "{what} must be 1 to {MAX_ID_LEN} bytes, got {}",
@@ -269,13 +269,7 @@ impl CoverCertificate {
     }
 
     pub(crate) fn verify_signature_in(&self, domain: &'static [u8]) -> Result<(), Error> {
-        let c = challenge(self.transcript(domain), &self.signature.r);
-        let r = RistrettoPoint::vartime_double_scalar_mul_basepoint(
-            &-c,
-            self.insurer.point(),
-            &self.signature.s,
-        );
-        if r.compress() == self.signature.r {
+        if schnorr_verify(self.transcript(domain), &self.insurer, &self.signature) {
             Ok(())
         } else {
             Err(Error::BadCertificate)
@@ -450,8 +444,25 @@ pub(crate) fn sign_commitment<R: RngCore + CryptoRng>(
         expires,
         &commitment,
     );
+    Ok(CoverCertificate {
+        version: INSURANCE_VERSION,
+        insurer,
+        permit_id: permit_id.to_owned(),
+        policy_id: policy_id.to_owned(),
+        expires,
+        commitment,
+        signature: schnorr_sign(t, secret, rng),
+    })
+}
+
+/// Signs the statement a transcript has absorbed (everything but `R`).
+pub(crate) fn schnorr_sign<R: RngCore + CryptoRng>(
+    t: Transcript,
+    secret: &InsurerSecret,
+    rng: &mut R,
+) -> CertificateSignature {
     // Nonce: transcript-bound, keyed with the secret, and salted from `rng`, so a
-    // weak `rng` alone cannot repeat a nonce across different certificates.
+    // weak `rng` alone cannot repeat a nonce across different statements.
     let mut nonce_rng = t
         .build_rng()
         .rekey_with_witness_bytes(b"insurer-secret", secret.scalar().as_bytes())
@@ -460,13 +471,17 @@ pub(crate) fn sign_commitment<R: RngCore + CryptoRng>(
     let r = RistrettoPoint::mul_base(&k).compress();
     let c = challenge(t, &r);
     let s = *k + c * secret.scalar();
-    Ok(CoverCertificate {
-        version: INSURANCE_VERSION,
-        insurer,
-        permit_id: permit_id.to_owned(),
-        policy_id: policy_id.to_owned(),
-        expires,
-        commitment,
-        signature: CertificateSignature { r, s },
-    })
+    CertificateSignature { r, s }
+}
+
+/// Checks `s·G - c·X == R` for the statement a transcript has absorbed (compared as
+/// canonical encodings, so a non-canonical `R` fails).
+pub(crate) fn schnorr_verify(
+    t: Transcript,
+    insurer: &InsurerPublic,
+    signature: &CertificateSignature,
+) -> bool {
+    let c = challenge(t, &signature.r);
+    let r = RistrettoPoint::vartime_double_scalar_mul_basepoint(&-c, insurer.point(), &signature.s);
+    r.compress() == signature.r
 }

@@ -66,6 +66,7 @@ mod gens;
 mod keys;
 mod many;
 mod proof;
+mod revocation;
 pub mod tags;
 
 pub use certificate::{
@@ -76,6 +77,7 @@ pub use evidence::Evidence;
 pub use keys::{InsurerPublic, InsurerRegistry, InsurerSecret};
 pub use many::{verify_cover_many, ClaimFailures, CoverClaim};
 pub use proof::{prove_cover, verify_cover, CoverProof, COVER_PROOF_LEN};
+pub use revocation::{revoke, CoverRevocation};
 
 #[cfg(test)]
 mod tests;

@@ -12,6 +12,10 @@ pub const INSURANCE_VERSION: u32 = 1;
 /// Merlin domain separator of an insurer's Schnorr signature on a cover certificate.
 pub const CERTIFICATE_DOMAIN: &[u8] = b"alc/v1/insurance/certificate";
 
+/// Merlin domain separator of an insurer's Schnorr signature revoking a certificate
+/// during its term.
+pub const REVOCATION_DOMAIN: &[u8] = b"alc/v1/insurance/revocation";
+
 /// Merlin domain separator of a cover proof (the Bulletproofs range proof that the
 /// certified cover is at least a tier's minimum).
 pub const COVER_PROOF_DOMAIN: &[u8] = b"alc/v1/insurance/cover-proof";

@@ -25,6 +25,8 @@ pub struct Authority {
     pub(crate) escrow: Option<alc_escrow::dkg::EscrowPublic>,
     /// The digests of the key directories `GET /v1/keys` publishes.
     pub(crate) circuit_keys: Vec<alc_protocol::files::Digests>,
+    /// Wakes the enforcement task ([`crate::enforcement`]).
+    pub(crate) enforcement: tokio::sync::Notify,
     write: tokio::sync::Mutex<()>,
 }
 
@@ -74,6 +76,7 @@ impl Authority {
             status,
             escrow: anchors.escrow,
             circuit_keys: anchors.circuit_keys,
+            enforcement: tokio::sync::Notify::new(),
             write: tokio::sync::Mutex::new(()),
         }))
     }
@@ -133,6 +136,20 @@ impl Authority {
         let guard = self.write.lock().await;
         let tx = self.db.begin_with("BEGIN IMMEDIATE").await?;
         Ok(WriteTx { tx, guard })
+    }
+}
+
+impl Authority {
+    /// Writes a refused request to the audit log (`crate::api`'s `audit_refusals`).
+    pub(crate) async fn audit_refusal(
+        &self,
+        actor: &str,
+        details: serde_json::Value,
+    ) -> Result<(), Internal> {
+        let mut w = self.write().await?;
+        let now = self.now();
+        audit(&mut w.tx, actor, now, "refused", "request refused", details).await?;
+        w.commit().await
     }
 }
 

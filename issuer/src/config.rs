@@ -27,6 +27,9 @@ pub struct Config {
     /// Permit requirements.
     #[serde(default)]
     pub permits: PermitRules,
+    /// Supervised apprentices.
+    #[serde(default)]
+    pub apprentices: ApprenticeRules,
     /// The insurance wrapper: minimum cover per permit tier.
     #[serde(default)]
     pub insurance: InsuranceRules,
@@ -95,18 +98,44 @@ impl Default for AssessmentRules {
     }
 }
 
-/// Requirements of corporate operating permits.
+/// Requirements of corporate operating permits, and how they are enforced.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct PermitRules {
-    /// Principal operators a tier-2 or tier-3 permit needs.
+    /// Principal operators (each with a live operator licence) a tier-2 or tier-3
+    /// permit needs.
     pub min_principal_operators: u32,
+    /// How long an active permit may miss a requirement before it is suspended, seconds.
+    pub grace_period_secs: u64,
+    /// How often every active permit is checked, seconds (events check sooner).
+    pub enforcement_interval_secs: u64,
 }
 
 impl Default for PermitRules {
     fn default() -> Self {
         Self {
             min_principal_operators: 2,
+            grace_period_secs: 7 * 24 * 3600,
+            enforcement_interval_secs: 60,
+        }
+    }
+}
+
+/// Supervised apprentices.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ApprenticeRules {
+    /// Most apprentices one operator supervises at once.
+    pub max_per_supervisor: u32,
+    /// How long a request waits for the supervisor's acceptance, seconds.
+    pub request_ttl_secs: u64,
+}
+
+impl Default for ApprenticeRules {
+    fn default() -> Self {
+        Self {
+            max_per_supervisor: 3,
+            request_ttl_secs: 7 * 24 * 3600,
         }
     }
 }
@@ -192,6 +221,7 @@ impl Default for Config {
             allow_test_keys: false,
             assessment: AssessmentRules::default(),
             permits: PermitRules::default(),
+            apprentices: ApprenticeRules::default(),
             insurance: InsuranceRules::default(),
             credential_validity_days: default_validity(),
             status_interval_secs: default_status_interval(),
@@ -251,6 +281,15 @@ impl Config {
         }
         if i64::try_from(m.tier3).is_err() {
             return bad("insurance.min_cover: amounts must be below 2^63");
+        }
+        let p = &self.permits;
+        if p.enforcement_interval_secs == 0 || self.apprentices.request_ttl_secs == 0 {
+            return bad(
+                "permits.enforcement_interval_secs and apprentices.request_ttl_secs must be positive",
+            );
+        }
+        if i64::try_from(p.grace_period_secs).is_err() {
+            return bad("permits.grace_period_secs must be below 2^63");
         }
         if self.header_read_timeout_secs == 0 {
             return bad("header_read_timeout_secs must be positive");

@@ -120,6 +120,33 @@ impl CoverRefusal {
     }
 }
 
+/// Why an insurer's revocation of a certificate is refused.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum CoverRevocationError {
+    /// The statement does not decode.
+    #[error("revocation: {0}")]
+    Malformed(String),
+    /// The insurer is not registered with the authority.
+    #[error("the revoking insurer is not registered with the authority")]
+    UnregisteredInsurer,
+    /// The signature does not verify.
+    #[error("the insurer's signature on the revocation does not verify")]
+    BadSignature,
+    /// No permit has the revocation's permit id.
+    #[error("no permit {0:?}")]
+    NoPermit(String),
+    /// The permit's cover in force is not this insurer's policy (revoking another
+    /// permit's, or an old, certificate changes nothing).
+    #[error("the permit's cover in force is not this insurer's policy {0:?}")]
+    NotInForce(String),
+    /// A failure inside the authority.
+    #[error(transparent)]
+    Internal(#[from] Internal),
+}
+
+internal_from_sqlx!(CoverRevocationError);
+
 /// Why an insurer cannot be registered.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -365,6 +392,78 @@ impl Authority {
         }))
     }
 
+    /// An insurer's revocation of a permit's cover during its term: the insurer must be
+    /// registered, its signature valid, and the revoked policy the permit's cover in
+    /// force. The permit then misses its insurance requirement ([`crate::enforcement`]:
+    /// a grace period, then suspension) until its insurance is renewed. Idempotent.
+    pub async fn revoke_cover(
+        &self,
+        r: &alc_protocol::insurance::CoverRevocation,
+    ) -> Result<Permit, CoverRevocationError> {
+        let statement = serde_json::to_string(r).map_err(Internal::new)?;
+        let rev = alc_insurance::CoverRevocation::try_from(r.clone())
+            .map_err(|e| CoverRevocationError::Malformed(e.to_string()))?;
+        let insurer = rev.insurer().to_bytes();
+        let now = self.now();
+        let mut w = self.write().await?;
+        let registered: Option<String> =
+            sqlx::query_scalar("SELECT id FROM insurers WHERE key = ?")
+                .bind(insurer.as_slice())
+                .fetch_optional(&mut *w.tx)
+                .await?;
+        let insurer_id = registered.ok_or(CoverRevocationError::UnregisteredInsurer)?;
+        rev.verify()
+            .map_err(|_| CoverRevocationError::BadSignature)?;
+        let grace = self.cfg.permits.grace_period_secs;
+        let p = permits::load(&mut w.tx, rev.permit_id(), grace)
+            .await
+            .map_err(|e| match e {
+                PermitError::NotFound(id) => CoverRevocationError::NoPermit(id),
+                other => Internal::new(other).into(),
+            })?;
+        let cover = p
+            .insurance
+            .as_ref()
+            .filter(|i| i.insurer_key == hex::encode(insurer) && i.policy_id == rev.policy_id())
+            .ok_or_else(|| CoverRevocationError::NotInForce(rev.policy_id().to_owned()))?;
+        if cover.revoked_at.is_some() {
+            // Revoked already: nothing changes.
+            w.commit().await?;
+            return Ok(p);
+        }
+        sqlx::query(
+            "INSERT INTO cover_revocations (insurer, permit_id, policy_id, revoked_at, statement, received_at)
+             VALUES (?, ?, ?, ?, ?, ?)",
+        )
+        .bind(insurer.as_slice())
+        .bind(rev.permit_id())
+        .bind(rev.policy_id())
+        .bind(i64::try_from(rev.revoked_at()).unwrap_or(i64::MAX))
+        .bind(statement)
+        .bind(now as i64)
+        .execute(&mut *w.tx)
+        .await?;
+        let details = serde_json::json!({
+            "permit": rev.permit_id(), "insurer": insurer_id, "policy_id": rev.policy_id(),
+            "revoked_at": rev.revoked_at(),
+        });
+        audit(
+            &mut w.tx,
+            &format!("insurer:{insurer_id}"),
+            now,
+            "permit-insurance-revoked",
+            "revoked by the insurer",
+            details,
+        )
+        .await?;
+        let p = permits::load(&mut w.tx, rev.permit_id(), grace)
+            .await
+            .map_err(Internal::new)?;
+        w.commit().await?;
+        self.enforce_soon();
+        Ok(p)
+    }
+
     /// Renews a permit's insurance: a new certificate and cover proof, checked like at
     /// registration against the permit's tier. A revoked permit cannot be renewed; a
     /// suspended one can (its status is unchanged).
@@ -390,7 +489,7 @@ impl Authority {
             .await?
             .ok_or_else(|| Internal::new("checked evidence missing"))?;
         let mut w = self.write().await?;
-        let p = permits::load(&mut w.tx, permit).await?;
+        let p = permits::load(&mut w.tx, permit, self.cfg.permits.grace_period_secs).await?;
         if p.status == "revoked" || p.tier != tier {
             return Err(PermitError::Changed(permit.to_owned()));
         }
@@ -406,8 +505,10 @@ impl Authority {
             details,
         )
         .await?;
-        let p = permits::load(&mut w.tx, permit).await?;
+        let p = permits::load(&mut w.tx, permit, self.cfg.permits.grace_period_secs).await?;
         w.commit().await?;
+        // The renewal may end a lapse.
+        self.enforce_soon();
         Ok(p)
     }
 }

@@ -45,11 +45,13 @@ pub enum IssuanceError {
     /// pseudonyms at each gateway, and walk around a pseudonym kill or rate limit.
     #[error("this identity's live credentials are bound to another holder commitment: every credential of one identity shares its holder key (revoke the others first to change it)")]
     OtherHolder,
-    /// An apprentice naming themselves as supervisor.
-    #[error("an operator cannot supervise themselves")]
-    SelfSupervision,
-    /// A supervisor that is no live operator credential.
-    #[error("supervisor must be a live, unexpired operator credential (tier 1 or higher)")]
+    /// No apprenticeship accepted by a supervisor is running for this identity.
+    #[error(
+        "no accepted apprenticeship: request one and have your supervising operator accept it"
+    )]
+    NoApprenticeship,
+    /// The supervisor's licence is no longer live.
+    #[error("the supervising operator's licence is no longer live")]
     BadSupervisor,
     /// The permit named, or what it requires.
     #[error(transparent)]
@@ -145,7 +147,7 @@ impl Authority {
         let (permit, permit_tier) = match &req.permit {
             None => (Fr::from(0u64), 0),
             Some(id) => {
-                let p = permits::load(&mut w.tx, id).await?;
+                let p = permits::load(&mut w.tx, id, self.cfg.permits.grace_period_secs).await?;
                 permits::require_operator(&p, &mut w.tx, id_key).await?;
                 permits::require_met(&p, &mut w.tx, &self.cfg, now).await?;
                 (permit_hash(id), p.tier)
@@ -177,7 +179,9 @@ impl Authority {
         Ok(file)
     }
 
-    /// Issues an apprentice credential (tier 0) under a licensed supervisor.
+    /// Issues an apprentice credential (tier 0) under the apprenticeship the
+    /// supervisor accepted ([`crate::apprentices`]); it expires no later than the
+    /// supervisor's licence.
     pub async fn issue_apprentice(
         &self,
         id_key: &IdKey,
@@ -186,21 +190,20 @@ impl Authority {
         let holder = parse_holder(&req.holder)?;
         let now = self.now();
         let mut w = self.write().await?;
-        let sup: Option<(i64, i64, Option<i64>, Vec<u8>)> = sqlx::query_as(
-            "SELECT tier, expires, revoked_at, id_key FROM credentials WHERE serial = ?",
+        let running: Option<(i64, Vec<u8>)> = sqlx::query_as(
+            "SELECT supervisor_serial, supervisor FROM apprenticeships
+             WHERE apprentice = ? AND accepted_at IS NOT NULL AND ended_at IS NULL",
         )
-        .bind(req.supervisor as i64)
+        .bind(id_key)
         .fetch_optional(&mut *w.tx)
         .await?;
-        match sup {
-            Some((tier, expires, None, sup_key))
-                if tier >= OPERATOR_TIER as i64 && expires as u64 > now =>
-            {
-                if &sup_key == id_key {
-                    return Err(IssuanceError::SelfSupervision);
-                }
-            }
-            _ => return Err(IssuanceError::BadSupervisor),
+        let (serial, supervisor) = running.ok_or(IssuanceError::NoApprenticeship)?;
+        let supervisor_serial = serial as u32;
+        let (live, sup_expires) = crate::apprentices::licence(&mut w.tx, &supervisor, now)
+            .await?
+            .ok_or(IssuanceError::BadSupervisor)?;
+        if live != supervisor_serial {
+            return Err(IssuanceError::BadSupervisor);
         }
         let credential = Credential {
             serial: 0,
@@ -208,11 +211,11 @@ impl Authority {
             permit: Fr::from(0u64),
             permit_tier: 0,
             not_before: now,
-            expires: now + self.cfg.credential_validity_days * 86_400,
+            expires: (now + self.cfg.credential_validity_days * 86_400).min(sup_expires),
             holder,
         };
         let file = self
-            .sign_and_store(&mut w, id_key, credential, None, Some(req.supervisor))
+            .sign_and_store(&mut w, id_key, credential, None, Some(supervisor_serial))
             .await?;
         let serial = file.signed.credential.serial;
         audit(
@@ -221,7 +224,7 @@ impl Authority {
             now,
             "issue-apprentice",
             "supervised",
-            serde_json::json!({ "serial": serial, "supervisor": req.supervisor }),
+            serde_json::json!({ "serial": serial, "supervisor": supervisor_serial }),
         )
         .await?;
         w.commit().await?;

@@ -10,11 +10,13 @@
 
 pub mod admin;
 pub mod api;
+pub mod apprentices;
 pub mod assessment;
 pub mod authority;
 pub mod circuit_keys;
 pub mod config;
 pub mod db;
+pub mod enforcement;
 pub mod error;
 pub mod identity;
 pub mod incidents;

@@ -2,12 +2,17 @@
 //!
 //! Tier 1: personal or start-up, no further requirement. Tier 2: insurance cover of at
 //! least the tier's minimum, proved when the permit is registered or its insurance
-//! renewed (see [`crate::insurance`]) and not expired, and at least
-//! `min_principal_operators` principal operators. Tier 3: as tier 2 (with its own
-//! minimum), and every agent system registered under the permit names a principal
-//! operator (and there is at least one). Permit-bound credentials are refused while a
-//! requirement is unmet; suspending or revoking a permit revokes all its credentials in
-//! one status update.
+//! renewed (see [`crate::insurance`]), not expired and not revoked by its insurer, and at
+//! least `min_principal_operators` *licensed* principal operators: identities holding a
+//! live personal operator licence (tier >= 1, not revoked, not expired) from this
+//! authority. Tier 3: as tier 2 (with its own minimum), and every agent system
+//! registered under the permit names a licensed principal operator (and there is at
+//! least one). Permit-bound credentials are refused while a requirement is unmet;
+//! suspending or revoking a permit revokes all its credentials in one status update.
+//!
+//! The requirements hold for as long as the permit lives, not only when a credential is
+//! issued: [`crate::enforcement`] checks them and suspends a permit that has missed one
+//! for the grace period.
 
 use crate::authority::{audit, Authority};
 use crate::config::Config;
@@ -15,7 +20,7 @@ use crate::error::{internal_from_sqlx, Internal};
 use crate::identity::IdKey;
 use crate::insurance::CoverRefusal;
 use alc_protocol::authority::{
-    Insurance, NewAgentSystem, NewOperator, NewPermit, Permit, PermitStatusChange,
+    Insurance, NewAgentSystem, NewOperator, NewPermit, Permit, PermitLapse, PermitStatusChange,
 };
 use sqlx::{Sqlite, Transaction};
 
@@ -28,6 +33,7 @@ struct CoverRow {
     commitment: Vec<u8>,
     minimum: i64,
     accepted_at: i64,
+    revoked_at: Option<i64>,
 }
 
 /// Why a permit cannot be registered, changed or used.
@@ -60,6 +66,15 @@ pub enum PermitError {
         /// What is missing.
         why: String,
     },
+    /// A principal operator without a live personal operator licence.
+    #[error("a principal operator must hold a live operator licence (tier 1 or higher) from this authority")]
+    NotLicensed,
+    /// An identity under an issuer that is not one of the authority's providers.
+    #[error("{0:?} is not one of this authority's identity providers")]
+    UnknownProvider(String),
+    /// A contact that is not an http(s) URL.
+    #[error("contacts: at most 8 http(s) URLs of at most 512 characters")]
+    BadContact,
     /// An agent system's principal is not a principal operator of the permit.
     #[error("the named principal is not a principal operator of this permit")]
     NotPrincipal,
@@ -82,16 +97,50 @@ pub enum PermitError {
 
 internal_from_sqlx!(PermitError);
 
-/// Loads a permit with its insurance in force.
-pub async fn load(tx: &mut Transaction<'static, Sqlite>, id: &str) -> Result<Permit, PermitError> {
-    let row: Option<(String, String, i64, String)> =
-        sqlx::query_as("SELECT id, name, tier, status FROM permits WHERE id = ?")
-            .bind(id)
-            .fetch_optional(&mut **tx)
-            .await?;
-    let (id, name, tier, status) = row.ok_or_else(|| PermitError::NotFound(id.to_owned()))?;
+#[derive(sqlx::FromRow)]
+struct PermitRow {
+    id: String,
+    name: String,
+    tier: i64,
+    status: String,
+    contacts: String,
+    unmet_since: Option<i64>,
+    unmet_reason: Option<String>,
+}
+
+/// Loads a permit with its insurance in force and, while it misses a requirement, when
+/// it is suspended (after `grace` seconds).
+pub async fn load(
+    tx: &mut Transaction<'static, Sqlite>,
+    id: &str,
+    grace: u64,
+) -> Result<Permit, PermitError> {
+    let row: Option<PermitRow> = sqlx::query_as(
+        "SELECT id, name, tier, status, contacts, unmet_since, unmet_reason FROM permits WHERE id = ?",
+    )
+    .bind(id)
+    .fetch_optional(&mut **tx)
+    .await?;
+    let row = row.ok_or_else(|| PermitError::NotFound(id.to_owned()))?;
+    let PermitRow {
+        id,
+        name,
+        tier,
+        status,
+        ..
+    } = &row;
+    let (id, name, tier, status) = (id.clone(), name.clone(), *tier, status.clone());
+    let contacts: Vec<String> = serde_json::from_str(&row.contacts).map_err(Internal::new)?;
+    let lapse = row.unmet_since.map(|since| PermitLapse {
+        since: since as u64,
+        suspend_at: (since as u64).saturating_add(grace),
+        why: row.unmet_reason.clone().unwrap_or_default(),
+    });
     let cover: Option<CoverRow> = sqlx::query_as(
-        "SELECT i.id AS insurer, c.insurer AS insurer_key, c.policy_id, c.expires, c.commitment, c.minimum, c.accepted_at
+        "SELECT i.id AS insurer, c.insurer AS insurer_key, c.policy_id, c.expires, c.commitment, c.minimum, c.accepted_at,
+                (SELECT min(r.revoked_at) FROM cover_revocations r
+                 WHERE r.insurer = c.insurer AND r.permit_id = c.permit_id AND r.policy_id = c.policy_id
+                 AND r.received_at >= c.accepted_at) AS revoked_at
          FROM permit_covers c JOIN insurers i ON i.key = c.insurer
          WHERE c.permit_id = ? ORDER BY c.id DESC LIMIT 1",
     )
@@ -106,6 +155,7 @@ pub async fn load(tx: &mut Transaction<'static, Sqlite>, id: &str) -> Result<Per
         commitment: hex::encode(c.commitment),
         minimum: c.minimum as u64,
         accepted_at: c.accepted_at as u64,
+        revoked_at: c.revoked_at.map(|t| t as u64),
     });
     Ok(Permit {
         id,
@@ -113,7 +163,31 @@ pub async fn load(tx: &mut Transaction<'static, Sqlite>, id: &str) -> Result<Per
         tier: tier as u8,
         status,
         insurance,
+        contacts,
+        lapse,
     })
+}
+
+/// The condition, in SQL over `permit_operators o`, that the operator holds a live
+/// personal operator licence at `?1`, the enclosing query's first parameter (now).
+const LICENSED: &str = "EXISTS (SELECT 1 FROM credentials l WHERE l.id_key = o.id_key
+    AND l.permit_id IS NULL AND l.tier >= 1 AND l.revoked_at IS NULL AND l.expires > ?1)";
+
+/// Whether an identity holds a live personal operator licence at `now`.
+pub(crate) async fn licensed(
+    tx: &mut Transaction<'static, Sqlite>,
+    id_key: &[u8],
+    now: u64,
+) -> Result<bool, Internal> {
+    let n: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM credentials WHERE id_key = ? AND permit_id IS NULL AND tier >= 1
+         AND revoked_at IS NULL AND expires > ?",
+    )
+    .bind(id_key)
+    .bind(now as i64)
+    .fetch_one(&mut **tx)
+    .await?;
+    Ok(n > 0)
 }
 
 /// Refuses unless the identity is an operator of the permit.
@@ -140,73 +214,116 @@ pub async fn require_met(
     cfg: &Config,
     now: u64,
 ) -> Result<(), PermitError> {
-    let unmet = |why: String| {
-        Err(PermitError::Unmet {
+    let why = if permit.status != "active" {
+        Some(format!("is {}", permit.status))
+    } else {
+        unmet(permit, tx, cfg, now).await?
+    };
+    match why {
+        None => Ok(()),
+        Some(why) => Err(PermitError::Unmet {
             permit: permit.id.clone(),
             why,
-        })
-    };
-    if permit.status != "active" {
-        return unmet(format!("is {}", permit.status));
+        }),
     }
+}
+
+/// The first of its tier's requirements the permit misses at `now`, if any (its status
+/// aside).
+pub async fn unmet(
+    permit: &Permit,
+    tx: &mut Transaction<'static, Sqlite>,
+    cfg: &Config,
+    now: u64,
+) -> Result<Option<String>, Internal> {
     if let Some(minimum) = cfg.insurance.min_cover(permit.tier) {
         match &permit.insurance {
             None => {
-                return unmet(format!(
+                return Ok(Some(format!(
                     "tier {} needs insurance: renew it with a certificate and a cover proof",
                     permit.tier
+                )))
+            }
+            Some(i) if i.revoked_at.is_some() => {
+                return Ok(Some(
+                    "insurance was revoked by its insurer: renew it".into(),
                 ))
             }
             Some(i) if i.expires <= now => {
-                return unmet("insurance has expired: renew it".into())
+                return Ok(Some("insurance has expired: renew it".into()))
             }
             Some(i) if i.minimum < minimum => {
-                return unmet(format!(
+                return Ok(Some(format!(
                     "insurance was proved against a minimum of {}, tier {} now requires {minimum}: renew it",
                     i.minimum, permit.tier
-                ))
+                )))
             }
             Some(_) => {}
         }
     }
     if permit.tier < 2 {
-        return Ok(());
+        return Ok(None);
     }
     let rules = &cfg.permits;
-    let principals: i64 = sqlx::query_scalar(
-        "SELECT count(*) FROM permit_operators WHERE permit_id = ? AND principal = 1",
-    )
+    let (principals, licensed): (i64, i64) = sqlx::query_as(&format!(
+        "SELECT count(*), count(*) FILTER (WHERE {LICENSED})
+         FROM permit_operators o WHERE o.permit_id = ?2 AND o.principal = 1"
+    ))
+    .bind(now as i64)
     .bind(&permit.id)
     .fetch_one(&mut **tx)
     .await?;
-    if (principals as u32) < rules.min_principal_operators {
-        return unmet(format!(
-            "tier {} needs {} principal operators, it has {principals}",
+    if (licensed as u32) < rules.min_principal_operators {
+        return Ok(Some(format!(
+            "tier {} needs {} principal operators with a live operator licence, it has {licensed} (of {principals} named)",
             permit.tier, rules.min_principal_operators
-        ));
+        )));
     }
     if permit.tier == 3 {
-        let (systems, unnamed): (i64, i64) = sqlx::query_as(
+        let (systems, unnamed): (i64, i64) = sqlx::query_as(&format!(
             "SELECT count(*), count(*) FILTER (WHERE principal IS NULL OR principal NOT IN
-               (SELECT id_key FROM permit_operators WHERE permit_id = ?1 AND principal = 1))
-             FROM agent_systems WHERE permit_id = ?1",
-        )
+               (SELECT o.id_key FROM permit_operators o
+                WHERE o.permit_id = ?2 AND o.principal = 1 AND {LICENSED}))
+             FROM agent_systems WHERE permit_id = ?2"
+        ))
+        .bind(now as i64)
         .bind(&permit.id)
         .fetch_one(&mut **tx)
         .await?;
         if systems == 0 {
-            return unmet("tier 3 needs its agent systems registered".into());
+            return Ok(Some("tier 3 needs its agent systems registered".into()));
         }
         if unnamed > 0 {
-            return unmet(format!(
-                "{unnamed} agent systems have no principal operator"
-            ));
+            return Ok(Some(format!(
+                "{unnamed} agent systems have no licensed principal operator"
+            )));
         }
+    }
+    Ok(None)
+}
+
+fn check_contacts(contacts: &[String]) -> Result<(), PermitError> {
+    let ok = |c: &String| {
+        c.len() <= 512
+            && reqwest::Url::parse(c)
+                .map(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
+                .unwrap_or(false)
+    };
+    if contacts.len() > 8 || !contacts.iter().all(ok) {
+        return Err(PermitError::BadContact);
     }
     Ok(())
 }
 
 impl Authority {
+    /// A permit, with its insurance and any lapse of its requirements.
+    pub async fn permit(&self, id: &str) -> Result<Permit, PermitError> {
+        let mut tx = self.db.begin().await?;
+        let p = load(&mut tx, id, self.cfg.permits.grace_period_secs).await?;
+        tx.commit().await?;
+        Ok(p)
+    }
+
     /// Registers a permit. For a tier with a minimum cover, the request's insurance is
     /// checked first ([`crate::insurance`]); a refusal writes nothing.
     pub async fn create_permit(&self, p: &NewPermit, actor: &str) -> Result<Permit, PermitError> {
@@ -216,18 +333,20 @@ impl Authority {
         if !(1..=3).contains(&p.tier) {
             return Err(PermitError::BadTier);
         }
+        check_contacts(&p.contacts)?;
         let now = self.now();
         let cover = self
             .check_cover(&p.id, p.tier, p.insurance.as_ref(), now)
             .await?;
         let mut w = self.write().await?;
         let done = sqlx::query(
-            "INSERT INTO permits (id, name, tier, status, created_at) VALUES (?, ?, ?, 'active', ?)",
+            "INSERT INTO permits (id, name, tier, status, created_at, contacts) VALUES (?, ?, ?, 'active', ?, ?)",
         )
         .bind(&p.id)
         .bind(&p.name)
         .bind(p.tier as i64)
         .bind(now as i64)
+        .bind(serde_json::to_string(&p.contacts).map_err(Internal::new)?)
         .execute(&mut *w.tx)
         .await;
         match done {
@@ -238,13 +357,14 @@ impl Authority {
                 other?;
             }
         }
-        let mut details = serde_json::json!({ "permit": p.id, "tier": p.tier });
+        let mut details =
+            serde_json::json!({ "permit": p.id, "tier": p.tier, "contacts": p.contacts });
         if let Some(cover) = &cover {
             cover.store(&mut w.tx, now, actor).await?;
             details["insurance"] = cover.audit_details();
         }
         audit(&mut w.tx, actor, now, "permit-create", &p.reason, details).await?;
-        let permit = load(&mut w.tx, &p.id).await?;
+        let permit = load(&mut w.tx, &p.id, self.cfg.permits.grace_period_secs).await?;
         w.commit().await?;
         Ok(permit)
     }
@@ -256,6 +376,14 @@ impl Authority {
         op: &NewOperator,
         actor: &str,
     ) -> Result<(), PermitError> {
+        if !self
+            .cfg
+            .identity_providers
+            .iter()
+            .any(|p| p.issuer == op.identity.issuer)
+        {
+            return Err(PermitError::UnknownProvider(op.identity.issuer.clone()));
+        }
         let id_key = self
             .keys
             .identity
@@ -263,7 +391,10 @@ impl Authority {
             .to_vec();
         let now = self.now();
         let mut w = self.write().await?;
-        load(&mut w.tx, permit).await?;
+        load(&mut w.tx, permit, self.cfg.permits.grace_period_secs).await?;
+        if op.principal && !licensed(&mut w.tx, &id_key, now).await? {
+            return Err(PermitError::NotLicensed);
+        }
         sqlx::query("INSERT OR IGNORE INTO identities (id_key, created_at) VALUES (?, ?)")
             .bind(&id_key)
             .bind(now as i64)
@@ -288,7 +419,10 @@ impl Authority {
             details,
         )
         .await?;
-        Ok(w.commit().await?)
+        w.commit().await?;
+        // A demotion may leave the permit short of principals.
+        self.enforce_soon();
+        Ok(())
     }
 
     /// Registers an agent system with its principal operator.
@@ -305,7 +439,7 @@ impl Authority {
             .to_vec();
         let now = self.now();
         let mut w = self.write().await?;
-        load(&mut w.tx, permit).await?;
+        load(&mut w.tx, permit, self.cfg.permits.grace_period_secs).await?;
         let principal: Option<i64> = sqlx::query_scalar(
             "SELECT principal FROM permit_operators WHERE permit_id = ? AND id_key = ?",
         )
@@ -350,15 +484,24 @@ impl Authority {
         }
         let now = self.now();
         let mut w = self.write().await?;
-        let p = load(&mut w.tx, permit).await?;
+        let p = load(&mut w.tx, permit, self.cfg.permits.grace_period_secs).await?;
         if p.status == "revoked" {
             return Err(PermitError::Revoked(permit.to_owned()));
         }
-        sqlx::query("UPDATE permits SET status = ? WHERE id = ?")
-            .bind(&change.status)
-            .bind(permit)
-            .execute(&mut *w.tx)
-            .await?;
+        if change.status == "active" {
+            // Reactivating a permit that still misses a requirement would only restart
+            // its grace period: refused, with what is missing.
+            if let Some(why) = unmet(&p, &mut w.tx, &self.cfg, now).await? {
+                return Err(PermitError::Unmet { permit: p.id, why });
+            }
+        }
+        sqlx::query(
+            "UPDATE permits SET status = ?, unmet_since = NULL, unmet_reason = NULL WHERE id = ?",
+        )
+        .bind(&change.status)
+        .bind(permit)
+        .execute(&mut *w.tx)
+        .await?;
         let serials: Vec<i64> = if change.status == "active" {
             Vec::new()
         } else {
@@ -381,8 +524,9 @@ impl Authority {
             details,
         )
         .await?;
-        self.revoke_in(w, &serials, &change.reason, change.emergency, now)
+        let done = self
+            .revoke_in(w, &serials, &change.reason, change.emergency, now)
             .await?;
-        Ok(serials)
+        Ok(done.serials)
     }
 }

@@ -71,6 +71,8 @@ impl Authority {
             .revoke_in(w, &serials, &req.reason, req.emergency, now)
             .await?;
         let total = started.elapsed();
+        // A principal's licence may have been what a permit's requirements counted on.
+        self.enforce_soon();
         // A revocation is the kill switch: say where the time went when it is slow.
         if total >= SLOW {
             tracing::warn!(
@@ -92,6 +94,44 @@ impl Authority {
         emergency: bool,
         now: u64,
     ) -> Result<Revoked, Internal> {
+        // The cascade: the live credentials of apprentices these licences supervise are
+        // revoked in the same update, and the apprenticeships end.
+        let mut serials = serials.to_vec();
+        // One query each, indexed, whatever the number of serials (a permit's suspension).
+        let list = serde_json::to_string(&serials).map_err(Internal::new)?;
+        let mut apprentices: Vec<u32> = sqlx::query_scalar::<_, i64>(
+            "SELECT serial FROM credentials WHERE revoked_at IS NULL
+             AND supervisor IN (SELECT value FROM json_each(?))",
+        )
+        .bind(&list)
+        .fetch_all(&mut *w.tx)
+        .await?
+        .into_iter()
+        .map(|a| a as u32)
+        .collect();
+        sqlx::query(
+            "UPDATE apprenticeships SET ended_at = ?, ended_reason = 'the supervisor''s licence was revoked'
+             WHERE ended_at IS NULL AND supervisor_serial IN (SELECT value FROM json_each(?))",
+        )
+        .bind(now as i64)
+        .bind(&list)
+        .execute(&mut *w.tx)
+        .await?;
+        apprentices.retain(|a| !serials.contains(a));
+        if !apprentices.is_empty() {
+            let details = serde_json::json!({ "supervisors": serials, "apprentices": apprentices });
+            audit(
+                &mut w.tx,
+                "authority",
+                now,
+                "revoke-apprentices",
+                reason,
+                details,
+            )
+            .await?;
+            serials.extend(apprentices);
+        }
+        let serials = serials.as_slice();
         if serials.is_empty() {
             w.commit().await?;
             let (response, status) = self.status.current(now);

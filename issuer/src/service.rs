@@ -136,6 +136,11 @@ pub async fn serve(opts: ServeOptions) -> Result<(), ServiceError> {
             }
         })
     };
+    // Permit requirements, for as long as permits live.
+    let enforcer = {
+        let a = authority.clone();
+        tokio::spawn(async move { a.enforcement_loop().await })
+    };
     let limits = alc_service::Limits {
         header_read_timeout: Duration::from_secs(authority.config().header_read_timeout_secs),
         max_connections_per_ip: authority.config().max_connections_per_ip,
@@ -143,5 +148,6 @@ pub async fn serve(opts: ServeOptions) -> Result<(), ServiceError> {
     let app = crate::api::app(authority);
     alc_service::serve(listener, app, limits, alc_service::shutdown()).await;
     refresher.abort();
+    enforcer.abort();
     Ok(())
 }

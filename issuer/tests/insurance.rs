@@ -57,7 +57,7 @@ fn write_config(dir: &Path, min2: u64, min3: u64) {
 async fn harness() -> H {
     let t = TestAuthority::builder()
         .config(&format!(
-            "\n[insurance]\nmin_cover = {{ \"2\" = {MIN2}, \"3\" = {MIN3} }}"
+            "credential_validity_days = 800\n[insurance]\nmin_cover = {{ \"2\" = {MIN2}, \"3\" = {MIN3} }}"
         ))
         .start()
         .await;
@@ -165,11 +165,18 @@ impl H {
     }
 
     /// Permits, covers and audit rows.
+    /// Rows of permits, covers and the audit log, refusals aside (a refused request
+    /// leaves only its own `refused` row).
     async fn written(&self) -> (i64, i64, i64) {
+        let refusals: i64 =
+            sqlx::query_scalar("SELECT count(*) FROM audit WHERE action = 'refused'")
+                .fetch_one(&self.authority.db_pool())
+                .await
+                .unwrap();
         (
             self.count("permits").await,
             self.count("permit_covers").await,
-            self.count("audit").await,
+            self.count("audit").await - refusals,
         )
     }
 
@@ -236,6 +243,9 @@ impl H {
         let mut first = None;
         for sub in ["p1", "p2"] {
             let session = self.operator(&format!("{permit}-{sub}")).await;
+            // A principal holds a live operator licence.
+            let (st, v) = self.request(&session, None).await;
+            assert_eq!(st, StatusCode::OK, "{v}");
             let (st, v) = self
                 .call(
                     "POST",
@@ -255,14 +265,24 @@ impl H {
     }
 
     async fn credential(&self, session: &str, permit: &str) -> (StatusCode, Value) {
-        let holder = to_decimal(&HolderSecret::generate(&mut OsRng).commitment());
+        self.request(session, Some(permit)).await
+    }
+
+    /// A credential request of `session` (under `permit`, if any): one holder key per
+    /// session, as every credential of one identity shares it.
+    async fn request(&self, session: &str, permit: Option<&str>) -> (StatusCode, Value) {
+        let seed = session
+            .bytes()
+            .fold(1u64, |a, b| a.wrapping_mul(131).wrapping_add(u64::from(b)));
+        let sk = alc_circuits::field::Fr::from(seed);
+        let holder = to_decimal(&HolderSecret::from_field(sk).commitment());
         self.call(
             "POST",
             "/v1/credentials",
             Some(session),
             typed(&CredentialRequest {
                 holder,
-                permit: Some(permit.into()),
+                permit: permit.map(str::to_owned),
             }),
         )
         .await
@@ -289,6 +309,7 @@ fn new_permit(id: &str, tier: u8, insurance: Option<CoverEvidence>) -> NewPermit
         name: format!("{id} Ltd"),
         tier,
         insurance,
+        contacts: Vec::new(),
         reason: "application".into(),
     }
 }
@@ -316,6 +337,16 @@ async fn refused(h: &H, got: (StatusCode, Value), code: &str, before: (i64, i64,
     assert_eq!(v["error"], code, "{v}");
     assert!(!v["message"].as_str().unwrap().is_empty(), "{v}");
     assert_eq!(h.written().await, before, "{code}: something was written");
+    // The refusal itself is on the record, with its code.
+    let (details,): (String,) =
+        sqlx::query_as("SELECT details FROM audit WHERE action = 'refused' ORDER BY id DESC")
+            .fetch_one(&h.authority.db_pool())
+            .await
+            .unwrap();
+    assert!(
+        details.contains(&format!("\"code\":\"{code}\"")),
+        "{details}"
+    );
 }
 
 #[tokio::test]
@@ -936,7 +967,19 @@ async fn a_database_with_self_declared_insurance_is_migrated_without_its_amounts
         .fetch_all(&pool)
         .await
         .unwrap();
-    assert_eq!(columns, ["id", "name", "tier", "status", "created_at"]);
+    assert_eq!(
+        columns,
+        [
+            "id",
+            "name",
+            "tier",
+            "status",
+            "created_at",
+            "unmet_since",
+            "unmet_reason",
+            "contacts"
+        ]
+    );
     let (details,): (String,) =
         sqlx::query_as("SELECT details FROM audit WHERE action = 'permit-insurance-dropped'")
             .fetch_one(&pool)

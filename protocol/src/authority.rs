@@ -217,8 +217,46 @@ pub struct CredentialRequest {
 pub struct ApprenticeRequest {
     /// `pk = Poseidon(sk)`, decimal.
     pub holder: String,
-    /// Serial of the supervising licensed operator's credential.
-    pub supervisor: u32,
+}
+
+/// An apprenticeship requested: the code the apprentice hands to the supervising
+/// operator (out of band), who accepts with it. Shown once.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ApprenticeshipRequested {
+    /// The one-time code.
+    pub code: String,
+    /// An unaccepted request lapses then, unix seconds.
+    pub expires_at: u64,
+}
+
+/// A supervising operator's acceptance of an apprenticeship.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ApprenticeshipAcceptance {
+    /// The code the apprentice was given.
+    pub code: String,
+}
+
+/// An apprenticeship, as its apprentice or its supervisor sees it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Apprenticeship {
+    /// Its number.
+    pub id: u64,
+    /// `apprentice` or `supervisor`: the caller's side.
+    pub role: String,
+    /// `requested`, `accepted`, `lapsed` or `ended`.
+    pub state: String,
+    /// Requested at, unix seconds.
+    pub requested_at: u64,
+    /// Accepted at, unix seconds.
+    pub accepted_at: Option<u64>,
+    /// The supervisor's licence serial (once accepted).
+    pub supervisor_serial: Option<u32>,
+    /// Why it ended.
+    pub ended_reason: Option<String>,
 }
 
 // ---------------------------------------------------------------------------------------
@@ -470,6 +508,25 @@ pub struct Permit {
     pub status: String,
     /// The insurance cover in force (the latest accepted), if any.
     pub insurance: Option<Insurance>,
+    /// Where notices about the permit are sent (http(s) URLs).
+    #[serde(default)]
+    pub contacts: Vec<String>,
+    /// Set while an active permit misses one of its tier's requirements: it is suspended
+    /// at `suspend_at` unless they are met again before.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lapse: Option<PermitLapse>,
+}
+
+/// An active permit's requirements stopped being met: the grace period it runs on.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PermitLapse {
+    /// When the authority found them unmet, unix seconds.
+    pub since: u64,
+    /// When the permit is suspended (its credentials revoked) if still unmet.
+    pub suspend_at: u64,
+    /// What is missing (the latest finding).
+    pub why: String,
 }
 
 /// A permit's accepted insurance cover: what the authority knows of it. The amount is
@@ -491,6 +548,9 @@ pub struct Insurance {
     pub minimum: u64,
     /// When the authority accepted it, unix seconds.
     pub accepted_at: u64,
+    /// When its insurer revoked it (during its term), unix seconds: it no longer counts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revoked_at: Option<u64>,
 }
 
 /// A new permit.
@@ -508,6 +568,10 @@ pub struct NewPermit {
     /// with a minimum cover (2 and 3), refused for the others.
     #[serde(default)]
     pub insurance: Option<CoverEvidence>,
+    /// Where notices about the permit go (http(s) URLs, POSTed JSON): a lapse of its
+    /// requirements, its suspension, their restoration.
+    #[serde(default)]
+    pub contacts: Vec<String>,
     /// Why (audit).
     pub reason: String,
 }

@@ -215,6 +215,7 @@ mod tests {
             Some("a = 2\n")
         );
         assert_eq!(mode(&p), 0o644);
+        let _ = std::fs::remove_dir_all(p.parent().unwrap_or(&p));
     }
 
     #[test]

@@ -45,3 +45,24 @@ pub struct CoverEvidence {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub minimum: Option<u64>,
 }
+
+/// `revocation.json` (`alc insurer revoke`): an insurer's signed statement that policy
+/// `policy_id` of permit `permit_id` no longer covers it from `revoked_at`, before the
+/// certificate's expiry.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct CoverRevocation {
+    /// The format version.
+    pub version: u32,
+    /// The insurer's public key (ristretto255, compressed), hex.
+    pub insurer: String,
+    /// The permit whose cover ends.
+    pub permit_id: String,
+    /// The insurer's policy identifier.
+    pub policy_id: String,
+    /// When cover ended, unix seconds.
+    pub revoked_at: u64,
+    /// The insurer's Schnorr signature (64 bytes), hex.
+    pub signature: String,
+}

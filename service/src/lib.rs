@@ -34,6 +34,11 @@ use serde::de::DeserializeOwned;
 #[derive(Clone, Debug)]
 pub struct ServerError(pub String);
 
+/// The error code of an answer made from a [`Problem`], in its extensions: what a
+/// service's audit of refused requests records.
+#[derive(Clone, Debug)]
+pub struct ProblemCode(pub String);
+
 /// An error answer: what a domain error becomes at the HTTP edge.
 #[derive(Clone, Debug)]
 pub struct Problem {
@@ -73,7 +78,9 @@ impl Problem {
 
 impl IntoResponse for Problem {
     fn into_response(self) -> Response {
+        let code = ProblemCode(self.body.error.clone());
         let mut resp = (self.status, axum::Json(self.body)).into_response();
+        resp.extensions_mut().insert(code);
         if let Some(d) = self.detail {
             resp.extensions_mut().insert(ServerError(d));
         }

@@ -35,6 +35,7 @@ fn new_permit(id: &str, name: &str, insurance: CoverEvidence, reason: &str) -> V
         name: name.into(),
         tier: 2,
         insurance: Some(insurance),
+        contacts: Vec::new(),
         reason: reason.into(),
     })
     .unwrap()
@@ -280,5 +281,94 @@ fn insurer_certifies_holder_proves_and_the_authority_accepts_the_permit() {
     fails(
         prove_cover(dir, &thin.join("certificate.json"), &opening, 1, &x),
         "opening does not match",
+    );
+
+    // The insurer revokes acme's cover during its term. Twins first: the rogue insurer's
+    // statement, and a revocation of a policy acme's cover is not.
+    let rogue_says = fails(
+        alc(
+            dir,
+            &[
+                "insurer",
+                "revoke",
+                "--key",
+                s(&rogue),
+                "--permit",
+                "acme",
+                "--policy",
+                "POL-1",
+                "--authority",
+                &auth.url,
+            ],
+        ),
+        "(403)",
+    );
+    assert!(rogue_says.contains("not registered"), "{rogue_says}");
+    fails(
+        alc(
+            dir,
+            &[
+                "insurer",
+                "revoke",
+                "--key",
+                s(&key),
+                "--permit",
+                "acme",
+                "--policy",
+                "POL-9",
+                "--authority",
+                &auth.url,
+            ],
+        ),
+        "(409)",
+    );
+    let statement = dir.join("revocation.json");
+    let out = ok(alc(
+        dir,
+        &[
+            "insurer",
+            "revoke",
+            "--key",
+            s(&key),
+            "--permit",
+            "acme",
+            "--policy",
+            "POL-1",
+            "--out",
+            s(&statement),
+            "--authority",
+            &auth.url,
+        ],
+    ));
+    assert!(out.contains("revoked"), "{out}");
+    let acme = || -> Value {
+        c.get(format!("{}/v1/admin/permits/acme", auth.url))
+            .bearer_auth(&admin)
+            .send()
+            .unwrap()
+            .json()
+            .unwrap()
+    };
+    let permit = acme();
+    assert!(
+        permit["insurance"]["revoked_at"].as_u64().is_some(),
+        "{permit}"
+    );
+    // The running authority's enforcement finds the lapse at once (the event wakes it).
+    let mut lapse = Value::Null;
+    for _ in 0..50 {
+        let p = acme();
+        if !p["lapse"].is_null() {
+            lapse = p["lapse"].clone();
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert!(
+        lapse["why"]
+            .as_str()
+            .unwrap_or("")
+            .contains("revoked by its insurer"),
+        "{lapse}"
     );
 }

@@ -968,3 +968,130 @@ fn the_operator_wallet_from_the_command_line() {
         started.elapsed()
     );
 }
+
+/// A wallet through init, sign-in, a pass and its licence.
+fn licensed_wallet(t: &Path, name: &str, urls: (&str, &str, &str), keys: &str) -> String {
+    let (auth, gw, idp) = urls;
+    let w = t.join(name).to_str().unwrap().to_owned();
+    ok(wallet(
+        t,
+        &[
+            "init",
+            "--dir",
+            &w,
+            "--authority",
+            auth,
+            "--gateway",
+            gw,
+            "--idp",
+            idp,
+            "--keys",
+            keys,
+        ],
+        &[],
+    ));
+    ok(wallet(t, &["kyc", "--dir", &w, "--subject", name], &[]));
+    w
+}
+
+fn pass(t: &Path, w: &str) {
+    let questions = ok(wallet(t, &["assess", "--dir", w, "--questions"], &[]));
+    let file = t.join(format!("{}-answers.json", w.len()));
+    std::fs::write(&file, answers(&questions, true)).unwrap();
+    ok(wallet(
+        t,
+        &["assess", "--dir", w, "--answers", file.to_str().unwrap()],
+        &[],
+    ));
+}
+
+#[test]
+fn an_apprentice_leases_sandbox_routes_under_a_supervisor_who_accepted() {
+    let keys = shared_keys_v2().keys.to_str().unwrap().to_owned();
+    let tmp = tempfile::tempdir().unwrap();
+    let t = tmp.path();
+    let (idp, auth, adata) = start_services(t);
+    let gw = start_gateway(t, "gateway", (&auth.url, &adata), None);
+    let urls = (auth.url.as_str(), gw.url.as_str(), idp.url.as_str());
+    // frank: a licensed operator.
+    let frank = licensed_wallet(t, "frank", urls, &keys);
+    pass(t, &frank);
+    ok(wallet(t, &["obtain", "--dir", &frank], &[]));
+    // gina asks; before frank accepts, no apprentice credential (the twin).
+    let gina = licensed_wallet(t, "gina", urls, &keys);
+    let out = ok(wallet(t, &["apprentice", "request", "--dir", &gina], &[]));
+    let code = out
+        .lines()
+        .nth(1)
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .unwrap()
+        .to_owned();
+    fails(
+        wallet(t, &["obtain", "--dir", &gina, "--apprentice"], &[]),
+        "no accepted apprenticeship",
+    );
+    // Not with her own code.
+    fails(
+        wallet(t, &["apprentice", "accept", "--dir", &gina, &code], &[]),
+        "cannot supervise themselves",
+    );
+    let out = ok(wallet(
+        t,
+        &["apprentice", "accept", "--dir", &frank, &code],
+        &[],
+    ));
+    assert!(out.contains("accepted under your licence"), "{out}");
+    let out = ok(wallet(t, &["obtain", "--dir", &gina, "--apprentice"], &[]));
+    assert!(out.contains("tier 0"), "{out}");
+    let manifest = t.join("agent.toml");
+    std::fs::write(&manifest, "name = \"trainee agent\"\n").unwrap();
+    let m = manifest.to_str().unwrap();
+    ok(wallet(
+        t,
+        &[
+            "lease",
+            "--dir",
+            &gina,
+            "--agent",
+            "trainee",
+            "--manifest",
+            m,
+        ],
+        &[],
+    ));
+    ok(wallet(
+        t,
+        &["call", "--dir", &gina, "/v1/sandbox/ping"],
+        &[],
+    ));
+    fails(
+        wallet(t, &["call", "--dir", &gina, "/v1/autonomous/chat"], &[]),
+        "(403)",
+    );
+    // frank's licence revoked: gina's credential falls with it.
+    let frank_serial = serde_json::from_str::<Value>(
+        &std::fs::read_to_string(Path::new(&frank).join("credential.json")).unwrap(),
+    )
+    .unwrap()["credential"]["serial"]
+        .as_u64()
+        .unwrap()
+        .to_string();
+    ok(alc(
+        t,
+        &[
+            "authority",
+            "revoke",
+            &frank_serial,
+            "--reason",
+            "misconduct",
+            "--authority",
+            &auth.url,
+            "--data",
+            adata.to_str().unwrap(),
+        ],
+    ));
+    fails(wallet(t, &["status", "--dir", &gina], &[]), "revoked");
+    let out = ok(wallet(t, &["apprentice", "list", "--dir", &gina], &[]));
+    assert!(out.contains("ended as apprentice"), "{out}");
+}

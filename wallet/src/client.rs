@@ -9,8 +9,9 @@
 use crate::keys::Signer;
 use crate::WalletError;
 use alc_protocol::authority::{
-    AnswerSheet, ApprenticeRequest, Attempt, AuthorityInfo, CredentialRequest, Login, Marked,
-    Nonce, Session,
+    AnswerSheet, ApprenticeRequest, Apprenticeship, ApprenticeshipAcceptance,
+    ApprenticeshipRequested, Attempt, AuthorityInfo, CredentialRequest, Login, Marked, Nonce,
+    Session,
 };
 use alc_protocol::error::ErrorBody;
 use alc_protocol::files::CredentialFile;
@@ -360,7 +361,45 @@ impl AuthorityClient {
         self.0.post("/v1/credentials", Some(session), req).await
     }
 
-    /// Asks for an apprentice credential under a supervisor.
+    /// Asks for an apprenticeship: the one-time code to hand to the supervisor.
+    ///
+    /// # Errors
+    /// As [`Http::post`].
+    pub async fn request_apprenticeship(
+        &self,
+        session: &str,
+    ) -> Result<ApprenticeshipRequested, WalletError> {
+        self.0
+            .post("/v1/apprenticeships", Some(session), &serde_json::json!({}))
+            .await
+    }
+
+    /// A supervisor's acceptance of an apprenticeship, with the apprentice's code.
+    ///
+    /// # Errors
+    /// As [`Http::post`].
+    pub async fn accept_apprenticeship(
+        &self,
+        session: &str,
+        code: &str,
+    ) -> Result<Apprenticeship, WalletError> {
+        let body = ApprenticeshipAcceptance {
+            code: code.to_owned(),
+        };
+        self.0
+            .post("/v1/apprenticeships/accept", Some(session), &body)
+            .await
+    }
+
+    /// The session's apprenticeships, as apprentice or as supervisor.
+    ///
+    /// # Errors
+    /// As [`Http::get`].
+    pub async fn apprenticeships(&self, session: &str) -> Result<Vec<Apprenticeship>, WalletError> {
+        self.0.get("/v1/apprenticeships", Some(session)).await
+    }
+
+    /// Asks for an apprentice credential under the accepted apprenticeship.
     ///
     /// # Errors
     /// As [`Http::post`].

@@ -50,6 +50,19 @@ pub async fn pinned_authority(
     }
 }
 
+/// Which credential [`obtain`] asks for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// An operator licence after a pass, bound to a permit if one is named.
+    Licence {
+        /// The permit.
+        permit: Option<String>,
+    },
+    /// An apprentice credential (tier 0, sandbox routes) under the apprenticeship the
+    /// supervisor accepted.
+    Apprentice,
+}
+
 /// Obtains the operator credential for the holder commitment of `secret` (optionally
 /// bound to `permit`), checks it is for that commitment and signed by the key the
 /// authority publishes, and keeps it with the authority's keys. Refuses to replace a
@@ -62,7 +75,7 @@ pub async fn obtain(
     w: &Wallet,
     authority: &AuthorityClient,
     secret: &alc_circuits::credential::HolderSecret,
-    permit: Option<String>,
+    kind: Kind,
     force: bool,
 ) -> Result<(CredentialFile, PinnedAuthority), WalletError> {
     if let Some(c) = w.credential()? {
@@ -71,11 +84,17 @@ pub async fn obtain(
         }
     }
     let s = session_for(w, authority.url())?;
-    let req = CredentialRequest {
-        holder: to_decimal(&secret.commitment()),
-        permit,
+    let holder = to_decimal(&secret.commitment());
+    let file = match kind {
+        Kind::Licence { permit } => {
+            let req = CredentialRequest { holder, permit };
+            authority.obtain(&s.session, &req).await?
+        }
+        Kind::Apprentice => {
+            let req = alc_protocol::authority::ApprenticeRequest { holder };
+            authority.apprentice(&s.session, &req).await?
+        }
     };
-    let file = authority.obtain(&s.session, &req).await?;
     let service = authority.service().to_owned();
     let cred = CredentialFile::from_wire(&file).map_err(|e| WalletError::Malformed {
         service: service.clone(),

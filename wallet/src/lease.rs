@@ -284,7 +284,16 @@ impl Leaser {
                 ),
             });
         }
-        let req = ProofRequest::from_challenge(&challenge, &self.manifest, Route::Autonomous);
+        // The most the credential can have: autonomous routes if its tiers meet theirs,
+        // else the sandbox (an apprentice's tier 0).
+        let c = &self.credential.signed.credential;
+        let auto = challenge.policy.of(Route::Autonomous);
+        let route = if c.tier >= auto.min_tier && c.permit_tier >= auto.min_permit_tier {
+            Route::Autonomous
+        } else {
+            Route::Sandbox
+        };
+        let req = ProofRequest::from_challenge(&challenge, &self.manifest, route);
         let holder = self
             .keys
             .escrow

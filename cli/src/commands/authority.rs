@@ -4,8 +4,8 @@
 
 use super::admin::{print, Admin};
 use alc_protocol::authority::{
-    GatewayRegistration, IdentityRef, IdentityStatus, Incident, NewPermit, Permit, PermitChanged,
-    PermitStatusChange, Registered, Resolution, RevokeRequest, Revoked, Training,
+    GatewayRegistration, IdentityRef, IdentityStatus, Incident, NewOperator, NewPermit, Permit,
+    PermitChanged, PermitStatusChange, Registered, Resolution, RevokeRequest, Revoked, Training,
 };
 use alc_protocol::insurance::CoverEvidence;
 use alc_wallet::client::Done;
@@ -146,6 +146,42 @@ pub enum PermitCommand {
         /// A JSON file with the insurance evidence (see the README, "Insurance cover").
         #[arg(long)]
         insurance: Option<PathBuf>,
+        /// Where notices about the permit are POSTed (an http(s) URL; repeatable): a lapse
+        /// of its requirements, its suspension, their restoration.
+        #[arg(long = "contact")]
+        contacts: Vec<String>,
+        #[command(flatten)]
+        admin: AuthorityAdmin,
+    },
+    /// Show a permit: tier, status, insurance, contacts, and while a requirement is
+    /// unmet, what is missing and when it is suspended.
+    ///
+    /// Example: alc authority permit show acme
+    Show {
+        /// Permit id.
+        id: String,
+        #[command(flatten)]
+        admin: AuthorityAdmin,
+    },
+    /// Add an operator to a permit, or change whether they are a principal operator
+    /// (a principal must hold a live operator licence).
+    ///
+    /// Example: alc authority permit operator acme --issuer https://idp.example --subject 1234 --principal --reason "director"
+    Operator {
+        /// Permit id.
+        id: String,
+        /// The identity provider's issuer.
+        #[arg(long)]
+        issuer: String,
+        /// The subject at that provider.
+        #[arg(long)]
+        subject: String,
+        /// A principal operator (counts toward the tier's minimum).
+        #[arg(long)]
+        principal: bool,
+        /// Why (audit).
+        #[arg(long)]
+        reason: String,
         #[command(flatten)]
         admin: AuthorityAdmin,
     },
@@ -250,15 +286,49 @@ impl PermitCommand {
                 tier,
                 reason,
                 insurance,
+                contacts,
                 admin,
             } => permit_create(
                 &admin.admin(),
-                &id,
-                &name,
-                tier,
-                &reason,
+                &NewPermit {
+                    id,
+                    name,
+                    tier,
+                    insurance: None,
+                    contacts,
+                    reason,
+                },
                 insurance.as_deref(),
             ),
+            PermitCommand::Show { id, admin } => print(
+                &admin
+                    .admin()
+                    .get::<Permit>("authority", &format!("/v1/admin/permits/{id}"))?,
+            ),
+            PermitCommand::Operator {
+                id,
+                issuer,
+                subject,
+                principal,
+                reason,
+                admin,
+            } => {
+                let op = NewOperator {
+                    identity: IdentityRef { issuer, subject },
+                    principal,
+                    reason,
+                };
+                admin.admin().post::<_, Done>(
+                    "authority",
+                    &format!("/v1/admin/permits/{id}/operators"),
+                    &op,
+                )?;
+                println!(
+                    "operator recorded on permit {id}{}",
+                    if principal { " as a principal" } else { "" }
+                );
+                Ok(())
+            }
             PermitCommand::Status {
                 id,
                 status,
@@ -362,36 +432,21 @@ pub fn revoke(admin: &Admin, serial: u32, reason: &str, emergency: bool) -> Resu
     Ok(())
 }
 
-/// `alc authority permit create`.
-pub fn permit_create(
-    admin: &Admin,
-    id: &str,
-    name: &str,
-    tier: u8,
-    reason: &str,
-    insurance: Option<&Path>,
-) -> Result<()> {
-    let insurance = match insurance {
-        None => None,
-        Some(path) => {
-            let text = std::fs::read_to_string(path)
-                .with_context(|| format!("cannot read {}", path.display()))?;
-            let evidence: CoverEvidence = serde_json::from_str(&text).with_context(|| {
-                format!(
-                    "{} is not cover evidence (the cover.json of `alc permit prove-cover`)",
-                    path.display()
-                )
-            })?;
-            Some(evidence)
-        }
-    };
-    let req = NewPermit {
-        id: id.to_owned(),
-        name: name.to_owned(),
-        tier,
-        insurance,
-        reason: reason.to_owned(),
-    };
+/// `alc authority permit create`: `req` with the insurance evidence read from
+/// `insurance`.
+pub fn permit_create(admin: &Admin, req: &NewPermit, insurance: Option<&Path>) -> Result<()> {
+    let mut req = req.clone();
+    if let Some(path) = insurance {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        let evidence: CoverEvidence = serde_json::from_str(&text).with_context(|| {
+            format!(
+                "{} is not cover evidence (the cover.json of `alc permit prove-cover`)",
+                path.display()
+            )
+        })?;
+        req.insurance = Some(evidence);
+    }
     print(&admin.post::<_, Permit>("authority", "/v1/admin/permits", &req)?)
 }
 

@@ -443,7 +443,14 @@ async fn licensing(story: &Story, s: &Stage) -> Result<Operator> {
 
     let secret = w.unlock(PASSPHRASE)?;
     let start = Instant::now();
-    let (credential, _) = credential::obtain(&w, &s.auth, &secret, None, false).await?;
+    let (credential, _) = credential::obtain(
+        &w,
+        &s.auth,
+        &secret,
+        credential::Kind::Licence { permit: None },
+        false,
+    )
+    .await?;
     let c = &credential.signed.credential;
     story.ok("credential", &format!("licence credential, tier {}, serial {}: signed over Poseidon(sk); sk never left the wallet", c.tier, c.serial), Some(start.elapsed()));
     Ok(Operator {

@@ -1,4 +1,4 @@
-//! The insurance wrapper on the command line: `alc insurer keygen|certify` for insurers
+//! The insurance wrapper on the command line: `alc insurer keygen|certify|revoke` for insurers
 //! and `alc permit prove-cover` for permit holders (`alc-insurance`).
 //!
 //! Files:
@@ -50,6 +50,37 @@ pub enum InsurerCommand {
     ///
     /// Example: alc insurer certify --key insurer.key --permit acme --policy POL-7 --days 365 --amount 250000000 --out acme-cover
     Certify(CertifyArgs),
+    /// Revoke a permit's cover during its term: a statement signed with the insurer's key,
+    /// written to FILE and, with --authority, sent to the authority, which then treats
+    /// the permit's insurance as lapsed (a grace period, then suspension, unless the
+    /// permit renews its insurance).
+    ///
+    /// Example: alc insurer revoke --key insurer.key --permit acme --policy POL-7 --out revocation.json --authority https://authority.example
+    Revoke(RevokeArgs),
+}
+
+/// Arguments of `alc insurer revoke`.
+#[derive(clap::Args)]
+#[command(group(clap::ArgGroup::new("to").required(true).multiple(true).args(["out", "authority"])))]
+pub struct RevokeArgs {
+    /// The insurer's secret key file (from `alc insurer keygen`).
+    #[arg(long)]
+    key: PathBuf,
+    /// The permit whose cover ends.
+    #[arg(long)]
+    permit: String,
+    /// The policy revoked.
+    #[arg(long)]
+    policy: String,
+    /// Where to write the signed statement.
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// The authority to send it to (POST /v1/insurance/revocations).
+    #[arg(long)]
+    authority: Option<String>,
+    /// Overwrite an existing --out file.
+    #[arg(long)]
+    force: bool,
 }
 
 /// Arguments of `alc insurer certify`.
@@ -191,6 +222,7 @@ pub fn insurer(what: InsurerCommand) -> Result<()> {
     match what {
         InsurerCommand::Keygen { out, force } => keygen(&out, force),
         InsurerCommand::Certify(args) => certify_cover(&args),
+        InsurerCommand::Revoke(args) => revoke_cover(&args),
     }
 }
 
@@ -211,6 +243,51 @@ fn keygen(out: &Path, force: bool) -> Result<()> {
     };
     write(out, &secret_json(&file)?, Mode::Secret, force)?;
     println!("{public}");
+    Ok(())
+}
+
+fn revoke_cover(a: &RevokeArgs) -> Result<()> {
+    let secret = load_key(&a.key)?;
+    let at = now();
+    let statement =
+        alc_insurance::revoke(&secret, &a.permit, &a.policy, at, &mut rand::rngs::OsRng)
+            .context("cannot revoke")?;
+    let wire = alc_protocol::insurance::CoverRevocation::from(statement);
+    if let Some(out) = &a.out {
+        let json = serde_json::to_string_pretty(&wire)? + "\n";
+        write(out, json.as_bytes(), Mode::Public, a.force)?;
+        step(
+            "wrote",
+            &format!("{} (the signed revocation)", out.display()),
+            None,
+        );
+    }
+    if let Some(url) = &a.authority {
+        let url = url.trim().trim_end_matches('/');
+        let permit: alc_protocol::authority::Permit = tokio::runtime::Runtime::new()
+            .context("cannot start the async runtime")?
+            .block_on(async {
+                alc_wallet::client::Http::new()?
+                    .post(
+                        &format!("the authority at {url}"),
+                        &format!("{url}/v1/insurance/revocations"),
+                        None,
+                        &wire,
+                    )
+                    .await
+            })?;
+        let lapse = permit
+            .lapse
+            .map(|l| format!("; suspended at {} unless renewed", l.suspend_at))
+            .unwrap_or_else(|| {
+                "; the authority suspends it after its grace period unless renewed".into()
+            });
+        step(
+            "revoked",
+            &format!("permit {:?}, policy {:?}{lapse}", a.permit, a.policy),
+            None,
+        );
+    }
     Ok(())
 }
 

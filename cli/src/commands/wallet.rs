@@ -9,13 +9,15 @@
 //! signed, published status list; `lease` proves to a gateway and keeps the lease (with
 //! `--keep`, renewed at two thirds of its lifetime and at once when the authority
 //! publishes a new epoch, until a renewal is refused); `call` uses a lease; `spawn`
-//! narrows a lease into a sub-agent's. Each command owns its arguments: [`enrol`] has
+//! narrows a lease into a sub-agent's; `apprentice` asks for, accepts and lists supervised
+//! apprenticeships. Each command owns its arguments: [`enrol`] has
 //! `kyc` and `assess`, [`credential`] `init`, `obtain` and `status`, [`lease`] `lease`,
 //! `call` and `spawn`.
 //!
 //! Nothing secret is printed: not the passphrase, the holder secret, the session or a
 //! lease token (`--token` prints a lease's token on purpose, to hand it to an agent).
 
+mod apprentice;
 mod credential;
 mod enrol;
 mod lease;
@@ -114,6 +116,12 @@ pub enum WalletCommand {
     ///
     /// Example: alc wallet site --authority https://authority.example --authority-digest <alc authority info's digest> --keys keys --out site
     Site(site::SiteArgs),
+    /// Supervised apprenticeships: `request` (as the apprentice: prints a one-time code
+    /// for your supervisor), `accept CODE` (as the supervising operator), `list`. After
+    /// the acceptance the apprentice runs `alc wallet obtain --apprentice`.
+    ///
+    /// Example: alc wallet apprentice request
+    Apprentice(apprentice::ApprenticeArgs),
 }
 
 /// Runs a wallet command.
@@ -128,6 +136,7 @@ pub fn run(cmd: WalletCommand) -> Result<()> {
         WalletCommand::Call(a) => a.run(),
         WalletCommand::Spawn(a) => a.run(),
         WalletCommand::Site(a) => a.run(),
+        WalletCommand::Apprentice(a) => a.run(),
     }
 }
 

@@ -4,11 +4,12 @@
 //! (`alc_service::log_server_errors`).
 
 use crate::admin::AdminError;
+use crate::apprentices::ApprenticeError;
 use crate::assessment::AssessmentError;
 use crate::error::Internal;
 use crate::identity::IdentityError;
 use crate::incidents::IncidentError;
-use crate::insurance::InsurerError;
+use crate::insurance::{CoverRevocationError, InsurerError};
 use crate::issuance::IssuanceError;
 use crate::openings::OpeningError;
 use crate::permits::PermitError;
@@ -37,6 +38,9 @@ pub enum ApiError {
     /// Revocation.
     #[error(transparent)]
     Revocation(#[from] RevocationError),
+    /// Apprenticeships.
+    #[error(transparent)]
+    Apprentice(#[from] ApprenticeError),
     /// Incidents.
     #[error(transparent)]
     Incident(#[from] IncidentError),
@@ -49,6 +53,9 @@ pub enum ApiError {
     /// Insurers.
     #[error(transparent)]
     Insurer(#[from] InsurerError),
+    /// Insurers' revocations of cover.
+    #[error(transparent)]
+    CoverRevocation(#[from] CoverRevocationError),
     /// The registry.
     #[error(transparent)]
     Registry(#[from] RegistryError),
@@ -108,7 +115,14 @@ fn identity(e: &IdentityError) -> Class {
 fn permit(e: &PermitError) -> Class {
     use PermitError as E;
     match e {
-        E::BadId | E::BadTier | E::BadStatus | E::NotPrincipal | E::Evidence(_) => BAD,
+        E::BadId
+        | E::BadTier
+        | E::BadStatus
+        | E::NotPrincipal
+        | E::Evidence(_)
+        | E::BadContact
+        | E::UnknownProvider(_) => BAD,
+        E::NotLicensed => Refusal(StatusCode::CONFLICT, "not_licensed"),
         E::Exists(_) | E::Revoked(_) | E::Changed(_) => CONFLICT,
         E::NotFound(_) => NOT_FOUND,
         E::NotOperator(_) | E::Unmet { .. } => FORBIDDEN,
@@ -149,8 +163,8 @@ fn class(e: &ApiError) -> Class {
         ApiError::Issuance(i) => {
             use IssuanceError as E;
             match i {
-                E::Holder(_) | E::Fields(_) | E::SelfSupervision | E::BadSupervisor => BAD,
-                E::NotPassed => FORBIDDEN,
+                E::Holder(_) | E::Fields(_) => BAD,
+                E::NotPassed | E::NoApprenticeship | E::BadSupervisor => FORBIDDEN,
                 E::ListFull | E::AlreadyHeld | E::OtherHolder => CONFLICT,
                 E::Permit(p) => permit(p),
                 E::Internal(_) => Failure,
@@ -204,6 +218,27 @@ fn class(e: &ApiError) -> Class {
                 E::Unauthorised(_) => FORBIDDEN,
                 E::OtherKey(_) => CONFLICT,
                 E::NoEntry(_) | E::NoLeaf => NOT_FOUND,
+                E::Internal(_) => Failure,
+            }
+        }
+        ApiError::CoverRevocation(r) => {
+            use CoverRevocationError as E;
+            match r {
+                E::Malformed(_) => BAD,
+                E::UnregisteredInsurer => Refusal(StatusCode::FORBIDDEN, "insurer_unregistered"),
+                E::BadSignature => Refusal(StatusCode::FORBIDDEN, "bad_signature"),
+                E::NoPermit(_) => NOT_FOUND,
+                E::NotInForce(_) => Refusal(StatusCode::CONFLICT, "not_in_force"),
+                E::Internal(_) => Failure,
+            }
+        }
+        ApiError::Apprentice(a) => {
+            use ApprenticeError as E;
+            match a {
+                E::Open | E::Licensed | E::SelfSupervision => CONFLICT,
+                E::UnknownCode => NOT_FOUND,
+                E::NotLicensed => FORBIDDEN,
+                E::Full(_) => Refusal(StatusCode::CONFLICT, "supervisor_full"),
                 E::Internal(_) => Failure,
             }
         }

@@ -13,17 +13,18 @@ pub use error::ApiError;
 use crate::admin::Actor;
 use crate::authority::Authority;
 use alc_protocol::authority::{
-    Answer, AnswerSheet, ApprenticeRequest, Attempt, AuthorityInfo, ChainLink, CoverRenewal,
-    CreatedToken, CredentialRequest, Filed, GatewayRegistration, IdentityRef, IdentityStatus,
-    Incident, IncidentReport, Insurance, InsuranceRequirements, InsurerRegistration, Login, Marked,
+    Answer, AnswerSheet, ApprenticeRequest, Apprenticeship, ApprenticeshipAcceptance,
+    ApprenticeshipRequested, Attempt, AuthorityInfo, ChainLink, CoverRenewal, CreatedToken,
+    CredentialRequest, Filed, GatewayRegistration, IdentityRef, IdentityStatus, Incident,
+    IncidentReport, Insurance, InsuranceRequirements, InsurerRegistration, Login, Marked,
     NewAgentSystem, NewOperator, NewPermit, NewToken, Nonce, OpeningProgress, OpeningRecorded,
-    OpeningRequest, Permit, PermitChanged, PermitStatusChange, Registered, RegisteredInsurer,
-    Resolution, RevokeRequest, Revoked, Session, ShownQuestion, Training,
+    OpeningRequest, Permit, PermitChanged, PermitLapse, PermitStatusChange, Registered,
+    RegisteredInsurer, Resolution, RevokeRequest, Revoked, Session, ShownQuestion, Training,
 };
 use alc_protocol::escrow::Partial;
 use alc_protocol::files::CredentialFile;
 use alc_protocol::gateways::SignedGatewayList;
-use alc_protocol::insurance::{CoverCertificate, CoverEvidence};
+use alc_protocol::insurance::{CoverCertificate, CoverEvidence, CoverRevocation};
 use alc_protocol::keys::SignedKeyDescriptor;
 use alc_protocol::status::{PublishedList, SignedStatus, StatusResponse};
 use alc_registry::api::{Appended, StoredEntry};
@@ -67,6 +68,93 @@ impl<St: Send + Sync> FromRequestParts<St> for Bearer {
                 .into()
             })
     }
+}
+
+/// In an answer's extensions: the domain wrote this refusal to the audit log itself,
+/// with details the edge does not have.
+#[derive(Clone, Copy)]
+struct Audited;
+
+/// The answer to a refusal the domain has audited.
+fn audited(e: impl Into<ApiError>) -> Response {
+    let e = e.into();
+    let internal = matches!(
+        &e,
+        ApiError::Internal(_)
+            | ApiError::Assessment(crate::assessment::AssessmentError::Internal(_))
+    );
+    let mut resp = e.into_response();
+    if !internal {
+        resp.extensions_mut().insert(Audited);
+    }
+    resp
+}
+
+/// Every refused request from an identified caller (a valid admin token or a live
+/// session) is written to the audit log: who, which endpoint, the status and the error
+/// code, never the body (no secret, no insurance amount). Refusals of callers nobody can
+/// identify (no or an unknown bearer token, a bad ID token) are logged but not audited:
+/// otherwise anyone could fill the append-only log.
+async fn audit_refusals(
+    State(a): S,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let method = req.method().to_string();
+    let path = req
+        .extensions()
+        .get::<axum::extract::MatchedPath>()
+        .map(|p| p.as_str().to_owned())
+        .unwrap_or_else(|| req.uri().path().to_owned());
+    let bearer = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(alc_service::bearer_token)
+        .filter(|t| t.len() <= 256)
+        .map(str::to_owned);
+    let resp = next.run(req).await;
+    let status = resp.status();
+    if !status.is_client_error() || resp.extensions().get::<Audited>().is_some() {
+        return resp;
+    }
+    let code = resp
+        .extensions()
+        .get::<alc_service::ProblemCode>()
+        .map(|c| c.0.clone())
+        .unwrap_or_default();
+    let caller = match &bearer {
+        None => None,
+        Some(b) => match a.actor(b).await {
+            Ok(actor) => Some((actor.id, serde_json::Value::Null)),
+            Err(_) => a.session_identity(b).await.ok().map(|id| {
+                (
+                    "operator".to_owned(),
+                    serde_json::Value::from(hex::encode(id)),
+                )
+            }),
+        },
+    };
+    let Some((actor, identity)) = caller else {
+        tracing::info!(
+            method,
+            path,
+            status = status.as_u16(),
+            code,
+            "refused an unidentified request"
+        );
+        return resp;
+    };
+    let mut details = serde_json::json!({
+        "method": method, "endpoint": path, "status": status.as_u16(), "code": code,
+    });
+    if !identity.is_null() {
+        details["identity"] = identity;
+    }
+    if let Err(e) = a.audit_refusal(&actor, details).await {
+        tracing::error!(error = %e.detail(), "could not audit a refused request");
+    }
+    resp
 }
 
 async fn actor(a: &Authority, bearer: &Bearer, scope: &str) -> Result<Actor, ApiError> {
@@ -222,10 +310,12 @@ async fn submit(
     State(a): S,
     bearer: Bearer,
     Body(s): Body<AnswerSheet>,
-) -> Result<Json<Marked>, ApiError> {
-    Ok(Json(
-        a.submit_attempt(&bearer.0, &s.attempt, &s.answers).await?,
-    ))
+) -> Result<Response, ApiError> {
+    match a.submit_attempt(&bearer.0, &s.attempt, &s.answers).await {
+        Ok(m) => Ok(Json(m).into_response()),
+        Err(e @ crate::assessment::AssessmentError::NotYours) => Ok(audited(e)),
+        Err(e) => Err(e.into()),
+    }
 }
 
 #[utoipa::path(post, path = "/v1/credentials", request_body = CredentialRequest, responses((status = 200, body = CredentialFile), (status = 403), (status = 409)), security(("bearer" = [])))]
@@ -246,6 +336,52 @@ async fn apprentice(
 ) -> Result<Response, ApiError> {
     let id = a.session_identity(&bearer.0).await?;
     Ok(Json(a.issue_apprentice(&id, &r).await?.to_wire()).into_response())
+}
+
+#[utoipa::path(post, path = "/v1/apprenticeships", responses((status = 200, body = ApprenticeshipRequested, description = "the one-time code to hand to the supervising operator"), (status = 409)), security(("bearer" = [])))]
+async fn request_apprenticeship(
+    State(a): S,
+    bearer: Bearer,
+) -> Result<Json<ApprenticeshipRequested>, ApiError> {
+    let id = a.session_identity(&bearer.0).await?;
+    Ok(Json(a.request_apprenticeship(&id).await?))
+}
+
+#[utoipa::path(post, path = "/v1/apprenticeships/accept", request_body = ApprenticeshipAcceptance, responses((status = 200, body = Apprenticeship), (status = 403, description = "the caller holds no live operator licence"), (status = 404), (status = 409, description = "supervisor_full, or the caller's own request")), security(("bearer" = [])))]
+async fn accept_apprenticeship(
+    State(a): S,
+    bearer: Bearer,
+    Body(r): Body<ApprenticeshipAcceptance>,
+) -> Result<Json<Apprenticeship>, ApiError> {
+    let id = a.session_identity(&bearer.0).await?;
+    Ok(Json(a.accept_apprenticeship(&id, &r.code).await?))
+}
+
+#[utoipa::path(get, path = "/v1/apprenticeships", responses((status = 200, body = Vec<Apprenticeship>, description = "the caller's apprenticeships, as apprentice or as supervisor")), security(("bearer" = [])))]
+async fn apprenticeships(
+    State(a): S,
+    bearer: Bearer,
+) -> Result<Json<Vec<Apprenticeship>>, ApiError> {
+    let id = a.session_identity(&bearer.0).await?;
+    Ok(Json(a.apprenticeships(&id).await?))
+}
+
+#[utoipa::path(post, path = "/v1/insurance/revocations", request_body = CoverRevocation, responses((status = 200, body = Permit, description = "the permit, its cover marked revoked: it now runs on its grace period"), (status = 403, description = "insurer_unregistered or bad_signature"), (status = 404), (status = 409, description = "not_in_force: not the permit's cover in force")))]
+async fn revoke_cover(
+    State(a): S,
+    Body(r): Body<CoverRevocation>,
+) -> Result<Json<Permit>, ApiError> {
+    Ok(Json(a.revoke_cover(&r).await?))
+}
+
+#[utoipa::path(get, path = "/v1/admin/permits/{id}", responses((status = 200, body = Permit, description = "the permit, with its insurance and any lapse of its requirements (when it is suspended)"), (status = 404)), security(("bearer" = [])))]
+async fn get_permit(
+    State(a): S,
+    bearer: Bearer,
+    Path(id): Path<String>,
+) -> Result<Json<Permit>, ApiError> {
+    actor(&a, &bearer, "permits").await?;
+    Ok(Json(a.permit(&id).await?))
 }
 
 fn cache_until(resp: Response, next_update: u64, now: u64) -> Response {
@@ -418,7 +554,7 @@ async fn training(
     State(a): S,
     bearer: Bearer,
     Body(t): Body<Training>,
-) -> Result<Json<IdentityStatus>, ApiError> {
+) -> Result<Response, ApiError> {
     let who = actor(&a, &bearer, "training").await?;
     let id = a
         .keys()
@@ -430,7 +566,11 @@ async fn training(
         certificate: &t.certificate,
         reason: &t.reason,
     };
-    Ok(Json(a.record_training(&id, &who.id, &evidence).await?))
+    // Every refusal past the token check is audited by the domain, with its evidence.
+    Ok(match a.record_training(&id, &who.id, &evidence).await {
+        Ok(s) => Json(s).into_response(),
+        Err(e) => audited(e),
+    })
 }
 
 #[utoipa::path(get, path = "/v1/admin/incidents", responses((status = 200, body = Vec<Incident>)), security(("bearer" = [])))]
@@ -506,6 +646,11 @@ const CONVENTIONS: alc_service::openapi::Conventions = alc_service::openapi::Con
         submit,
         issue,
         apprentice,
+        request_apprenticeship,
+        accept_apprenticeship,
+        apprenticeships,
+        revoke_cover,
+        get_permit,
         status,
         status_list,
         stream,
@@ -551,6 +696,11 @@ const CONVENTIONS: alc_service::openapi::Conventions = alc_service::openapi::Con
         Marked,
         CredentialRequest,
         ApprenticeRequest,
+        ApprenticeshipRequested,
+        ApprenticeshipAcceptance,
+        Apprenticeship,
+        CoverRevocation,
+        PermitLapse,
         CredentialFile,
         PublishedList,
         SignedStatus,
@@ -619,14 +769,19 @@ pub fn app(authority: Arc<Authority>) -> Router {
                 .allow_methods([axum::http::Method::GET]),
         );
     Router::new()
-        .merge(public)
-        .merge(wallet::routes(authority.config().wallet_dir.clone()))
         .route("/v1/identity/nonce", post(nonce))
         .route("/v1/identity", post(login))
         .route("/v1/assessment/attempts", post(start))
         .route("/v1/assessment/submit", post(submit))
         .route("/v1/credentials", post(issue))
         .route("/v1/credentials/apprentice", post(apprentice))
+        .route(
+            "/v1/apprenticeships",
+            post(request_apprenticeship).get(apprenticeships),
+        )
+        .route("/v1/apprenticeships/accept", post(accept_apprenticeship))
+        .route("/v1/insurance/revocations", post(revoke_cover))
+        .route("/v1/admin/permits/{id}", get(get_permit))
         .route("/v1/status/stream", get(stream))
         .route("/v1/incidents", post(report))
         .route("/v1/admin/revoke", post(revoke))
@@ -648,6 +803,12 @@ pub fn app(authority: Arc<Authority>) -> Router {
         .route("/v1/admin/insurers", post(register_insurer))
         .route("/v1/insurance", get(insurance))
         .route("/v1/registry/entries", post(submit_entry))
+        .route_layer(axum::middleware::from_fn_with_state(
+            authority.clone(),
+            audit_refusals,
+        ))
+        .merge(public)
+        .merge(wallet::routes(authority.config().wallet_dir.clone()))
         .route("/openapi.json", get(openapi))
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(limit))

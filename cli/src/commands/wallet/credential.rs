@@ -69,8 +69,12 @@ pub struct ObtainArgs {
     #[arg(long, env = "ALC_AUTHORITY_URL")]
     authority: Option<String>,
     /// A corporate operating permit id to bind the credential to.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "apprentice")]
     permit: Option<String>,
+    /// An apprentice credential (tier 0, sandbox routes only) under the apprenticeship
+    /// your supervisor accepted (`alc wallet apprentice`).
+    #[arg(long)]
+    apprentice: bool,
     /// Replace a credential already in the wallet.
     #[arg(long)]
     force: bool,
@@ -90,7 +94,14 @@ impl ObtainArgs {
         drop(pass);
         block_on(async move {
             let a = AuthorityClient::new(&Http::new()?, &authority);
-            let (cred, info) = credential::obtain(&w, &a, &secret, self.permit, self.force).await?;
+            let kind = if self.apprentice {
+                credential::Kind::Apprentice
+            } else {
+                credential::Kind::Licence {
+                    permit: self.permit,
+                }
+            };
+            let (cred, info) = credential::obtain(&w, &a, &secret, kind, self.force).await?;
             let c = &cred.signed.credential;
             println!(
                 "Credential obtained from {}: serial {}, tier {}, permit tier {}.",
