@@ -13,7 +13,7 @@
 //! credentials in the same status update and ends the apprenticeships
 //! ([`crate::revocation`]).
 
-use crate::authority::{audit, new_token, token_hash, Authority};
+use crate::authority::{audit, token_hash, Authority};
 use crate::error::{internal_from_sqlx, Internal};
 use crate::identity::IdKey;
 use crate::permits;
@@ -127,7 +127,12 @@ impl Authority {
         if open.is_some() {
             return Err(ApprenticeError::Open);
         }
-        let (code, hash) = new_token();
+        // Hex, 128 bits: read aloud or typed without a character a command line takes
+        // for an option (base64url codes may start with `-`).
+        let mut bytes = [0u8; 16];
+        rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut bytes);
+        let code = hex::encode(bytes);
+        let hash = token_hash(&code);
         let expires_at = now + self.cfg.apprentices.request_ttl_secs;
         sqlx::query(
             "INSERT INTO apprenticeships (code_hash, apprentice, requested_at, expires_at) VALUES (?, ?, ?, ?)",

@@ -39,9 +39,10 @@ enum What {
     },
     /// As the supervisor: accept the apprenticeship whose code the apprentice gave you.
     ///
-    /// Example: alc wallet apprentice accept 3q2-UvJ...
+    /// Example: alc wallet apprentice accept 5f0c8e2a91d34b7e8a6c1f09d2b3e4a7
     Accept {
         /// The apprentice's code.
+        #[arg(allow_hyphen_values = true)]
         code: String,
         #[command(flatten)]
         common: Common,
