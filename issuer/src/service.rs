@@ -57,9 +57,19 @@ pub async fn open(data: &Path, clock: Arc<dyn Clock>) -> Result<Arc<Authority>, 
         let text = std::fs::read_to_string(&p).map_err(|e| fail(&p.display().to_string())(&e))?;
         Ok((p, text))
     };
+    // The bank holds the answer key: read like a secret (refused if group- or
+    // world-readable), and the repository's sample said to be one, loudly.
     let bank = match &cfg.question_bank {
-        None => Bank::default_bank(),
-        Some(p) => Bank::from_toml(&named(p)?.1),
+        None => {
+            tracing::warn!("running on the SAMPLE question bank, whose answers are public in the ALC repository: anyone can pass the assessment; set question_bank in authority.toml to a confidential bank (docs/question-bank.md)");
+            Bank::default_bank()
+        }
+        Some(p) => {
+            let p = under_data(p);
+            let text = fsio::read_secret_string(&p)
+                .map_err(|e| fail("question bank (its answers are secret: mode 0600)")(&e))?;
+            Bank::from_toml(&text)
+        }
     }
     .map_err(|e| fail("question bank")(&e))?;
     let verifier = if cfg.identity_providers.is_empty() {
@@ -150,4 +160,35 @@ pub async fn serve(opts: ServeOptions) -> Result<(), ServiceError> {
     refresher.abort();
     enforcer.abort();
     Ok(())
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt;
+
+    /// A bank file others can read is refused at start; its twin, mode 0600, is used.
+    #[tokio::test]
+    async fn a_question_bank_readable_by_others_is_refused() {
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        let data = dir.path().join("authority");
+        std::fs::create_dir_all(&data).expect("the data folder");
+        std::fs::write(
+            data.join("authority.toml"),
+            "question_bank = \"bank.toml\"\n",
+        )
+        .expect("authority.toml");
+        let bank = data.join("bank.toml");
+        std::fs::write(&bank, crate::questions::DEFAULT_BANK).expect("the bank");
+        std::fs::set_permissions(&bank, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+        let refused = open(&data, Arc::new(SystemClock)).await.err();
+        assert!(
+            refused
+                .as_ref()
+                .is_some_and(|e| e.0.contains("question bank")),
+            "{refused:?}"
+        );
+        std::fs::set_permissions(&bank, std::fs::Permissions::from_mode(0o600)).expect("chmod");
+        assert!(open(&data, Arc::new(SystemClock)).await.is_ok());
+    }
 }
