@@ -48,23 +48,6 @@ pub enum ApprenticeError {
 
 internal_from_sqlx!(ApprenticeError);
 
-/// The live personal operator licence of an identity: its serial and expiry.
-pub(crate) async fn licence(
-    tx: &mut sqlx::Transaction<'static, sqlx::Sqlite>,
-    id_key: &[u8],
-    now: u64,
-) -> Result<Option<(u32, u64)>, Internal> {
-    let row: Option<(i64, i64)> = sqlx::query_as(
-        "SELECT serial, expires FROM credentials WHERE id_key = ? AND permit_id IS NULL
-         AND tier >= 1 AND revoked_at IS NULL AND expires > ?",
-    )
-    .bind(id_key)
-    .bind(now as i64)
-    .fetch_optional(&mut **tx)
-    .await?;
-    Ok(row.map(|(s, e)| (s as u32, e as u64)))
-}
-
 /// The columns of [`Row`].
 const SELECT: &str = "SELECT id, apprentice, requested_at, expires_at, accepted_at, supervisor_serial, ended_at, ended_reason FROM apprenticeships";
 
@@ -113,7 +96,10 @@ impl Authority {
     ) -> Result<ApprenticeshipRequested, ApprenticeError> {
         let now = self.now();
         let mut w = self.write().await?;
-        if permits::licensed(&mut w.tx, apprentice, now).await? {
+        if permits::licence(&mut w.tx, apprentice, now)
+            .await?
+            .is_some()
+        {
             return Err(ApprenticeError::Licensed);
         }
         let open: Option<i64> = sqlx::query_scalar(
@@ -176,7 +162,7 @@ impl Authority {
         if &apprentice == supervisor {
             return Err(ApprenticeError::SelfSupervision);
         }
-        let (serial, _) = licence(&mut w.tx, supervisor, now)
+        let (serial, _) = permits::licence(&mut w.tx, supervisor, now)
             .await?
             .ok_or(ApprenticeError::NotLicensed)?;
         let max = self.cfg.apprentices.max_per_supervisor;

@@ -199,7 +199,7 @@ impl Authority {
         .await?;
         let (serial, supervisor) = running.ok_or(IssuanceError::NoApprenticeship)?;
         let supervisor_serial = serial as u32;
-        let (live, sup_expires) = crate::apprentices::licence(&mut w.tx, &supervisor, now)
+        let (live, sup_expires) = permits::licence(&mut w.tx, &supervisor, now)
             .await?
             .ok_or(IssuanceError::BadSupervisor)?;
         if live != supervisor_serial {

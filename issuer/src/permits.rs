@@ -173,21 +173,21 @@ pub async fn load(
 const LICENSED: &str = "EXISTS (SELECT 1 FROM credentials l WHERE l.id_key = o.id_key
     AND l.permit_id IS NULL AND l.tier >= 1 AND l.revoked_at IS NULL AND l.expires > ?1)";
 
-/// Whether an identity holds a live personal operator licence at `now`.
-pub(crate) async fn licensed(
-    tx: &mut Transaction<'static, Sqlite>,
+/// The live personal operator licence of an identity: its serial and expiry.
+pub(crate) async fn licence(
+    tx: &mut sqlx::Transaction<'static, sqlx::Sqlite>,
     id_key: &[u8],
     now: u64,
-) -> Result<bool, Internal> {
-    let n: i64 = sqlx::query_scalar(
-        "SELECT count(*) FROM credentials WHERE id_key = ? AND permit_id IS NULL AND tier >= 1
-         AND revoked_at IS NULL AND expires > ?",
+) -> Result<Option<(u32, u64)>, Internal> {
+    let row: Option<(i64, i64)> = sqlx::query_as(
+        "SELECT serial, expires FROM credentials WHERE id_key = ? AND permit_id IS NULL
+         AND tier >= 1 AND revoked_at IS NULL AND expires > ?",
     )
     .bind(id_key)
     .bind(now as i64)
-    .fetch_one(&mut **tx)
+    .fetch_optional(&mut **tx)
     .await?;
-    Ok(n > 0)
+    Ok(row.map(|(s, e)| (s as u32, e as u64)))
 }
 
 /// Refuses unless the identity is an operator of the permit.
@@ -392,7 +392,7 @@ impl Authority {
         let now = self.now();
         let mut w = self.write().await?;
         load(&mut w.tx, permit, self.cfg.permits.grace_period_secs).await?;
-        if op.principal && !licensed(&mut w.tx, &id_key, now).await? {
+        if op.principal && licence(&mut w.tx, &id_key, now).await?.is_none() {
             return Err(PermitError::NotLicensed);
         }
         sqlx::query("INSERT OR IGNORE INTO identities (id_key, created_at) VALUES (?, ?)")

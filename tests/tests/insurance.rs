@@ -285,61 +285,27 @@ fn insurer_certifies_holder_proves_and_the_authority_accepts_the_permit() {
 
     // The insurer revokes acme's cover during its term. Twins first: the rogue insurer's
     // statement, and a revocation of a policy acme's cover is not.
-    let rogue_says = fails(
-        alc(
-            dir,
-            &[
-                "insurer",
-                "revoke",
-                "--key",
-                s(&rogue),
-                "--permit",
-                "acme",
-                "--policy",
-                "POL-1",
-                "--authority",
-                &auth.url,
-            ],
-        ),
-        "(403)",
-    );
-    assert!(rogue_says.contains("not registered"), "{rogue_says}");
-    fails(
-        alc(
-            dir,
-            &[
-                "insurer",
-                "revoke",
-                "--key",
-                s(&key),
-                "--permit",
-                "acme",
-                "--policy",
-                "POL-9",
-                "--authority",
-                &auth.url,
-            ],
-        ),
-        "(409)",
-    );
-    let statement = dir.join("revocation.json");
-    let out = ok(alc(
-        dir,
-        &[
+    let revoke = |key: &Path, policy: &str, more: &[&str]| {
+        let mut args = vec![
             "insurer",
             "revoke",
             "--key",
-            s(&key),
+            s(key),
             "--permit",
             "acme",
             "--policy",
-            "POL-1",
-            "--out",
-            s(&statement),
+            policy,
             "--authority",
             &auth.url,
-        ],
-    ));
+        ];
+        args.extend_from_slice(more);
+        alc(dir, &args)
+    };
+    let rogue_says = fails(revoke(&rogue, "POL-1", &[]), "(403)");
+    assert!(rogue_says.contains("not registered"), "{rogue_says}");
+    fails(revoke(&key, "POL-9", &[]), "(409)");
+    let statement = dir.join("revocation.json");
+    let out = ok(revoke(&key, "POL-1", &["--out", s(&statement)]));
     assert!(out.contains("revoked"), "{out}");
     let acme = || -> Value {
         c.get(format!("{}/v1/admin/permits/acme", auth.url))

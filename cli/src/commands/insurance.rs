@@ -59,19 +59,26 @@ pub enum InsurerCommand {
     Revoke(RevokeArgs),
 }
 
+/// The insurer's key and the policy of one permit: what `certify` and `revoke` name.
+#[derive(clap::Args)]
+pub struct PolicyArgs {
+    /// The insurer's secret key file (from `alc insurer keygen`).
+    #[arg(long)]
+    key: PathBuf,
+    /// The corporate operating permit the policy covers (its id at the authority).
+    #[arg(long)]
+    permit: String,
+    /// The insurer's policy identifier.
+    #[arg(long)]
+    policy: String,
+}
+
 /// Arguments of `alc insurer revoke`.
 #[derive(clap::Args)]
 #[command(group(clap::ArgGroup::new("to").required(true).multiple(true).args(["out", "authority"])))]
 pub struct RevokeArgs {
-    /// The insurer's secret key file (from `alc insurer keygen`).
-    #[arg(long)]
-    key: PathBuf,
-    /// The permit whose cover ends.
-    #[arg(long)]
-    permit: String,
-    /// The policy revoked.
-    #[arg(long)]
-    policy: String,
+    #[command(flatten)]
+    policy: PolicyArgs,
     /// Where to write the signed statement.
     #[arg(long)]
     out: Option<PathBuf>,
@@ -87,15 +94,8 @@ pub struct RevokeArgs {
 #[derive(clap::Args)]
 #[command(group(clap::ArgGroup::new("expiry").required(true).args(["expires", "days"])))]
 pub struct CertifyArgs {
-    /// The insurer's secret key file (from `alc insurer keygen`).
-    #[arg(long)]
-    key: PathBuf,
-    /// The corporate operating permit the policy covers (its id at the authority).
-    #[arg(long)]
-    permit: String,
-    /// The insurer's policy identifier.
-    #[arg(long)]
-    policy: String,
+    #[command(flatten)]
+    policy: PolicyArgs,
     /// End of cover, unix seconds.
     #[arg(long)]
     expires: Option<u64>,
@@ -247,11 +247,15 @@ fn keygen(out: &Path, force: bool) -> Result<()> {
 }
 
 fn revoke_cover(a: &RevokeArgs) -> Result<()> {
-    let secret = load_key(&a.key)?;
+    let PolicyArgs {
+        key,
+        permit,
+        policy,
+    } = &a.policy;
+    let secret = load_key(key)?;
     let at = now();
-    let statement =
-        alc_insurance::revoke(&secret, &a.permit, &a.policy, at, &mut rand::rngs::OsRng)
-            .context("cannot revoke")?;
+    let statement = alc_insurance::revoke(&secret, permit, policy, at, &mut rand::rngs::OsRng)
+        .context("cannot revoke")?;
     let wire = alc_protocol::insurance::CoverRevocation::from(statement);
     if let Some(out) = &a.out {
         let json = serde_json::to_string_pretty(&wire)? + "\n";
@@ -264,7 +268,7 @@ fn revoke_cover(a: &RevokeArgs) -> Result<()> {
     }
     if let Some(url) = &a.authority {
         let url = url.trim().trim_end_matches('/');
-        let permit: alc_protocol::authority::Permit = tokio::runtime::Runtime::new()
+        let answer: alc_protocol::authority::Permit = tokio::runtime::Runtime::new()
             .context("cannot start the async runtime")?
             .block_on(async {
                 alc_wallet::client::Http::new()?
@@ -276,7 +280,7 @@ fn revoke_cover(a: &RevokeArgs) -> Result<()> {
                     )
                     .await
             })?;
-        let lapse = permit
+        let lapse = answer
             .lapse
             .map(|l| format!("; suspended at {} unless renewed", l.suspend_at))
             .unwrap_or_else(|| {
@@ -284,7 +288,7 @@ fn revoke_cover(a: &RevokeArgs) -> Result<()> {
             });
         step(
             "revoked",
-            &format!("permit {:?}, policy {:?}{lapse}", a.permit, a.policy),
+            &format!("permit {:?}, policy {:?}{lapse}", permit, policy),
             None,
         );
     }
@@ -292,6 +296,11 @@ fn revoke_cover(a: &RevokeArgs) -> Result<()> {
 }
 
 fn certify_cover(a: &CertifyArgs) -> Result<()> {
+    let PolicyArgs {
+        key,
+        permit,
+        policy,
+    } = &a.policy;
     let now = now();
     let expires = match (a.expires, a.days) {
         (Some(t), _) => t,
@@ -314,11 +323,11 @@ fn certify_cover(a: &CertifyArgs) -> Result<()> {
             }
         }
     }
-    let secret = load_key(&a.key)?;
+    let secret = load_key(key)?;
     let (certificate, opening) = certify(
         &secret,
-        &a.permit,
-        &a.policy,
+        permit,
+        policy,
         expires,
         a.amount,
         &mut rand::rngs::OsRng,
@@ -328,8 +337,8 @@ fn certify_cover(a: &CertifyArgs) -> Result<()> {
     let commitment = hex::encode(certificate.commitment().as_bytes());
     let file = OpeningFile {
         kind: OPENING_KIND.into(),
-        permit_id: a.permit.clone(),
-        policy_id: a.policy.clone(),
+        permit_id: permit.clone(),
+        policy_id: policy.clone(),
         commitment: commitment.clone(),
         amount: opening.amount(),
         blinding: hex::encode(&opening_bytes[8..]),
@@ -342,8 +351,8 @@ fn certify_cover(a: &CertifyArgs) -> Result<()> {
         "certified",
         &format!(
             "permit {:?}, policy {:?}, until {expires} (unix), commitment {}…",
-            a.permit,
-            a.policy,
+            permit,
+            policy,
             &commitment[..16]
         ),
         None,

@@ -249,6 +249,11 @@ fn class(e: &ApiError) -> Class {
 }
 
 impl ApiError {
+    /// A failure inside the authority (answered as a generic `500`), wherever nested.
+    pub fn is_internal(&self) -> bool {
+        !matches!(self, ApiError::Http(_)) && matches!(class(self), Failure)
+    }
+
     /// The answer.
     pub fn problem(&self) -> Problem {
         if let ApiError::Http(p) = self {
@@ -286,11 +291,13 @@ mod tests {
         let nested = ApiError::Issuance(IssuanceError::Permit(PermitError::Internal(
             Internal::new("disk full"),
         )));
+        assert!(nested.is_internal());
         let p = nested.problem();
         assert_eq!(p.status, StatusCode::INTERNAL_SERVER_ERROR);
         assert_eq!(p.body.message, "internal error");
         assert_eq!(p.detail.as_deref(), Some("internal error: disk full"));
         let refusal = ApiError::Permit(PermitError::NotFound("acme".into()));
+        assert!(!refusal.is_internal());
         let p = refusal.problem();
         assert_eq!(
             (p.status, p.body.error.as_str()),

@@ -48,25 +48,30 @@ type S = State<Arc<Authority>>;
 /// The bearer token of a request.
 pub struct Bearer(pub String);
 
-impl<St: Send + Sync> FromRequestParts<St> for Bearer {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, _: &St) -> Result<Self, Self::Rejection> {
-        parts
-            .headers
+impl Bearer {
+    /// The bearer token of `headers`, if any (at most 256 characters).
+    fn of(headers: &axum::http::HeaderMap) -> Option<Self> {
+        headers
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
             .and_then(alc_service::bearer_token)
             .filter(|t| t.len() <= 256)
             .map(|t| Self(t.to_owned()))
-            .ok_or_else(|| {
-                Problem::new(
-                    StatusCode::UNAUTHORIZED,
-                    "unauthorized",
-                    "missing bearer token",
-                )
-                .into()
-            })
+    }
+}
+
+impl<St: Send + Sync> FromRequestParts<St> for Bearer {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &St) -> Result<Self, Self::Rejection> {
+        Bearer::of(&parts.headers).ok_or_else(|| {
+            Problem::new(
+                StatusCode::UNAUTHORIZED,
+                "unauthorized",
+                "missing bearer token",
+            )
+            .into()
+        })
     }
 }
 
@@ -78,11 +83,7 @@ struct Audited;
 /// The answer to a refusal the domain has audited.
 fn audited(e: impl Into<ApiError>) -> Response {
     let e = e.into();
-    let internal = matches!(
-        &e,
-        ApiError::Internal(_)
-            | ApiError::Assessment(crate::assessment::AssessmentError::Internal(_))
-    );
+    let internal = e.is_internal();
     let mut resp = e.into_response();
     if !internal {
         resp.extensions_mut().insert(Audited);
@@ -106,13 +107,7 @@ async fn audit_refusals(
         .get::<axum::extract::MatchedPath>()
         .map(|p| p.as_str().to_owned())
         .unwrap_or_else(|| req.uri().path().to_owned());
-    let bearer = req
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(alc_service::bearer_token)
-        .filter(|t| t.len() <= 256)
-        .map(str::to_owned);
+    let bearer = Bearer::of(req.headers()).map(|b| b.0);
     let resp = next.run(req).await;
     let status = resp.status();
     if !status.is_client_error() || resp.extensions().get::<Audited>().is_some() {
