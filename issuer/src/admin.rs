@@ -1,7 +1,8 @@
 //! Administrators' bearer tokens (stored hashed, with scopes) and their authentication.
 //!
 //! Scopes: `revoke`, `gateways` (registering gateways' registry keys), `permits`,
-//! `insurers` (registering insurers' keys), `training`, `incidents` (administration), `report`
+//! `insurers` (registering insurers' keys), `training`, `questions` (the bank's figures and
+//! retiring questions), `incidents` (administration), `report`
 //! (gateways filing incidents), `open` (escrow trustees releasing their shares for an
 //! incident) and `tokens` (creating tokens). On first start the
 //! authority creates the token `initial` with every scope and writes it to
@@ -44,12 +45,13 @@ pub enum AdminError {
 internal_from_sqlx!(AdminError);
 
 /// Every scope.
-pub const SCOPES: [&str; 9] = [
+pub const SCOPES: [&str; 10] = [
     "revoke",
     "gateways",
     "permits",
     "insurers",
     "training",
+    "questions",
     "incidents",
     "report",
     "open",

@@ -177,7 +177,8 @@ impl Authority {
         if let Some(expires) = open {
             return Err(AssessmentError::AttemptOpen(expires as u64));
         }
-        let drawn = self.bank.draw(&mut rand::rngs::OsRng);
+        let retired = crate::bank_review::retired(&mut w.tx).await?;
+        let drawn = self.bank.draw(&mut rand::rngs::OsRng, &retired);
         let questions = self.bank.present(&drawn).map_err(Internal::new)?;
         let (attempt, hash) = new_token();
         let expires_at = now + self.cfg.assessment.attempt_ttl_secs;
@@ -255,10 +256,11 @@ impl Authority {
         let status = identity_status(&mut w.tx, &id_key).await?;
         self.check_may_sit(&status, now)?;
         let drawn: Vec<Drawn> = serde_json::from_str(&questions).map_err(Internal::new)?;
-        let (correct, total) = self
+        let marks = self
             .bank
             .mark(&drawn, answers)
             .map_err(|e| AssessmentError::Answers(e.0))?;
+        let (correct, total) = (marks.iter().filter(|&&m| m).count(), marks.len());
         let pass_mark = self.cfg.assessment.pass_mark_percent;
         let passed = correct * 100 >= total * pass_mark as usize;
         sqlx::query(
@@ -271,6 +273,9 @@ impl Authority {
         .bind(id)
         .execute(&mut *w.tx)
         .await?;
+        let by_question: Vec<(&str, bool)> =
+            drawn.iter().map(|d| d.id.as_str()).zip(marks).collect();
+        crate::bank_review::record_marks(&mut w.tx, id, &by_question).await?;
         if passed {
             sqlx::query("UPDATE identities SET passed_at = ? WHERE id_key = ?")
                 .bind(now as i64)

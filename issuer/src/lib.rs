@@ -13,6 +13,7 @@ pub mod api;
 pub mod apprentices;
 pub mod assessment;
 pub mod authority;
+pub mod bank_review;
 pub mod circuit_keys;
 pub mod config;
 pub mod db;

@@ -1,8 +1,9 @@
 //! The question bank (format: `docs/question-bank.md`): loading with validation, drawing
 //! an attempt, and marking it.
 //!
-//! An attempt draws `draw` questions at random from every area and shuffles each
-//! question's options. What is shown is a question's text and its options in the
+//! An attempt draws `draw` questions at random from every area's *live* pool (its
+//! questions not retired; always larger than `draw`, so no attempt shows a whole area)
+//! and shuffles each question's options. What is shown is a question's text and its options in the
 //! shuffled order; what is stored server-side is the order, so marking maps the chosen
 //! position back to the bank's index. Answers and explanations never leave the server.
 
@@ -138,9 +139,9 @@ impl Bank {
         }
         for a in &self.areas {
             let have = per_area.get(a.id.as_str()).copied().unwrap_or(0);
-            if a.draw == 0 || a.draw > have {
+            if a.draw == 0 || a.draw >= have {
                 return err(format!(
-                    "area {:?}: draw {} but {have} questions",
+                    "area {:?}: draw {} but {have} questions (the pool must be larger than the draw)",
                     a.id, a.draw
                 ));
             }
@@ -148,16 +149,47 @@ impl Bank {
         Ok(())
     }
 
+    /// Whether a question of this id is in the bank.
+    pub fn has(&self, id: &str) -> bool {
+        self.question(id).is_some()
+    }
+
+    /// Refuses a set of retired questions that leaves an area's live pool no larger than
+    /// its draw (an attempt would then show the whole area).
+    pub fn check_pool(&self, retired: &BTreeSet<String>) -> Result<(), BankError> {
+        for a in &self.areas {
+            let live = self.live(&a.id, retired).count();
+            if live <= a.draw {
+                return Err(BankError(format!(
+                    "area {:?}: {live} questions not retired, but an attempt draws {} (the pool must be larger than the draw)",
+                    a.id, a.draw
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    fn live<'a>(
+        &'a self,
+        area: &'a str,
+        retired: &'a BTreeSet<String>,
+    ) -> impl Iterator<Item = &'a Question> + 'a {
+        self.questions
+            .iter()
+            .filter(move |q| q.area == area && !retired.contains(&q.id))
+    }
+
     /// Questions per attempt.
     pub fn attempt_size(&self) -> usize {
         self.areas.iter().map(|a| a.draw).sum()
     }
 
-    /// Draws an attempt: `draw` random questions per area, options shuffled.
-    pub fn draw<R: Rng>(&self, rng: &mut R) -> Vec<Drawn> {
+    /// Draws an attempt: `draw` random questions per area from those not `retired`,
+    /// options shuffled.
+    pub fn draw<R: Rng>(&self, rng: &mut R, retired: &BTreeSet<String>) -> Vec<Drawn> {
         let mut out = Vec::with_capacity(self.attempt_size());
         for a in &self.areas {
-            let pool: Vec<&Question> = self.questions.iter().filter(|q| q.area == a.id).collect();
+            let pool: Vec<&Question> = self.live(&a.id, retired).collect();
             for q in pool.choose_multiple(rng, a.draw) {
                 let mut order: Vec<usize> = (0..OPTIONS).collect();
                 order.shuffle(rng);
@@ -223,9 +255,10 @@ impl Bank {
             .collect()
     }
 
-    /// Marks answers (`question id -> shown position`): `(correct, total)`. Every drawn
-    /// question must be answered exactly once and nothing else.
-    pub fn mark(&self, drawn: &[Drawn], answers: &[Answer]) -> Result<(usize, usize), MarkError> {
+    /// Marks answers (`question handle -> shown position`): whether each drawn question
+    /// was answered right, in the order drawn. Every drawn question must be answered
+    /// exactly once and nothing else.
+    pub fn mark(&self, drawn: &[Drawn], answers: &[Answer]) -> Result<Vec<bool>, MarkError> {
         let mut given: BTreeMap<&str, usize> = BTreeMap::new();
         for a in answers {
             if a.option >= OPTIONS {
@@ -248,16 +281,15 @@ impl Bank {
                 "answer every question of the attempt, and only those".into(),
             ));
         }
-        let mut correct = 0;
-        for d in drawn {
-            let q = self
-                .question(&d.id)
-                .ok_or_else(|| MarkError(format!("question {:?} no longer in the bank", d.id)))?;
-            if d.order.get(given[d.handle.as_str()]) == Some(&q.answer) {
-                correct += 1;
-            }
-        }
-        Ok((correct, drawn.len()))
+        drawn
+            .iter()
+            .map(|d| {
+                let q = self.question(&d.id).ok_or_else(|| {
+                    MarkError(format!("question {:?} no longer in the bank", d.id))
+                })?;
+                Ok(d.order.get(given[d.handle.as_str()]) == Some(&q.answer))
+            })
+            .collect()
     }
 }
 
@@ -296,7 +328,7 @@ mod tests {
     fn draws_shuffle_and_marking_maps_positions_back() {
         let b = Bank::default_bank().unwrap();
         let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(1);
-        let drawn = b.draw(&mut rng);
+        let drawn = b.draw(&mut rng, &BTreeSet::new());
         assert_eq!(drawn.len(), 12);
         for a in &b.areas {
             assert_eq!(
@@ -320,11 +352,11 @@ mod tests {
                     .unwrap(),
             })
             .collect();
-        assert_eq!(b.mark(&drawn, &right), Ok((12, 12)));
+        assert_eq!(b.mark(&drawn, &right), Ok(vec![true; 12]));
         assert_eq!(b.key(&shown).unwrap(), right, "the key of what is shown");
         // Handles, not bank ids, and new ones for every attempt.
         assert!(shown.iter().all(|s| b.question(&s.id).is_none()));
-        let again = b.present(&b.draw(&mut rng)).unwrap();
+        let again = b.present(&b.draw(&mut rng, &BTreeSet::new())).unwrap();
         assert!(shown.iter().all(|s| again.iter().all(|t| t.id != s.id)));
         let mut unknown = shown.clone();
         unknown[0].text = "nope".into();
@@ -338,7 +370,9 @@ mod tests {
         }
         let mut wrong = right.clone();
         wrong[0].option = (wrong[0].option + 1) % OPTIONS;
-        assert_eq!(b.mark(&drawn, &wrong), Ok((11, 12)));
+        let mut marks = vec![true; 12];
+        marks[0] = false;
+        assert_eq!(b.mark(&drawn, &wrong), Ok(marks));
         // Incomplete, repeated, foreign or out-of-range answers are refused.
         assert!(b.mark(&drawn, &right[1..]).is_err());
         let mut twice = right.clone();
@@ -352,6 +386,36 @@ mod tests {
         assert!(b.mark(&drawn, &range).is_err());
     }
 
+    /// Retired questions are never drawn; retiring down to the draw is refused.
+    #[test]
+    fn retired_questions_are_not_drawn_and_the_pool_stays_larger_than_the_draw() {
+        let b = Bank::default_bank().unwrap();
+        let area = &b.areas[0];
+        let pool: Vec<String> = b
+            .questions
+            .iter()
+            .filter(|q| q.area == area.id)
+            .map(|q| q.id.clone())
+            .collect();
+        // Retire all but draw + 1: the pool is still larger than the draw.
+        let retired: BTreeSet<String> = pool[area.draw + 1..].iter().cloned().collect();
+        assert_eq!(b.check_pool(&retired), Ok(()));
+        let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(2);
+        for _ in 0..50 {
+            let drawn = b.draw(&mut rng, &retired);
+            assert_eq!(drawn.len(), b.attempt_size());
+            assert!(drawn.iter().all(|d| !retired.contains(&d.id)));
+        }
+        // The failing twin: one more retired and an attempt would show the whole area.
+        let mut more = retired;
+        more.insert(pool[area.draw].clone());
+        let e = b.check_pool(&more).unwrap_err();
+        assert!(
+            e.0.contains(&area.id) && e.0.contains("larger than the draw"),
+            "{e}"
+        );
+    }
+
     #[test]
     fn malformed_banks_are_refused_with_the_question_named() {
         let base = DEFAULT_BANK;
@@ -361,6 +425,10 @@ mod tests {
                 "out of range",
             ),
             (base.replacen("draw = 2", "draw = 9", 1), "draw 9"),
+            (
+                base.replacen("draw = 2", "draw = 8", 1),
+                "larger than the draw",
+            ),
             (base.replacen("version = 1", "version = 2", 1), "version"),
             (
                 base.replacen("explanation = ", "explanaton = ", 1),

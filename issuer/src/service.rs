@@ -84,6 +84,15 @@ pub async fn open(data: &Path, clock: Arc<dyn Clock>) -> Result<Arc<Authority>, 
     let db = crate::db::open(&data.join("authority.db"))
         .await
         .map_err(|e| fail("database")(&e))?;
+    // Questions retired since the bank was written still are (a bank replaced without
+    // new questions can leave an area's pool too small to draw from).
+    let mut tx = db.begin().await.map_err(|e| fail("database")(&e))?;
+    let retired = crate::bank_review::retired(&mut tx)
+        .await
+        .map_err(|e| fail("database")(&e))?;
+    drop(tx);
+    bank.check_pool(&retired)
+        .map_err(|e| fail("question bank")(&e))?;
     let escrow = match &cfg.escrow_key {
         None => None,
         Some(p) => {

@@ -467,6 +467,88 @@ pub struct Training {
     pub reason: String,
 }
 
+/// An administrator's retirement of a question from drawing.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct Retirement {
+    /// Why (audit): leaked, wrong, not discriminating.
+    pub reason: String,
+}
+
+/// A retired question.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Retired {
+    /// The bank's question id.
+    pub question: String,
+    /// When (unix seconds).
+    pub retired_at: u64,
+}
+
+/// How the bank's questions fare, over every marked attempt (no candidate identity).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct BankReview {
+    /// Marked attempts.
+    pub attempts: u64,
+    /// Of which passed.
+    pub passed: u64,
+    /// Below this many showings a question's figures are not judged (`flag` is empty).
+    pub min_sample: u64,
+    /// Per syllabus area.
+    pub areas: Vec<AreaReview>,
+    /// Per question, in the bank's order.
+    pub questions: Vec<QuestionReview>,
+}
+
+/// An area's figures.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AreaReview {
+    /// The area id.
+    pub id: String,
+    /// Its title.
+    pub title: String,
+    /// Questions drawn per attempt.
+    pub draw: u64,
+    /// Questions not retired (always more than `draw`).
+    pub live: u64,
+    /// Answers marked in this area.
+    pub shown: u64,
+    /// Of which right.
+    pub correct: u64,
+}
+
+/// A question's figures. `facility` is the share answered right; `discrimination` is
+/// the share right among passing attempts minus the share right among failing ones
+/// (`docs/question-bank.md`), absent until both groups have seen it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct QuestionReview {
+    /// The bank's question id.
+    pub id: String,
+    /// Its area.
+    pub area: String,
+    /// Retired from drawing.
+    pub retired: bool,
+    /// Times answered (in marked attempts).
+    pub shown: u64,
+    /// Times answered right.
+    pub correct: u64,
+    /// Times answered in passing attempts.
+    pub shown_passing: u64,
+    /// Times answered right in passing attempts.
+    pub correct_passing: u64,
+    /// Share answered right, 0 to 1.
+    pub facility: Option<f64>,
+    /// Passing share right minus failing share right, -1 to 1.
+    pub discrimination: Option<f64>,
+    /// What a reviewer should look at: `too-easy`, `too-hard`, `not-discriminating`,
+    /// `inverted` (failing candidates do better); empty below `min_sample` showings.
+    pub flags: Vec<String>,
+}
+
 /// A registered gateway.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -1,5 +1,6 @@
 //! The licensing authority as real processes: the development identity provider, the
-//! authority, the whole path from ID token to credential to revocation, and a crash
+//! authority, the whole path from ID token to credential to revocation, the bank's
+//! maintenance from the command line, and a crash
 //! (SIGKILL) in the middle of revocations that must lose nothing acknowledged.
 
 #![allow(clippy::unwrap_used)] // test helpers: a failed unwrap is a failed test
@@ -205,6 +206,43 @@ fn id_token_to_credential_to_revocation_with_real_processes() {
         serde_json::to_value(&Login { id_token: forged }).unwrap(),
     );
     assert_eq!(s, 400, "{v}");
+
+    // The bank's maintenance from the command line: alice's pass is in the figures; a
+    // question retired; the same one again refused.
+    let on = [
+        "--authority",
+        auth.url.as_str(),
+        "--data",
+        data.to_str().unwrap(),
+    ];
+    let review = alc_e2e::ok(alc_e2e::alc(
+        t.path(),
+        &[&["authority", "questions", "review"][..], &on].concat(),
+    ));
+    assert!(review.contains("1 marked attempts, 1 passed"), "{review}");
+    let retire = |id: &str| {
+        alc_e2e::alc(
+            t.path(),
+            &[
+                &["authority", "questions", "retire", id, "--reason", "leaked"][..],
+                &on,
+            ]
+            .concat(),
+        )
+    };
+    let out = alc_e2e::ok(retire("harm-03"));
+    assert!(out.contains("harm-03 retired"), "{out}");
+    alc_e2e::fails(retire("harm-03"), "retired already");
+    let review = alc_e2e::ok(alc_e2e::alc(
+        t.path(),
+        &[&["authority", "questions", "review"][..], &on].concat(),
+    ));
+    assert!(
+        review
+            .lines()
+            .any(|l| l.starts_with("harm-03") && l.contains("retired")),
+        "{review}"
+    );
 }
 
 /// Nothing acknowledged is lost: revoke in a loop, SIGKILL mid-stream, restart, check.

@@ -1,11 +1,12 @@
 //! `alc authority`: setting up and serving the licensing authority, and its
-//! administrators' commands (revocations, permits, training, incidents, gateways) over
-//! its admin API, with a token from `--token`, the environment or the data folder.
+//! administrators' commands (revocations, permits, training, the question bank, incidents,
+//! gateways) over its admin API, with a token from `--token`, the environment or the data folder.
 
 use super::admin::{print, Admin};
 use alc_protocol::authority::{
-    GatewayRegistration, IdentityRef, IdentityStatus, Incident, NewOperator, NewPermit, Permit,
-    PermitChanged, PermitStatusChange, Registered, Resolution, RevokeRequest, Revoked, Training,
+    BankReview, GatewayRegistration, IdentityRef, IdentityStatus, Incident, NewOperator, NewPermit,
+    Permit, PermitChanged, PermitStatusChange, Registered, Resolution, Retired, Retirement,
+    RevokeRequest, Revoked, Training,
 };
 use alc_protocol::insurance::CoverEvidence;
 use alc_wallet::client::Done;
@@ -78,6 +79,13 @@ pub enum AuthorityCommand {
         #[command(flatten)]
         admin: AuthorityAdmin,
     },
+    /// The question bank's maintenance: how each question fares, retiring one.
+    ///
+    /// Example: alc authority questions review
+    Questions {
+        #[command(subcommand)]
+        what: QuestionsCommand,
+    },
     /// List incidents reported by gateways, or resolve one.
     ///
     /// Example: alc authority incidents --resolve 3 --resolution "operator warned"
@@ -123,6 +131,91 @@ pub enum AuthorityCommand {
         #[arg(long, env = "ALC_AUTHORITY_DATA", default_value = "alc-authority")]
         data: PathBuf,
     },
+}
+
+#[derive(Subcommand)]
+pub enum QuestionsCommand {
+    /// How each question fares over every marked attempt: times answered, facility (share
+    /// right), discrimination (passing share right minus failing share right) and what a
+    /// reviewer should look at. No candidate is named.
+    ///
+    /// Example: alc authority questions review
+    Review {
+        #[command(flatten)]
+        admin: AuthorityAdmin,
+    },
+    /// Retire a question from drawing, for good (refused if its area's pool would be no
+    /// larger than the draw).
+    ///
+    /// Example: alc authority questions retire harm-03 --reason "published on a forum"
+    Retire {
+        /// The bank's question id.
+        id: String,
+        /// Why (audit).
+        #[arg(long)]
+        reason: String,
+        #[command(flatten)]
+        admin: AuthorityAdmin,
+    },
+}
+
+impl QuestionsCommand {
+    fn run(self) -> Result<()> {
+        match self {
+            QuestionsCommand::Review { admin } => {
+                let r = admin
+                    .admin()
+                    .get::<BankReview>("authority", "/v1/admin/questions")?;
+                print_review(&r);
+                Ok(())
+            }
+            QuestionsCommand::Retire { id, reason, admin } => {
+                let r: Retired = admin.admin().post(
+                    "authority",
+                    &format!("/v1/admin/questions/{id}/retire"),
+                    &Retirement { reason },
+                )?;
+                println!("question {} retired: no attempt draws it", r.question);
+                Ok(())
+            }
+        }
+    }
+}
+
+fn print_review(r: &BankReview) {
+    let share = |x: Option<f64>| x.map_or_else(|| "-".to_owned(), |v| format!("{v:.2}"));
+    println!(
+        "{} marked attempts, {} passed; questions are judged from {} answers",
+        r.attempts, r.passed, r.min_sample
+    );
+    for a in &r.areas {
+        let facility = (a.shown > 0).then(|| a.correct as f64 / a.shown as f64);
+        println!(
+            "area {}: draws {} of {} live questions, facility {}",
+            a.id,
+            a.draw,
+            a.live,
+            share(facility)
+        );
+    }
+    println!(
+        "{:<24} {:>6} {:>8} {:>8}  flags",
+        "question", "shown", "facility", "discrim"
+    );
+    for q in &r.questions {
+        let mut flags = q.flags.clone();
+        if q.retired {
+            flags.insert(0, "retired".into());
+        }
+        println!(
+            "{:<24} {:>6} {:>8} {:>8}  {}",
+            q.id,
+            q.shown,
+            share(q.facility),
+            share(q.discrimination),
+            flags.join(",")
+        );
+    }
 }
 
 #[derive(Subcommand)]
@@ -261,6 +354,7 @@ impl AuthorityCommand {
                 &certificate,
                 &reason,
             ),
+            AuthorityCommand::Questions { what } => what.run(),
             AuthorityCommand::Incidents {
                 resolve,
                 resolution,

@@ -6,6 +6,7 @@
 use crate::admin::AdminError;
 use crate::apprentices::ApprenticeError;
 use crate::assessment::AssessmentError;
+use crate::bank_review::QuestionError;
 use crate::error::Internal;
 use crate::identity::IdentityError;
 use crate::incidents::IncidentError;
@@ -50,6 +51,9 @@ pub enum ApiError {
     /// Permits and their insurance.
     #[error(transparent)]
     Permit(#[from] PermitError),
+    /// The question bank's maintenance.
+    #[error(transparent)]
+    Question(#[from] QuestionError),
     /// Insurers.
     #[error(transparent)]
     Insurer(#[from] InsurerError),
@@ -195,6 +199,13 @@ fn class(e: &ApiError) -> Class {
             }
         }
         ApiError::Permit(p) => permit(p),
+        ApiError::Question(q) => match q {
+            QuestionError::Unknown(_) => NOT_FOUND,
+            QuestionError::AlreadyRetired(_) => CONFLICT,
+            QuestionError::PoolTooSmall(_) => Refusal(StatusCode::CONFLICT, "pool_too_small"),
+            QuestionError::NoReason => BAD,
+            QuestionError::Internal(_) => Failure,
+        },
         ApiError::Insurer(i) => {
             use InsurerError as E;
             match i {

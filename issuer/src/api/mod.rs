@@ -14,12 +14,13 @@ use crate::admin::Actor;
 use crate::authority::Authority;
 use alc_protocol::authority::{
     Answer, AnswerSheet, ApprenticeRequest, Apprenticeship, ApprenticeshipAcceptance,
-    ApprenticeshipRequested, Attempt, AuthorityInfo, ChainLink, CoverRenewal, CreatedToken,
-    CredentialRequest, Filed, GatewayRegistration, IdentityRef, IdentityStatus, Incident,
-    IncidentReport, Insurance, InsuranceRequirements, InsurerRegistration, Login, Marked,
-    NewAgentSystem, NewOperator, NewPermit, NewToken, Nonce, OpeningProgress, OpeningRecorded,
-    OpeningRequest, Permit, PermitChanged, PermitLapse, PermitStatusChange, Registered,
-    RegisteredInsurer, Resolution, RevokeRequest, Revoked, Session, ShownQuestion, Training,
+    ApprenticeshipRequested, AreaReview, Attempt, AuthorityInfo, BankReview, ChainLink,
+    CoverRenewal, CreatedToken, CredentialRequest, Filed, GatewayRegistration, IdentityRef,
+    IdentityStatus, Incident, IncidentReport, Insurance, InsuranceRequirements,
+    InsurerRegistration, Login, Marked, NewAgentSystem, NewOperator, NewPermit, NewToken, Nonce,
+    OpeningProgress, OpeningRecorded, OpeningRequest, Permit, PermitChanged, PermitLapse,
+    PermitStatusChange, QuestionReview, Registered, RegisteredInsurer, Resolution, Retired,
+    Retirement, RevokeRequest, Revoked, Session, ShownQuestion, Training,
 };
 use alc_protocol::escrow::Partial;
 use alc_protocol::files::CredentialFile;
@@ -568,6 +569,23 @@ async fn training(
     })
 }
 
+#[utoipa::path(get, path = "/v1/admin/questions", responses((status = 200, body = BankReview, description = "the bank's figures over every marked attempt")), security(("bearer" = [])))]
+async fn bank_review(State(a): S, bearer: Bearer) -> Result<Json<BankReview>, ApiError> {
+    actor(&a, &bearer, "questions").await?;
+    Ok(Json(a.bank_review().await?))
+}
+
+#[utoipa::path(post, path = "/v1/admin/questions/{id}/retire", request_body = Retirement, responses((status = 200, body = Retired), (status = 409, description = "retired already, or the area's pool would be no larger than its draw")), security(("bearer" = [])))]
+async fn retire_question(
+    State(a): S,
+    bearer: Bearer,
+    Path(id): Path<String>,
+    Body(r): Body<Retirement>,
+) -> Result<Json<Retired>, ApiError> {
+    let who = actor(&a, &bearer, "questions").await?;
+    Ok(Json(a.retire_question(&id, &who.id, &r.reason).await?))
+}
+
 #[utoipa::path(get, path = "/v1/admin/incidents", responses((status = 200, body = Vec<Incident>)), security(("bearer" = [])))]
 async fn list_incidents(State(a): S, bearer: Bearer) -> Result<Json<Vec<Incident>>, ApiError> {
     actor(&a, &bearer, "incidents").await?;
@@ -659,6 +677,8 @@ const CONVENTIONS: alc_service::openapi::Conventions = alc_service::openapi::Con
         add_agent_system,
         permit_status,
         training,
+        bank_review,
+        retire_question,
         list_incidents,
         resolve,
         open_incident,
@@ -722,6 +742,11 @@ const CONVENTIONS: alc_service::openapi::Conventions = alc_service::openapi::Con
         PermitStatusChange,
         PermitChanged,
         Training,
+        Retirement,
+        Retired,
+        BankReview,
+        AreaReview,
+        QuestionReview,
         NewToken,
         CreatedToken,
         GatewayRegistration,
@@ -789,6 +814,8 @@ pub fn app(authority: Arc<Authority>) -> Router {
         )
         .route("/v1/admin/permits/{id}/status", post(permit_status))
         .route("/v1/admin/training", post(training))
+        .route("/v1/admin/questions", get(bank_review))
+        .route("/v1/admin/questions/{id}/retire", post(retire_question))
         .route("/v1/admin/incidents", get(list_incidents))
         .route("/v1/admin/incidents/{id}/resolve", post(resolve))
         .route("/v1/admin/incidents/{id}/openings", post(open_incident))
