@@ -31,6 +31,8 @@ pub const NAME: &str = "test-authority";
 pub struct AuthorityBuilder {
     config: String,
     identity_provider: bool,
+    link_claim: Option<String>,
+    others: Vec<(String, Option<String>)>,
     start: u64,
 }
 
@@ -39,6 +41,8 @@ impl Default for AuthorityBuilder {
         Self {
             config: String::new(),
             identity_provider: true,
+            link_claim: None,
+            others: Vec::new(),
             start: T0,
         }
     }
@@ -52,6 +56,20 @@ impl AuthorityBuilder {
         if !self.config.ends_with('\n') {
             self.config.push('\n');
         }
+        self
+    }
+
+    /// The test provider links identities across providers by the claim `name`.
+    pub fn link_claim(mut self, name: &str) -> Self {
+        self.link_claim = Some(name.to_owned());
+        self
+    }
+
+    /// Another provider trusted beside the test one, with issuer `issuer` (linking by
+    /// `link_claim` if given): [`TestAuthority::others`] holds it.
+    pub fn provider(mut self, issuer: &str, link_claim: Option<&str>) -> Self {
+        self.others
+            .push((issuer.to_owned(), link_claim.map(str::to_owned)));
         self
     }
 
@@ -70,13 +88,27 @@ impl AuthorityBuilder {
         let dir = tempfile::tempdir().expect("a temporary folder");
         let idp = DevIdp::generate(IDP.into());
         let mut toml = format!("name = \"{NAME}\"\n{}", self.config);
-        if self.identity_provider {
-            let jwks = dir.path().join("jwks.json");
-            std::fs::write(&jwks, idp.jwks().to_string()).expect("jwks.json");
-            toml.push_str(&format!(
-                "\n[[identity_providers]]\nissuer = \"{IDP}\"\naudience = \"{AUDIENCE}\"\njwks = {{ file = \"{}\" }}\n",
+        let table = |idp: &DevIdp, file: &str, link: &Option<String>| {
+            let jwks = dir.path().join(file);
+            std::fs::write(&jwks, idp.jwks().to_string()).expect("a JWKS file");
+            let link = link
+                .as_ref()
+                .map(|c| format!("link_claim = \"{c}\"\n"))
+                .unwrap_or_default();
+            format!(
+                "\n[[identity_providers]]\nissuer = \"{}\"\naudience = \"{AUDIENCE}\"\njwks = {{ file = \"{}\" }}\n{link}",
+                idp.issuer(),
                 jwks.display()
-            ));
+            )
+        };
+        if self.identity_provider {
+            toml.push_str(&table(&idp, "jwks.json", &self.link_claim));
+        }
+        let mut others = Vec::new();
+        for (i, (issuer, link)) in self.others.iter().enumerate() {
+            let other = DevIdp::generate(issuer.clone());
+            toml.push_str(&table(&other, &format!("jwks-{i}.json"), link));
+            others.push(other);
         }
         std::fs::write(dir.path().join("authority.toml"), toml).expect("authority.toml");
         let clock = ManualClock::at(self.start);
@@ -92,6 +124,7 @@ impl AuthorityBuilder {
             authority,
             clock,
             idp,
+            others,
             admin,
             dir,
         }
@@ -108,6 +141,8 @@ pub struct TestAuthority {
     pub clock: ManualClock,
     /// The identity provider it trusts.
     pub idp: DevIdp,
+    /// The other providers it trusts ([`AuthorityBuilder::provider`]), in order.
+    pub others: Vec<DevIdp>,
     /// The `initial` admin token (every scope).
     pub admin: String,
     /// Its data folder (removed when dropped).

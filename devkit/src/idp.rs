@@ -267,6 +267,19 @@ impl DevIdp {
         now_unix: u64,
         ttl_secs: u64,
     ) -> String {
+        self.mint_with(subject, audience, nonce, now_unix, ttl_secs, &[])
+    }
+
+    /// As [`DevIdp::mint`], with `extra` string claims (a linking claim, say).
+    pub fn mint_with(
+        &self,
+        subject: &str,
+        audience: &str,
+        nonce: Option<&str>,
+        now_unix: u64,
+        ttl_secs: u64,
+        extra: &[(&str, &str)],
+    ) -> String {
         let mut claims = json!({
             "iss": self.inner.issuer,
             "sub": subject,
@@ -276,8 +289,13 @@ impl DevIdp {
             "exp": now_unix.saturating_add(ttl_secs),
             "development_only": true,
         });
-        if let (Some(nonce), Some(map)) = (nonce, claims.as_object_mut()) {
-            map.insert("nonce".to_owned(), Value::String(nonce.to_owned()));
+        if let Some(map) = claims.as_object_mut() {
+            if let Some(nonce) = nonce {
+                map.insert("nonce".to_owned(), Value::String(nonce.to_owned()));
+            }
+            for (k, v) in extra {
+                map.insert((*k).to_owned(), Value::String((*v).to_owned()));
+            }
         }
         self.sign_claims(&claims)
     }

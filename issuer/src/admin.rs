@@ -2,7 +2,8 @@
 //!
 //! Scopes: `revoke`, `gateways` (registering gateways' registry keys), `permits`,
 //! `insurers` (registering insurers' keys), `training`, `questions` (the bank's figures and
-//! retiring questions), `incidents` (administration), `report`
+//! retiring questions), `identities` (linking identities as one person), `incidents`
+//! (administration), `report`
 //! (gateways filing incidents), `open` (escrow trustees releasing their shares for an
 //! incident) and `tokens` (creating tokens). On first start the
 //! authority creates the token `initial` with every scope and writes it to
@@ -45,13 +46,14 @@ pub enum AdminError {
 internal_from_sqlx!(AdminError);
 
 /// Every scope.
-pub const SCOPES: [&str; 10] = [
+pub const SCOPES: [&str; 11] = [
     "revoke",
     "gateways",
     "permits",
     "insurers",
     "training",
     "questions",
+    "identities",
     "incidents",
     "report",
     "open",

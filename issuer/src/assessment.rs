@@ -305,6 +305,7 @@ impl Authority {
     ) -> Result<IdentityStatus, AssessmentError> {
         let now = self.now();
         let mut w = self.write().await?;
+        let id_key = &crate::people::person(&mut w.tx, id_key).await?;
         let details = serde_json::json!({
             "identity": hex::encode(id_key),
             "course_provider": evidence.course_provider,

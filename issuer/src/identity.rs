@@ -2,8 +2,10 @@
 //! session for the assessment and issuance that follow.
 //!
 //! The identity key is `HMAC(authority secret, issuer, subject)`; the subject itself is
-//! never stored. Attempts, passes and licences hang off the identity key, so a new
-//! session (or a new account at the authority) cannot reset them.
+//! never stored. Attempts, passes and licences hang off the key of the identity's
+//! *person* ([`crate::people`]: identities linked across providers are one person), so a
+//! new session, a new account at the authority or an account at another linked provider
+//! cannot reset them. A session holds the person's key.
 
 use crate::authority::{new_token, token_hash, Authority};
 use crate::error::{internal_from_sqlx, Internal};
@@ -34,6 +36,9 @@ pub enum IdentityError {
     /// No identity has this key (it never signed in).
     #[error("unknown identity")]
     UnknownIdentity,
+    /// The token's linking claim names a person this identity cannot be linked to.
+    #[error("this identity cannot be linked to the person its provider's claim names: {0}")]
+    LinkRefused(String),
     /// A failure inside the authority.
     #[error(transparent)]
     Internal(#[from] Internal),
@@ -100,13 +105,16 @@ impl Authority {
             .bind(now as i64)
             .execute(&mut *w.tx)
             .await?;
+        let person = self
+            .person_at_login(&mut w.tx, &id_key, verified.link.as_deref(), now)
+            .await?;
         sqlx::query("INSERT INTO sessions (token_hash, id_key, expires_at) VALUES (?, ?, ?)")
             .bind(&hash)
-            .bind(&id_key)
+            .bind(&person)
             .bind(expires_at as i64)
             .execute(&mut *w.tx)
             .await?;
-        let identity = identity_status(&mut w.tx, &id_key).await?;
+        let identity = identity_status(&mut w.tx, &person).await?;
         w.commit().await?;
         Ok(Session {
             session,

@@ -26,6 +26,7 @@ pub mod issuance;
 pub mod keys;
 pub mod oidc;
 pub mod openings;
+pub mod people;
 pub mod permits;
 pub mod questions;
 pub mod registry;

@@ -391,6 +391,7 @@ impl Authority {
             .to_vec();
         let now = self.now();
         let mut w = self.write().await?;
+        let id_key = crate::people::person(&mut w.tx, &id_key).await?;
         load(&mut w.tx, permit, self.cfg.permits.grace_period_secs).await?;
         if op.principal && licence(&mut w.tx, &id_key, now).await?.is_none() {
             return Err(PermitError::NotLicensed);
@@ -439,6 +440,7 @@ impl Authority {
             .to_vec();
         let now = self.now();
         let mut w = self.write().await?;
+        let id_key = crate::people::person(&mut w.tx, &id_key).await?;
         load(&mut w.tx, permit, self.cfg.permits.grace_period_secs).await?;
         let principal: Option<i64> = sqlx::query_scalar(
             "SELECT principal FROM permit_operators WHERE permit_id = ? AND id_key = ?",

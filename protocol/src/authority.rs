@@ -549,6 +549,21 @@ pub struct QuestionReview {
     pub flags: Vec<String>,
 }
 
+/// An administrator's link of two identities as one person (`docs/identity.md`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct IdentityLink {
+    /// The identity linked.
+    pub identity: IdentityRef,
+    /// An identity of the person it is linked to.
+    pub to: IdentityRef,
+    /// What shows that the two are one person (a document checked, its reference).
+    pub evidence: String,
+    /// The administrator's reason (audit).
+    pub reason: String,
+}
+
 /// A registered gateway.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

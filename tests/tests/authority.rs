@@ -1,6 +1,6 @@
 //! The licensing authority as real processes: the development identity provider, the
 //! authority, the whole path from ID token to credential to revocation, the bank's
-//! maintenance from the command line, and a crash
+//! maintenance and a link of two identities from the command line, and a crash
 //! (SIGKILL) in the middle of revocations that must lose nothing acknowledged.
 
 #![allow(clippy::unwrap_used)] // test helpers: a failed unwrap is a failed test
@@ -243,6 +243,41 @@ fn id_token_to_credential_to_revocation_with_real_processes() {
             .any(|l| l.starts_with("harm-03") && l.contains("retired")),
         "{review}"
     );
+
+    // One person, two identities: linked from the command line with evidence (alice's
+    // licence is revoked, so only one side holds a live credential); twice is refused.
+    licensed(&c, &idp.url, &auth.url, "alice-at-work");
+    let link = || {
+        alc_e2e::alc(
+            t.path(),
+            &[
+                &[
+                    "authority",
+                    "link",
+                    "--issuer",
+                    idp.url.as_str(),
+                    "--subject",
+                    "alice-at-work",
+                    "--to-issuer",
+                    idp.url.as_str(),
+                    "--to-subject",
+                    "alice",
+                    "--evidence",
+                    "passport checked",
+                    "--reason",
+                    "same person",
+                ][..],
+                &on,
+            ]
+            .concat(),
+        )
+    };
+    let out = alc_e2e::ok(link());
+    assert!(
+        out.contains("one person now") && out.contains("passed"),
+        "{out}"
+    );
+    alc_e2e::fails(link(), "one person already");
 }
 
 /// Nothing acknowledged is lost: revoke in a loop, SIGKILL mid-stream, restart, check.

@@ -411,6 +411,7 @@ fn verifier(jwks: &[u8]) -> (tokio::runtime::Runtime, Result<Verifier, String>) 
     let path = dir.path().join("jwks.json");
     std::fs::write(&path, jwks).unwrap();
     let config = ProviderConfig {
+        link_claim: None,
         issuer: IDP.into(),
         audience: "alc".into(),
         jwks: JwksSource::File(path),

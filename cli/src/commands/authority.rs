@@ -4,9 +4,9 @@
 
 use super::admin::{print, Admin};
 use alc_protocol::authority::{
-    BankReview, GatewayRegistration, IdentityRef, IdentityStatus, Incident, NewOperator, NewPermit,
-    Permit, PermitChanged, PermitStatusChange, Registered, Resolution, Retired, Retirement,
-    RevokeRequest, Revoked, Training,
+    BankReview, GatewayRegistration, IdentityLink, IdentityRef, IdentityStatus, Incident,
+    NewOperator, NewPermit, Permit, PermitChanged, PermitStatusChange, Registered, Resolution,
+    Retired, Retirement, RevokeRequest, Revoked, Training,
 };
 use alc_protocol::insurance::CoverEvidence;
 use alc_wallet::client::Done;
@@ -73,6 +73,33 @@ pub enum AuthorityCommand {
         /// The provider's certificate id for this completion (evidence).
         #[arg(long)]
         certificate: String,
+        /// Why (audit).
+        #[arg(long)]
+        reason: String,
+        #[command(flatten)]
+        admin: AuthorityAdmin,
+    },
+    /// Link an identity to another identity's person (the same human at two identity
+    /// providers), with the evidence: attempts, the lock and licences then count for
+    /// the person. Refused while both hold a live credential.
+    ///
+    /// Example: alc authority link --issuer https://idp-b.example --subject 77 --to-issuer https://idp.example --to-subject 1234 --evidence "passport checked, ref 2026-118" --reason "same person"
+    Link {
+        /// The linked identity's provider.
+        #[arg(long)]
+        issuer: String,
+        /// Its subject there.
+        #[arg(long)]
+        subject: String,
+        /// The provider of an identity of the person it is linked to.
+        #[arg(long)]
+        to_issuer: String,
+        /// Its subject there.
+        #[arg(long)]
+        to_subject: String,
+        /// What shows that the two are one person.
+        #[arg(long)]
+        evidence: String,
         /// Why (audit).
         #[arg(long)]
         reason: String,
@@ -355,6 +382,36 @@ impl AuthorityCommand {
                 &reason,
             ),
             AuthorityCommand::Questions { what } => what.run(),
+            AuthorityCommand::Link {
+                issuer,
+                subject,
+                to_issuer,
+                to_subject,
+                evidence,
+                reason,
+                admin,
+            } => {
+                let req = IdentityLink {
+                    identity: IdentityRef { issuer, subject },
+                    to: IdentityRef {
+                        issuer: to_issuer,
+                        subject: to_subject,
+                    },
+                    evidence,
+                    reason,
+                };
+                let s: IdentityStatus =
+                    admin
+                        .admin()
+                        .post("authority", "/v1/admin/identities/link", &req)?;
+                println!(
+                    "linked: one person now ({} failures{}{})",
+                    s.failures,
+                    if s.locked { ", locked" } else { "" },
+                    if s.passed { ", passed" } else { "" }
+                );
+                Ok(())
+            }
             AuthorityCommand::Incidents {
                 resolve,
                 resolution,

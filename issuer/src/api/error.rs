@@ -13,6 +13,7 @@ use crate::incidents::IncidentError;
 use crate::insurance::{CoverRevocationError, InsurerError};
 use crate::issuance::IssuanceError;
 use crate::openings::OpeningError;
+use crate::people::LinkError;
 use crate::permits::PermitError;
 use crate::registry::RegistryError;
 use crate::revocation::RevocationError;
@@ -51,6 +52,9 @@ pub enum ApiError {
     /// Permits and their insurance.
     #[error(transparent)]
     Permit(#[from] PermitError),
+    /// Links of identities as one person.
+    #[error(transparent)]
+    Link(#[from] LinkError),
     /// The question bank's maintenance.
     #[error(transparent)]
     Question(#[from] QuestionError),
@@ -112,6 +116,7 @@ fn identity(e: &IdentityError) -> Class {
         E::ProviderUnavailable(_) => Refusal(StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
         E::UnknownSession => UNAUTHORIZED,
         E::UnknownIdentity => NOT_FOUND,
+        E::LinkRefused(_) => Refusal(StatusCode::CONFLICT, "link_refused"),
         E::Internal(_) => Failure,
     }
 }
@@ -199,6 +204,13 @@ fn class(e: &ApiError) -> Class {
             }
         }
         ApiError::Permit(p) => permit(p),
+        ApiError::Link(l) => match l {
+            LinkError::BothLicensed => Refusal(StatusCode::CONFLICT, "both_licensed"),
+            LinkError::AlreadyLinked => CONFLICT,
+            LinkError::NeverSignedIn(_) => NOT_FOUND,
+            LinkError::NoEvidence => BAD,
+            LinkError::Internal(_) => Failure,
+        },
         ApiError::Question(q) => match q {
             QuestionError::Unknown(_) => NOT_FOUND,
             QuestionError::AlreadyRetired(_) => CONFLICT,

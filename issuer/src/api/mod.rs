@@ -15,8 +15,8 @@ use crate::authority::Authority;
 use alc_protocol::authority::{
     Answer, AnswerSheet, ApprenticeRequest, Apprenticeship, ApprenticeshipAcceptance,
     ApprenticeshipRequested, AreaReview, Attempt, AuthorityInfo, BankReview, ChainLink,
-    CoverRenewal, CreatedToken, CredentialRequest, Filed, GatewayRegistration, IdentityRef,
-    IdentityStatus, Incident, IncidentReport, Insurance, InsuranceRequirements,
+    CoverRenewal, CreatedToken, CredentialRequest, Filed, GatewayRegistration, IdentityLink,
+    IdentityRef, IdentityStatus, Incident, IncidentReport, Insurance, InsuranceRequirements,
     InsurerRegistration, Login, Marked, NewAgentSystem, NewOperator, NewPermit, NewToken, Nonce,
     OpeningProgress, OpeningRecorded, OpeningRequest, Permit, PermitChanged, PermitLapse,
     PermitStatusChange, QuestionReview, Registered, RegisteredInsurer, Resolution, Retired,
@@ -569,6 +569,16 @@ async fn training(
     })
 }
 
+#[utoipa::path(post, path = "/v1/admin/identities/link", request_body = IdentityLink, responses((status = 200, body = IdentityStatus, description = "the person's standing after the link"), (status = 409, description = "one person already, or both hold a live credential")), security(("bearer" = [])))]
+async fn link_identities(
+    State(a): S,
+    bearer: Bearer,
+    Body(l): Body<IdentityLink>,
+) -> Result<Json<IdentityStatus>, ApiError> {
+    let who = actor(&a, &bearer, "identities").await?;
+    Ok(Json(a.link_identities(&l, &who.id).await?))
+}
+
 #[utoipa::path(get, path = "/v1/admin/questions", responses((status = 200, body = BankReview, description = "the bank's figures over every marked attempt")), security(("bearer" = [])))]
 async fn bank_review(State(a): S, bearer: Bearer) -> Result<Json<BankReview>, ApiError> {
     actor(&a, &bearer, "questions").await?;
@@ -679,6 +689,7 @@ const CONVENTIONS: alc_service::openapi::Conventions = alc_service::openapi::Con
         training,
         bank_review,
         retire_question,
+        link_identities,
         list_incidents,
         resolve,
         open_incident,
@@ -744,6 +755,7 @@ const CONVENTIONS: alc_service::openapi::Conventions = alc_service::openapi::Con
         Training,
         Retirement,
         Retired,
+        IdentityLink,
         BankReview,
         AreaReview,
         QuestionReview,
@@ -814,6 +826,7 @@ pub fn app(authority: Arc<Authority>) -> Router {
         )
         .route("/v1/admin/permits/{id}/status", post(permit_status))
         .route("/v1/admin/training", post(training))
+        .route("/v1/admin/identities/link", post(link_identities))
         .route("/v1/admin/questions", get(bank_review))
         .route("/v1/admin/questions/{id}/retire", post(retire_question))
         .route("/v1/admin/incidents", get(list_incidents))

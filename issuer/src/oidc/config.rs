@@ -22,6 +22,7 @@ use std::sync::Arc;
 /// # optional:
 /// algorithms = ["ES256"]
 /// subject_claim = "sub"
+/// link_claim = "national_id"   # see `link_claim`
 /// ```
 ///
 /// or `jwks = { file = "/etc/alc/provider-jwks.json" }` for keys kept on disk.
@@ -41,6 +42,12 @@ pub struct ProviderConfig {
     /// The claim that carries the person's identifier, `sub` by default.
     #[serde(default = "default_subject_claim")]
     pub subject_claim: String,
+    /// A claim this provider *verifies* and that names one person across providers (a
+    /// national identity number, say; `docs/identity.md`): required in every token, and
+    /// identities presenting the same value, here or at another provider so configured,
+    /// are one person. A provider given one is trusted to assert it for anyone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub link_claim: Option<String>,
 }
 
 pub(super) fn default_algorithms() -> Vec<String> {
@@ -74,6 +81,7 @@ pub(super) async fn build_provider(config: ProviderConfig) -> Result<Provider, O
         jwks,
         algorithms,
         subject_claim,
+        link_claim,
     } = config;
     if issuer.is_empty() {
         return Err(OidcError::Config("an issuer is empty".to_owned()));
@@ -86,6 +94,14 @@ pub(super) async fn build_provider(config: ProviderConfig) -> Result<Provider, O
     if subject_claim.is_empty() {
         return Err(OidcError::Config(format!(
             "issuer {issuer:?}: the subject claim name is empty"
+        )));
+    }
+    if link_claim
+        .as_deref()
+        .is_some_and(|c| c.is_empty() || c == subject_claim)
+    {
+        return Err(OidcError::Config(format!(
+            "issuer {issuer:?}: the link claim must be named, and not be the subject claim"
         )));
     }
     if algorithms.is_empty() {
@@ -134,6 +150,7 @@ pub(super) async fn build_provider(config: ProviderConfig) -> Result<Provider, O
         audience,
         algorithms: allowed,
         subject_claim,
+        link_claim,
         keys,
     })
 }

@@ -24,6 +24,7 @@ pub(super) struct Provider {
     pub(super) audience: String,
     pub(super) algorithms: Vec<Alg>,
     pub(super) subject_claim: String,
+    pub(super) link_claim: Option<String>,
     pub(super) keys: KeyStore,
 }
 

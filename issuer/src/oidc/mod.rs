@@ -257,6 +257,8 @@ pub struct VerifiedToken {
     pub issuer: String,
     /// The person's identifier at that provider (the configured subject claim).
     pub subject: String,
+    /// The provider's linking claim (`link_claim`), if it has one.
+    pub link: Option<String>,
     /// The `nonce` claim, unchecked: the caller must match and consume it.
     pub nonce: Option<String>,
     /// `exp`, seconds since the Unix epoch.
@@ -449,6 +451,21 @@ impl Verifier {
                 })
             }
         };
+        // 10. The linking claim, where the provider has one: required.
+        let link = match &provider.link_claim {
+            None => None,
+            Some(name) => match claims.get(name) {
+                Some(Value::String(s)) if !s.is_empty() && s.len() <= MAX_SUBJECT_BYTES => {
+                    Some(s.clone())
+                }
+                _ => {
+                    return Err(OidcError::InvalidClaim {
+                        claim: name.clone(),
+                        reason: "missing or not a string: this provider links identities by it",
+                    })
+                }
+            },
+        };
         let nonce = match claims.get("nonce") {
             None => None,
             Some(Value::String(n)) => Some(n.clone()),
@@ -462,6 +479,7 @@ impl Verifier {
         Ok(VerifiedToken {
             issuer: provider.issuer.clone(),
             subject,
+            link,
             nonce,
             expires_at: exp,
         })

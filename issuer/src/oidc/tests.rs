@@ -155,6 +155,7 @@ fn provider(issuer: &str, jwks: JwksSource) -> ProviderConfig {
         jwks,
         algorithms: default_algorithms(),
         subject_claim: default_subject_claim(),
+        link_claim: None,
     }
 }
 
@@ -215,6 +216,7 @@ async fn valid_eddsa_token_from_devidp_is_accepted() {
         VerifiedToken {
             issuer: DEV_ISS.to_owned(),
             subject: "person-123".to_owned(),
+            link: None,
             nonce: Some("nonce-abc".to_owned()),
             expires_at: NOW + 600,
         }
@@ -639,6 +641,42 @@ async fn missing_subject_is_refused() {
             matches!(&err, OidcError::MissingSubject { claim } if claim == "sub"),
             "{err:?}"
         );
+    }
+}
+
+#[tokio::test]
+async fn a_link_claim_is_required_and_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let idp = DevIdp::generate(DEV_ISS.to_owned());
+    let path = write_jwks(&dir, "dev.json", &idp.jwks());
+    let mut config = provider(DEV_ISS, JwksSource::File(path));
+    config.link_claim = Some("national_id".to_owned());
+    let v = Verifier::new(vec![config.clone()], LEEWAY).await.unwrap();
+    let c = with(claims(DEV_ISS), "national_id", json!("N-1"));
+    assert_eq!(
+        v.verify(&idp.sign_claims(&c), NOW).await.unwrap().link,
+        Some("N-1".to_owned())
+    );
+    // Twins: without it, empty, or not a string, the token is refused.
+    for bad in [None, Some(json!("")), Some(json!(7))] {
+        let c = match bad {
+            None => claims(DEV_ISS),
+            Some(b) => with(claims(DEV_ISS), "national_id", b),
+        };
+        let err = v.verify(&idp.sign_claims(&c), NOW).await.unwrap_err();
+        assert!(
+            matches!(&err, OidcError::InvalidClaim { claim, .. } if claim == "national_id"),
+            "{err:?}"
+        );
+    }
+    // A link claim that is empty or the subject claim is a configuration error.
+    for name in ["", "sub"] {
+        let mut c = config.clone();
+        c.link_claim = Some(name.to_owned());
+        assert!(matches!(
+            Verifier::new(vec![c], LEEWAY).await,
+            Err(OidcError::Config(_))
+        ));
     }
 }
 

@@ -1,0 +1,270 @@
+//! One person across identity providers (`docs/identity.md`).
+//!
+//! An identity is `(issuer, subject)` at one provider. A *person* is one or more
+//! identities linked together; everything the rules count hangs off the person's key
+//! (the key of the identity the others were linked to): attempts, failures, cooling-off,
+//! the lock, the pass, licences, sessions and permit roles. Identities are linked
+//!
+//! * by a **shared verified claim**: a provider configured with `link_claim` must put
+//!   that claim (a national identity number, say) in every ID token; the first identity
+//!   to present a value becomes its person, and every later identity presenting the same
+//!   value, at any provider so configured, is linked to that person when it signs in;
+//! * by an **administrator**, with evidence (`POST /v1/admin/identities/link`).
+//!
+//! Linking merges the two persons' standing: failures add up (and lock at the maximum),
+//! the later cooling-off and the earlier pass stand, and each side's records move to
+//! the person. It is refused while both sides hold a live credential (two licences, or
+//! two wallet keys, that one person cannot have): one must be revoked first.
+
+use crate::authority::{audit, Authority};
+use crate::error::{internal_from_sqlx, Internal};
+use crate::identity::{identity_status, IdKey, IdentityError};
+use alc_protocol::authority::{IdentityLink, IdentityStatus};
+use sqlx::{Sqlite, Transaction};
+
+/// Why two identities cannot be linked.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum LinkError {
+    /// Both sides hold a live credential.
+    #[error("both identities hold a live credential (one person holds one licence, under one wallet key): revoke one side's credentials first")]
+    BothLicensed,
+    /// One side never signed in.
+    #[error("identity {0} has never signed in")]
+    NeverSignedIn(&'static str),
+    /// The identities are one person already.
+    #[error("the identities are one person already")]
+    AlreadyLinked,
+    /// No evidence or reason.
+    #[error("a link needs its evidence (what shows the two are one person) and a reason")]
+    NoEvidence,
+    /// A failure inside the authority.
+    #[error(transparent)]
+    Internal(#[from] Internal),
+}
+
+internal_from_sqlx!(LinkError);
+
+/// The person an identity belongs to (itself when unlinked or never seen).
+pub async fn person(
+    tx: &mut Transaction<'static, Sqlite>,
+    id_key: &[u8],
+) -> Result<IdKey, Internal> {
+    let p: Option<Option<Vec<u8>>> =
+        sqlx::query_scalar("SELECT person FROM identities WHERE id_key = ?")
+            .bind(id_key)
+            .fetch_optional(&mut **tx)
+            .await?;
+    Ok(p.flatten().unwrap_or_else(|| id_key.to_vec()))
+}
+
+/// How a link was made (audit).
+pub enum How<'a> {
+    /// The providers' shared claim.
+    Claim,
+    /// An administrator, with evidence.
+    Administrator {
+        /// Who.
+        actor: &'a str,
+        /// What shows it.
+        evidence: &'a str,
+        /// Why.
+        reason: &'a str,
+    },
+}
+
+/// Links the person of `from` into the person `into` (both persons' own keys), in `tx`.
+pub async fn merge(
+    tx: &mut Transaction<'static, Sqlite>,
+    from: &[u8],
+    into: &[u8],
+    max_failures: u32,
+    now: u64,
+    how: How<'_>,
+) -> Result<(), LinkError> {
+    if from == into {
+        return Err(LinkError::AlreadyLinked);
+    }
+    let live = |key: &[u8]| {
+        sqlx::query_scalar::<_, i64>(
+            "SELECT COUNT(*) FROM credentials WHERE id_key = ? AND revoked_at IS NULL",
+        )
+        .bind(key.to_vec())
+    };
+    if live(from).fetch_one(&mut **tx).await? > 0 && live(into).fetch_one(&mut **tx).await? > 0 {
+        return Err(LinkError::BothLicensed);
+    }
+    // The standing: failures add up, the later cooling-off and the earlier pass stand.
+    sqlx::query(
+        "UPDATE identities SET
+           failures = identities.failures + f.failures,
+           cooling_until = max(identities.cooling_until, f.cooling_until),
+           locked = (identities.locked OR f.locked OR identities.failures + f.failures >= ?3),
+           passed_at = CASE
+             WHEN identities.passed_at IS NULL THEN f.passed_at
+             WHEN f.passed_at IS NULL THEN identities.passed_at
+             ELSE min(identities.passed_at, f.passed_at) END,
+           training_at = max(ifnull(identities.training_at, 0), ifnull(f.training_at, 0))
+         FROM (SELECT * FROM identities WHERE id_key = ?1) AS f
+         WHERE identities.id_key = ?2",
+    )
+    .bind(from)
+    .bind(into)
+    .bind(max_failures as i64)
+    .execute(&mut **tx)
+    .await?;
+    // Records move to the person; a permit role held by both is held once, as the
+    // stronger of the two.
+    sqlx::query(
+        "UPDATE permit_operators SET principal = 1 WHERE id_key = ?2 AND permit_id IN
+           (SELECT permit_id FROM permit_operators WHERE id_key = ?1 AND principal = 1)",
+    )
+    .bind(from)
+    .bind(into)
+    .execute(&mut **tx)
+    .await?;
+    for sql in [
+        "UPDATE OR IGNORE permit_operators SET id_key = ?2 WHERE id_key = ?1",
+        "DELETE FROM permit_operators WHERE id_key = ?1",
+        "UPDATE credentials SET id_key = ?2 WHERE id_key = ?1",
+        "UPDATE attempts SET id_key = ?2 WHERE id_key = ?1",
+        "UPDATE sessions SET id_key = ?2 WHERE id_key = ?1",
+        "UPDATE agent_systems SET principal = ?2 WHERE principal = ?1",
+        "UPDATE apprenticeships SET apprentice = ?2 WHERE apprentice = ?1",
+        "UPDATE apprenticeships SET supervisor = ?2 WHERE supervisor = ?1",
+        "UPDATE person_claims SET person = ?2 WHERE person = ?1",
+        "UPDATE identities SET person = ?2 WHERE id_key = ?1 OR person = ?1",
+    ] {
+        sqlx::query(sql)
+            .bind(from)
+            .bind(into)
+            .execute(&mut **tx)
+            .await?;
+    }
+    let short = |k: &[u8]| hex::encode(&k[..8.min(k.len())]);
+    let (actor, reason, details) = match how {
+        How::Claim => (
+            "authority".to_owned(),
+            "the providers' shared verified claim".to_owned(),
+            serde_json::json!({ "identity": short(from), "person": short(into), "by": "claim" }),
+        ),
+        How::Administrator {
+            actor,
+            evidence,
+            reason,
+        } => (
+            actor.to_owned(),
+            reason.to_owned(),
+            serde_json::json!({
+                "identity": short(from), "person": short(into),
+                "by": "administrator", "evidence": evidence,
+            }),
+        ),
+    };
+    audit(tx, &actor, now, "identity-link", &reason, details).await?;
+    Ok(())
+}
+
+impl Authority {
+    /// At sign-in: the person of `id_key`, after linking it by the provider's claim
+    /// value `claim` (if the provider has a `link_claim`).
+    pub(crate) async fn person_at_login(
+        &self,
+        tx: &mut Transaction<'static, Sqlite>,
+        id_key: &[u8],
+        claim: Option<&str>,
+        now: u64,
+    ) -> Result<IdKey, IdentityError> {
+        let mine = person(tx, id_key).await?;
+        let Some(value) = claim else {
+            return Ok(mine);
+        };
+        let claim_key = self
+            .keys
+            .identity
+            .identity_key("urn:alc:link-claim", value)
+            .to_vec();
+        let theirs: Option<Vec<u8>> =
+            sqlx::query_scalar("SELECT person FROM person_claims WHERE claim_key = ?")
+                .bind(&claim_key)
+                .fetch_optional(&mut **tx)
+                .await?;
+        match theirs {
+            None => {
+                sqlx::query(
+                    "INSERT INTO person_claims (claim_key, person, created_at) VALUES (?, ?, ?)",
+                )
+                .bind(&claim_key)
+                .bind(&mine)
+                .bind(now as i64)
+                .execute(&mut **tx)
+                .await?;
+                Ok(mine)
+            }
+            Some(p) if p == mine => Ok(mine),
+            Some(p) => {
+                let max = self.cfg.assessment.max_failures;
+                merge(tx, &mine, &p, max, now, How::Claim)
+                    .await
+                    .map_err(|e| match e {
+                        LinkError::Internal(i) => IdentityError::Internal(i),
+                        other => IdentityError::LinkRefused(other.to_string()),
+                    })?;
+                Ok(p)
+            }
+        }
+    }
+
+    /// An administrator's link of `req.identity` to the person of `req.to`.
+    pub async fn link_identities(
+        &self,
+        req: &IdentityLink,
+        actor: &str,
+    ) -> Result<IdentityStatus, LinkError> {
+        if req.evidence.trim().is_empty() || req.reason.trim().is_empty() {
+            return Err(LinkError::NoEvidence);
+        }
+        let key = |r: &alc_protocol::authority::IdentityRef| {
+            self.keys
+                .identity
+                .identity_key(&r.issuer, &r.subject)
+                .to_vec()
+        };
+        let (from, to) = (key(&req.identity), key(&req.to));
+        let now = self.now();
+        let mut w = self.write().await?;
+        for (k, which) in [(&from, "identity"), (&to, "to")] {
+            let seen: Option<i64> = sqlx::query_scalar("SELECT 1 FROM identities WHERE id_key = ?")
+                .bind(k)
+                .fetch_optional(&mut *w.tx)
+                .await?;
+            if seen.is_none() {
+                return Err(LinkError::NeverSignedIn(which));
+            }
+        }
+        let (from, into) = (
+            person(&mut w.tx, &from).await?,
+            person(&mut w.tx, &to).await?,
+        );
+        merge(
+            &mut w.tx,
+            &from,
+            &into,
+            self.cfg.assessment.max_failures,
+            now,
+            How::Administrator {
+                actor,
+                evidence: &req.evidence,
+                reason: &req.reason,
+            },
+        )
+        .await?;
+        let status = identity_status(&mut w.tx, &into)
+            .await
+            .map_err(Internal::new)?;
+        w.commit().await?;
+        // Two principals of one permit may now be one person.
+        self.enforce_soon();
+        Ok(status)
+    }
+}
