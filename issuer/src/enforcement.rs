@@ -38,7 +38,8 @@ pub struct Enforced {
 /// Most attempts to deliver one notice.
 const MAX_DELIVERIES: i64 = 10;
 
-async fn notify(
+/// Queues `body` for each of `contacts` (the outbox), in `w`.
+pub(crate) async fn notify(
     w: &mut WriteTx<'_>,
     permit: &str,
     contacts: &[String],

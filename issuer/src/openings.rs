@@ -226,6 +226,25 @@ impl Authority {
             serde_json::json!({ "incident": id, "serial": serial, "permit": permit }),
         )
         .await?;
+        // A permit's incident reporting channels hear of it (the outbox, delivered after
+        // the commit): the incident, and which of its licences.
+        if let Some(p) = &permit {
+            let reporting: Option<String> =
+                sqlx::query_scalar("SELECT reporting FROM permits WHERE id = ?")
+                    .bind(p)
+                    .fetch_optional(&mut *w.tx)
+                    .await?;
+            let channels: Vec<String> = reporting
+                .map(|r| serde_json::from_str(&r))
+                .transpose()
+                .map_err(Internal::new)?
+                .unwrap_or_default();
+            let body = serde_json::json!({
+                "kind": "incident-opened", "permit": p, "incident": id,
+                "serial": serial, "at": now,
+            });
+            crate::enforcement::notify(&mut w, p, &channels, body, now).await?;
+        }
         let serials = if revoked_at.is_some() {
             Vec::new()
         } else {
@@ -245,6 +264,7 @@ impl Authority {
             .execute(&mut *w.tx)
             .await?;
         let revoked = self.revoke_in(w, &serials, &reason, true, now).await?;
+        self.enforce_soon(); // delivers the notices
         Ok(OpeningProgress {
             partials: count,
             threshold,

@@ -20,7 +20,8 @@ use crate::error::{internal_from_sqlx, Internal};
 use crate::identity::IdKey;
 use crate::insurance::CoverRefusal;
 use alc_protocol::authority::{
-    Insurance, NewAgentSystem, NewOperator, NewPermit, Permit, PermitLapse, PermitStatusChange,
+    Insurance, NewAgentSystem, NewOperator, NewPermit, Permit, PermitConditions, PermitLapse,
+    PermitStatusChange,
 };
 use sqlx::{Sqlite, Transaction};
 
@@ -72,6 +73,9 @@ pub enum PermitError {
     /// An identity under an issuer that is not one of the authority's providers.
     #[error("{0:?} is not one of this authority's identity providers")]
     UnknownProvider(String),
+    /// An incident contact that is not `mailto:`, `tel:` or an http(s) URL.
+    #[error("incident contact: a mailto:, tel: or http(s) URL of at most 512 characters")]
+    BadIncidentContact,
     /// A contact that is not an http(s) URL.
     #[error("contacts: at most 8 http(s) URLs of at most 512 characters")]
     BadContact,
@@ -106,6 +110,8 @@ struct PermitRow {
     contacts: String,
     unmet_since: Option<i64>,
     unmet_reason: Option<String>,
+    incident_contact: Option<String>,
+    reporting: String,
 }
 
 /// Loads a permit with its insurance in force and, while it misses a requirement, when
@@ -116,7 +122,7 @@ pub async fn load(
     grace: u64,
 ) -> Result<Permit, PermitError> {
     let row: Option<PermitRow> = sqlx::query_as(
-        "SELECT id, name, tier, status, contacts, unmet_since, unmet_reason FROM permits WHERE id = ?",
+        "SELECT id, name, tier, status, contacts, unmet_since, unmet_reason, incident_contact, reporting FROM permits WHERE id = ?",
     )
     .bind(id)
     .fetch_optional(&mut **tx)
@@ -131,6 +137,7 @@ pub async fn load(
     } = &row;
     let (id, name, tier, status) = (id.clone(), name.clone(), *tier, status.clone());
     let contacts: Vec<String> = serde_json::from_str(&row.contacts).map_err(Internal::new)?;
+    let reporting: Vec<String> = serde_json::from_str(&row.reporting).map_err(Internal::new)?;
     let lapse = row.unmet_since.map(|since| PermitLapse {
         since: since as u64,
         suspend_at: (since as u64).saturating_add(grace),
@@ -164,6 +171,8 @@ pub async fn load(
         status,
         insurance,
         contacts,
+        incident_contact: row.incident_contact.clone(),
+        reporting,
         lapse,
     })
 }
@@ -264,6 +273,18 @@ pub async fn unmet(
     if permit.tier < 2 {
         return Ok(None);
     }
+    if permit.incident_contact.is_none() {
+        return Ok(Some(format!(
+            "tier {} needs an incident contact",
+            permit.tier
+        )));
+    }
+    if permit.reporting.is_empty() {
+        return Ok(Some(format!(
+            "tier {} needs at least one incident reporting channel",
+            permit.tier
+        )));
+    }
     let rules = &cfg.permits;
     let (principals, licensed): (i64, i64) = sqlx::query_as(&format!(
         "SELECT count(*), count(*) FILTER (WHERE {LICENSED})
@@ -302,14 +323,37 @@ pub async fn unmet(
     Ok(None)
 }
 
+fn web(c: &str) -> bool {
+    c.len() <= 512
+        && reqwest::Url::parse(c)
+            .map(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
+            .unwrap_or(false)
+}
+
 fn check_contacts(contacts: &[String]) -> Result<(), PermitError> {
-    let ok = |c: &String| {
-        c.len() <= 512
-            && reqwest::Url::parse(c)
-                .map(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
-                .unwrap_or(false)
-    };
-    if contacts.len() > 8 || !contacts.iter().all(ok) {
+    if contacts.len() > 8 || !contacts.iter().all(|c| web(c)) {
+        return Err(PermitError::BadContact);
+    }
+    Ok(())
+}
+
+/// An incident contact (`mailto:`, `tel:` or an http(s) URL) and reporting channels
+/// (at most 8 http(s) URLs).
+fn check_conditions(contact: Option<&str>, reporting: &[String]) -> Result<(), PermitError> {
+    let contact_ok = contact.is_none_or(|c| {
+        web(c)
+            || (c.len() <= 512
+                && (c.strip_prefix("mailto:").is_some_and(|a| a.contains('@'))
+                    || c.strip_prefix("tel:").is_some_and(|n| {
+                        n.len() >= 4
+                            && n.bytes()
+                                .all(|b| b.is_ascii_digit() || b"+-. ".contains(&b))
+                    })))
+    });
+    if !contact_ok {
+        return Err(PermitError::BadIncidentContact);
+    }
+    if reporting.len() > 8 || !reporting.iter().all(|c| web(c)) {
         return Err(PermitError::BadContact);
     }
     Ok(())
@@ -334,19 +378,23 @@ impl Authority {
             return Err(PermitError::BadTier);
         }
         check_contacts(&p.contacts)?;
+        check_conditions(p.incident_contact.as_deref(), &p.reporting)?;
         let now = self.now();
         let cover = self
             .check_cover(&p.id, p.tier, p.insurance.as_ref(), now)
             .await?;
         let mut w = self.write().await?;
         let done = sqlx::query(
-            "INSERT INTO permits (id, name, tier, status, created_at, contacts) VALUES (?, ?, ?, 'active', ?, ?)",
+            "INSERT INTO permits (id, name, tier, status, created_at, contacts, incident_contact, reporting)
+             VALUES (?, ?, ?, 'active', ?, ?, ?, ?)",
         )
         .bind(&p.id)
         .bind(&p.name)
         .bind(p.tier as i64)
         .bind(now as i64)
         .bind(serde_json::to_string(&p.contacts).map_err(Internal::new)?)
+        .bind(&p.incident_contact)
+        .bind(serde_json::to_string(&p.reporting).map_err(Internal::new)?)
         .execute(&mut *w.tx)
         .await;
         match done {
@@ -357,8 +405,10 @@ impl Authority {
                 other?;
             }
         }
-        let mut details =
-            serde_json::json!({ "permit": p.id, "tier": p.tier, "contacts": p.contacts });
+        let mut details = serde_json::json!({
+            "permit": p.id, "tier": p.tier, "contacts": p.contacts,
+            "incident_contact": p.incident_contact, "reporting": p.reporting,
+        });
         if let Some(cover) = &cover {
             cover.store(&mut w.tx, now, actor).await?;
             details["insurance"] = cover.audit_details();
@@ -367,6 +417,42 @@ impl Authority {
         let permit = load(&mut w.tx, &p.id, self.cfg.permits.grace_period_secs).await?;
         w.commit().await?;
         Ok(permit)
+    }
+
+    /// Replaces a permit's incident conditions, on the record.
+    pub async fn set_conditions(
+        &self,
+        permit: &str,
+        c: &PermitConditions,
+        actor: &str,
+    ) -> Result<Permit, PermitError> {
+        check_conditions(c.incident_contact.as_deref(), &c.reporting)?;
+        let now = self.now();
+        let mut w = self.write().await?;
+        load(&mut w.tx, permit, self.cfg.permits.grace_period_secs).await?;
+        sqlx::query("UPDATE permits SET incident_contact = ?, reporting = ? WHERE id = ?")
+            .bind(&c.incident_contact)
+            .bind(serde_json::to_string(&c.reporting).map_err(Internal::new)?)
+            .bind(permit)
+            .execute(&mut *w.tx)
+            .await?;
+        let details = serde_json::json!({
+            "permit": permit, "incident_contact": c.incident_contact, "reporting": c.reporting,
+        });
+        audit(
+            &mut w.tx,
+            actor,
+            now,
+            "permit-conditions",
+            &c.reason,
+            details,
+        )
+        .await?;
+        let p = load(&mut w.tx, permit, self.cfg.permits.grace_period_secs).await?;
+        w.commit().await?;
+        // Conditions removed may leave the permit short; added, met again.
+        self.enforce_soon();
+        Ok(p)
     }
 
     /// Adds (or updates) an operator of a permit.

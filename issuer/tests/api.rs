@@ -636,6 +636,8 @@ async fn permits_gate_credentials_and_suspension_revokes_them_in_one_epoch() {
                 tier: 2,
                 insurance: None,
                 contacts: Vec::new(),
+                incident_contact: Some("mailto:incidents@example.test".into()),
+                reporting: vec!["https://example.test/incidents".into()],
                 reason: "application 7".into(),
             }),
         )
@@ -672,6 +674,8 @@ async fn permits_gate_credentials_and_suspension_revokes_them_in_one_epoch() {
                 tier: 2,
                 insurance: Some(cover(&insurer, "acme2", 2, 100_000_000)),
                 contacts: Vec::new(),
+                incident_contact: Some("mailto:incidents@example.test".into()),
+                reporting: vec!["https://example.test/incidents".into()],
                 reason: "r".into(),
             }),
         )
@@ -764,6 +768,8 @@ async fn permits_gate_credentials_and_suspension_revokes_them_in_one_epoch() {
                 tier: 3,
                 insurance: Some(cover(&insurer, "big", 3, 1_000_000_000)),
                 contacts: Vec::new(),
+                incident_contact: Some("mailto:incidents@example.test".into()),
+                reporting: vec!["https://example.test/incidents".into()],
                 reason: "r".into(),
             }),
         )

@@ -13,7 +13,7 @@ use alc_insurance::InsurerSecret;
 use alc_issuer::identity::IdKey;
 use alc_protocol::authority::{
     ApprenticeRequest, CredentialRequest, IdentityRef, InsurerRegistration, NewOperator, NewPermit,
-    PermitStatusChange,
+    PermitConditions, PermitStatusChange,
 };
 use axum::http::StatusCode;
 use rand::rngs::OsRng;
@@ -82,6 +82,8 @@ async fn permit(
             insurer, id, "POL-1", 2, MIN2, expires,
         )),
         contacts,
+        incident_contact: Some("mailto:incidents@example.test".into()),
+        reporting: vec!["https://example.test/incidents".into()],
         reason: "r".into(),
     };
     t.authority.create_permit(&p, "test").await.unwrap();
@@ -281,6 +283,72 @@ async fn a_requirement_met_again_within_the_grace_period_suspends_nothing() {
     assert!(!revoked(&t, c1).await);
 }
 
+/// Tier 2's incident conditions: without a contact, or without a reporting channel, the
+/// permit lapses and issues nothing; with both it is met again. Malformed ones are
+/// refused.
+#[tokio::test]
+async fn tier_two_needs_an_incident_contact_and_a_reporting_channel() {
+    let t = authority("").await;
+    let insurer = insurer(&t).await;
+    permit(&t, &insurer, "acme", T0 + 365 * 86_400, Vec::new()).await;
+    let (p1, _) = licensed(&t, "p1").await;
+    licensed(&t, "p2").await;
+    add(&t, "acme", "p1", true).await.unwrap();
+    add(&t, "acme", "p2", true).await.unwrap();
+    assert_eq!(t.authority.enforce().await.unwrap(), Default::default());
+    let set = |contact: Option<&str>, reporting: &[&str]| PermitConditions {
+        incident_contact: contact.map(str::to_owned),
+        reporting: reporting.iter().map(|r| r.to_string()).collect(),
+        reason: "r".into(),
+    };
+    let channel = "https://acme.example/incidents";
+    for (c, why) in [
+        (set(None, &[channel]), "incident contact"),
+        (set(Some("tel:+44 1234 567890"), &[]), "reporting channel"),
+    ] {
+        let p = t
+            .authority
+            .set_conditions("acme", &c, "test")
+            .await
+            .unwrap();
+        let lapse = t.authority.enforce().await.unwrap();
+        assert_eq!(lapse.lapsed, ["acme"], "{why}");
+        let found = t.authority.permit("acme").await.unwrap().lapse.unwrap().why;
+        assert!(found.contains(why), "{found}");
+        let req = CredentialRequest {
+            holder: to_decimal(&holder("p1")),
+            permit: Some(p.id.clone()),
+        };
+        assert!(
+            t.authority.issue(&p1, &req).await.is_err(),
+            "{why}: nothing issued"
+        );
+        let both = set(Some("mailto:duty@acme.example"), &[channel]);
+        t.authority
+            .set_conditions("acme", &both, "test")
+            .await
+            .unwrap();
+        assert_eq!(t.authority.enforce().await.unwrap().restored, ["acme"]);
+    }
+    for bad in [
+        set(Some("duty desk"), &[channel]),
+        set(Some("mailto:nobody"), &[channel]),
+        set(Some("mailto:duty@acme.example"), &["ftp://acme.example/x"]),
+    ] {
+        assert!(t
+            .authority
+            .set_conditions("acme", &bad, "test")
+            .await
+            .is_err());
+    }
+    let audited: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM audit WHERE action = 'permit-conditions'")
+            .fetch_one(&t.authority.db_pool())
+            .await
+            .unwrap();
+    assert_eq!(audited, 4);
+}
+
 #[tokio::test]
 async fn an_insurers_revocation_lapses_the_permit_and_a_renewal_restores_it() {
     let t = authority("").await;
@@ -433,6 +501,8 @@ async fn a_refused_request_leaves_an_audit_row_without_the_amount() {
         tier: 2,
         insurance: Some(cover),
         contacts: Vec::new(),
+        incident_contact: Some("mailto:incidents@example.test".into()),
+        reporting: vec!["https://example.test/incidents".into()],
         reason: "application 7".into(),
     })
     .unwrap();

@@ -310,6 +310,8 @@ fn new_permit(id: &str, tier: u8, insurance: Option<CoverEvidence>) -> NewPermit
         tier,
         insurance,
         contacts: Vec::new(),
+        incident_contact: Some("mailto:incidents@example.test".into()),
+        reporting: vec!["https://example.test/incidents".into()],
         reason: "application".into(),
     }
 }
@@ -977,7 +979,9 @@ async fn a_database_with_self_declared_insurance_is_migrated_without_its_amounts
             "created_at",
             "unmet_since",
             "unmet_reason",
-            "contacts"
+            "contacts",
+            "incident_contact",
+            "reporting"
         ]
     );
     let (details,): (String,) =
@@ -1019,6 +1023,27 @@ async fn a_database_with_self_declared_insurance_is_migrated_without_its_amounts
     );
     let (cert, opening) = h.certify("acme", AMOUNT);
     let (st, v) = h.renew("acme", evidence(&cert, &opening, 2, MIN2)).await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+    // A permit from before the incident conditions needs them now (the grace period is
+    // the time to set them).
+    let (st, v) = h.credential(&session, "acme").await;
+    assert_eq!(st, StatusCode::FORBIDDEN, "{v}");
+    assert!(
+        v["message"].as_str().unwrap().contains("incident contact"),
+        "{v}"
+    );
+    let (st, v) = alc_devkit::http::call(
+        &h.app,
+        "POST",
+        "/v1/admin/permits/acme/conditions",
+        Some(&h.admin),
+        Some(json!({
+            "incident_contact": "mailto:duty@acme.example",
+            "reporting": ["https://acme.example/incidents"],
+            "reason": "conditions of the compact",
+        })),
+    )
+    .await;
     assert_eq!(st, StatusCode::OK, "{v}");
     let (st, v) = h.credential(&session, "acme").await;
     assert_eq!(st, StatusCode::OK, "{v}");

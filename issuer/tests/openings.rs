@@ -288,6 +288,94 @@ async fn two_of_three_trustees_open_an_incident_on_the_record_and_revoke_the_lic
         details.get("permit").is_some() && details["chain"].is_array(),
         "{details}"
     );
+    // A personal licence has no permit: no reporting channel hears of it.
+    let notices: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM permit_notices")
+        .fetch_one(&w.a.authority.db_pool())
+        .await
+        .unwrap();
+    assert_eq!(notices, 0);
+}
+
+/// An incident opened to a permit's licence is reported to the permit's reporting
+/// channels (through the notices outbox), naming the incident and the licence.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_opened_permit_licence_is_reported_to_the_permits_channels() {
+    use alc_protocol::authority::{CredentialRequest, IdentityRef, NewOperator, NewPermit};
+    let w = World::new().await;
+    let (_, info) = w.call("GET", "/v1/authority", None, None).await;
+    let channel = "https://fleet.example/alc/incidents";
+    let p = NewPermit {
+        id: "fleet".into(),
+        name: "Fleet Ltd".into(),
+        tier: 1,
+        insurance: None,
+        contacts: Vec::new(),
+        incident_contact: Some("mailto:duty@fleet.example".into()),
+        reporting: vec![channel.into()],
+        reason: "r".into(),
+    };
+    w.a.authority.create_permit(&p, "test").await.unwrap();
+    let id = w.a.passed("bob").await;
+    let op = NewOperator {
+        identity: IdentityRef {
+            issuer: alc_devkit::authority::IDP.into(),
+            subject: "bob".into(),
+        },
+        principal: false,
+        reason: "r".into(),
+    };
+    w.a.authority
+        .add_operator("fleet", &op, "test")
+        .await
+        .unwrap();
+    let holder = HolderSecret::generate(&mut rand::rngs::OsRng).commitment();
+    let req = CredentialRequest {
+        holder: alc_circuits::field::to_decimal(&holder),
+        permit: Some("fleet".into()),
+    };
+    let serial =
+        w.a.authority
+            .issue(&id, &req)
+            .await
+            .unwrap()
+            .signed
+            .credential
+            .serial;
+    let public =
+        EscrowPublic::from_text(&serde_json::from_value(info["escrow_key"].clone()).unwrap())
+            .unwrap();
+    let ct = Ciphertext::encrypt(
+        public.key(),
+        serial,
+        &Randomness::random(&mut rand::rngs::OsRng),
+    );
+    let escrow = wire(&ct);
+    let incident = w.report(Some(escrow.clone())).await;
+    for j in [1, 2] {
+        assert_eq!(w.open(incident, j).await.0, StatusCode::OK);
+        let (s, v) = w.submit(incident, &w.partial(j, &escrow)).await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+    }
+    let notices: Vec<(String, String)> =
+        sqlx::query_as("SELECT contact, body FROM permit_notices WHERE permit_id = 'fleet'")
+            .fetch_all(&w.a.authority.db_pool())
+            .await
+            .unwrap();
+    assert_eq!(notices.len(), 1, "{notices:?}");
+    assert_eq!(notices[0].0, channel);
+    let body: Value = serde_json::from_str(&notices[0].1).unwrap();
+    assert_eq!(
+        (
+            body["kind"].as_str(),
+            body["incident"].as_i64(),
+            body["serial"].as_u64()
+        ),
+        (
+            Some("incident-opened"),
+            Some(incident),
+            Some(u64::from(serial))
+        )
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -608,6 +608,12 @@ pub struct Permit {
     /// Where notices about the permit are sent (http(s) URLs).
     #[serde(default)]
     pub contacts: Vec<String>,
+    /// Whom the authority reaches about an incident.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub incident_contact: Option<String>,
+    /// Where incidents opened to the permit's licences are reported.
+    #[serde(default)]
+    pub reporting: Vec<String>,
     /// Set while an active permit misses one of its tier's requirements: it is suspended
     /// at `suspend_at` unless they are met again before.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -669,6 +675,27 @@ pub struct NewPermit {
     /// requirements, its suspension, their restoration.
     #[serde(default)]
     pub contacts: Vec<String>,
+    /// Tier 2 and up: whom the authority reaches about an incident (`mailto:`, `tel:` or
+    /// an http(s) URL).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub incident_contact: Option<String>,
+    /// Tier 2 and up: at least one incident reporting channel (http(s) URLs, POSTed
+    /// JSON when an incident is opened to one of the permit's licences).
+    #[serde(default)]
+    pub reporting: Vec<String>,
+    /// Why (audit).
+    pub reason: String,
+}
+
+/// A permit's incident conditions, replaced.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct PermitConditions {
+    /// Whom the authority reaches about an incident.
+    pub incident_contact: Option<String>,
+    /// Incident reporting channels (http(s) URLs).
+    pub reporting: Vec<String>,
     /// Why (audit).
     pub reason: String,
 }

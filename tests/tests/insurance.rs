@@ -36,6 +36,8 @@ fn new_permit(id: &str, name: &str, insurance: CoverEvidence, reason: &str) -> V
         tier: 2,
         insurance: Some(insurance),
         contacts: Vec::new(),
+        incident_contact: Some("mailto:incidents@example.test".into()),
+        reporting: vec!["https://example.test/incidents".into()],
         reason: reason.into(),
     })
     .unwrap()

@@ -5,8 +5,8 @@
 use super::admin::{print, Admin};
 use alc_protocol::authority::{
     BankReview, GatewayRegistration, IdentityLink, IdentityRef, IdentityStatus, Incident,
-    NewOperator, NewPermit, Permit, PermitChanged, PermitStatusChange, Registered, Resolution,
-    Retired, Retirement, RevokeRequest, Revoked, Training,
+    NewOperator, NewPermit, Permit, PermitChanged, PermitConditions, PermitStatusChange,
+    Registered, Resolution, Retired, Retirement, RevokeRequest, Revoked, Training,
 };
 use alc_protocol::insurance::CoverEvidence;
 use alc_wallet::client::Done;
@@ -247,9 +247,10 @@ fn print_review(r: &BankReview) {
 
 #[derive(Subcommand)]
 pub enum PermitCommand {
-    /// Register a corporate operating permit (tiers 2-3 need insurance evidence).
+    /// Register a corporate operating permit (tiers 2-3 need insurance evidence, an
+    /// incident contact and a reporting channel).
     ///
-    /// Example: alc authority permit create --id acme --name "Acme Ltd" --tier 2 --reason onboarding --insurance cover.json
+    /// Example: alc authority permit create --id acme --name "Acme Ltd" --tier 2 --reason onboarding --insurance cover.json --incident-contact mailto:incidents@acme.example --reporting https://acme.example/alc/incidents
     Create {
         /// Permit id.
         #[arg(long)]
@@ -270,6 +271,33 @@ pub enum PermitCommand {
         /// of its requirements, its suspension, their restoration.
         #[arg(long = "contact")]
         contacts: Vec<String>,
+        /// Whom the authority reaches about an incident (mailto:, tel: or an http(s) URL;
+        /// tiers 2-3).
+        #[arg(long)]
+        incident_contact: Option<String>,
+        /// Where incidents opened to the permit's licences are POSTed (an http(s) URL;
+        /// repeatable; tiers 2-3 need one).
+        #[arg(long)]
+        reporting: Vec<String>,
+        #[command(flatten)]
+        admin: AuthorityAdmin,
+    },
+    /// Replace a permit's incident conditions: its incident contact and reporting
+    /// channels.
+    ///
+    /// Example: alc authority permit conditions acme --incident-contact tel:+441234567890 --reporting https://acme.example/alc/incidents --reason "new duty desk"
+    Conditions {
+        /// Permit id.
+        id: String,
+        /// Whom the authority reaches about an incident.
+        #[arg(long)]
+        incident_contact: Option<String>,
+        /// An incident reporting channel (repeatable).
+        #[arg(long)]
+        reporting: Vec<String>,
+        /// Why (audit).
+        #[arg(long)]
+        reason: String,
         #[command(flatten)]
         admin: AuthorityAdmin,
     },
@@ -438,6 +466,8 @@ impl PermitCommand {
                 reason,
                 insurance,
                 contacts,
+                incident_contact,
+                reporting,
                 admin,
             } => permit_create(
                 &admin.admin(),
@@ -447,10 +477,27 @@ impl PermitCommand {
                     tier,
                     insurance: None,
                     contacts,
+                    incident_contact,
+                    reporting,
                     reason,
                 },
                 insurance.as_deref(),
             ),
+            PermitCommand::Conditions {
+                id,
+                incident_contact,
+                reporting,
+                reason,
+                admin,
+            } => print(&admin.admin().post::<_, Permit>(
+                "authority",
+                &format!("/v1/admin/permits/{id}/conditions"),
+                &PermitConditions {
+                    incident_contact,
+                    reporting,
+                    reason,
+                },
+            )?),
             PermitCommand::Show { id, admin } => print(
                 &admin
                     .admin()

@@ -130,6 +130,7 @@ fn permit(e: &PermitError) -> Class {
         | E::NotPrincipal
         | E::Evidence(_)
         | E::BadContact
+        | E::BadIncidentContact
         | E::UnknownProvider(_) => BAD,
         E::NotLicensed => Refusal(StatusCode::CONFLICT, "not_licensed"),
         E::Exists(_) | E::Revoked(_) | E::Changed(_) => CONFLICT,

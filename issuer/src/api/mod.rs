@@ -18,9 +18,9 @@ use alc_protocol::authority::{
     CoverRenewal, CreatedToken, CredentialRequest, Filed, GatewayRegistration, IdentityLink,
     IdentityRef, IdentityStatus, Incident, IncidentReport, Insurance, InsuranceRequirements,
     InsurerRegistration, Login, Marked, NewAgentSystem, NewOperator, NewPermit, NewToken, Nonce,
-    OpeningProgress, OpeningRecorded, OpeningRequest, Permit, PermitChanged, PermitLapse,
-    PermitStatusChange, QuestionReview, Registered, RegisteredInsurer, Resolution, Retired,
-    Retirement, RevokeRequest, Revoked, Session, ShownQuestion, Training,
+    OpeningProgress, OpeningRecorded, OpeningRequest, Permit, PermitChanged, PermitConditions,
+    PermitLapse, PermitStatusChange, QuestionReview, Registered, RegisteredInsurer, Resolution,
+    Retired, Retirement, RevokeRequest, Revoked, Session, ShownQuestion, Training,
 };
 use alc_protocol::escrow::Partial;
 use alc_protocol::files::CredentialFile;
@@ -493,6 +493,17 @@ async fn renew_insurance(
     Ok(Json(a.renew_insurance(&id, &r, &who.id).await?))
 }
 
+#[utoipa::path(post, path = "/v1/admin/permits/{id}/conditions", request_body = PermitConditions, responses((status = 200, body = Permit)), security(("bearer" = [])))]
+async fn permit_conditions(
+    State(a): S,
+    bearer: Bearer,
+    Path(id): Path<String>,
+    Body(c): Body<PermitConditions>,
+) -> Result<Json<Permit>, ApiError> {
+    let who = actor(&a, &bearer, "permits").await?;
+    Ok(Json(a.set_conditions(&id, &c, &who.id).await?))
+}
+
 #[utoipa::path(post, path = "/v1/admin/insurers", request_body = InsurerRegistration, responses((status = 200, body = RegisteredInsurer), (status = 409, description = "the id or the key is registered otherwise")), security(("bearer" = [])))]
 async fn register_insurer(
     State(a): S,
@@ -689,6 +700,7 @@ const CONVENTIONS: alc_service::openapi::Conventions = alc_service::openapi::Con
         training,
         bank_review,
         retire_question,
+        permit_conditions,
         link_identities,
         list_incidents,
         resolve,
@@ -756,6 +768,7 @@ const CONVENTIONS: alc_service::openapi::Conventions = alc_service::openapi::Con
         Retirement,
         Retired,
         IdentityLink,
+        PermitConditions,
         BankReview,
         AreaReview,
         QuestionReview,
@@ -825,6 +838,7 @@ pub fn app(authority: Arc<Authority>) -> Router {
             post(add_agent_system),
         )
         .route("/v1/admin/permits/{id}/status", post(permit_status))
+        .route("/v1/admin/permits/{id}/conditions", post(permit_conditions))
         .route("/v1/admin/training", post(training))
         .route("/v1/admin/identities/link", post(link_identities))
         .route("/v1/admin/questions", get(bank_review))
