@@ -109,6 +109,8 @@ pub struct PermitRules {
     pub grace_period_secs: u64,
     /// How often every active permit is checked, seconds (events check sooner).
     pub enforcement_interval_secs: u64,
+    /// Validity of a tier-3 agent system's certificate, seconds.
+    pub system_certificate_secs: u64,
 }
 
 impl Default for PermitRules {
@@ -117,6 +119,7 @@ impl Default for PermitRules {
             min_principal_operators: 2,
             grace_period_secs: 7 * 24 * 3600,
             enforcement_interval_secs: 60,
+            system_certificate_secs: 24 * 3600,
         }
     }
 }

@@ -33,3 +33,4 @@ pub mod registry;
 pub mod revocation;
 pub mod service;
 pub mod status;
+pub mod systems;

@@ -20,8 +20,8 @@ use crate::error::{internal_from_sqlx, Internal};
 use crate::identity::IdKey;
 use crate::insurance::CoverRefusal;
 use alc_protocol::authority::{
-    Insurance, NewAgentSystem, NewOperator, NewPermit, Permit, PermitConditions, PermitLapse,
-    PermitStatusChange,
+    AgentSystem, Insurance, NewAgentSystem, NewOperator, NewPermit, Permit, PermitConditions,
+    PermitLapse, PermitStatusChange,
 };
 use sqlx::{Sqlite, Transaction};
 
@@ -73,6 +73,15 @@ pub enum PermitError {
     /// An identity under an issuer that is not one of the authority's providers.
     #[error("{0:?} is not one of this authority's identity providers")]
     UnknownProvider(String),
+    /// No agent system of this name in the permit.
+    #[error("the permit has no agent system {0:?}")]
+    NoSystem(String),
+    /// The caller is not the agent system's named principal operator.
+    #[error("only the agent system's named principal operator, signed in, can certify its keys")]
+    NotSystemPrincipal,
+    /// Not an Ed25519 public key of full order, in hex.
+    #[error("key: an Ed25519 public key of full order, 32 bytes in hex")]
+    BadKey,
     /// An incident contact that is not `mailto:`, `tel:` or an http(s) URL.
     #[error("incident contact: a mailto:, tel: or http(s) URL of at most 512 characters")]
     BadIncidentContact,
@@ -154,6 +163,16 @@ pub async fn load(
     .bind(&id)
     .fetch_optional(&mut **tx)
     .await?;
+    let systems: Vec<(String, Option<String>)> = sqlx::query_as(
+        "SELECT name, system_id FROM agent_systems WHERE permit_id = ? ORDER BY name",
+    )
+    .bind(&id)
+    .fetch_all(&mut **tx)
+    .await?;
+    let systems = systems
+        .into_iter()
+        .map(|(name, system)| AgentSystem { name, system })
+        .collect();
     let insurance = cover.map(|c| Insurance {
         insurer: c.insurer,
         insurer_key: hex::encode(c.insurer_key),
@@ -173,6 +192,7 @@ pub async fn load(
         contacts,
         incident_contact: row.incident_contact.clone(),
         reporting,
+        systems,
         lapse,
     })
 }
@@ -539,12 +559,14 @@ impl Authority {
             return Err(PermitError::NotPrincipal);
         }
         sqlx::query(
-            "INSERT INTO agent_systems (permit_id, name, principal) VALUES (?, ?, ?)
-             ON CONFLICT (permit_id, name) DO UPDATE SET principal = excluded.principal",
+            "INSERT INTO agent_systems (permit_id, name, principal, system_id) VALUES (?, ?, ?, ?)
+             ON CONFLICT (permit_id, name) DO UPDATE SET principal = excluded.principal,
+               system_id = coalesce(agent_systems.system_id, excluded.system_id)",
         )
         .bind(permit)
         .bind(&sys.name)
         .bind(&id_key)
+        .bind(crate::systems::new_system_id())
         .execute(&mut *w.tx)
         .await?;
         audit(

@@ -349,6 +349,112 @@ async fn tier_two_needs_an_incident_contact_and_a_reporting_channel() {
     assert_eq!(audited, 4);
 }
 
+/// A tier-3 agent system's certificate: asked by its named principal, signed in, for an
+/// agent key; it names the system by its public id, not the permit, and verifies under
+/// the authority's status key. Refused to another principal, for an unknown system or a
+/// malformed key, and while the permit misses a requirement.
+#[tokio::test]
+async fn a_tier_three_system_certificate_binds_an_agent_key_to_the_system() {
+    use alc_protocol::authority::NewAgentSystem;
+    use alc_protocol::systems::SignedSystemCertificate;
+    let t = authority("").await;
+    let t = &t;
+    let insurer = insurer(t).await;
+    let p = NewPermit {
+        id: "big".into(),
+        name: "Big plc".into(),
+        tier: 3,
+        insurance: Some(alc_devkit::insurance::cover(
+            &insurer,
+            "big",
+            "POL-3",
+            3,
+            4 * MIN2,
+            T0 + 365 * 86_400,
+        )),
+        contacts: Vec::new(),
+        incident_contact: Some("mailto:duty@big.example".into()),
+        reporting: vec!["https://big.example/incidents".into()],
+        reason: "r".into(),
+    };
+    t.authority.create_permit(&p, "test").await.unwrap();
+    licensed(t, "p1").await;
+    licensed(t, "p2").await;
+    add(t, "big", "p1", true).await.unwrap();
+    add(t, "big", "p2", true).await.unwrap();
+    let sys = NewAgentSystem {
+        name: "dispatch".into(),
+        principal: identity("p1"),
+        reason: "r".into(),
+    };
+    t.authority
+        .add_agent_system("big", &sys, "test")
+        .await
+        .unwrap();
+    let system = t.authority.permit("big").await.unwrap().systems[0]
+        .system
+        .clone()
+        .unwrap();
+    let session = |subject: &'static str| async move {
+        let token = t.id_token(subject).await;
+        t.authority.login(&token).await.unwrap().session
+    };
+    let agent = hex::encode(
+        ed25519_dalek::SigningKey::from_bytes(&[9; 32])
+            .verifying_key()
+            .as_bytes(),
+    );
+    let path = "/v1/permits/big/systems/dispatch/certificate";
+    let ask = |bearer: String, path: &'static str, key: String| async move {
+        alc_devkit::http::call(
+            &t.app,
+            "POST",
+            path,
+            Some(&bearer),
+            Some(serde_json::json!({ "key": key })),
+        )
+        .await
+    };
+    let p1 = session("p1").await;
+    let (st, v) = ask(p1.clone(), path, agent.clone()).await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+    let signed: SignedSystemCertificate = serde_json::from_value(v).unwrap();
+    let status_key = t.authority.keys().status.verifying_key();
+    let cert = signed
+        .verify(&status_key, alc_devkit::authority::NAME, &agent, t.now())
+        .unwrap();
+    assert_eq!(cert.system, system);
+    assert_eq!(cert.permit_tier, 3);
+    assert!(
+        !serde_json::to_string(&cert).unwrap().contains("big"),
+        "no permit named"
+    );
+    // Refused: another principal of the permit, an unknown system, a malformed key.
+    let (st, _) = ask(session("p2").await, path, agent.clone()).await;
+    assert_eq!(st, StatusCode::FORBIDDEN);
+    let (st, _) = ask(
+        p1.clone(),
+        "/v1/permits/big/systems/other/certificate",
+        agent.clone(),
+    )
+    .await;
+    assert_eq!(st, StatusCode::NOT_FOUND);
+    let (st, _) = ask(p1.clone(), path, "00".repeat(32)).await;
+    assert_eq!(st, StatusCode::BAD_REQUEST, "a weak key");
+    // While the permit is short of a requirement, nothing is certified.
+    let (_, v) = alc_devkit::http::call(
+        &t.app,
+        "POST",
+        "/v1/admin/permits/big/conditions",
+        Some(&t.admin),
+        Some(serde_json::json!({"incident_contact": null, "reporting": [], "reason": "r"})),
+    )
+    .await;
+    assert!(v["reporting"].as_array().unwrap().is_empty(), "{v}");
+    let (st, v) = ask(p1, path, agent).await;
+    assert_eq!(st, StatusCode::FORBIDDEN, "{v}");
+}
+
 #[tokio::test]
 async fn an_insurers_revocation_lapses_the_permit_and_a_renewal_restores_it() {
     let t = authority("").await;

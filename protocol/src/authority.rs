@@ -614,6 +614,9 @@ pub struct Permit {
     /// Where incidents opened to the permit's licences are reported.
     #[serde(default)]
     pub reporting: Vec<String>,
+    /// Its registered agent systems.
+    #[serde(default)]
+    pub systems: Vec<AgentSystem>,
     /// Set while an active permit misses one of its tier's requirements: it is suspended
     /// at `suspend_at` unless they are met again before.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -685,6 +688,26 @@ pub struct NewPermit {
     pub reporting: Vec<String>,
     /// Why (audit).
     pub reason: String,
+}
+
+/// A registered agent system of a permit.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AgentSystem {
+    /// Its name in the permit.
+    pub name: String,
+    /// Its public id (what system certificates, leases and incidents name), once one
+    /// was given.
+    pub system: Option<String>,
+}
+
+/// An agent key for a system certificate (`alc_protocol::systems`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct SystemKeyRequest {
+    /// The agent's Ed25519 public key (hex) the system's leases are bound to.
+    pub key: String,
 }
 
 /// A permit's incident conditions, replaced.

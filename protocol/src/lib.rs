@@ -41,4 +41,5 @@ pub mod keys;
 mod sealed;
 pub mod signature;
 pub mod status;
+pub mod systems;
 pub mod time;

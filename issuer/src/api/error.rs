@@ -131,11 +131,12 @@ fn permit(e: &PermitError) -> Class {
         | E::Evidence(_)
         | E::BadContact
         | E::BadIncidentContact
+        | E::BadKey
         | E::UnknownProvider(_) => BAD,
         E::NotLicensed => Refusal(StatusCode::CONFLICT, "not_licensed"),
         E::Exists(_) | E::Revoked(_) | E::Changed(_) => CONFLICT,
-        E::NotFound(_) => NOT_FOUND,
-        E::NotOperator(_) | E::Unmet { .. } => FORBIDDEN,
+        E::NotFound(_) | E::NoSystem(_) => NOT_FOUND,
+        E::NotOperator(_) | E::Unmet { .. } | E::NotSystemPrincipal => FORBIDDEN,
         E::Cover(r) => Refusal(StatusCode::UNPROCESSABLE_ENTITY, r.code()),
         E::Internal(_) => Failure,
     }

@@ -13,14 +13,15 @@ pub use error::ApiError;
 use crate::admin::Actor;
 use crate::authority::Authority;
 use alc_protocol::authority::{
-    Answer, AnswerSheet, ApprenticeRequest, Apprenticeship, ApprenticeshipAcceptance,
+    AgentSystem, Answer, AnswerSheet, ApprenticeRequest, Apprenticeship, ApprenticeshipAcceptance,
     ApprenticeshipRequested, AreaReview, Attempt, AuthorityInfo, BankReview, ChainLink,
     CoverRenewal, CreatedToken, CredentialRequest, Filed, GatewayRegistration, IdentityLink,
     IdentityRef, IdentityStatus, Incident, IncidentReport, Insurance, InsuranceRequirements,
     InsurerRegistration, Login, Marked, NewAgentSystem, NewOperator, NewPermit, NewToken, Nonce,
     OpeningProgress, OpeningRecorded, OpeningRequest, Permit, PermitChanged, PermitConditions,
     PermitLapse, PermitStatusChange, QuestionReview, Registered, RegisteredInsurer, Resolution,
-    Retired, Retirement, RevokeRequest, Revoked, Session, ShownQuestion, Training,
+    Retired, Retirement, RevokeRequest, Revoked, Session, ShownQuestion, SystemKeyRequest,
+    Training,
 };
 use alc_protocol::escrow::Partial;
 use alc_protocol::files::CredentialFile;
@@ -28,6 +29,7 @@ use alc_protocol::gateways::SignedGatewayList;
 use alc_protocol::insurance::{CoverCertificate, CoverEvidence, CoverRevocation};
 use alc_protocol::keys::SignedKeyDescriptor;
 use alc_protocol::status::{PublishedList, SignedStatus, StatusResponse};
+use alc_protocol::systems::SignedSystemCertificate;
 use alc_registry::api::{Appended, StoredEntry};
 use alc_service::{Json as Body, Problem};
 use axum::extract::rejection::QueryRejection;
@@ -493,6 +495,16 @@ async fn renew_insurance(
     Ok(Json(a.renew_insurance(&id, &r, &who.id).await?))
 }
 
+#[utoipa::path(post, path = "/v1/permits/{id}/systems/{name}/certificate", request_body = SystemKeyRequest, responses((status = 200, body = SignedSystemCertificate), (status = 403, description = "not the system's principal, or the permit is not an active tier-3 permit meeting its requirements")), security(("bearer" = [])))]
+async fn certify_system(
+    State(a): S,
+    bearer: Bearer,
+    Path((id, name)): Path<(String, String)>,
+    Body(r): Body<SystemKeyRequest>,
+) -> Result<Json<SignedSystemCertificate>, ApiError> {
+    Ok(Json(a.certify_system(&bearer.0, &id, &name, &r.key).await?))
+}
+
 #[utoipa::path(post, path = "/v1/admin/permits/{id}/conditions", request_body = PermitConditions, responses((status = 200, body = Permit)), security(("bearer" = [])))]
 async fn permit_conditions(
     State(a): S,
@@ -701,6 +713,7 @@ const CONVENTIONS: alc_service::openapi::Conventions = alc_service::openapi::Con
         bank_review,
         retire_question,
         permit_conditions,
+        certify_system,
         link_identities,
         list_incidents,
         resolve,
@@ -769,6 +782,9 @@ const CONVENTIONS: alc_service::openapi::Conventions = alc_service::openapi::Con
         Retired,
         IdentityLink,
         PermitConditions,
+        AgentSystem,
+        SystemKeyRequest,
+        SignedSystemCertificate,
         BankReview,
         AreaReview,
         QuestionReview,
@@ -839,6 +855,10 @@ pub fn app(authority: Arc<Authority>) -> Router {
         )
         .route("/v1/admin/permits/{id}/status", post(permit_status))
         .route("/v1/admin/permits/{id}/conditions", post(permit_conditions))
+        .route(
+            "/v1/permits/{id}/systems/{name}/certificate",
+            post(certify_system),
+        )
         .route("/v1/admin/training", post(training))
         .route("/v1/admin/identities/link", post(link_identities))
         .route("/v1/admin/questions", get(bank_review))

@@ -1,0 +1,112 @@
+//! Tier-3 agent systems' certificates (`alc_protocol::systems`): the system's named
+//! principal operator, signed in, asks for a certificate binding an agent key to the
+//! system; the authority signs it with its status key while the permit is active, of
+//! tier 3, and meets every requirement. A certificate lasts
+//! `[permits] system_certificate_secs` (a day); the kill switch stays the credential's
+//! revocation (a suspended permit's credentials are revoked), the certificate only names
+//! the system.
+
+use crate::authority::{audit, Authority};
+use crate::permits::{load, unmet, PermitError};
+use alc_protocol::systems::{SignedSystemCertificate, SystemCertificate};
+
+/// A fresh public system id: 128 random bits, hex.
+pub fn new_system_id() -> String {
+    hex::encode(rand::random::<[u8; 16]>())
+}
+
+fn agent_key(hex_key: &str) -> Result<String, PermitError> {
+    let bytes: [u8; 32] = hex::decode(hex_key)
+        .ok()
+        .and_then(|b| b.try_into().ok())
+        .ok_or(PermitError::BadKey)?;
+    ed25519_dalek::VerifyingKey::from_bytes(&bytes)
+        .ok()
+        .filter(|k| !k.is_weak())
+        .ok_or(PermitError::BadKey)?;
+    Ok(hex::encode(bytes))
+}
+
+impl Authority {
+    /// A certificate that agent key `key` operates system `name` of permit `permit`, for
+    /// the signed-in operator of session `session`, who must be the system's principal.
+    pub async fn certify_system(
+        &self,
+        session: &str,
+        permit: &str,
+        name: &str,
+        key: &str,
+    ) -> Result<SignedSystemCertificate, PermitError> {
+        let key = agent_key(key)?;
+        let person = self
+            .session_identity(session)
+            .await
+            .map_err(|_| PermitError::NotSystemPrincipal)?;
+        let now = self.now();
+        let mut w = self.write().await?;
+        let p = load(&mut w.tx, permit, self.cfg.permits.grace_period_secs).await?;
+        let row: Option<(Option<Vec<u8>>, Option<String>)> = sqlx::query_as(
+            "SELECT principal, system_id FROM agent_systems WHERE permit_id = ? AND name = ?",
+        )
+        .bind(permit)
+        .bind(name)
+        .fetch_optional(&mut *w.tx)
+        .await?;
+        let (principal, system) = row.ok_or_else(|| PermitError::NoSystem(name.to_owned()))?;
+        if principal.as_deref() != Some(person.as_slice()) {
+            return Err(PermitError::NotSystemPrincipal);
+        }
+        if p.tier != 3 || p.status != "active" {
+            return Err(PermitError::Unmet {
+                permit: permit.to_owned(),
+                why: format!(
+                    "a system certificate needs an active tier-3 permit ({}, tier {})",
+                    p.status, p.tier
+                ),
+            });
+        }
+        if let Some(why) = unmet(&p, &mut w.tx, &self.cfg, now).await? {
+            return Err(PermitError::Unmet {
+                permit: permit.to_owned(),
+                why,
+            });
+        }
+        let system = match system {
+            Some(s) => s,
+            None => {
+                // A system registered before ids existed gets one now.
+                let s = new_system_id();
+                sqlx::query(
+                    "UPDATE agent_systems SET system_id = ? WHERE permit_id = ? AND name = ?",
+                )
+                .bind(&s)
+                .bind(permit)
+                .bind(name)
+                .execute(&mut *w.tx)
+                .await?;
+                s
+            }
+        };
+        let cert = SystemCertificate {
+            issuer: self.cfg.name.clone(),
+            system: system.clone(),
+            key: key.clone(),
+            permit_tier: 3,
+            not_after: now + self.cfg.permits.system_certificate_secs,
+        };
+        audit(
+            &mut w.tx,
+            &format!("identity:{}", hex::encode(&person[..8.min(person.len())])),
+            now,
+            "system-certificate",
+            "certificate for an agent key",
+            serde_json::json!({
+                "permit": permit, "system": name, "system_id": system,
+                "key": key, "not_after": cert.not_after,
+            }),
+        )
+        .await?;
+        w.commit().await?;
+        Ok(SignedSystemCertificate::sign(&cert, &self.keys.status))
+    }
+}
