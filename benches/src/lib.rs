@@ -123,6 +123,7 @@ pub async fn lease_request(
         agent: "load".into(),
         manifest,
         key: key.map(alc_wallet::keys::AgentKey::public_hex),
+        system: None,
     };
     (body, ch)
 }

@@ -258,6 +258,105 @@ impl TestAuthority {
     }
 }
 
+/// A tier-3 permit that meets every requirement, made by [`TestAuthority::tier3`].
+pub struct Tier3 {
+    /// The principal who names the agent system: a session of theirs.
+    pub session: String,
+    /// Their permit-bound credential (permit tier 3), under the holder key given.
+    pub credential: CredentialFile,
+}
+
+impl TestAuthority {
+    /// A tier-3 permit `permit` meeting every requirement (insured at the configured
+    /// minimum by a fresh insurer, incident conditions, two licensed principals
+    /// `SUBJECT` and `SUBJECT-2`, an agent system `system` named by `subject`), and
+    /// `subject`'s credential bound to it, under `holder`.
+    ///
+    /// # Panics
+    ///
+    /// If the authority refuses a step.
+    pub async fn tier3(
+        &self,
+        permit: &str,
+        system: &str,
+        subject: &str,
+        holder: &HolderSecret,
+    ) -> Tier3 {
+        use alc_protocol::authority::{
+            IdentityRef, InsurerRegistration, NewAgentSystem, NewOperator, NewPermit,
+        };
+        let a = &self.authority;
+        let insurer = alc_insurance::InsurerSecret::generate(&mut rand::rngs::OsRng);
+        let reg = InsurerRegistration {
+            id: format!("insurer-of-{permit}"),
+            key: insurer.public().to_string(),
+            reason: "test".into(),
+        };
+        a.register_insurer(&reg, "test").await.expect("an insurer");
+        let minimum = a.config().insurance.min_cover(3).expect("a tier-3 minimum");
+        let p = NewPermit {
+            id: permit.into(),
+            name: format!("{permit} plc"),
+            tier: 3,
+            insurance: Some(crate::insurance::cover(
+                &insurer,
+                permit,
+                "POL-3",
+                3,
+                minimum,
+                self.now() + 365 * 86_400,
+            )),
+            contacts: Vec::new(),
+            incident_contact: Some("mailto:duty@example.test".into()),
+            reporting: vec!["https://example.test/incidents".into()],
+            reason: "test".into(),
+        };
+        a.create_permit(&p, "test").await.expect("a tier-3 permit");
+        let who = |s: &str| IdentityRef {
+            issuer: IDP.into(),
+            subject: s.into(),
+        };
+        let second = format!("{subject}-2");
+        let id = self.passed(subject).await;
+        self.issue(&id, &holder.commitment()).await;
+        let other = self.passed(&second).await;
+        self.issue(
+            &other,
+            &HolderSecret::generate(&mut rand::rngs::OsRng).commitment(),
+        )
+        .await;
+        for s in [subject, second.as_str()] {
+            let op = NewOperator {
+                identity: who(s),
+                principal: true,
+                reason: "test".into(),
+            };
+            a.add_operator(permit, &op, "test")
+                .await
+                .expect("a principal");
+        }
+        let sys = NewAgentSystem {
+            name: system.into(),
+            principal: who(subject),
+            reason: "test".into(),
+        };
+        a.add_agent_system(permit, &sys, "test")
+            .await
+            .expect("an agent system");
+        let req = CredentialRequest {
+            holder: to_decimal(&holder.commitment()),
+            permit: Some(permit.into()),
+        };
+        let credential = a.issue(&id, &req).await.expect("a permit credential");
+        let token = self.id_token(subject).await;
+        let session = a.login(&token).await.expect("sign-in").session;
+        Tier3 {
+            session,
+            credential,
+        }
+    }
+}
+
 /// The right answer to every question of an attempt drawn from the default bank.
 ///
 /// # Panics

@@ -170,6 +170,7 @@ struct Proven {
     rights: Vec<String>,
     key: Option<String>,
     escrow: Option<String>,
+    system: Option<String>,
 }
 
 fn valid_agent(a: &str) -> Result<(), Deny> {
@@ -326,6 +327,27 @@ impl Gateway {
             }
             rights.push(AUTONOMOUS.to_owned());
         }
+        // The agent system the key operates, certified by the authority: required where
+        // autonomous routes need permit tier 3 (docs/permits.md, "Agent systems").
+        let system =
+            match (&req.system, &key) {
+                (None, _) => None,
+                (Some(_), None) => return Err(Deny::BadRequest(
+                    "system: a system certificate names an agent key; a circuit-v1 lease has none"
+                        .into(),
+                )),
+                (Some(c), Some(k)) => Some(
+                    self.status
+                        .verify_system(c, k, now)
+                        .map_err(|e| Deny::Forbidden(format!("system: {e}")))?,
+                ),
+            };
+        if self.cfg.min_permit_tier >= 3
+            && rights.iter().any(|r| r == AUTONOMOUS)
+            && system.is_none()
+        {
+            return Err(Deny::Forbidden("system: this gateway's autonomous routes need permit tier 3, whose leases name their agent system: send the authority's certificate for the agent key (alc wallet system-certificate)".into()));
+        }
         if !self.batcher.verify(proof, inputs).await {
             return Err(Deny::Forbidden("the proof does not verify".into()));
         }
@@ -340,6 +362,7 @@ impl Gateway {
             rights,
             key,
             escrow,
+            system,
         })
     }
 
@@ -375,6 +398,10 @@ impl Gateway {
             },
             manifest_hash: registry::manifest_commitment(&self.cfg.scope, salt, &l.manifest),
             depth: l.depth,
+            system: l
+                .system
+                .as_ref()
+                .map(|s| registry::system_commitment(&self.cfg.scope, salt, s)),
             at: now,
         });
         e.validate()
@@ -390,6 +417,7 @@ impl Gateway {
             rights,
             key,
             escrow,
+            system,
         } = self.check_presentation(req).await?;
         let now = self.now();
         let lease = Lease {
@@ -408,6 +436,7 @@ impl Gateway {
             depth: 0,
             key,
             escrow,
+            system,
         };
         if self.is_killed_pseudonym(&lease.pseudonym) {
             return Err(Deny::Forbidden(
@@ -520,6 +549,7 @@ impl Gateway {
             depth: p.depth + 1,
             key,
             escrow: None,
+            system: p.system.clone(),
         };
         let salt = self.registry_salt(&child.id);
         let spawn = self.spawn_entry(&child, &salt, now)?;

@@ -55,6 +55,9 @@ pub struct Lease {
     pub key: Option<String>,
     /// A root lease's escrow ciphertext (its statement's, as JSON), for incident reports.
     pub escrow: Option<String>,
+    /// The tier-3 agent system it serves (its public id), from the authority's
+    /// certificate for its key; a child inherits its parent's.
+    pub system: Option<String>,
 }
 
 /// A token that cannot be minted or accepted.
@@ -252,6 +255,7 @@ mod tests {
             depth: 0,
             key: None,
             escrow: None,
+            system: None,
         }
     }
 

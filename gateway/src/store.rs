@@ -64,6 +64,7 @@ struct LeaseRow {
     depth: i64,
     holder_key: Option<String>,
     escrow: Option<String>,
+    system: Option<String>,
 }
 
 impl Store {
@@ -149,8 +150,8 @@ impl Store {
         let _writer = self.write.lock().await;
         let mut tx = self.db.begin().await?;
         sqlx::query(
-            "INSERT INTO leases (block, lease_id, parent_lease, pseudonym, tier, permit_tier, epoch, agent, manifest, rights, rate_per_min, expires, depth, created_at, holder_key, escrow)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO leases (block, lease_id, parent_lease, pseudonym, tier, permit_tier, epoch, agent, manifest, rights, rate_per_min, expires, depth, created_at, holder_key, escrow, system)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(block)
         .bind(&l.id)
@@ -168,6 +169,7 @@ impl Store {
         .bind(now as i64)
         .bind(&l.key)
         .bind(&l.escrow)
+        .bind(&l.system)
         .execute(&mut *tx)
         .await?;
         sqlx::query("INSERT INTO registry_outbox (kind, entry, at) VALUES ('spawn', ?, ?)")
@@ -183,7 +185,7 @@ impl Store {
     /// The lease recorded under a block identifier.
     pub async fn lease(&self, block: &str) -> Result<Option<Lease>, StoreError> {
         let row: Option<LeaseRow> = sqlx::query_as(
-            "SELECT lease_id, parent_lease, pseudonym, tier, permit_tier, epoch, agent, manifest, rights, rate_per_min, expires, depth, holder_key, escrow
+            "SELECT lease_id, parent_lease, pseudonym, tier, permit_tier, epoch, agent, manifest, rights, rate_per_min, expires, depth, holder_key, escrow, system
              FROM leases WHERE block = ?",
         )
         .bind(block)
@@ -204,6 +206,7 @@ impl Store {
             depth: r.depth as u32,
             key: r.holder_key,
             escrow: r.escrow,
+            system: r.system,
         }))
     }
 

@@ -165,6 +165,7 @@ impl World {
             agent: "agent-1".into(),
             manifest,
             key: None,
+            system: None,
         })
         .unwrap()
     }

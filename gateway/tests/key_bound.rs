@@ -3,7 +3,8 @@
 //! has its refused twin: unsigned, another key, replayed, another path, another body,
 //! another lease's key id, an old signature; a proof bound to another key; a ciphertext
 //! copied from an earlier proof; a v1 proof at a gateway that requires v2; a child key
-//! not authorised by its parent's key.
+//! not authorised by its parent's key; a tier-3 lease without its agent system's
+//! certificate, or with one for another key, another signer's or an expired one.
 
 #![allow(clippy::unwrap_used)] // test helpers: a failed unwrap is a failed test
 
@@ -138,6 +139,7 @@ impl World {
             agent: "agent-1".into(),
             manifest,
             key: Some(key.public_hex()),
+            system: None,
         }
     }
 
@@ -375,6 +377,7 @@ async fn the_lease_is_for_the_key_the_proof_binds() {
         agent: "agent-1".into(),
         manifest,
         key: None,
+        system: None,
     };
     let (s, v) = w.post_lease(&req).await;
     assert_eq!(s, StatusCode::FORBIDDEN, "{v}");
@@ -507,4 +510,147 @@ async fn a_signed_body_over_the_limit_is_413_in_the_error_body() {
     let (s, v) = w.call("POST", path, &issued.lease, &signer, &body).await;
     assert_eq!(s, StatusCode::PAYLOAD_TOO_LARGE, "{v}");
     assert_eq!(v["error"], "too_large", "{v}");
+}
+
+/// A circuit-v2 lease request at `gw` bound to `key`, carrying `system`.
+async fn request_at(
+    w: &World,
+    gw: &TestGateway,
+    h: &Holder,
+    key: &AgentKey,
+    system: Option<alc_protocol::systems::SignedSystemCertificate>,
+) -> LeaseRequest {
+    let (_, ch) = send(&gw.app, "GET", "/v1/lease/challenge", None, None, b"").await;
+    let ch: Challenge = serde_json::from_value(ch).unwrap();
+    let list = w.published_list().await;
+    let manifest = manifest_digest(b"agent manifest");
+    let req = ProofRequest::from_challenge(&ch, &manifest, Route::Autonomous);
+    let (presentation, _) = present(
+        SCOPE,
+        prover_v2(),
+        &h.credential,
+        &h.secret,
+        &list,
+        &req,
+        Some(key),
+    )
+    .unwrap();
+    LeaseRequest {
+        presentation,
+        agent: "dispatcher".into(),
+        manifest,
+        key: Some(key.public_hex()),
+        system,
+    }
+}
+
+/// A tier-3 agent system at the gateway: where autonomous routes need permit tier 3 the
+/// lease must carry the authority's certificate for its key (refused without one, for
+/// another key, from another signer, or expired); with it the lease names the system,
+/// and its registry entry carries the system as a commitment under the lease's salt.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tier_three_lease_names_its_certified_agent_system() {
+    use alc_protocol::systems::{SignedSystemCertificate, SystemCertificate};
+    let w = world().await;
+    let gw = TestGateway::start(
+        &w.auth_url,
+        &w.authority.clock,
+        &test_keys_v2().1,
+        "min_permit_tier = 3\n",
+    )
+    .await;
+    let secret = HolderSecret::generate(&mut rand::rngs::OsRng);
+    let t3 = w
+        .authority
+        .tier3("fleet", "dispatch", "olive", &secret)
+        .await;
+    let h = Holder {
+        credential: t3.credential,
+        secret,
+    };
+    let key = AgentKey::fresh(&h.secret).0;
+    // The certificate, from the authority's API, for the agent key.
+    let (st, v) = alc_devkit::http::call(
+        &w.authority.app,
+        "POST",
+        "/v1/permits/fleet/systems/dispatch/certificate",
+        Some(&t3.session),
+        Some(serde_json::json!({ "key": key.public_hex() })),
+    )
+    .await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+    let cert: SignedSystemCertificate = serde_json::from_value(v).unwrap();
+    let system = w.authority.authority.permit("fleet").await.unwrap().systems[0]
+        .system
+        .clone()
+        .unwrap();
+    let post = |req: LeaseRequest| {
+        let app = gw.app.clone();
+        async move {
+            let body = serde_json::to_vec(&req).unwrap();
+            send(&app, "POST", "/v1/lease", None, None, &body).await
+        }
+    };
+    // Refused: no certificate; a certificate for another key; another signer's; expired.
+    let (st, v) = post(request_at(&w, &gw, &h, &key, None).await).await;
+    assert_eq!(st, StatusCode::FORBIDDEN, "{v}");
+    assert!(v["message"].as_str().unwrap().contains("system"), "{v}");
+    let other = AgentKey::fresh(&h.secret).0;
+    let (st, v) = post(request_at(&w, &gw, &h, &other, Some(cert.clone())).await).await;
+    assert_eq!(st, StatusCode::FORBIDDEN, "{v}");
+    assert!(
+        v["message"].as_str().unwrap().contains("another agent key"),
+        "{v}"
+    );
+    let forged = SignedSystemCertificate::sign(
+        &SystemCertificate {
+            issuer: alc_devkit::authority::NAME.into(),
+            system: system.clone(),
+            key: key.public_hex(),
+            permit_tier: 3,
+            not_after: u64::MAX,
+        },
+        &ed25519_dalek::SigningKey::from_bytes(&[5; 32]),
+    );
+    let (st, v) = post(request_at(&w, &gw, &h, &key, Some(forged)).await).await;
+    assert_eq!(st, StatusCode::FORBIDDEN, "{v}");
+    let expired = SignedSystemCertificate::sign(
+        &SystemCertificate {
+            issuer: alc_devkit::authority::NAME.into(),
+            system: system.clone(),
+            key: key.public_hex(),
+            permit_tier: 3,
+            not_after: w.now(),
+        },
+        &w.authority.authority.keys().status,
+    );
+    let (st, v) = post(request_at(&w, &gw, &h, &key, Some(expired)).await).await;
+    assert_eq!(st, StatusCode::FORBIDDEN, "{v}");
+    assert!(v["message"].as_str().unwrap().contains("expired"), "{v}");
+    // Accepted with the certificate: the lease and its registry link name the system.
+    let (st, v) = post(request_at(&w, &gw, &h, &key, Some(cert)).await).await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+    let issued: Issued = serde_json::from_value(v).unwrap();
+    assert!(
+        issued.rights.iter().any(|r| r.contains("autonomous")),
+        "{issued:?}"
+    );
+    let outbox = gw.state.gateway.store().outbox(100).await.unwrap();
+    let spawn = outbox
+        .iter()
+        .find_map(|(_, e)| match e {
+            alc_registry::entry::Entry::Spawn(s) if s.lease_id == issued.lease_id => Some(s),
+            _ => None,
+        })
+        .unwrap();
+    let salt: [u8; 32] = hex::decode(&issued.registry_salt)
+        .unwrap()
+        .try_into()
+        .unwrap();
+    assert_eq!(
+        spawn.system,
+        Some(alc_registry::entry::system_commitment(
+            SCOPE, &salt, &system
+        ))
+    );
 }

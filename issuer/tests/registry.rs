@@ -154,6 +154,7 @@ fn spawn(lease: &str, parent: Option<&str>, agent: &str, depth: u32) -> Entry {
         },
         manifest_hash: "ab".repeat(32),
         depth,
+        system: None,
         at: T0,
     })
 }

@@ -170,6 +170,12 @@ pub struct LeaseRequest {
     /// binds it (`holder_key`). Absent with circuit v1, whose leases are bearer tokens.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub key: Option<String>,
+    /// The authority's certificate that `key` operates a tier-3 agent system
+    /// (`crate::systems`): required by a gateway whose autonomous routes need permit
+    /// tier 3, recorded (as the system's public id) by any gateway.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
+    pub system: Option<crate::systems::SignedSystemCertificate>,
 }
 
 /// `POST /v1/lease/delegate`: a child lease for a sub-agent.

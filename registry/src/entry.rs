@@ -9,7 +9,7 @@
 //! The canonical JSON is what `serde_json::to_vec` writes for [`Entry`]: no whitespace,
 //! the `"kind"` tag first (`"spawn"`, `"kill"`, `"status_epoch"`, `"incident"`, `"opening"`), then
 //! every field in declaration order, every field always present (`null` for an absent
-//! option), 64-bit numbers (`at`, `expires`, `epoch`) as decimal strings like every ALC
+//! option) except a spawn's `system`, which is omitted when absent (it came later), 64-bit numbers (`at`, `expires`, `epoch`) as decimal strings like every ALC
 //! file, small numbers (`depth`, `rate_per_min`, `tier`, `permit_tier`) as JSON numbers,
 //! strings in UTF-8 with serde_json's minimal escaping. For example:
 //!
@@ -154,6 +154,12 @@ pub struct Spawn {
     pub manifest_hash: String,
     /// Delegation depth: 0 for a root lease, the parent's plus one otherwise.
     pub depth: u32,
+    /// The tier-3 agent system the lease serves, as a commitment to its public id
+    /// ([`system_commitment`], 64 lowercase hex digits), when the lease's key is
+    /// certified for one (`alc_protocol::systems`). Absent otherwise, and then absent
+    /// from the leaf too, so entries without a system encode as before.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub system: Option<String>,
     /// When (unix seconds).
     #[serde(with = "alc_protocol::encoding::u64_string")]
     pub at: u64,
@@ -320,6 +326,13 @@ pub fn manifest_commitment(gateway: &str, salt: &[u8; 32], manifest: &str) -> St
     commit(crate::tags::REGISTRY_MANIFEST_TAG, gateway, salt, manifest)
 }
 
+/// The `system` a spawn entry records for the agent system `system` (its public id) at
+/// `gateway` with the lease's `salt` (module docs): the gateway and the holder can open
+/// it, a registry reader cannot join one system's leases across gateways.
+pub fn system_commitment(gateway: &str, salt: &[u8; 32], system: &str) -> String {
+    commit(crate::tags::REGISTRY_SYSTEM_TAG, gateway, salt, system)
+}
+
 impl Spawn {
     /// Whether this entry records agent `agent` with manifest digest `manifest` under
     /// `salt`: what the holder or the gateway shows to prove what was recorded.
@@ -351,6 +364,9 @@ impl Spawn {
             check_sha256_hex("permit_hash", &self.permit_hash)?;
         }
         check_sha256_hex("manifest_hash", &self.manifest_hash)?;
+        if let Some(s) = &self.system {
+            check_sha256_hex("system", s)?;
+        }
         let routes = &self.permissions.routes;
         if routes.len() > MAX_ROUTES {
             return Err(bad("permissions.routes", "too many"));

@@ -13,3 +13,5 @@ pub const REGISTRY_SUBMISSION_TAG: &[u8] = b"alc/v1/registry/submission\0";
 pub const REGISTRY_AGENT_TAG: &[u8] = b"alc/v1/registry/agent\0";
 /// Prefix of a spawn entry's manifest commitment ([`crate::entry::manifest_commitment`]).
 pub const REGISTRY_MANIFEST_TAG: &[u8] = b"alc/v1/registry/manifest\0";
+/// Prefix of a spawn entry's agent-system commitment ([`crate::entry::system_commitment`]).
+pub const REGISTRY_SYSTEM_TAG: &[u8] = b"alc/v1/registry/system\0";

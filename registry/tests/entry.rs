@@ -29,6 +29,7 @@ fn spawn() -> Spawn {
         },
         manifest_hash: MANIFEST.into(),
         depth: 1,
+        system: None,
         at: 1_790_000_000,
     }
 }
@@ -437,4 +438,36 @@ fn agent_and_manifest_are_commitments_scoped_to_the_gateway_and_salted_per_lease
         h.update(b"a");
         hex::encode(h.finalize())
     });
+}
+
+/// A spawn's agent-system commitment is in its leaf only when present (entries without
+/// one encode as before), round-trips, and must be a commitment; `"system": null` is
+/// not the canonical form of its absence.
+#[test]
+fn a_system_commitment_is_in_the_leaf_only_when_present() {
+    use alc_registry::entry::system_commitment;
+    let plain = spawn();
+    let leaf = Entry::Spawn(plain.clone()).to_leaf().unwrap();
+    assert!(!String::from_utf8_lossy(&leaf).contains("system"));
+    let system = system_commitment(&plain.gateway, &[3; 32], &"ab".repeat(16));
+    assert_ne!(
+        system,
+        system_commitment("gw.other.org", &[3; 32], &"ab".repeat(16)),
+        "unlinkable across gateways"
+    );
+    let with = Spawn {
+        system: Some(system),
+        ..plain.clone()
+    };
+    let leaf = Entry::Spawn(with.clone()).to_leaf().unwrap();
+    assert_eq!(Entry::from_leaf(&leaf).unwrap(), Entry::Spawn(with));
+    let bad = Spawn {
+        system: Some("sys-1".into()),
+        ..plain.clone()
+    };
+    assert!(Entry::Spawn(bad).validate().is_err());
+    let plain_leaf = Entry::Spawn(plain).to_leaf().unwrap();
+    let text = String::from_utf8(plain_leaf[1..].to_vec()).unwrap();
+    let null = text.replacen(",\"at\":", ",\"system\":null,\"at\":", 1);
+    assert!(Entry::from_leaf(&[&[1u8][..], null.as_bytes()].concat()).is_err());
 }

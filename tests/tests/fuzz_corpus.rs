@@ -92,6 +92,7 @@ fn spawn() -> Entry {
         },
         manifest_hash: "ab".repeat(32),
         depth: 0,
+        system: None,
         at: NOW,
     })
 }
@@ -226,6 +227,7 @@ fn seeds() -> Vec<(&'static str, &'static str, Vec<u8>)> {
         depth: 0,
         key: None,
         escrow: None,
+        system: None,
     };
     out.push((
         "lease_token",

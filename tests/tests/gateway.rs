@@ -112,6 +112,7 @@ impl Holder<'_> {
             agent: agent.into(),
             manifest,
             key: None,
+            system: None,
         };
         let (s, v) = post(self.c, &format!("{}/v1/lease", self.gw), None, &body);
         assert_eq!(s, 200, "{v}");

@@ -173,6 +173,7 @@ fn lease(
         agent: agent.into(),
         manifest,
         key: Some(key.public_hex()),
+        system: None,
     };
     let (s, v) = post(c, &format!("{gw}/v1/lease"), None, &body);
     if s != 200 {

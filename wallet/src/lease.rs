@@ -313,6 +313,7 @@ impl Leaser {
             agent: self.agent.clone(),
             manifest: self.manifest.clone(),
             key: holder.as_ref().map(|(k, _)| k.public_hex()),
+            system: None,
         };
         let old = match renewing {
             Some(l) => Some((l.lease.as_str(), signer(l, Some(&self.secret))?)),

@@ -555,6 +555,7 @@ pub fn lease_request(
         agent: agent.to_owned(),
         manifest: manifest.to_owned(),
         key,
+        system: None,
     };
     serde_json::to_string(&request).map_err(|e| js_error("AlcRequestError", e))
 }
