@@ -264,22 +264,26 @@ impl Store {
 
     /// The chain of leases of a pseudonym, for an incident report.
     pub async fn chain_of(&self, pseudonym: &str) -> Result<Vec<ChainLink>, StoreError> {
-        let rows: Vec<(String, Option<String>, String, String, i64, i64)> = sqlx::query_as(
-            "SELECT lease_id, parent_lease, agent, manifest, depth, created_at FROM leases WHERE pseudonym = ? ORDER BY created_at, depth",
+        #[allow(clippy::type_complexity)]
+        let rows: Vec<(String, Option<String>, String, String, i64, Option<String>, i64)> = sqlx::query_as(
+            "SELECT lease_id, parent_lease, agent, manifest, depth, system, created_at FROM leases WHERE pseudonym = ? ORDER BY created_at, depth",
         )
         .bind(pseudonym)
         .fetch_all(&self.db)
         .await?;
         Ok(rows
             .into_iter()
-            .map(|(lease, parent, agent, manifest, depth, at)| ChainLink {
-                lease,
-                parent,
-                agent,
-                manifest,
-                depth: depth as u32,
-                at: at as u64,
-            })
+            .map(
+                |(lease, parent, agent, manifest, depth, system, at)| ChainLink {
+                    lease,
+                    parent,
+                    agent,
+                    manifest,
+                    depth: depth as u32,
+                    system,
+                    at: at as u64,
+                },
+            )
             .collect())
     }
 

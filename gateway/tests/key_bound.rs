@@ -628,8 +628,17 @@ async fn a_tier_three_lease_names_its_certified_agent_system() {
     assert_eq!(st, StatusCode::FORBIDDEN, "{v}");
     assert!(v["message"].as_str().unwrap().contains("expired"), "{v}");
     // Accepted with the certificate: the lease and its registry link name the system.
-    let (st, v) = post(request_at(&w, &gw, &h, &key, Some(cert)).await).await;
+    let req = request_at(&w, &gw, &h, &key, Some(cert)).await;
+    let AnyPresentation::V2(p) = &req.presentation else {
+        panic!("a circuit-v2 presentation")
+    };
+    let pseudonym = p.statement.v1.pseudonym.clone();
+    let (st, v) = post(req).await;
     assert_eq!(st, StatusCode::OK, "{v}");
+    // An incident report's chain of custody names the system too.
+    let chain = gw.state.gateway.store().chain_of(&pseudonym).await.unwrap();
+    assert_eq!(chain.len(), 1);
+    assert_eq!(chain[0].system.as_deref(), Some(system.as_str()));
     let issued: Issued = serde_json::from_value(v).unwrap();
     assert!(
         issued.rights.iter().any(|r| r.contains("autonomous")),

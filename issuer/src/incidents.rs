@@ -16,6 +16,9 @@ pub enum IncidentError {
     /// A report without its gateway or description.
     #[error("gateway and description are required")]
     Incomplete,
+    /// A chain link naming an agent system by something that is not a system id.
+    #[error("chain: an agent system is named by its public id, 32 lowercase hex digits")]
+    BadSystem,
     /// An escrow ciphertext that is not two points of the subgroup.
     #[error("escrow: {0}")]
     Escrow(String),
@@ -40,6 +43,18 @@ impl Authority {
             .map_err(|e| IncidentError::Pseudonym(e.to_string()))?;
         if r.gateway.trim().is_empty() || r.description.trim().is_empty() {
             return Err(IncidentError::Incomplete);
+        }
+        // An agent system is named by its public id (32 lowercase hex digits).
+        let system_id = |s: &String| {
+            s.len() == 32
+                && s.bytes()
+                    .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+        };
+        if r.chain
+            .iter()
+            .any(|l| l.system.as_ref().is_some_and(|s| !system_id(s)))
+        {
+            return Err(IncidentError::BadSystem);
         }
         // A ciphertext must be two points of the curve's subgroup: what the trustees
         // will be asked to decrypt.

@@ -980,11 +980,19 @@ async fn incidents_are_filed_by_gateways_and_resolved_by_admins() {
             agent: "agent-1".into(),
             manifest: "00".repeat(32),
             depth: 0,
+            system: Some("5a".repeat(16)),
             at: 1_790_000_000,
         }],
         description: "agent exceeded its spend limit".into(),
         escrow: None,
     });
+    // The twin: a chain naming a system by anything but its id is refused.
+    let mut odd: IncidentReport = serde_json::from_value(report.clone().unwrap()).unwrap();
+    odd.chain[0].system = Some("the dispatch system".into());
+    let (st, v) = h
+        .call("POST", "/v1/incidents", Some(&gw), typed(&odd))
+        .await;
+    assert_eq!(st, StatusCode::BAD_REQUEST, "{v}");
     let (st, v) = h.call("POST", "/v1/incidents", Some(&gw), report).await;
     assert_eq!(st, StatusCode::OK, "{v}");
     let id = v["id"].as_i64().unwrap();
@@ -1010,6 +1018,11 @@ async fn incidents_are_filed_by_gateways_and_resolved_by_admins() {
         .call("GET", "/v1/admin/incidents", Some(&h.admin), None)
         .await;
     assert_eq!(list[0]["reported_by"], "gw1");
+    assert_eq!(
+        list[0]["chain"][0]["system"],
+        "5a".repeat(16),
+        "the incident names the system"
+    );
     let path = format!("/v1/admin/incidents/{id}/resolve");
     assert_eq!(
         h.call(

@@ -325,6 +325,10 @@ pub struct ChainLink {
     pub manifest: String,
     /// 0 for a root lease.
     pub depth: u32,
+    /// The tier-3 agent system the lease served (its public id), if its key was
+    /// certified for one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub system: Option<String>,
     /// When the gateway issued it (unix seconds).
     pub at: u64,
 }

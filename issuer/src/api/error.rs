@@ -187,9 +187,10 @@ fn class(e: &ApiError) -> Class {
             RevocationError::Internal(_) => Failure,
         },
         ApiError::Incident(i) => match i {
-            IncidentError::Pseudonym(_) | IncidentError::Incomplete | IncidentError::Escrow(_) => {
-                BAD
-            }
+            IncidentError::Pseudonym(_)
+            | IncidentError::Incomplete
+            | IncidentError::BadSystem
+            | IncidentError::Escrow(_) => BAD,
             IncidentError::NotOpen(_) => NOT_FOUND,
             IncidentError::Internal(_) => Failure,
         },
