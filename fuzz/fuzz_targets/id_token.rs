@@ -28,6 +28,7 @@ fn verifier() -> &'static (tokio::runtime::Runtime, Verifier) {
             jwks: JwksSource::File(path),
             algorithms: vec!["EdDSA".into()],
             subject_claim: "sub".into(),
+            link_claim: None,
         };
         let v = rt
             .block_on(Verifier::new(vec![config], 60))

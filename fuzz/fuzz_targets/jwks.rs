@@ -27,6 +27,7 @@ fuzz_target!(|data: &[u8]| {
         jwks: JwksSource::File(path),
         algorithms: vec!["RS256".into(), "ES256".into(), "EdDSA".into()],
         subject_claim: "sub".into(),
+        link_claim: None,
     };
     let _ = rt.block_on(Verifier::new(vec![config], 60));
 });
