@@ -76,6 +76,9 @@ pub enum PermitError {
     /// No agent system of this name in the permit.
     #[error("the permit has no agent system {0:?}")]
     NoSystem(String),
+    /// No live session has this token.
+    #[error("unknown or expired session")]
+    UnknownSession,
     /// The caller is not the agent system's named principal operator.
     #[error("only the agent system's named principal operator, signed in, can certify its keys")]
     NotSystemPrincipal,

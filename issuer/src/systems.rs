@@ -38,10 +38,10 @@ impl Authority {
         key: &str,
     ) -> Result<SignedSystemCertificate, PermitError> {
         let key = agent_key(key)?;
-        let person = self
-            .session_identity(session)
-            .await
-            .map_err(|_| PermitError::NotSystemPrincipal)?;
+        let person = self.session_identity(session).await.map_err(|e| match e {
+            crate::identity::IdentityError::Internal(i) => PermitError::Internal(i),
+            _ => PermitError::UnknownSession,
+        })?;
         let now = self.now();
         let mut w = self.write().await?;
         let p = load(&mut w.tx, permit, self.cfg.permits.grace_period_secs).await?;

@@ -441,6 +441,8 @@ async fn a_tier_three_system_certificate_binds_an_agent_key_to_the_system() {
     assert_eq!(st, StatusCode::NOT_FOUND);
     let (st, _) = ask(p1.clone(), path, "00".repeat(32)).await;
     assert_eq!(st, StatusCode::BAD_REQUEST, "a weak key");
+    let (st, _) = ask("not-a-session".into(), path, agent.clone()).await;
+    assert_eq!(st, StatusCode::UNAUTHORIZED);
     // While the permit is short of a requirement, nothing is certified.
     let (_, v) = alc_devkit::http::call(
         &t.app,
