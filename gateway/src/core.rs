@@ -170,7 +170,7 @@ struct Proven {
     rights: Vec<String>,
     key: Option<String>,
     escrow: Option<String>,
-    system: Option<String>,
+    system: Option<alc_protocol::systems::SystemCertificate>,
 }
 
 fn valid_agent(a: &str) -> Result<(), Deny> {
@@ -432,11 +432,12 @@ impl Gateway {
             rights,
             rate_per_min: self.cfg.rate_per_min,
             // The time the proof showed the credential valid at: never after its expiry.
-            expires: st.now,
+            // Not past the system's certificate either: the lease names the system.
+            expires: system.as_ref().map_or(st.now, |c| st.now.min(c.not_after)),
             depth: 0,
             key,
             escrow,
-            system,
+            system: system.map(|c| c.system),
         };
         if self.is_killed_pseudonym(&lease.pseudonym) {
             return Err(Deny::Forbidden(

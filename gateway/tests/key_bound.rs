@@ -662,4 +662,23 @@ async fn a_tier_three_lease_names_its_certified_agent_system() {
             SCOPE, &salt, &system
         ))
     );
+    // A lease never outlives the certificate that names its system.
+    let soon = w.now() + 100;
+    let short = SignedSystemCertificate::sign(
+        &SystemCertificate {
+            issuer: alc_devkit::authority::NAME.into(),
+            system: system.clone(),
+            key: key.public_hex(),
+            permit_tier: 3,
+            not_after: soon,
+        },
+        &w.authority.authority.keys().status,
+    );
+    let (st, v) = post(request_at(&w, &gw, &h, &key, Some(short)).await).await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+    assert_eq!(v["expires_at"], soon, "{v}");
+    assert!(
+        issued.expires_at > soon,
+        "the day-long certificate's lease runs its course"
+    );
 }

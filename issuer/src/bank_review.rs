@@ -6,8 +6,9 @@
 //! *discrimination* is `c_p / n_p - c_f / n_f`, the share right among passing attempts
 //! minus the share right among failing ones (the upper-lower index, with the pass mark
 //! as the split): near 0 the question does not tell competent candidates from others,
-//! below 0 it misleads the competent. Figures below [`MIN_SAMPLE`] showings are shown
-//! but not judged. No figure names a candidate: marks are kept per attempt, and the
+//! below 0 it misleads the competent. Figures below [`MIN_SAMPLE`] showings (and a
+//! discrimination with fewer than [`MIN_GROUP`] showings in either group) are shown but
+//! not judged. No figure names a candidate: marks are kept per attempt, and the
 //! review reads them only in aggregate.
 
 use crate::authority::{audit, Authority};
@@ -18,6 +19,9 @@ use std::collections::{BTreeSet, HashMap};
 
 /// Showings below which a question's figures are not judged.
 pub const MIN_SAMPLE: u64 = 30;
+/// Showings in passing attempts, and in failing ones, below which its discrimination is
+/// not judged (one group of two would decide it).
+pub const MIN_GROUP: u64 = 10;
 /// Facility above which a question is `too-easy`.
 const TOO_EASY: f64 = 0.95;
 /// Facility below which a question is `too-hard` (a guess among four is right 0.25).
@@ -130,6 +134,9 @@ impl Authority {
                 let discrimination = share(correct_passing, shown_passing)
                     .zip(share(correct - correct_passing, shown - shown_passing))
                     .map(|(p, f)| p - f);
+                let judged = (shown_passing >= MIN_GROUP && shown - shown_passing >= MIN_GROUP)
+                    .then_some(discrimination)
+                    .flatten();
                 QuestionReview {
                     id: q.id.clone(),
                     area: q.area.clone(),
@@ -140,7 +147,7 @@ impl Authority {
                     correct_passing,
                     facility,
                     discrimination,
-                    flags: flags(shown, facility, discrimination),
+                    flags: flags(shown, facility, judged),
                 }
             })
             .collect();

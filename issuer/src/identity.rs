@@ -106,7 +106,7 @@ impl Authority {
             .execute(&mut *w.tx)
             .await?;
         let person = self
-            .person_at_login(&mut w.tx, &id_key, verified.link.as_deref(), now)
+            .person_at_login(&mut w.tx, &id_key, verified.link.as_ref(), now)
             .await?;
         sqlx::query("INSERT INTO sessions (token_hash, id_key, expires_at) VALUES (?, ?, ?)")
             .bind(&hash)

@@ -113,6 +113,22 @@ pub async fn merge(
     .bind(max_failures as i64)
     .execute(&mut **tx)
     .await?;
+    // Two open attempts would be two attempts in one sitting: the linked side's lapses
+    // (and counts, as any lapsed attempt does).
+    let open = |key: &[u8]| {
+        sqlx::query_scalar::<_, i64>(
+            "SELECT COUNT(*) FROM attempts WHERE id_key = ? AND submitted_at IS NULL AND expires_at > ?",
+        )
+        .bind(key.to_vec())
+        .bind(now as i64)
+    };
+    if open(from).fetch_one(&mut **tx).await? > 0 && open(into).fetch_one(&mut **tx).await? > 0 {
+        sqlx::query("UPDATE attempts SET expires_at = ? WHERE id_key = ? AND submitted_at IS NULL")
+            .bind(now as i64)
+            .bind(from)
+            .execute(&mut **tx)
+            .await?;
+    }
     // Records move to the person; a permit role held by both is held once, as the
     // stronger of the two.
     sqlx::query(
@@ -134,6 +150,10 @@ pub async fn merge(
         "UPDATE apprenticeships SET supervisor = ?2 WHERE supervisor = ?1",
         "UPDATE person_claims SET person = ?2 WHERE person = ?1",
         "UPDATE identities SET person = ?2 WHERE id_key = ?1 OR person = ?1",
+        // The linked side's own row fails closed: a request that read its key before
+        // the link (a session looked up, then the writer awaited) finds it locked and
+        // unpassed, so it can neither sit nor obtain a licence outside the person.
+        "UPDATE identities SET passed_at = NULL, locked = 1 WHERE id_key = ?1",
     ] {
         sqlx::query(sql)
             .bind(from)
@@ -141,6 +161,14 @@ pub async fn merge(
             .execute(&mut **tx)
             .await?;
     }
+    // One person cannot supervise themselves.
+    sqlx::query(
+        "UPDATE apprenticeships SET ended_at = ?, ended_reason = 'the apprentice and the supervisor are one person'
+         WHERE apprentice = supervisor AND ended_at IS NULL",
+    )
+    .bind(now as i64)
+    .execute(&mut **tx)
+    .await?;
     let short = |k: &[u8]| hex::encode(&k[..8.min(k.len())]);
     let (actor, reason, details) = match how {
         How::Claim => (
@@ -167,22 +195,24 @@ pub async fn merge(
 
 impl Authority {
     /// At sign-in: the person of `id_key`, after linking it by the provider's claim
-    /// value `claim` (if the provider has a `link_claim`).
+    /// `(name, value)` (if the provider has a `link_claim`). Values are keyed with the
+    /// claim's name: only providers linking by the same claim link each other.
     pub(crate) async fn person_at_login(
         &self,
         tx: &mut Transaction<'static, Sqlite>,
         id_key: &[u8],
-        claim: Option<&str>,
+        claim: Option<&(String, String)>,
         now: u64,
     ) -> Result<IdKey, IdentityError> {
         let mine = person(tx, id_key).await?;
-        let Some(value) = claim else {
+        let Some((name, value)) = claim else {
             return Ok(mine);
         };
+        // The issuer position holds a name no issuer URL can be, with the claim's name.
         let claim_key = self
             .keys
             .identity
-            .identity_key("urn:alc:link-claim", value)
+            .identity_key(&format!("urn:alc:link-claim {name}"), value)
             .to_vec();
         let theirs: Option<Vec<u8>> =
             sqlx::query_scalar("SELECT person FROM person_claims WHERE claim_key = ?")

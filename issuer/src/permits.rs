@@ -73,14 +73,11 @@ pub enum PermitError {
     /// An identity under an issuer that is not one of the authority's providers.
     #[error("{0:?} is not one of this authority's identity providers")]
     UnknownProvider(String),
-    /// No agent system of this name in the permit.
-    #[error("the permit has no agent system {0:?}")]
-    NoSystem(String),
     /// No live session has this token.
     #[error("unknown or expired session")]
     UnknownSession,
-    /// The caller is not the agent system's named principal operator.
-    #[error("only the agent system's named principal operator, signed in, can certify its keys")]
+    /// No such agent system, or the caller is not its named principal operator.
+    #[error("no such agent system of yours: only an agent system's named principal operator, signed in, can certify its keys")]
     NotSystemPrincipal,
     /// Not an Ed25519 public key of full order, in hex.
     #[error("key: an Ed25519 public key of full order, 32 bytes in hex")]

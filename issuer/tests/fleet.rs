@@ -429,7 +429,8 @@ async fn a_tier_three_system_certificate_binds_an_agent_key_to_the_system() {
         !serde_json::to_string(&cert).unwrap().contains("big"),
         "no permit named"
     );
-    // Refused: another principal of the permit, an unknown system, a malformed key.
+    // Refused: another principal of the permit, an unknown system (the same answer), a
+    // malformed key, no session.
     let (st, _) = ask(session("p2").await, path, agent.clone()).await;
     assert_eq!(st, StatusCode::FORBIDDEN);
     let (st, _) = ask(
@@ -438,7 +439,7 @@ async fn a_tier_three_system_certificate_binds_an_agent_key_to_the_system() {
         agent.clone(),
     )
     .await;
-    assert_eq!(st, StatusCode::NOT_FOUND);
+    assert_eq!(st, StatusCode::FORBIDDEN, "the same answer as not yours");
     let (st, _) = ask(p1.clone(), path, "00".repeat(32)).await;
     assert_eq!(st, StatusCode::BAD_REQUEST, "a weak key");
     let (st, _) = ask("not-a-session".into(), path, agent.clone()).await;

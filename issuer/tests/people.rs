@@ -16,6 +16,7 @@ use axum::http::StatusCode;
 use serde_json::{json, Value};
 
 const OTHER: &str = "https://other-idp.test";
+const THIRD: &str = "https://third-idp.test";
 const CLAIM: &str = "national_id";
 /// Cooling-offs shorter than a session, so one session sits until the lock.
 const SHORT_COOLING: &str = "[assessment]\ncooling_off_secs = 60\n";
@@ -68,6 +69,7 @@ async fn a_shared_verified_claim_makes_one_person_across_providers() {
         .config(SHORT_COOLING)
         .link_claim(CLAIM)
         .provider(OTHER, Some(CLAIM))
+        .provider(THIRD, Some("passport"))
         .start()
         .await;
     let other = &t.others[0];
@@ -83,7 +85,15 @@ async fn a_shared_verified_claim_makes_one_person_across_providers() {
         t.authority.start_attempt(&second.session).await,
         Err(AssessmentError::Locked)
     ));
-    // The twin: another person (another claim value) at the second provider sits.
+    // The twins: a provider linking by another claim does not link on an equal value;
+    // another person (another claim value) at the second provider sits.
+    let passport = login(&t, &t.others[1], "ann-p", &[("passport", "N-1")])
+        .await
+        .unwrap();
+    assert!(
+        !passport.identity.locked,
+        "another claim, another namespace"
+    );
     let stranger = login(&t, other, "bea", &[(CLAIM, "N-2")]).await.unwrap();
     assert!(!stranger.identity.locked);
     assert!(t.authority.start_attempt(&stranger.session).await.is_ok());
@@ -119,6 +129,15 @@ async fn a_shared_verified_claim_makes_one_person_across_providers() {
         t.authority.issue(&dee2_id, &wallet).await,
         Err(alc_issuer::issuance::IssuanceError::AlreadyHeld)
     ));
+    // The linked identity's own key fails closed (a request that read it before the
+    // link): no pass, no licence under it.
+    let alias = t
+        .authority
+        .keys()
+        .identity
+        .identity_key(OTHER, "dee@other")
+        .to_vec();
+    assert!(t.authority.issue(&alias, &wallet).await.is_err());
     let links: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM audit WHERE action = 'identity-link' AND details LIKE '%\"by\":\"claim\"%'",
     )

@@ -129,16 +129,18 @@ impl StatusView {
         }
     }
 
-    /// The agent system certified for `agent` (hex) by this authority's status key, if
-    /// the certificate holds at `now`: its public id.
+    /// The certificate of the agent system of `agent` (hex), if signed by this
+    /// authority's status key and valid at `now`.
     pub fn verify_system(
         &self,
         cert: &alc_protocol::systems::SignedSystemCertificate,
         agent: &str,
         now: u64,
-    ) -> Result<String, alc_protocol::systems::SystemCertificateError> {
+    ) -> Result<
+        alc_protocol::systems::SystemCertificate,
+        alc_protocol::systems::SystemCertificateError,
+    > {
         cert.verify(&self.key, &self.issuer, agent, now)
-            .map(|c| c.system)
     }
 
     fn read(&self) -> RwLockReadGuard<'_, Inner> {

@@ -135,7 +135,7 @@ fn permit(e: &PermitError) -> Class {
         | E::UnknownProvider(_) => BAD,
         E::NotLicensed => Refusal(StatusCode::CONFLICT, "not_licensed"),
         E::Exists(_) | E::Revoked(_) | E::Changed(_) => CONFLICT,
-        E::NotFound(_) | E::NoSystem(_) => NOT_FOUND,
+        E::NotFound(_) => NOT_FOUND,
         E::UnknownSession => UNAUTHORIZED,
         E::NotOperator(_) | E::Unmet { .. } | E::NotSystemPrincipal => FORBIDDEN,
         E::Cover(r) => Refusal(StatusCode::UNPROCESSABLE_ENTITY, r.code()),

@@ -257,8 +257,8 @@ pub struct VerifiedToken {
     pub issuer: String,
     /// The person's identifier at that provider (the configured subject claim).
     pub subject: String,
-    /// The provider's linking claim (`link_claim`), if it has one.
-    pub link: Option<String>,
+    /// The provider's linking claim (`link_claim`), if it has one: its name and value.
+    pub link: Option<(String, String)>,
     /// The `nonce` claim, unchecked: the caller must match and consume it.
     pub nonce: Option<String>,
     /// `exp`, seconds since the Unix epoch.
@@ -456,7 +456,7 @@ impl Verifier {
             None => None,
             Some(name) => match claims.get(name) {
                 Some(Value::String(s)) if !s.is_empty() && s.len() <= MAX_SUBJECT_BYTES => {
-                    Some(s.clone())
+                    Some((name.clone(), s.clone()))
                 }
                 _ => {
                     return Err(OidcError::InvalidClaim {

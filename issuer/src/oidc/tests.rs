@@ -655,7 +655,7 @@ async fn a_link_claim_is_required_and_read() {
     let c = with(claims(DEV_ISS), "national_id", json!("N-1"));
     assert_eq!(
         v.verify(&idp.sign_claims(&c), NOW).await.unwrap().link,
-        Some("N-1".to_owned())
+        Some(("national_id".to_owned(), "N-1".to_owned()))
     );
     // Twins: without it, empty, or not a string, the token is refused.
     for bad in [None, Some(json!("")), Some(json!(7))] {
