@@ -145,14 +145,11 @@ fn random_id() -> String {
     hex::encode(b)
 }
 
-/// An agent's Ed25519 public key from hex: a point, not of small order.
+/// An agent's Ed25519 public key from hex (`alc_protocol::signature::agent_key`).
 fn agent_key(hex: &str) -> Result<ed25519_dalek::VerifyingKey, Deny> {
-    let bytes: [u8; 32] = hex_array(hex)
-        .map_err(|_| Deny::BadRequest("key: an Ed25519 public key, 32 bytes in hex".into()))?;
-    ed25519_dalek::VerifyingKey::from_bytes(&bytes)
-        .ok()
-        .filter(|k| !k.is_weak())
-        .ok_or_else(|| Deny::BadRequest("key: not an Ed25519 public key of full order".into()))
+    alc_protocol::signature::agent_key(hex).ok_or_else(|| {
+        Deny::BadRequest("key: an Ed25519 public key of full order, 32 bytes in hex".into())
+    })
 }
 
 /// The pseudonym a presentation states (decimal, as sent).

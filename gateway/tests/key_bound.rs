@@ -120,27 +120,7 @@ impl World {
 
     /// A circuit-v2 lease request bound to `key` (its presentation proved for it).
     async fn request(&self, h: &Holder, key: &AgentKey) -> LeaseRequest {
-        let ch = self.challenge().await;
-        let list = self.published_list().await;
-        let manifest = manifest_digest(b"agent manifest");
-        let req = ProofRequest::from_challenge(&ch, &manifest, Route::Autonomous);
-        let (presentation, _) = present(
-            SCOPE,
-            prover_v2(),
-            &h.credential,
-            &h.secret,
-            &list,
-            &req,
-            Some(key),
-        )
-        .unwrap();
-        LeaseRequest {
-            presentation,
-            agent: "agent-1".into(),
-            manifest,
-            key: Some(key.public_hex()),
-            system: None,
-        }
+        request_at(self, &self.gw, h, key, None).await
     }
 
     /// The authority's published status list.
@@ -537,7 +517,7 @@ async fn request_at(
     .unwrap();
     LeaseRequest {
         presentation,
-        agent: "dispatcher".into(),
+        agent: "agent-1".into(),
         manifest,
         key: Some(key.public_hex()),
         system,

@@ -44,16 +44,11 @@ impl Authority {
         if r.gateway.trim().is_empty() || r.description.trim().is_empty() {
             return Err(IncidentError::Incomplete);
         }
-        // An agent system is named by its public id (32 lowercase hex digits).
-        let system_id = |s: &String| {
-            s.len() == 32
-                && s.bytes()
-                    .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
-        };
-        if r.chain
-            .iter()
-            .any(|l| l.system.as_ref().is_some_and(|s| !system_id(s)))
-        {
+        if r.chain.iter().any(|l| {
+            l.system
+                .as_deref()
+                .is_some_and(|s| !crate::systems::is_system_id(s))
+        }) {
             return Err(IncidentError::BadSystem);
         }
         // A ciphertext must be two points of the curve's subgroup: what the trustees

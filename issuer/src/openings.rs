@@ -229,18 +229,12 @@ impl Authority {
         // A permit's incident reporting channels hear of it (the outbox, delivered after
         // the commit): the incident, and which of its licences.
         if let Some(p) = &permit {
-            let reporting: Option<String> =
-                sqlx::query_scalar("SELECT reporting FROM permits WHERE id = ?")
-                    .bind(p)
-                    .fetch_optional(&mut *w.tx)
-                    .await?;
-            let channels: Vec<String> = reporting
-                .map(|r| serde_json::from_str(&r))
-                .transpose()
+            let channels = crate::permits::load(&mut w.tx, p, self.cfg.permits.grace_period_secs)
+                .await
                 .map_err(Internal::new)?
-                .unwrap_or_default();
+                .reporting;
             let body = serde_json::json!({
-                "kind": "incident-opened", "permit": p, "incident": id,
+                "event": "incident-opened", "permit": p, "incident": id,
                 "serial": serial, "at": now,
             });
             crate::enforcement::notify(&mut w, p, &channels, body, now).await?;

@@ -10,21 +10,14 @@ use crate::authority::{audit, Authority};
 use crate::permits::{load, unmet, PermitError};
 use alc_protocol::systems::{SignedSystemCertificate, SystemCertificate};
 
-/// A fresh public system id: 128 random bits, hex.
+/// A fresh public system id: 128 random bits, lowercase hex.
 pub fn new_system_id() -> String {
     hex::encode(rand::random::<[u8; 16]>())
 }
 
-fn agent_key(hex_key: &str) -> Result<String, PermitError> {
-    let bytes: [u8; 32] = hex::decode(hex_key)
-        .ok()
-        .and_then(|b| b.try_into().ok())
-        .ok_or(PermitError::BadKey)?;
-    ed25519_dalek::VerifyingKey::from_bytes(&bytes)
-        .ok()
-        .filter(|k| !k.is_weak())
-        .ok_or(PermitError::BadKey)?;
-    Ok(hex::encode(bytes))
+/// Whether `s` has the shape of a system id (32 lowercase hex digits).
+pub fn is_system_id(s: &str) -> bool {
+    s.len() == 32 && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
 }
 
 impl Authority {
@@ -37,7 +30,9 @@ impl Authority {
         name: &str,
         key: &str,
     ) -> Result<SignedSystemCertificate, PermitError> {
-        let key = agent_key(key)?;
+        let key = alc_protocol::signature::agent_key(key)
+            .map(|k| hex::encode(k.as_bytes()))
+            .ok_or(PermitError::BadKey)?;
         let person = self.session_identity(session).await.map_err(|e| match e {
             crate::identity::IdentityError::Internal(i) => PermitError::Internal(i),
             _ => PermitError::UnknownSession,
@@ -108,5 +103,20 @@ impl Authority {
         .await?;
         w.commit().await?;
         Ok(SignedSystemCertificate::sign(&cert, &self.keys.status))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_new_system_id_has_the_shape_and_others_do_not() {
+        let id = new_system_id();
+        assert!(is_system_id(&id));
+        assert_ne!(id, new_system_id());
+        for bad in [id.to_uppercase(), id[1..].to_owned(), format!("{}g", &id[1..])] {
+            assert!(!is_system_id(&bad), "{bad}");
+        }
     }
 }

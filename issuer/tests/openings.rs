@@ -27,6 +27,20 @@ fn typed<T: Serialize>(v: &T) -> Option<Value> {
     Some(serde_json::to_value(v).unwrap())
 }
 
+/// `serial` encrypted to the escrow key the authority publishes (`info`, its
+/// `/v1/authority`), as a lease's proof escrows it.
+fn escrowed(info: &Value, serial: u32) -> EscrowCiphertext {
+    let public =
+        EscrowPublic::from_text(&serde_json::from_value(info["escrow_key"].clone()).unwrap())
+            .unwrap();
+    let ct = Ciphertext::encrypt(
+        public.key(),
+        serial,
+        &Randomness::random(&mut rand::rngs::OsRng),
+    );
+    wire(&ct)
+}
+
 /// Three trustees' 2-of-3 key shares and the joint key.
 fn trustees() -> (Vec<TrusteeShare>, EscrowPublic) {
     let params = Params::new(2, 3).unwrap();
@@ -173,15 +187,7 @@ async fn two_of_three_trustees_open_an_incident_on_the_record_and_revoke_the_lic
     let holder = HolderSecret::generate(&mut rand::rngs::OsRng);
     let cred = w.a.credential("alice", &holder).await;
     let serial = cred.signed.credential.serial;
-    let public =
-        EscrowPublic::from_text(&serde_json::from_value(info["escrow_key"].clone()).unwrap())
-            .unwrap();
-    let ct = Ciphertext::encrypt(
-        public.key(),
-        serial,
-        &Randomness::random(&mut rand::rngs::OsRng),
-    );
-    let escrow = wire(&ct);
+    let escrow = escrowed(&info, serial);
     let id = w.report(Some(escrow.clone())).await;
 
     // A partial released without its opening on the record: refused.
@@ -341,15 +347,7 @@ async fn an_opened_permit_licence_is_reported_to_the_permits_channels() {
             .signed
             .credential
             .serial;
-    let public =
-        EscrowPublic::from_text(&serde_json::from_value(info["escrow_key"].clone()).unwrap())
-            .unwrap();
-    let ct = Ciphertext::encrypt(
-        public.key(),
-        serial,
-        &Randomness::random(&mut rand::rngs::OsRng),
-    );
-    let escrow = wire(&ct);
+    let escrow = escrowed(&info, serial);
     let incident = w.report(Some(escrow.clone())).await;
     for j in [1, 2] {
         assert_eq!(w.open(incident, j).await.0, StatusCode::OK);
@@ -366,7 +364,7 @@ async fn an_opened_permit_licence_is_reported_to_the_permits_channels() {
     let body: Value = serde_json::from_str(&notices[0].1).unwrap();
     assert_eq!(
         (
-            body["kind"].as_str(),
+            body["event"].as_str(),
             body["incident"].as_i64(),
             body["serial"].as_u64()
         ),

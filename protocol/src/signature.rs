@@ -268,6 +268,16 @@ mod key {
 #[cfg(feature = "signing")]
 pub use key::{binding_public, RequestKey};
 
+/// An agent's Ed25519 public key from 32 bytes of hex (either case): a point, not of
+/// small order. What a lease is bound to and a system certificate names.
+#[cfg(feature = "signing")]
+pub fn agent_key(hex: &str) -> Option<ed25519_dalek::VerifyingKey> {
+    let bytes: [u8; 32] = crate::encoding::hex_array(hex).ok()?;
+    ed25519_dalek::VerifyingKey::from_bytes(&bytes)
+        .ok()
+        .filter(|k| !k.is_weak())
+}
+
 /// The three headers of a signed request.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SignedHeaders {
@@ -374,6 +384,21 @@ mod tests {
         let elsewhere = RequestKey::for_agent(&agent, &binding_public(&[4; 32]))
             .unwrap_or_else(|_| unreachable!());
         assert!(!g.check(base, &elsewhere.tag(base)));
+    }
+
+    #[cfg(feature = "signing")]
+    #[test]
+    fn an_agent_key_is_a_full_order_point_in_hex() {
+        let k = ed25519_dalek::SigningKey::from_bytes(&[1; 32]).verifying_key();
+        let hex = ::hex::encode(k.as_bytes());
+        assert_eq!(agent_key(&hex), Some(k));
+        assert_eq!(agent_key(&hex.to_uppercase()), Some(k));
+        // Twins: the identity (small order), a byte short, not hex.
+        let mut id = [0u8; 32];
+        id[0] = 1;
+        assert_eq!(agent_key(&::hex::encode(id)), None);
+        assert_eq!(agent_key(&hex[2..]), None);
+        assert_eq!(agent_key(&"zz".repeat(32)), None);
     }
 
     #[cfg(feature = "signing")]
