@@ -115,7 +115,11 @@ mod tests {
         let id = new_system_id();
         assert!(is_system_id(&id));
         assert_ne!(id, new_system_id());
-        for bad in [id.to_uppercase(), id[1..].to_owned(), format!("{}g", &id[1..])] {
+        for bad in [
+            id.to_uppercase(),
+            id[1..].to_owned(),
+            format!("{}g", &id[1..]),
+        ] {
             assert!(!is_system_id(&bad), "{bad}");
         }
     }
