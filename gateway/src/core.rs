@@ -343,7 +343,7 @@ impl Gateway {
             && rights.iter().any(|r| r == AUTONOMOUS)
             && system.is_none()
         {
-            return Err(Deny::Forbidden("system: this gateway's autonomous routes need permit tier 3, whose leases name their agent system: send the authority's certificate for the agent key (alc wallet system-certificate)".into()));
+            return Err(Deny::Forbidden("system: this gateway's autonomous routes need permit tier 3, whose leases name their agent system: send the authority's certificate for the agent key (`alc wallet system certify NAME --permit PERMIT`, then `alc wallet lease --system NAME`)".into()));
         }
         if !self.batcher.verify(proof, inputs).await {
             return Err(Deny::Forbidden("the proof does not verify".into()));

@@ -274,3 +274,83 @@ async fn an_administrator_links_two_identities_with_evidence() {
     .unwrap();
     assert_eq!(audited, 1);
 }
+
+/// A link made while both identities sit an attempt lapses the linked side's (one
+/// sitting per person), and ends an apprenticeship between the two (nobody supervises
+/// themselves). The twins: the person's own attempt is still marked, and an
+/// apprenticeship between two people stays accepted.
+#[tokio::test]
+async fn a_link_lapses_a_second_open_attempt_and_ends_self_supervision() {
+    let t = TestAuthority::builder().provider(OTHER, None).start().await;
+    let other = &t.others[0];
+    let link_them = |subject: &str, to: &str| {
+        alc_devkit::http::call(
+            &t.app,
+            "POST",
+            "/v1/admin/identities/link",
+            Some(&t.admin),
+            link(
+                who(OTHER, subject),
+                who(IDP, to),
+                "passport seen at the desk",
+            ),
+        )
+    };
+    // fay sits at both providers at once.
+    let first = login(&t, &t.idp, "fay", &[]).await.unwrap();
+    let second = login(&t, other, "fay@other", &[]).await.unwrap();
+    let a1 = t.authority.start_attempt(&first.session).await.unwrap();
+    let a2 = t.authority.start_attempt(&second.session).await.unwrap();
+    let (st, v) = link_them("fay@other", "fay").await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+    assert!(matches!(
+        t.authority
+            .submit_attempt(
+                &second.session,
+                &a2.attempt,
+                &alc_devkit::authority::correct_answers(&a2)
+            )
+            .await,
+        Err(AssessmentError::Expired)
+    ));
+    let marked = t
+        .authority
+        .submit_attempt(
+            &first.session,
+            &a1.attempt,
+            &alc_devkit::authority::correct_answers(&a1),
+        )
+        .await
+        .unwrap();
+    assert!(marked.passed);
+    // gus (licensed) supervises gus@other; hal (licensed) supervises ivy@other.
+    let apprentice = |supervisor: &'static str, subject: &'static str| {
+        let t = &t;
+        async move {
+            let sup = t.passed(supervisor).await;
+            t.authority.issue(&sup, &licence_request()).await.unwrap();
+            let s = login(t, other, subject, &[]).await.unwrap();
+            let key = t.authority.session_identity(&s.session).await.unwrap();
+            let r = t.authority.request_apprenticeship(&key).await.unwrap();
+            t.authority
+                .accept_apprenticeship(&sup, &r.code)
+                .await
+                .unwrap();
+            (sup, key)
+        }
+    };
+    // The person is gus's first identity, where the records move.
+    let (gus, _) = apprentice("gus", "gus@other").await;
+    let (_, ivy) = apprentice("hal", "ivy@other").await;
+    let (st, v) = link_them("gus@other", "gus").await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+    let person = t.authority.apprenticeships(&gus).await.unwrap();
+    assert_eq!(person.len(), 1);
+    assert_eq!(
+        person[0].ended_reason.as_deref(),
+        Some("the apprentice and the supervisor are one person")
+    );
+    let kept = t.authority.apprenticeships(&ivy).await.unwrap();
+    assert_eq!(kept[0].state, "accepted", "{kept:?}");
+    assert_eq!(kept[0].ended_reason, None);
+}

@@ -47,6 +47,19 @@ fn exactly<const N: usize>(bytes: Vec<u8>) -> Result<[u8; N], EncodingError> {
         .map_err(|_| EncodingError::Length { expected: N, got })
 }
 
+/// `s` percent-encoded as one URL path segment (RFC 3986: everything but the
+/// unreserved characters), so an id with `/`, `?` or spaces names one resource.
+pub fn path_segment(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
 /// Lowercase hex.
 pub fn hex(bytes: &[u8]) -> String {
     ::hex::encode(bytes)
@@ -151,6 +164,13 @@ pub mod u64_string {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_path_segment_keeps_only_unreserved_characters() {
+        assert_eq!(path_segment("fleet-1.a_b~"), "fleet-1.a_b~");
+        assert_eq!(path_segment("a/b c?%"), "a%2Fb%20c%3F%25");
+        assert_eq!(path_segment("é"), "%C3%A9");
+    }
 
     #[test]
     fn hex_is_exact() {

@@ -1095,3 +1095,219 @@ fn an_apprentice_leases_sandbox_routes_under_a_supervisor_who_accepted() {
     let out = ok(wallet(t, &["apprentice", "list", "--dir", &gina], &[]));
     assert!(out.contains("ended as apprentice"), "{out}");
 }
+
+/// A tier-3 agent system from the command line: the authority registers a tier-3 permit
+/// (insured, two licensed principals, incident conditions) with the system `dispatch`
+/// named to olive; olive certifies an agent key for it and leases the autonomous routes
+/// of a gateway that needs permit tier 3. The twins: pete, a principal of the permit but
+/// not the system's, is refused a certificate; olive's lease without the system, or for a
+/// system she has no certificate of, or under a certificate that has ended, is refused.
+#[test]
+fn a_tier_three_agent_system_leases_under_its_certificate() {
+    use alc_e2e::licensing::post;
+    use alc_protocol::authority::{
+        IdentityRef, InsurerRegistration, NewAgentSystem, NewOperator, NewPermit,
+    };
+    let keys = shared_keys_v2().keys.to_str().unwrap().to_owned();
+    let tmp = tempfile::tempdir().unwrap();
+    let t = tmp.path();
+    let (idp, auth, adata) = start_services(t);
+    let gw = start_gateway(
+        t,
+        "fleet-gw",
+        (&auth.url, &adata),
+        Some("scope = \"fleet-gw.local\"\nmin_permit_tier = 3\n"),
+    );
+    let urls = (auth.url.as_str(), gw.url.as_str(), idp.url.as_str());
+    // olive and pete: licensed operators, so they can be principals.
+    let olive = licensed_wallet(t, "olive", urls, &keys);
+    let pete = licensed_wallet(t, "pete", urls, &keys);
+    for w in [&olive, &pete] {
+        pass(t, w);
+        ok(wallet(t, &["obtain", "--dir", w], &[]));
+    }
+    // The insurer's cover for the permit, proved at tier 3's minimum.
+    let c = reqwest::blocking::Client::new();
+    let admin = std::fs::read_to_string(adata.join("admin-token")).unwrap();
+    let admin = admin.trim();
+    let minimum = c
+        .get(format!("{}/v1/insurance", auth.url))
+        .send()
+        .unwrap()
+        .json::<Value>()
+        .unwrap()["min_cover"]["3"]
+        .as_u64()
+        .unwrap()
+        .to_string();
+    let key = t.join("insurer.key");
+    let public = ok(alc(
+        t,
+        &["insurer", "keygen", "--out", key.to_str().unwrap()],
+    ));
+    let reg = InsurerRegistration {
+        id: "mutual-1".into(),
+        key: public.trim().into(),
+        reason: "licensed insurer".into(),
+    };
+    let (st, v) = post(
+        &c,
+        &format!("{}/v1/admin/insurers", auth.url),
+        Some(admin),
+        &reg,
+    );
+    assert_eq!(st, 200, "{v}");
+    let cover = t.join("cover");
+    ok(alc(
+        t,
+        &[
+            "insurer",
+            "certify",
+            "--key",
+            key.to_str().unwrap(),
+            "--permit",
+            "fleet",
+            "--policy",
+            "POL-3",
+            "--days",
+            "30",
+            "--amount",
+            &minimum,
+            "--out",
+            cover.to_str().unwrap(),
+        ],
+    ));
+    let proof = cover.join("proof.json");
+    ok(alc(
+        t,
+        &[
+            "permit",
+            "prove-cover",
+            "--certificate",
+            cover.join("certificate.json").to_str().unwrap(),
+            "--opening",
+            cover.join("opening.json").to_str().unwrap(),
+            "--tier",
+            "3",
+            "--minimum",
+            &minimum,
+            "--out",
+            proof.to_str().unwrap(),
+        ],
+    ));
+    let evidence: Value = serde_json::from_str(&std::fs::read_to_string(&proof).unwrap()).unwrap();
+    let permit = NewPermit {
+        id: "fleet".into(),
+        name: "Fleet plc".into(),
+        tier: 3,
+        insurance: Some(serde_json::from_value(evidence).unwrap()),
+        contacts: Vec::new(),
+        incident_contact: Some("mailto:duty@example.test".into()),
+        reporting: vec!["https://example.test/incidents".into()],
+        reason: "application 12".into(),
+    };
+    let admin_post = |path: &str, body: Value| {
+        let (st, v) = post(&c, &format!("{}{path}", auth.url), Some(admin), &body);
+        assert!(st == 200 || st == 204, "{path}: {st} {v}");
+    };
+    admin_post("/v1/admin/permits", serde_json::to_value(&permit).unwrap());
+    let who = |s: &str| IdentityRef {
+        issuer: idp.url.clone(),
+        subject: s.into(),
+    };
+    for s in ["olive", "pete"] {
+        let op = NewOperator {
+            identity: who(s),
+            principal: true,
+            reason: "board minute 4".into(),
+        };
+        admin_post(
+            "/v1/admin/permits/fleet/operators",
+            serde_json::to_value(&op).unwrap(),
+        );
+    }
+    let system = NewAgentSystem {
+        name: "dispatch".into(),
+        principal: who("olive"),
+        reason: "system register entry 1".into(),
+    };
+    admin_post(
+        "/v1/admin/permits/fleet/agent-systems",
+        serde_json::to_value(&system).unwrap(),
+    );
+    // olive's credential under the permit.
+    let out = ok(wallet(
+        t,
+        &["obtain", "--dir", &olive, "--permit", "fleet", "--force"],
+        &[],
+    ));
+    assert!(out.contains("permit tier 3"), "{out}");
+    let manifest = t.join("dispatch.toml");
+    std::fs::write(&manifest, "name = \"dispatcher\"\n").unwrap();
+    let m = manifest.to_str().unwrap();
+    let lease = |system: Option<&str>| {
+        let mut args = vec![
+            "lease",
+            "--dir",
+            &olive,
+            "--agent",
+            "dispatcher",
+            "--manifest",
+            m,
+        ];
+        if let Some(s) = system {
+            args.extend(["--system", s]);
+        }
+        wallet(t, &args, &[])
+    };
+    // Twins: no certificate yet; pete is not the system's principal.
+    fails(
+        lease(Some("dispatch")),
+        "no certificate for the agent system",
+    );
+    fails(
+        wallet(
+            t,
+            &[
+                "system", "certify", "dispatch", "--permit", "fleet", "--dir", &pete,
+            ],
+            &[],
+        ),
+        "only an agent system's named principal operator",
+    );
+    let out = ok(wallet(
+        t,
+        &[
+            "system", "certify", "dispatch", "--permit", "fleet", "--dir", &olive,
+        ],
+        &[],
+    ));
+    assert!(out.contains("certified: system id"), "{out}");
+    let file = Path::new(&olive).join("systems").join("dispatch.json");
+    assert_eq!(mode(&file), 0o600);
+    let stored: Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    let id = stored["system"].as_str().unwrap().to_owned();
+    // Without the system the gateway refuses the autonomous lease's proof...
+    fails(lease(None), "system");
+    // ...with it, the lease names the system and the autonomous routes answer.
+    let out = ok(lease(Some("dispatch")));
+    assert!(out.contains(&format!("system   {id}")), "{out}");
+    ok(wallet(
+        t,
+        &[
+            "call",
+            "--dir",
+            &olive,
+            "/v1/autonomous/chat",
+            "--data",
+            "{\"prompt\":\"hi\"}",
+        ],
+        &[],
+    ));
+    let out = ok(wallet(t, &["status", "--dir", &olive], &[]));
+    assert!(out.contains(&format!("for agent system {id}")), "{out}");
+    // A certificate that has ended is not used (the wallet refuses before proving).
+    let mut ended = stored.clone();
+    ended["not_after"] = 1.into();
+    std::fs::write(&file, ended.to_string()).unwrap();
+    fails(lease(Some("dispatch")), "certificate ended");
+}

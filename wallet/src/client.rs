@@ -11,7 +11,7 @@ use crate::WalletError;
 use alc_protocol::authority::{
     AnswerSheet, ApprenticeRequest, Apprenticeship, ApprenticeshipAcceptance,
     ApprenticeshipRequested, Attempt, AuthorityInfo, CredentialRequest, Login, Marked, Nonce,
-    Session,
+    Session, SystemKeyRequest,
 };
 use alc_protocol::error::ErrorBody;
 use alc_protocol::files::CredentialFile;
@@ -19,6 +19,7 @@ use alc_protocol::gateway::{Challenge, DelegateRequest, GatewayInfo, Issued, Lea
 use alc_protocol::gateways::SignedGatewayList;
 use alc_protocol::signature;
 use alc_protocol::status::{PublishedList, SignedStatus};
+use alc_protocol::systems::SignedSystemCertificate;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use std::time::Duration;
@@ -411,6 +412,30 @@ impl AuthorityClient {
         self.0
             .post("/v1/credentials/apprentice", Some(session), req)
             .await
+    }
+
+    /// The authority's certificate that agent key `key` (hex) operates the agent system
+    /// `name` of permit `permit`, for the signed-in principal operator of that system.
+    ///
+    /// # Errors
+    /// As [`Http::post`].
+    pub async fn certify_system(
+        &self,
+        session: &str,
+        permit: &str,
+        name: &str,
+        key: &str,
+    ) -> Result<SignedSystemCertificate, WalletError> {
+        use alc_protocol::encoding::path_segment;
+        let path = format!(
+            "/v1/permits/{}/systems/{}/certificate",
+            path_segment(permit),
+            path_segment(name)
+        );
+        let body = SystemKeyRequest {
+            key: key.to_owned(),
+        };
+        self.0.post(&path, Some(session), &body).await
     }
 
     /// The latest signed status response.

@@ -118,7 +118,9 @@ pub async fn obtain(
     Ok((cred, info))
 }
 
-fn status_key(pinned: &PinnedAuthority) -> Result<ed25519_dalek::VerifyingKey, WalletError> {
+pub(crate) fn status_key(
+    pinned: &PinnedAuthority,
+) -> Result<ed25519_dalek::VerifyingKey, WalletError> {
     let damaged = || WalletError::Damaged {
         path: "authority.json".into(),
         reason: "its status key".into(),

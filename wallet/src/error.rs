@@ -164,6 +164,19 @@ pub enum WalletError {
         /// Why.
         reason: alc_protocol::gateways::GatewayCheckError,
     },
+    /// No certified agent system of that name in the wallet.
+    #[error("no certificate for the agent system {0:?} in the wallet: run `alc wallet system certify {0} --permit PERMIT` (as the system's principal operator)")]
+    NoSystem(String),
+    /// A system certificate past its end.
+    #[error("the agent system {name}'s certificate ended at {}: run `alc wallet system certify {name} --permit {permit}` again", utc(*at))]
+    SystemExpired {
+        /// The system's name.
+        name: String,
+        /// Its permit.
+        permit: String,
+        /// When the certificate ended.
+        at: u64,
+    },
     /// A route that is not a path.
     #[error("the route must start with / (e.g. /v1/autonomous/chat), not {0:?}")]
     Route(String),

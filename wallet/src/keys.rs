@@ -8,6 +8,7 @@
 //! one holder unlinkable across gateways, and a lease file alone (its token, salt and
 //! public key) cannot make a single accepted call.
 
+use crate::store::StoredSystem;
 use crate::WalletError;
 use alc_circuits::credential::HolderSecret;
 use alc_circuits::field::to_decimal;
@@ -56,8 +57,30 @@ impl AgentKey {
         public: &str,
         agent: &str,
     ) -> Result<Self, WalletError> {
+        Self::restore(secret, salt, public, format!("leases/{agent}.json"))
+    }
+
+    /// The key of a stored agent system (`crate::systems`), checked likewise.
+    ///
+    /// # Errors
+    /// As [`AgentKey::of_lease`].
+    pub fn of_system(secret: &HolderSecret, s: &StoredSystem) -> Result<Self, WalletError> {
+        Self::restore(
+            secret,
+            &s.key_salt,
+            &s.key,
+            format!("systems/{}.json", s.name),
+        )
+    }
+
+    fn restore(
+        secret: &HolderSecret,
+        salt: &str,
+        public: &str,
+        file: String,
+    ) -> Result<Self, WalletError> {
         let damaged = |reason: &str| WalletError::Damaged {
-            path: format!("leases/{agent}.json").into(),
+            path: file.clone().into(),
             reason: reason.into(),
         };
         let salt: [u8; 16] = alc_protocol::encoding::hex_array(salt)

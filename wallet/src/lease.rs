@@ -11,12 +11,13 @@
 //! a fresh agent key (`crate::keys`): the proof encrypts the credential's serial to the
 //! trustees and binds that key, the gateway mints the lease for it, and every later call
 //! with the lease (and its renewal, and a sub-agent's delegation, which names the
-//! sub-agent's own key) is signed with it.
+//! sub-agent's own key) is signed with it. A tier-3 agent system's leases are bound to
+//! the system's certified key instead, and carry its certificate (`crate::systems`).
 
 use crate::client::{AuthorityClient, GatewayClient, Raw};
 use crate::credential::{check_gateway, pinned_authority, published_list, signed_status};
 use crate::keys::{AgentKey, Signer};
-use crate::store::{PinnedAuthority, StoredLease, Wallet};
+use crate::store::{PinnedAuthority, StoredLease, StoredSystem, Wallet};
 use crate::WalletError;
 use alc_circuits::credential::HolderSecret;
 use alc_circuits::escrow::EscrowKey;
@@ -160,6 +161,7 @@ fn stored(
     manifest: &str,
     parent: Option<String>,
     binding: Option<Binding>,
+    system: Option<String>,
 ) -> StoredLease {
     let (key_salt, binding_key) = match binding {
         Some(b) => (Some(b.salt), Some(b.gateway)),
@@ -181,6 +183,7 @@ fn stored(
         epoch: Some(issued.epoch),
         rights: issued.rights,
         parent,
+        system,
     }
 }
 
@@ -194,6 +197,7 @@ pub struct Leaser {
     pinned: PinnedAuthority,
     agent: String,
     manifest: String,
+    system: Option<StoredSystem>,
 }
 
 /// What [`Leaser::keep`] tells its caller as it goes.
@@ -236,7 +240,27 @@ impl Leaser {
             pinned,
             agent: agent.to_owned(),
             manifest: manifest.to_owned(),
+            system: None,
         })
+    }
+
+    /// The same leaser for the wallet's certified tier-3 agent system `name`
+    /// (`crate::systems`): its leases are bound to the system's key and carry its
+    /// certificate.
+    ///
+    /// # Errors
+    /// [`WalletError::Prove`] under circuit v1 (whose leases bind no key), or as
+    /// [`crate::systems::system`].
+    pub fn for_system(mut self, w: &Wallet, name: &str) -> Result<Self, WalletError> {
+        if self.keys.escrow.is_none() {
+            return Err(WalletError::Prove(
+                "an agent system's leases are bound to its key, which takes circuit v2's keys"
+                    .into(),
+            ));
+        }
+        let (s, _) = crate::systems::system(w, &self.secret, name)?;
+        self.system = Some(s);
+        Ok(self)
     }
 
     /// A challenge, a proof against the latest published root the gateway accepts, and a
@@ -294,11 +318,25 @@ impl Leaser {
             Route::Sandbox
         };
         let req = ProofRequest::from_challenge(&challenge, &self.manifest, route);
-        let holder = self
-            .keys
-            .escrow
-            .is_some()
-            .then(|| AgentKey::fresh(&self.secret));
+        // A system's key (while its certificate lasts: checked at each renewal), else a
+        // fresh one under circuit v2.
+        let holder = match &self.system {
+            Some(s) => {
+                if now() >= s.not_after {
+                    return Err(WalletError::SystemExpired {
+                        name: s.name.clone(),
+                        permit: s.permit.clone(),
+                        at: s.not_after,
+                    });
+                }
+                Some((AgentKey::of_system(&self.secret, s)?, s.key_salt.clone()))
+            }
+            None => self
+                .keys
+                .escrow
+                .is_some()
+                .then(|| AgentKey::fresh(&self.secret)),
+        };
         let (presentation, took) = present(
             self.gateway.service(),
             &self.keys,
@@ -313,7 +351,7 @@ impl Leaser {
             agent: self.agent.clone(),
             manifest: self.manifest.clone(),
             key: holder.as_ref().map(|(k, _)| k.public_hex()),
-            system: None,
+            system: self.system.as_ref().map(|s| s.certificate.clone()),
         };
         let old = match renewing {
             Some(l) => Some((l.lease.as_str(), signer(l, Some(&self.secret))?)),
@@ -341,6 +379,7 @@ impl Leaser {
                 &self.manifest,
                 None,
                 binding,
+                self.system.as_ref().map(|s| s.system.clone()),
             ),
             took,
         ))
@@ -531,6 +570,7 @@ pub async fn spawn(
         manifest,
         Some(p.agent.clone()),
         binding,
+        p.system.clone(),
     );
     w.save_lease(&child)?;
     Ok((child, p))

@@ -3,12 +3,13 @@
 //!
 //! | module | what |
 //! |---|---|
-//! | [`store`] | the wallet directory (0700): the holder secret encrypted at rest (argon2id + XChaCha20-Poly1305), the session, the open attempt, the credential, the pinned authority, the leases |
+//! | [`store`] | the wallet directory (0700): the holder secret encrypted at rest (argon2id + XChaCha20-Poly1305), the session, the open attempt, the credential, the pinned authority, the leases, the agent systems' certificates |
 //! | [`client`] | the authority's and a gateway's APIs as typed calls (`alc_protocol`) |
 //! | [`enrol`] | signing in with an ID token, sitting the assessment |
 //! | [`credential`] | obtaining the credential, checking it against the signed, published status list |
 //! | [`keys`] | agents' lease keys (derived from the holder secret) and signed requests (RFC 9421) |
 //! | [`lease`] | proving for a lease, renewing it, narrowing it for sub-agents, calling routes |
+//! | [`systems`] | tier-3 agent systems: the authority's certificate for a system's agent key |
 //! | [`when`] | times for people |
 //!
 //! The flow: [`store::Wallet::create`], [`enrol::sign_in`], [`enrol::open_attempt`] and
@@ -29,6 +30,7 @@ mod error;
 pub mod keys;
 pub mod lease;
 pub mod store;
+pub mod systems;
 pub mod when;
 
 pub use error::WalletError;

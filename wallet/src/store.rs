@@ -9,6 +9,7 @@
 //! | `credential.json` | the licence credential | 0600 |
 //! | `authority.json` | the authority's keys, pinned when the credential was obtained | 0600 |
 //! | `leases/<agent>.json` | a lease per agent (bearer tokens) | 0600 |
+//! | `systems/<name>.json` | a tier-3 agent system's certificate and key salt | 0600 |
 //!
 //! The secret is encrypted with a key derived from the passphrase by argon2id
 //! (RFC 9106's second recommended setting: 64 MiB, 3 passes, 4 lanes; 16-byte random
@@ -334,6 +335,34 @@ pub struct StoredLease {
     /// agent and manifest (`alc_registry::entry::Spawn::opens`).
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub registry_salt: String,
+    /// The tier-3 agent system the lease serves (its public id), certified by the
+    /// authority (a sub-agent's lease serves its parent's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub system: Option<String>,
+}
+
+/// A tier-3 agent system the wallet's holder is the principal operator of: the
+/// authority's certificate for the system's agent key (`crate::systems`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StoredSystem {
+    /// `alc-wallet-system`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// The system's name in its permit.
+    pub name: String,
+    /// The permit it is registered under.
+    pub permit: String,
+    /// Its public id (what gateways and the registry see).
+    pub system: String,
+    /// The agent key certified for it (Ed25519, hex).
+    pub key: String,
+    /// The salt that key is derived with from the holder secret (hex).
+    pub key_salt: String,
+    /// When the certificate ends (unix seconds, the authority's clock).
+    pub not_after: u64,
+    /// The certificate as the authority signed it.
+    pub certificate: alc_protocol::systems::SignedSystemCertificate,
 }
 
 /// A lease file name for an agent id: the id itself when it is a plain name, else `~` and
@@ -385,7 +414,7 @@ fn io_error<'a>(
 impl Wallet {
     /// Creates a wallet: the directory (0700), `wallet.toml` and the holder secret,
     /// encrypted under `passphrase`. Over an existing wallet only with `force` (its
-    /// session, attempt, credential and leases are removed: they belong to the old
+    /// session, attempt, credential, leases and systems are removed: they belong to the old
     /// secret).
     ///
     /// # Errors
@@ -419,7 +448,9 @@ impl Wallet {
         ] {
             let _ = std::fs::remove_file(dir.join(stale));
         }
-        let _ = std::fs::remove_dir_all(dir.join("leases"));
+        for stale in ["leases", "systems"] {
+            let _ = std::fs::remove_dir_all(dir.join(stale));
+        }
         Ok(w)
     }
 
@@ -634,6 +665,28 @@ impl Wallet {
     /// Where an agent's lease is kept.
     pub fn lease_path(&self, agent: &str) -> PathBuf {
         self.path("leases").join(lease_file(agent))
+    }
+
+    /// The certified agent system `name`, if any.
+    ///
+    /// # Errors
+    /// A damaged or exposed system file.
+    pub fn system(&self, name: &str) -> Result<Option<StoredSystem>> {
+        if_exists(&self.system_path(name), read_json)
+    }
+
+    /// Keeps an agent system's certificate under its name (replacing an earlier one).
+    ///
+    /// # Errors
+    /// The file system's.
+    pub fn save_system(&self, s: &StoredSystem) -> Result<()> {
+        fsio::private_dir(&self.path("systems"))?;
+        self.write_json(&format!("systems/{}", lease_file(&s.name)), s)
+    }
+
+    /// Where an agent system's certificate is kept.
+    pub fn system_path(&self, name: &str) -> PathBuf {
+        self.path("systems").join(lease_file(name))
     }
 }
 

@@ -142,7 +142,10 @@ impl Registry {
     /// Spawn entries of a lease or agent id: (index, entry, leaf hash).
     pub async fn spawns(&self, id: &str) -> Result<Vec<(u64, Entry, Hash)>> {
         let v: Vec<StoredEntry> = self
-            .get(&format!("/v1/registry/spawns/{}", path_segment(id)))
+            .get(&format!(
+                "/v1/registry/spawns/{}",
+                alc_protocol::encoding::path_segment(id)
+            ))
             .await?;
         v.iter()
             .map(|s| {
@@ -155,18 +158,6 @@ impl Registry {
             })
             .collect()
     }
-}
-
-/// `id` percent-encoded as one URL path segment (agent ids may contain `/`).
-fn path_segment(id: &str) -> String {
-    id.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 async fn get_json<T: serde::de::DeserializeOwned>(http: &reqwest::Client, url: &str) -> Result<T> {

@@ -10,7 +10,7 @@
 //! `--keep`, renewed at two thirds of its lifetime and at once when the authority
 //! publishes a new epoch, until a renewal is refused); `call` uses a lease; `spawn`
 //! narrows a lease into a sub-agent's; `apprentice` asks for, accepts and lists supervised
-//! apprenticeships. Each command owns its arguments: [`enrol`] has
+//! apprenticeships; `system` certifies a tier-3 agent system's key. Each command owns its arguments: [`enrol`] has
 //! `kyc` and `assess`, [`credential`] `init`, `obtain` and `status`, [`lease`] `lease`,
 //! `call` and `spawn`.
 //!
@@ -22,6 +22,7 @@ mod credential;
 mod enrol;
 mod lease;
 mod site;
+mod system;
 
 use alc_wallet::Wallet;
 use anyhow::{anyhow, bail, Context, Result};
@@ -122,6 +123,12 @@ pub enum WalletCommand {
     ///
     /// Example: alc wallet apprentice request
     Apprentice(apprentice::ApprenticeArgs),
+    /// Tier-3 agent systems: `certify NAME --permit PERMIT` (as the system's principal
+    /// operator) has the authority certify an agent key for the system; then
+    /// `alc wallet lease --system NAME` leases under it.
+    ///
+    /// Example: alc wallet system certify dispatch --permit fleet-co
+    System(system::SystemArgs),
 }
 
 /// Runs a wallet command.
@@ -137,6 +144,7 @@ pub fn run(cmd: WalletCommand) -> Result<()> {
         WalletCommand::Spawn(a) => a.run(),
         WalletCommand::Site(a) => a.run(),
         WalletCommand::Apprentice(a) => a.run(),
+        WalletCommand::System(a) => a.run(),
     }
 }
 

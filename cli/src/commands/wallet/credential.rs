@@ -173,7 +173,15 @@ impl StatusArgs {
                     .as_deref()
                     .map(|p| format!(", child of {p}"))
                     .unwrap_or_default();
-                println!("lease       {} at {}: {state}{parent}", l.agent, l.gateway);
+                let system = l
+                    .system
+                    .as_deref()
+                    .map(|id| format!(", for agent system {id}"))
+                    .unwrap_or_default();
+                println!(
+                    "lease       {} at {}: {state}{parent}{system}",
+                    l.agent, l.gateway
+                );
             }
             match s.problem() {
                 Some(p) => bail!(p),

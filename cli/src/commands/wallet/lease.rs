@@ -45,6 +45,10 @@ pub struct LeaseArgs {
     /// Print only the lease's bearer token (to hand to the agent).
     #[arg(long, conflicts_with = "keep")]
     token: bool,
+    /// Lease for the wallet's certified tier-3 agent system NAME (`alc wallet system
+    /// certify`): the lease is bound to the system's key and names the system.
+    #[arg(long, value_name = "NAME")]
+    system: Option<String>,
 }
 
 impl LeaseArgs {
@@ -80,6 +84,10 @@ impl LeaseArgs {
                 &manifest,
             )
             .await?;
+            let leaser = match &self.system {
+                Some(name) => leaser.for_system(&w, name)?,
+                None => leaser,
+            };
             let (current, took) = leaser.lease(None).await?;
             w.save_lease(&current)?;
             if self.token {
@@ -94,6 +102,9 @@ impl LeaseArgs {
                 when(current.expires_at),
                 human(took)
             );
+            if let Some(id) = &current.system {
+                println!("  system   {id}");
+            }
             println!("  stored   {}", w.lease_path(&current.agent).display());
             if !self.keep {
                 return Ok(());
