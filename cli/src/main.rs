@@ -30,12 +30,14 @@ enum Command {
     ///
     /// Example: alc setup --keys alc-keys
     /// Example: alc setup --keys alc-keys-v2 --escrow-key escrow-key.json
+    /// Example: alc setup --keys alc-keys --from-zkey ceremony_final.zkey
     Setup(commands::setup::SetupArgs),
     /// Write a fresh example: issuer key, holder secret, credential, status list, request.
     ///
     /// Example: alc example alc-example
     Example(commands::example::ExampleArgs),
-    /// Prove a request with a credential, its holder secret and the public status list.
+    /// Prove a request with a credential, its holder secret and the public status list
+    /// (with --wtns, also write the witness for snarkjs).
     ///
     /// Example: alc prove --keys alc-keys --dir alc-example
     Prove(commands::prove::Args),
@@ -48,7 +50,12 @@ enum Command {
     ///
     /// Example: alc export-snarkjs out --keys alc-keys --presentation alc-example/presentation.json
     ExportSnarkjs(commands::snarkjs::ExportArgs),
-    /// Facts about the circuit.
+    /// Verify a proof made by snarkjs (or rapidsnark) from ALC's zkey and witness:
+    /// snarkjs's proof.json and public.json against a key directory.
+    ///
+    /// Example: alc verify-snarkjs proof.json public.json --keys alc-keys
+    VerifySnarkjs(commands::snarkjs::VerifyArgs),
+    /// Facts about the circuit, and its .r1cs file for a ceremony.
     ///
     /// Example: alc circuit info
     Circuit {
@@ -142,6 +149,7 @@ fn main() -> ExitCode {
         Command::Prove(a) => commands::prove::run(&a),
         Command::Verify(a) => commands::verify::run(&a),
         Command::ExportSnarkjs(a) => a.run(),
+        Command::VerifySnarkjs(a) => a.run(),
         Command::Circuit { what } => what.run(),
         Command::Insurer { what } => commands::insurance::insurer(what),
         Command::Permit { what } => commands::insurance::permit(what),

@@ -18,9 +18,10 @@ use ark_bn254::{Bn254, G1Projective, G2Projective};
 use ark_ec::short_weierstrass::{Affine, Projective, SWCurveConfig};
 use ark_ec::CurveGroup;
 use ark_ff::PrimeField;
-use ark_groth16::r1cs_to_qap::{LibsnarkReduction, R1CSToQAP};
+use ark_ff::{FftField, Zero};
+use ark_groth16::r1cs_to_qap::{evaluate_constraint, LibsnarkReduction, R1CSToQAP};
 use ark_groth16::{Proof, ProvingKey};
-use ark_poly::GeneralEvaluationDomain;
+use ark_poly::{EvaluationDomain, GeneralEvaluationDomain, Radix2EvaluationDomain};
 use ark_relations::gr1cs::SynthesisError;
 use ark_relations::utils::matrix::Matrix;
 
@@ -35,12 +36,19 @@ pub(crate) fn create_proof(
     constraints: usize,
     full: &[Fr],
 ) -> Result<Proof<Bn254>, SynthesisError> {
-    let h = LibsnarkReduction::witness_map_from_matrices::<Fr, GeneralEvaluationDomain<Fr>>(
-        abc,
-        inputs,
-        constraints,
-        full,
-    )?;
+    let domain = Radix2EvaluationDomain::<Fr>::new(constraints + inputs)
+        .ok_or(SynthesisError::PolynomialDegreeTooLarge)?;
+    // A snarkjs key's H query has a point per element of the domain (`crate::circom`).
+    let h = if pk.h_query.len() == domain.size() {
+        odd_coset_numerator(domain, abc, inputs, constraints, full)?
+    } else {
+        LibsnarkReduction::witness_map_from_matrices::<Fr, GeneralEvaluationDomain<Fr>>(
+            abc,
+            inputs,
+            constraints,
+            full,
+        )?
+    };
     let h: Vec<_> = h.iter().map(|x| x.into_bigint()).collect();
     // The constant one is the first element of every query.
     let z: Vec<_> = full[1..].iter().map(|x| x.into_bigint()).collect();
@@ -56,6 +64,48 @@ pub(crate) fn create_proof(
         b: b2.into_affine(),
         c: c.into_affine(),
     })
+}
+
+/// `A B - C` on the odd coset `g H` of the domain `H` of size `n`, `g` a primitive
+/// `2n`-th root of unity: the scalars of a snarkjs key's `H` query, whose points are the
+/// odd Lagrange basis of the domain of size `2n` over `delta` (`crate::circom::zkey`).
+/// Three inverse FFTs on `H` and three FFTs on `g H`, no division by `Z`. Rows past the
+/// constraints hold the instance in `A` only, as the setup's reduction has them.
+fn odd_coset_numerator(
+    domain: Radix2EvaluationDomain<Fr>,
+    abc: &[Matrix<Fr>],
+    inputs: usize,
+    constraints: usize,
+    full: &[Fr],
+) -> Result<Vec<Fr>, SynthesisError> {
+    let n = domain.size();
+    let coset = Fr::get_root_of_unity(2 * n as u64)
+        .and_then(|g| domain.get_coset(g))
+        .ok_or(SynthesisError::PolynomialDegreeTooLarge)?;
+    let mut abc_on_coset = abc.iter().take(3).map(|matrix| {
+        let mut v = vec![Fr::zero(); n];
+        for (x, row) in v.iter_mut().zip(matrix.iter().take(constraints)) {
+            *x = evaluate_constraint(row, full);
+        }
+        v
+    });
+    let (Some(mut a), Some(mut b), Some(mut c)) = (
+        abc_on_coset.next(),
+        abc_on_coset.next(),
+        abc_on_coset.next(),
+    ) else {
+        return Err(SynthesisError::Unsatisfiable);
+    };
+    a[constraints..constraints + inputs].copy_from_slice(&full[..inputs]);
+    for v in [&mut a, &mut b, &mut c] {
+        domain.ifft_in_place(v);
+        coset.fft_in_place(v);
+    }
+    Ok(a.iter()
+        .zip(&b)
+        .zip(&c)
+        .map(|((a, b), c)| *a * b - c)
+        .collect())
 }
 
 /// `base + query_0 + sum_i z_i query_{i+1}`.
@@ -84,6 +134,42 @@ mod tests {
     use ark_std::UniformRand;
     use rand::SeedableRng;
     use rand_chacha::ChaCha20Rng;
+
+    /// The odd-coset numerator against arkworks' quotient, as scalars at a random `tau`:
+    /// `sum_i (A B - C)(g w^i) L_{2i+1}(tau) = h(tau) Z(tau)`, the identity a snarkjs
+    /// `H` query rests on. The twin: the even Lagrange points (the domain itself, where
+    /// the numerator vanishes) give zero, not `h(tau) Z(tau)`.
+    #[test]
+    fn the_odd_coset_numerator_is_the_quotient_times_z() {
+        let mut rng = ChaCha20Rng::seed_from_u64(9);
+        let ex = Example::generate(&mut rng, 1_790_000_000);
+        let (st, w) = ex.prepare().unwrap();
+        let full = assignment(&st, &w).unwrap();
+        let m = crate::keys::Circuit::V1.matrices().unwrap();
+        let domain = Radix2EvaluationDomain::<Fr>::new(m.num_constraints + m.num_instance).unwrap();
+        let odd =
+            odd_coset_numerator(domain, &m.abc, m.num_instance, m.num_constraints, &full).unwrap();
+        let h = LibsnarkReduction::witness_map_from_matrices::<Fr, GeneralEvaluationDomain<Fr>>(
+            &m.abc,
+            m.num_instance,
+            m.num_constraints,
+            &full,
+        )
+        .unwrap();
+        let tau = Fr::rand(&mut rng);
+        let h_tau = h.iter().rev().fold(Fr::zero(), |acc, c| acc * tau + c);
+        let expected = h_tau * domain.evaluate_vanishing_polynomial(tau);
+        let double = Radix2EvaluationDomain::<Fr>::new(2 * domain.size()).unwrap();
+        let l = double.evaluate_all_lagrange_coefficients(tau);
+        let at = |first: usize| -> Fr {
+            odd.iter()
+                .zip(l.iter().skip(first).step_by(2))
+                .map(|(q, l)| *q * l)
+                .sum()
+        };
+        assert_eq!(at(1), expected);
+        assert_ne!(at(0), expected);
+    }
 
     /// Byte for byte the proof arkworks makes with the same `r` and `s`; another `s`
     /// gives another proof.

@@ -70,6 +70,17 @@ pub(crate) struct Matrices {
     pub(crate) num_constraints: usize,
 }
 
+impl Matrices {
+    /// The size of the Groth16 evaluation domain: the constraints and one row per
+    /// instance variable, rounded up to a power of two.
+    pub(crate) fn domain_size(&self) -> Result<usize, KeyError> {
+        use ark_poly::EvaluationDomain;
+        ark_poly::Radix2EvaluationDomain::<Fr>::new(self.num_constraints + self.num_instance)
+            .map(|d| d.size())
+            .ok_or_else(|| KeyError::Synthesis("no evaluation domain for the circuit".into()))
+    }
+}
+
 /// A proving key for circuit v1 or v2, with the circuit's matrices.
 #[derive(Clone, Debug)]
 pub struct ProvingKey {
@@ -130,6 +141,26 @@ fn synthesize(circuit: impl ConstraintSynthesizer<Fr>) -> Result<Matrices, KeyEr
     })
 }
 
+/// Which of ALC's circuits: v1, or v2 under the trustees' escrow key (its constraints
+/// hold the key as constants).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Circuit {
+    /// Circuit v1.
+    V1,
+    /// Circuit v2 under this escrow key.
+    V2(EscrowKey),
+}
+
+impl Circuit {
+    /// The circuit's constraint matrices (built once per process and circuit).
+    pub(crate) fn matrices(&self) -> Result<Arc<Matrices>, KeyError> {
+        match self {
+            Self::V1 => matrices(),
+            Self::V2(escrow) => matrices_v2(escrow),
+        }
+    }
+}
+
 /// Runs the Groth16 setup for circuit v1.
 pub fn setup(rng: &mut dyn CryptoRngCore) -> Result<(ProvingKey, VerifyingKey), KeyError> {
     let pk = Groth16::<Bn254>::generate_random_parameters_with_reduction(
@@ -168,7 +199,7 @@ impl ProvingKey {
         self.matrices.num_instance - 1
     }
 
-    fn with_matrices(
+    pub(crate) fn with_matrices(
         pk: ark_groth16::ProvingKey<Bn254>,
         m: Arc<Matrices>,
     ) -> Result<Self, KeyError> {
@@ -183,6 +214,15 @@ impl ProvingKey {
                 "{} variables in the key, {} in the circuit",
                 pk.a_query.len(),
                 m.num_instance + m.num_witness
+            )));
+        }
+        // arkworks' keys have n - 1 points in the H query, snarkjs's n
+        // (`crate::circom::zkey`): the prover tells them apart by it.
+        let n = m.domain_size()?;
+        if pk.h_query.len() + 1 != n && pk.h_query.len() != n {
+            return Err(KeyError::WrongCircuit(format!(
+                "{} points in the H query, for a domain of {n}",
+                pk.h_query.len()
             )));
         }
         check_structure(&pk)?;

@@ -10,9 +10,12 @@
 //!   constraint matrices.
 //! * [`msm`]: multi-scalar multiplication with batch-affine buckets, for the prover.
 //! * [`example`]: a fresh example issuer, credential, holder and status list.
+//! * [`circom`]: circom's `.r1cs` and `.wtns` files of ALC's circuits, and snarkjs
+//!   `.zkey` keys imported (a multi-party ceremony's output, `docs/ceremony.md`).
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod circom;
 pub mod example;
 mod groth16;
 pub mod keys;
@@ -22,6 +25,6 @@ pub mod witness;
 
 pub use alc_circuits::credential::HolderSecret;
 pub use alc_protocol::files::ProofRequest;
-pub use keys::{setup, setup_v2, KeyError, ProvingKey};
+pub use keys::{setup, setup_v2, Circuit, KeyError, ProvingKey};
 pub use prove::{prove, prove_v2, prove_with_progress, ProveError, Stage};
 pub use witness::{prepare, prepare_v2, PrepareError};

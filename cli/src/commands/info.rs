@@ -40,6 +40,21 @@ pub enum CircuitCommand {
     ///
     /// Example: alc circuit info
     Info,
+    /// Write the circuit as an iden3 .r1cs file (circuit v1, or circuit v2 under an
+    /// escrow key), for `snarkjs groth16 setup` and a multi-party ceremony
+    /// (docs/ceremony.md). `snarkjs r1cs info FILE` shows ALC's counts.
+    ///
+    /// Example: alc circuit export-r1cs alc-v2.r1cs --escrow-key escrow-key.json
+    ExportR1cs {
+        /// The .r1cs file to write.
+        file: std::path::PathBuf,
+        /// Circuit v2 under this escrow key (the public file of `alc escrow key`).
+        #[arg(long)]
+        escrow_key: Option<std::path::PathBuf>,
+        /// Overwrite the file.
+        #[arg(long)]
+        force: bool,
+    },
 }
 
 impl CircuitCommand {
@@ -47,6 +62,34 @@ impl CircuitCommand {
     pub fn run(self) -> Result<()> {
         match self {
             CircuitCommand::Info => run(),
+            CircuitCommand::ExportR1cs {
+                file,
+                escrow_key,
+                force,
+            } => export_r1cs(&file, escrow_key.as_deref(), force),
         }
     }
+}
+
+fn export_r1cs(
+    file: &std::path::Path,
+    escrow: Option<&std::path::Path>,
+    force: bool,
+) -> Result<()> {
+    let circuit = super::setup::circuit_of(escrow)?;
+    let bytes = alc_prover::circom::r1cs::r1cs(&circuit)?;
+    crate::fsio::write(file, &bytes, crate::fsio::Mode::Public, force)?;
+    let id = if escrow.is_some() {
+        CIRCUIT_V2_ID
+    } else {
+        CIRCUIT_ID
+    };
+    println!(
+        "wrote {} ({id}, {} bytes, sha256 {})",
+        file.display(),
+        bytes.len(),
+        alc_prover::keys::digest_hex(&bytes)
+    );
+    println!("check with: snarkjs r1cs info {}", file.display());
+    Ok(())
 }

@@ -33,6 +33,10 @@ pub struct Args {
     /// Output presentation [default: DIR/presentation.json].
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// Also write the witness as an iden3 .wtns file (0600: it holds the holder secret
+    /// and the credential), for `snarkjs wtns check` and the circom provers.
+    #[arg(long)]
+    pub wtns: Option<PathBuf>,
     /// Overwrite the output.
     #[arg(long)]
     pub force: bool,
@@ -81,6 +85,16 @@ pub fn run(a: &Args) -> Result<()> {
         "own status path, statement and witness, checked natively",
         Some(took),
     );
+    if let Some(path) = &a.wtns {
+        let full = alc_prover::prove::assignment(&statement, &witness)?;
+        let bytes = alc_prover::circom::wtns::wtns(&full);
+        write(path, &bytes, Mode::Secret, a.force)?;
+        step(
+            "wtns",
+            &format!("{} ({} values, secret)", path.display(), full.len()),
+            None,
+        );
+    }
     let (proof, took) = timed(|| prove(&pk, &statement, &witness, &mut rand::rngs::OsRng));
     let proof = proof?;
     step("prove", "Groth16 proof, 128 bytes", Some(took));

@@ -1,5 +1,6 @@
 //! `alc setup`: the single-party Groth16 setup of circuit v1, or of circuit v2 under the
-//! trustees' escrow key (`--escrow-key`, the public file of `alc escrow key`).
+//! trustees' escrow key (`--escrow-key`, the public file of `alc escrow key`); or, with
+//! `--from-zkey`, the keys of a snarkjs ceremony's final `.zkey` (`docs/ceremony.md`).
 
 use super::{human, timed};
 use crate::fsio::read_string;
@@ -9,14 +10,23 @@ use alc_circuits::tags::{CIRCUIT_ID, CIRCUIT_V2_ID};
 use alc_escrow::dkg::EscrowPublic;
 use alc_protocol::escrow::{JointKey, JOINT_KEY};
 use alc_protocol::files::parse;
-use alc_prover::keys::{digest_hex, setup, setup_v2};
+use alc_prover::circom::zkey::{import, ContributionKind};
+use alc_prover::keys::{digest_hex, setup, setup_v2, Circuit};
 use anyhow::{bail, Context, Result};
 use std::path::{Path, PathBuf};
 
 /// The setup without its report (for the demo, which tells its own story), of circuit
 /// v2 under the escrow key file `escrow` if given.
 pub fn run_quiet(dir: &Path, escrow: Option<&Path>) -> Result<String> {
-    run_with(dir, false, false, escrow)
+    run_with(dir, false, false, escrow, None)
+}
+
+/// The circuit: v1, or v2 under the escrow key file `escrow`.
+pub fn circuit_of(escrow: Option<&Path>) -> Result<Circuit> {
+    Ok(match escrow {
+        None => Circuit::V1,
+        Some(path) => Circuit::V2(*escrow_key(path)?.0.key()),
+    })
 }
 
 /// An escrow key file, checked, with its bytes.
@@ -29,7 +39,13 @@ fn escrow_key(path: &Path) -> Result<(EscrowPublic, String)> {
 
 /// Writes the keys (of circuit v2 under `escrow`, if given) and their digests; returns
 /// the verifying key digest.
-fn run_with(dir: &Path, force: bool, report: bool, escrow: Option<&Path>) -> Result<String> {
+fn run_with(
+    dir: &Path,
+    force: bool,
+    report: bool,
+    escrow: Option<&Path>,
+    zkey: Option<&Path>,
+) -> Result<String> {
     if !force && dir.join(DIGESTS).exists() {
         bail!(
             "keys already exist in {} (use --force to replace them)",
@@ -37,11 +53,28 @@ fn run_with(dir: &Path, force: bool, report: bool, escrow: Option<&Path>) -> Res
         );
     }
     let escrow = escrow.map(escrow_key).transpose()?;
-    let (keys, took) = timed(|| match &escrow {
-        None => setup(&mut rand::rngs::OsRng),
-        Some((key, _)) => setup_v2(key.key(), &mut rand::rngs::OsRng),
+    let (keys, took) = timed(|| -> Result<_> {
+        if let Some(path) = zkey {
+            let bytes = std::fs::read(path).with_context(|| format!("{}", path.display()))?;
+            let circuit = match &escrow {
+                None => Circuit::V1,
+                Some((key, _)) => Circuit::V2(*key.key()),
+            };
+            let z = import(&bytes, &circuit).with_context(|| format!("{}", path.display()))?;
+            let source = Imported {
+                sha256: digest_hex(&bytes),
+                circuit_hash: hex::encode(&z.circuit_hash),
+                contributions: z.contributions,
+            };
+            return Ok((z.pk, z.vk, Some(source)));
+        }
+        let (pk, vk) = match &escrow {
+            None => setup(&mut rand::rngs::OsRng),
+            Some((key, _)) => setup_v2(key.key(), &mut rand::rngs::OsRng),
+        }?;
+        Ok((pk, vk, None))
     });
-    let (pk, vk) = keys?;
+    let (pk, vk, imported) = keys?;
     let circuit = if escrow.is_some() {
         CIRCUIT_V2_ID
     } else {
@@ -73,7 +106,29 @@ fn run_with(dir: &Path, force: bool, report: bool, escrow: Option<&Path>) -> Res
     if !report {
         return Ok(digests.verifying_key);
     }
-    println!("setup of {circuit} in {} ({})", dir.display(), human(took));
+    match &imported {
+        None => println!("setup of {circuit} in {} ({})", dir.display(), human(took)),
+        Some(z) => {
+            println!(
+                "keys of {circuit} in {} from the zkey (sha256 {}), checked for this circuit ({})",
+                dir.display(),
+                z.sha256,
+                human(took)
+            );
+            println!("  circuit hash {}", z.circuit_hash);
+            for (i, c) in z.contributions.iter().enumerate() {
+                let kind = match c.kind {
+                    ContributionKind::Beacon => "beacon",
+                    _ => "contribution",
+                };
+                println!(
+                    "  #{:<3} {kind:<12} {}",
+                    i + 1,
+                    c.name.as_deref().unwrap_or("(no name)")
+                );
+            }
+        }
+    }
     if let Some((key, _)) = &escrow {
         let p = key.key().point();
         println!(
@@ -99,10 +154,23 @@ fn run_with(dir: &Path, force: bool, report: bool, escrow: Option<&Path>) -> Res
         vk_bytes.len(),
         digests.verifying_key
     );
-    println!(
-        "single-party setup: whoever ran it could forge proofs; see the README's trust assumptions"
-    );
+    if imported.is_none() {
+        println!(
+            "single-party setup: whoever ran it could forge proofs; see the README's trust assumptions"
+        );
+    } else {
+        println!(
+            "the contributions are listed as the zkey records them: check the chain with snarkjs zkey verify (docs/ceremony.md)"
+        );
+    }
     Ok(digests.verifying_key)
+}
+
+/// Where imported keys came from.
+struct Imported {
+    sha256: String,
+    circuit_hash: String,
+    contributions: Vec<alc_prover::circom::zkey::Contribution>,
 }
 
 /// `alc setup`.
@@ -118,11 +186,23 @@ pub struct SetupArgs {
     /// file of `alc escrow key`. A new escrow key needs a new setup.
     #[arg(long)]
     escrow_key: Option<PathBuf>,
+    /// Take the keys from a snarkjs .zkey (a ceremony's final key) instead of a
+    /// single-party setup: checked to be for the circuit (with --escrow-key: circuit v2
+    /// under that key), refused without a phase-2 contribution.
+    #[arg(long)]
+    from_zkey: Option<PathBuf>,
 }
 
 impl SetupArgs {
     /// Writes the keys.
     pub fn run(self) -> Result<()> {
-        run_with(&self.keys, self.force, true, self.escrow_key.as_deref()).map(|_| ())
+        run_with(
+            &self.keys,
+            self.force,
+            true,
+            self.escrow_key.as_deref(),
+            self.from_zkey.as_deref(),
+        )
+        .map(|_| ())
     }
 }

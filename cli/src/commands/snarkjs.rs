@@ -1,5 +1,7 @@
 //! `alc export-snarkjs`: the key, proof and public inputs for `snarkjs groth16 verify`,
-//! of a circuit-v1 or circuit-v2 presentation (told apart by its `circuit`).
+//! of a circuit-v1 or circuit-v2 presentation (told apart by its `circuit`); and
+//! `alc verify-snarkjs`: a proof made by snarkjs (or rapidsnark) from ALC's `.zkey` and
+//! `.wtns`, checked by ALC's verifier.
 
 use crate::fsio::{read_string, write, Mode};
 use crate::keydir::load_any_verifying_key;
@@ -75,5 +77,43 @@ impl ExportArgs {
     /// Writes the snarkjs files.
     pub fn run(self) -> Result<()> {
         run(&self.dir, &self.keys, &self.presentation)
+    }
+}
+
+/// `alc verify-snarkjs`.
+#[derive(clap::Args)]
+pub struct VerifyArgs {
+    /// snarkjs's proof.json.
+    proof: std::path::PathBuf,
+    /// snarkjs's public.json.
+    public: std::path::PathBuf,
+    /// Key directory.
+    #[arg(long, env = "ALC_KEYS", default_value = "alc-keys")]
+    keys: std::path::PathBuf,
+}
+
+impl VerifyArgs {
+    /// Checks the proof; fails unless it verifies.
+    pub fn run(self) -> Result<()> {
+        let vk = load_any_verifying_key(&self.keys)?;
+        let proof = snarkjs::import_proof(&read_string(&self.proof)?)
+            .with_context(|| format!("{}", self.proof.display()))?;
+        let inputs = snarkjs::import_public(&read_string(&self.public)?)
+            .with_context(|| format!("{}", self.public.display()))?;
+        if inputs.len() != vk.num_public_inputs() {
+            bail!(
+                "{} has {} public inputs and the keys in {} take {}: another circuit",
+                self.public.display(),
+                inputs.len(),
+                self.keys.display(),
+                vk.num_public_inputs()
+            );
+        }
+        alc_verifier::verify_inputs(&vk, &proof, &inputs).context("the proof does not verify")?;
+        println!(
+            "valid: the snarkjs proof verifies under the keys in {} (the proof alone: its statement's issuer and status root are not checked)",
+            self.keys.display()
+        );
+        Ok(())
     }
 }
