@@ -82,20 +82,14 @@ fn odd_coset_numerator(
     let coset = Fr::get_root_of_unity(2 * n as u64)
         .and_then(|g| domain.get_coset(g))
         .ok_or(SynthesisError::PolynomialDegreeTooLarge)?;
-    let mut abc_on_coset = abc.iter().take(3).map(|matrix| {
+    let rows = |k: usize| -> Vec<Fr> {
         let mut v = vec![Fr::zero(); n];
-        for (x, row) in v.iter_mut().zip(matrix.iter().take(constraints)) {
+        for (x, row) in v.iter_mut().zip(abc[k].iter().take(constraints)) {
             *x = evaluate_constraint(row, full);
         }
         v
-    });
-    let (Some(mut a), Some(mut b), Some(mut c)) = (
-        abc_on_coset.next(),
-        abc_on_coset.next(),
-        abc_on_coset.next(),
-    ) else {
-        return Err(SynthesisError::Unsatisfiable);
     };
+    let (mut a, mut b, mut c) = (rows(0), rows(1), rows(2));
     a[constraints..constraints + inputs].copy_from_slice(&full[..inputs]);
     for v in [&mut a, &mut b, &mut c] {
         domain.ifft_in_place(v);

@@ -321,16 +321,7 @@ impl Leaser {
         // A system's key (while its certificate lasts: checked at each renewal), else a
         // fresh one under circuit v2.
         let holder = match &self.system {
-            Some(s) => {
-                if now() >= s.not_after {
-                    return Err(WalletError::SystemExpired {
-                        name: s.name.clone(),
-                        permit: s.permit.clone(),
-                        at: s.not_after,
-                    });
-                }
-                Some((AgentKey::of_system(&self.secret, s)?, s.key_salt.clone()))
-            }
+            Some(s) => Some((crate::systems::key(s, &self.secret)?, s.key_salt.clone())),
             None => self
                 .keys
                 .escrow

@@ -67,7 +67,7 @@ pub async fn certify(
 /// `secret`), while its certificate lasts.
 ///
 /// # Errors
-/// [`WalletError::NoSystem`], [`WalletError::SystemExpired`], a damaged system file.
+/// [`WalletError::NoSystem`], or as [`key`].
 pub fn system(
     w: &Wallet,
     secret: &HolderSecret,
@@ -76,13 +76,22 @@ pub fn system(
     let s = w
         .system(name)?
         .ok_or_else(|| WalletError::NoSystem(name.to_owned()))?;
+    let k = key(&s, secret)?;
+    Ok((s, k))
+}
+
+/// The agent key of the stored system `s` (re-derived from `secret`), while its
+/// certificate lasts.
+///
+/// # Errors
+/// [`WalletError::SystemExpired`], or a damaged system file.
+pub fn key(s: &StoredSystem, secret: &HolderSecret) -> Result<AgentKey, WalletError> {
     if now() >= s.not_after {
         return Err(WalletError::SystemExpired {
-            name: s.name,
-            permit: s.permit,
+            name: s.name.clone(),
+            permit: s.permit.clone(),
             at: s.not_after,
         });
     }
-    let key = AgentKey::of_system(secret, &s)?;
-    Ok((s, key))
+    AgentKey::of_system(secret, s)
 }

@@ -31,7 +31,6 @@ use alc_circuits::Fr;
 use alc_verifier::VerifyingKey;
 use ark_bn254::{Bn254, Fq, G1Affine, G2Affine};
 use ark_ff::One;
-use ark_poly::{EvaluationDomain, Radix2EvaluationDomain};
 
 /// Why a `.zkey` is refused.
 #[derive(Debug, thiserror::Error)]
@@ -154,9 +153,7 @@ pub fn import(bytes: &[u8], circuit: &Circuit) -> Result<Zkey, ZkeyError> {
     let h = header(&f)?;
     let m = circuit.matrices()?;
     let vars = m.num_instance + m.num_witness;
-    let domain = Radix2EvaluationDomain::<Fr>::new(m.num_constraints + m.num_instance)
-        .map(|d| d.size())
-        .ok_or_else(|| ZkeyError::OtherCircuit("no evaluation domain".into()))?;
+    let domain = m.domain_size()?;
     let sizes = (h.vars, h.public, h.domain);
     if sizes != (vars, m.num_instance - 1, domain) {
         return Err(ZkeyError::OtherCircuit(format!(
