@@ -1,14 +1,19 @@
 //! The circom ecosystem's files, so that ALC's trusted setup can be a public multi-party
 //! ceremony run with snarkjs (`docs/ceremony.md`): ALC's circuits exported as iden3
-//! `.r1cs` files ([`r1cs`]), witnesses as `.wtns` files ([`wtns`]), and the ceremony's
-//! final `.zkey` imported as ALC's proving and verifying keys ([`zkey`]).
+//! `.r1cs` files ([`r1cs`]), witnesses as `.wtns` files ([`wtns`]), the ceremony's
+//! final `.zkey` imported as ALC's proving and verifying keys ([`zkey`]), and the
+//! ceremony itself checked ([`ceremony`]): its contribution chain, and every query point
+//! against the Powers of Tau it started from ([`ptau`]).
 //!
-//! The three are iden3 binary files (`binfile`); field elements are 32 bytes
+//! All are iden3 binary files (`binfile`); field elements are 32 bytes
 //! little-endian: canonical in `.r1cs` and `.wtns`, in Montgomery form in `.zkey`
 //! points, and as `x R^2` in `.zkey` coefficients.
 
 mod binfile;
+pub mod ceremony;
+pub mod ptau;
 pub mod r1cs;
+mod rng;
 pub mod wtns;
 pub mod zkey;
 

@@ -21,8 +21,8 @@
 //! every coefficient of sections 4 against ALC's own matrices (so the prover's witness
 //! map is the key's); every point on its curve and subgroup; and the structure checks
 //! of every ALC key (`crate::keys`: not degenerate, `gamma != delta`, so a key without a
-//! phase-2 contribution is refused). It does not check the query points against a
-//! Powers of Tau.
+//! phase-2 contribution is refused). The query points and the contribution chain are
+//! checked against the Powers of Tau by [`super::ceremony`].
 
 use super::binfile::{modulus_le, BinFile, Cursor};
 use super::FormatError;
