@@ -6,7 +6,8 @@
 use alc_circuits::credential::{HolderSecret, SignedCredential};
 use alc_circuits::eddsa::SecretKey;
 use alc_circuits::presentation::{
-    constraint_breakdown, encode_scope, PresentationCircuit, Statement, Unsatisfied, Witness,
+    constraint_breakdown, encode_scope, PresentationCircuit, RawCircuit, Statement, Unsatisfied,
+    Witness,
 };
 use alc_circuits::Fr;
 use ark_relations::gr1cs::{ConstraintSynthesizer, ConstraintSystem};
@@ -149,6 +150,45 @@ fn permit_tier_below_minimum() {
         f.witness(),
         Unsatisfied::PermitTier,
     );
+}
+
+/// Whether the circuit over raw public inputs, with the witness an honest prover computes
+/// for them, is satisfied.
+fn raw_satisfied(inputs: [Fr; 10], witness: Witness) -> bool {
+    let cs = ConstraintSystem::<Fr>::new_ref();
+    RawCircuit { inputs, witness }
+        .generate_constraints(cs.clone())
+        .unwrap();
+    cs.is_satisfied().unwrap()
+}
+
+/// Public inputs out of range, which no `Statement` can hold and a cheating prover can
+/// assign: `min_tier` or `min_permit_tier` of 256 or `r - 1`, `now` of 2^64 or `r - 1`.
+/// The constraints alone refuse each. `min_tier = r - 1` is what only the range check on
+/// `min_tier` itself catches (`tier - min_tier` is then `tier + 1`, in range), and likewise
+/// for `min_permit_tier`; `now`'s own range check is implied by `not_before <= now <
+/// expires` over 64-bit values, so no `now` is refused by it alone. Twin: the honest
+/// inputs, through the same raw path, satisfy.
+#[test]
+fn public_inputs_out_of_range_leave_the_circuit_unsatisfied() {
+    let f = Fixture::new();
+    let honest = f.statement.public_inputs();
+    assert!(raw_satisfied(honest, f.witness()));
+    let r_minus_1 = -Fr::from(1u64);
+    let two_64 = Fr::from(u64::MAX) + Fr::from(1u64);
+    let (min_tier, min_permit_tier, now) = (3, 4, 5);
+    for (i, value) in [
+        (min_tier, Fr::from(256u64)),
+        (min_tier, r_minus_1),
+        (min_permit_tier, Fr::from(256u64)),
+        (min_permit_tier, r_minus_1),
+        (now, two_64),
+        (now, r_minus_1),
+    ] {
+        let mut inputs = honest;
+        inputs[i] = value;
+        assert!(!raw_satisfied(inputs, f.witness()), "input {i} = {value}");
+    }
 }
 
 #[test]

@@ -9,7 +9,7 @@ mod common;
 use alc_circuits::babyjubjub::{Scalar, BASE8};
 use alc_circuits::escrow::{Ciphertext, EscrowKey, Randomness};
 use alc_circuits::presentation::v2::{
-    constraint_breakdown, encode_holder_key, PresentationCircuit, Statement, Witness,
+    constraint_breakdown, encode_holder_key, PresentationCircuit, RawCircuit, Statement, Witness,
     NUM_PUBLIC_INPUTS, PUBLIC_INPUT_NAMES,
 };
 use alc_circuits::presentation::{StatementError, Unsatisfied};
@@ -54,6 +54,43 @@ fn rejected(escrow: &EscrowKey, statement: Statement, witness: Witness, why: Uns
         !satisfied(escrow, statement, witness),
         "{why:?} satisfied the circuit"
     );
+}
+
+/// Public inputs out of range (`min_tier` or `min_permit_tier` 256 or `r - 1`, `now` 2^64
+/// or `r - 1`), with the witness an honest prover computes for them, leave v2 unsatisfied
+/// as they do v1. Twin: the honest inputs through the same raw path satisfy.
+#[test]
+fn public_inputs_out_of_range_leave_the_circuit_unsatisfied() {
+    let y = key(1_234_567);
+    let (s, w) = honest(&y, 1);
+    let satisfied = |inputs: [Fr; NUM_PUBLIC_INPUTS]| {
+        let cs = ConstraintSystem::<Fr>::new_ref();
+        RawCircuit {
+            escrow: y,
+            inputs,
+            witness: w.clone(),
+        }
+        .generate_constraints(cs.clone())
+        .unwrap();
+        cs.is_satisfied().unwrap()
+    };
+    let honest = s.public_inputs();
+    assert!(satisfied(honest));
+    let r_minus_1 = -Fr::from(1u64);
+    let two_64 = Fr::from(u64::MAX) + Fr::from(1u64);
+    let (min_tier, min_permit_tier, now) = (3, 4, 5);
+    for (i, value) in [
+        (min_tier, Fr::from(256u64)),
+        (min_tier, r_minus_1),
+        (min_permit_tier, Fr::from(256u64)),
+        (min_permit_tier, r_minus_1),
+        (now, two_64),
+        (now, r_minus_1),
+    ] {
+        let mut inputs = honest;
+        inputs[i] = value;
+        assert!(!satisfied(inputs), "input {i} = {value}");
+    }
 }
 
 #[test]

@@ -61,11 +61,44 @@ impl PresentationCircuit {
         cs: ConstraintSystemRef<Fr>,
         meter: &mut Meter,
     ) -> Result<(), SynthesisError> {
-        let inputs = Inputs::new(&cs, self.statement.as_ref())?;
-        debug_assert_eq!(cs.num_instance_variables(), NUM_PUBLIC_INPUTS + 1);
-        enforce(&cs, &inputs, self.witness.as_ref(), meter)?;
-        Ok(())
+        let inputs = self.statement.map(|s| s.public_inputs());
+        synthesize(&cs, inputs.as_ref(), self.witness.as_ref(), meter)
     }
+}
+
+/// Circuit v1 over raw public inputs (field elements in circuit order, any value), with
+/// the witness an honest prover would compute for them: the assignment a cheating prover
+/// can make for inputs no [`Statement`] holds (`min_tier` 256 or `r - 1`, `now` 2^64),
+/// so that tests can check that the constraints alone refuse them.
+#[derive(Clone, Debug)]
+pub struct RawCircuit {
+    /// The public inputs, in [`super::PUBLIC_INPUT_NAMES`] order.
+    pub inputs: [Fr; NUM_PUBLIC_INPUTS],
+    /// The private witness.
+    pub witness: Witness,
+}
+
+impl ConstraintSynthesizer<Fr> for RawCircuit {
+    fn generate_constraints(self, cs: ConstraintSystemRef<Fr>) -> Result<(), SynthesisError> {
+        synthesize(
+            &cs,
+            Some(&self.inputs),
+            Some(&self.witness),
+            &mut Meter::new(&cs),
+        )
+    }
+}
+
+fn synthesize(
+    cs: &ConstraintSystemRef<Fr>,
+    inputs: Option<&[Fr; NUM_PUBLIC_INPUTS]>,
+    witness: Option<&Witness>,
+    meter: &mut Meter,
+) -> Result<(), SynthesisError> {
+    let inputs = Inputs::new(cs, inputs.map(|v| &v[..]))?;
+    debug_assert_eq!(cs.num_instance_variables(), NUM_PUBLIC_INPUTS + 1);
+    enforce(cs, &inputs, witness, meter)?;
+    Ok(())
 }
 
 /// Counts constraints per component as synthesis goes.
@@ -106,26 +139,32 @@ pub(crate) struct Inputs {
 }
 
 impl Inputs {
-    /// Allocates the inputs (`challenge` and `manifest` are bound by their input rows
-    /// alone, so no variable is kept for them).
+    /// Allocates the inputs from `values` (the public inputs in circuit order, from the
+    /// first; `None` at setup). `challenge` and `manifest` are bound by their input rows
+    /// alone, so no variable is kept for them.
     pub(crate) fn new(
         cs: &ConstraintSystemRef<Fr>,
-        st: Option<&Statement>,
+        values: Option<&[Fr]>,
     ) -> Result<Self, SynthesisError> {
-        let input = |f: fn(&Statement) -> Fr| {
+        let mut next = 0;
+        let mut input = || {
+            let i = next;
+            next += 1;
             FpVar::new_input(cs.clone(), || {
-                st.map(f).ok_or(SynthesisError::AssignmentMissing)
+                values
+                    .and_then(|v| v.get(i).copied())
+                    .ok_or(SynthesisError::AssignmentMissing)
             })
         };
-        let issuer = EdwardsVar::new(input(|s| s.issuer_pk_x)?, input(|s| s.issuer_pk_y)?);
-        let status_root = input(|s| s.status_root)?;
-        let min_tier = input(|s| Fr::from(s.min_tier))?;
-        let min_permit_tier = input(|s| Fr::from(s.min_permit_tier))?;
-        let now = input(|s| Fr::from(s.now))?;
-        let scope = input(|s| s.scope)?;
-        let _challenge = input(|s| s.challenge)?;
-        let _manifest = input(|s| s.manifest)?;
-        let pseudonym = input(|s| s.pseudonym)?;
+        let issuer = EdwardsVar::new(input()?, input()?);
+        let status_root = input()?;
+        let min_tier = input()?;
+        let min_permit_tier = input()?;
+        let now = input()?;
+        let scope = input()?;
+        let _challenge = input()?;
+        let _manifest = input()?;
+        let pseudonym = input()?;
         Ok(Self {
             issuer,
             status_root,

@@ -20,7 +20,7 @@ pub mod constraints;
 pub mod v2;
 
 #[cfg(feature = "r1cs")]
-pub use constraints::{constraint_breakdown, Breakdown, PresentationCircuit};
+pub use constraints::{constraint_breakdown, Breakdown, PresentationCircuit, RawCircuit};
 
 use crate::babyjubjub::{is_on_curve, Point};
 use crate::credential::{Credential, HolderSecret};

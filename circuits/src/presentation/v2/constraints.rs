@@ -50,38 +50,83 @@ impl PresentationCircuit {
         cs: ConstraintSystemRef<Fr>,
         meter: &mut Meter,
     ) -> Result<(), SynthesisError> {
-        let st = self.statement.as_ref();
-        let inputs = Inputs::new(&cs, st.map(|s| &s.v1))?;
-        let input = |f: fn(&Statement) -> Fr| {
-            FpVar::new_input(cs.clone(), || {
-                st.map(f).ok_or(SynthesisError::AssignmentMissing)
-            })
-        };
-        let ciphertext = CiphertextVar {
-            c1: EdwardsVar::new(input(|s| s.escrow.c1.x)?, input(|s| s.escrow.c1.y)?),
-            c2: EdwardsVar::new(input(|s| s.escrow.c2.x)?, input(|s| s.escrow.c2.y)?),
-        };
-        let _holder_key = input(|s| s.holder_key)?;
-        debug_assert_eq!(cs.num_instance_variables(), NUM_PUBLIC_INPUTS + 1);
-
-        let w = self.witness.as_ref();
-        let cred = enforce(&cs, &inputs, w.map(|w| &w.v1), meter)?;
-
-        // 5. The serial, escrowed under the circuit's key.
-        let r = alloc_bits(
-            cs.clone(),
-            || {
-                w.map(|w| {
-                    Fr::from_le_bytes_mod_order(&w.randomness.scalar().into_bigint().to_bytes_le())
-                })
-                .ok_or(SynthesisError::AssignmentMissing)
-            },
-            RANDOMNESS_BITS,
-        )?;
-        ciphertext.enforce_encrypts(&self.escrow, &cred.serial, &r)?;
-        meter.mark("escrowed serial");
-        Ok(())
+        let inputs = self.statement.map(|s| s.public_inputs());
+        synthesize(
+            &cs,
+            &self.escrow,
+            inputs.as_ref(),
+            self.witness.as_ref(),
+            meter,
+        )
     }
+}
+
+/// Circuit v2 over raw public inputs (field elements in circuit order, any value), with
+/// the witness an honest prover would compute for them: the assignment a cheating prover
+/// can make for inputs no [`Statement`] holds, so that tests can check that the
+/// constraints alone refuse them (as [`crate::presentation::constraints::RawCircuit`]).
+#[derive(Clone, Debug)]
+pub struct RawCircuit {
+    /// The trustees' joint key: a constant of the circuit.
+    pub escrow: EscrowKey,
+    /// The public inputs, in [`super::PUBLIC_INPUT_NAMES`] order.
+    pub inputs: [Fr; NUM_PUBLIC_INPUTS],
+    /// The private witness.
+    pub witness: Witness,
+}
+
+impl ConstraintSynthesizer<Fr> for RawCircuit {
+    fn generate_constraints(self, cs: ConstraintSystemRef<Fr>) -> Result<(), SynthesisError> {
+        let meter = &mut Meter::new(&cs);
+        synthesize(
+            &cs,
+            &self.escrow,
+            Some(&self.inputs),
+            Some(&self.witness),
+            meter,
+        )
+    }
+}
+
+fn synthesize(
+    cs: &ConstraintSystemRef<Fr>,
+    escrow: &EscrowKey,
+    values: Option<&[Fr; NUM_PUBLIC_INPUTS]>,
+    w: Option<&Witness>,
+    meter: &mut Meter,
+) -> Result<(), SynthesisError> {
+    let inputs = Inputs::new(cs, values.map(|v| &v[..]))?;
+    let input = |i: usize| {
+        FpVar::new_input(cs.clone(), || {
+            values
+                .map(|v| v[i])
+                .ok_or(SynthesisError::AssignmentMissing)
+        })
+    };
+    let n = crate::presentation::NUM_PUBLIC_INPUTS;
+    let ciphertext = CiphertextVar {
+        c1: EdwardsVar::new(input(n)?, input(n + 1)?),
+        c2: EdwardsVar::new(input(n + 2)?, input(n + 3)?),
+    };
+    let _holder_key = input(n + 4)?;
+    debug_assert_eq!(cs.num_instance_variables(), NUM_PUBLIC_INPUTS + 1);
+
+    let cred = enforce(cs, &inputs, w.map(|w| &w.v1), meter)?;
+
+    // 5. The serial, escrowed under the circuit's key.
+    let r = alloc_bits(
+        cs.clone(),
+        || {
+            w.map(|w| {
+                Fr::from_le_bytes_mod_order(&w.randomness.scalar().into_bigint().to_bytes_le())
+            })
+            .ok_or(SynthesisError::AssignmentMissing)
+        },
+        RANDOMNESS_BITS,
+    )?;
+    ciphertext.enforce_encrypts(escrow, &cred.serial, &r)?;
+    meter.mark("escrowed serial");
+    Ok(())
 }
 
 impl ConstraintSynthesizer<Fr> for PresentationCircuit {

@@ -21,7 +21,7 @@
 pub mod constraints;
 
 #[cfg(feature = "r1cs")]
-pub use constraints::{constraint_breakdown, PresentationCircuit};
+pub use constraints::{constraint_breakdown, PresentationCircuit, RawCircuit};
 
 use super::{StatementError, Unsatisfied, Witness as WitnessV1};
 use crate::escrow::{Ciphertext, EscrowKey, Randomness};
