@@ -65,6 +65,14 @@ pub struct Config {
     pub allow_v1: bool,
     /// Longest a request head may take to arrive, seconds (against slowloris).
     pub header_read_timeout_secs: u64,
+    /// Longest the gateway waits for the next piece of a request body, seconds, and the
+    /// base of the body's whole waiting budget (`alc_service::Limits`): a body cut off is
+    /// answered `408`. Time an upstream takes to accept a streamed body is not counted.
+    pub body_read_timeout_secs: u64,
+    /// Bytes per second of request body that each add a second to that budget: the
+    /// slowest average rate at which an upload (a streamed proxy body too) may go on
+    /// indefinitely (0: a whole body's waits stay within `body_read_timeout_secs`).
+    pub body_min_bytes_per_sec: u64,
     /// Most connections open at once from one IP address (0: no limit, behind a load
     /// balancer that sees every client as one address: limit there instead).
     pub max_connections_per_ip: usize,
@@ -97,6 +105,8 @@ impl Default for Config {
             allow_v1: false,
             allow_test_keys: false,
             header_read_timeout_secs: 10,
+            body_read_timeout_secs: 10,
+            body_min_bytes_per_sec: 1024,
             max_connections_per_ip: 256,
             wallet_origins: Vec::new(),
         }
@@ -154,6 +164,7 @@ impl Config {
         }
         if self.batch_max == 0
             || self.header_read_timeout_secs == 0
+            || self.body_read_timeout_secs == 0
             || self.lease_ttl_secs == 0
             || self.challenge_ttl_secs == 0
             || self.rate_per_min == 0

@@ -80,12 +80,14 @@ fn secret32(path: &Path) -> Result<Zeroizing<[u8; 32]>, ServiceError> {
 
 /// The authority's keys: those pinned in `authority.json`, or on first contact those it
 /// presents, pinned. A digest given (`authority_digest`) must match whichever it is; a
-/// first contact without one is printed loudly with the digest to compare out of band.
+/// first contact without one is printed loudly to `notice` (the service's stderr) with
+/// the digest to compare out of band, and logged.
 async fn authority_keys(
     data: &Path,
     authority: &str,
     digest: &str,
     http: &reqwest::Client,
+    notice: &mut impl std::io::Write,
 ) -> Result<AuthorityKeys, ServiceError> {
     let pinned_path = data.join("authority.json");
     let pinned: Option<AuthorityKeys> = match std::fs::read_to_string(&pinned_path) {
@@ -121,7 +123,8 @@ async fn authority_keys(
             fsio::write(&pinned_path, text.as_bytes(), Mode::Public, true)
                 .map_err(err(pinned_path.display()))?;
             if digest.is_empty() {
-                eprintln!(
+                let _ = writeln!(
+                    notice,
                     "\n*** FIRST CONTACT: pinned the keys of authority {:?} at {authority}\n*** digest {}\n*** compare it with `alc authority info` run by the authority, out of band;\n*** set authority_digest in gateway.toml (or --authority-digest) to require it.\n",
                     f.name,
                     f.digest()
@@ -343,7 +346,14 @@ pub async fn open(opts: &ServeOptions, clock: Arc<dyn Clock>) -> Result<AppState
         .timeout(Duration::from_secs(5))
         .build()
         .map_err(err("HTTP client"))?;
-    let keys = authority_keys(data, &cfg.authority, &cfg.authority_digest, &http).await?;
+    let keys = authority_keys(
+        data,
+        &cfg.authority,
+        &cfg.authority_digest,
+        &http,
+        &mut std::io::stderr(),
+    )
+    .await?;
     let x = alc_circuits::field::from_decimal(&keys.issuer_key[0])
         .map_err(err("authority issuer key"))?;
     let y = alc_circuits::field::from_decimal(&keys.issuer_key[1])
@@ -469,8 +479,71 @@ pub async fn serve(opts: ServeOptions) -> Result<(), ServiceError> {
     let c = state.gateway.config();
     let limits = alc_service::Limits {
         header_read_timeout: Duration::from_secs(c.header_read_timeout_secs),
+        body_read_timeout: Duration::from_secs(c.body_read_timeout_secs),
+        body_min_rate: c.body_min_bytes_per_sec,
         max_connections_per_ip: c.max_connections_per_ip,
     };
     alc_service::serve(listener, app(state), limits, alc_service::shutdown()).await;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
+    use super::*;
+
+    /// An authority that answers `/v1/authority` only: its URL and the digest of its keys.
+    async fn authority() -> (String, String) {
+        let info = AuthorityInfo {
+            name: "test authority".into(),
+            issuer_key: ["1".into(), "2".into()],
+            status_key: "c3RhdHVz".into(),
+            list: "list".into(),
+            circuit: "alc-presentation-v2".into(),
+            registry_origin: "registry".into(),
+            registry_key: "registry+00000000+AA".into(),
+            escrow_key: None,
+        };
+        let digest = AuthorityKeys::from(&info).digest();
+        let app = axum::Router::new().route(
+            "/v1/authority",
+            axum::routing::get(move || async move { axum::Json(info) }),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        (url, digest)
+    }
+
+    /// What a start prints, and the keys it pins.
+    async fn start(data: &Path, url: &str, digest: &str) -> (String, AuthorityKeys) {
+        let http = reqwest::Client::builder().no_proxy().build().unwrap();
+        let mut notice = Vec::new();
+        let keys = authority_keys(data, url, digest, &http, &mut notice)
+            .await
+            .unwrap();
+        (String::from_utf8(notice).unwrap(), keys)
+    }
+
+    #[tokio::test]
+    async fn a_first_contact_pin_is_printed_loudly_with_the_digest() {
+        let (url, digest) = authority().await;
+        let dir = tempfile::tempdir().unwrap();
+        let (printed, keys) = start(dir.path(), &url, "").await;
+        assert_eq!(keys.digest(), digest);
+        assert!(printed.contains("*** FIRST CONTACT"), "{printed}");
+        assert!(
+            printed.contains(&format!("*** digest {digest}")),
+            "{printed}"
+        );
+        assert!(dir.path().join("authority.json").exists());
+        // The twins: a start that finds matching keys pinned prints nothing, nor does a
+        // first contact given the digest to require (it matched).
+        let (printed, again) = start(dir.path(), &url, "").await;
+        assert_eq!((printed.as_str(), again), ("", keys));
+        let fresh = tempfile::tempdir().unwrap();
+        let (printed, _) = start(fresh.path(), &url, &digest).await;
+        assert_eq!(printed, "");
+        assert!(fresh.path().join("authority.json").exists());
+    }
 }

@@ -45,6 +45,16 @@ pub struct Config {
     /// Longest a request head may take to arrive, seconds (against slowloris).
     #[serde(default = "default_header_read_timeout")]
     pub header_read_timeout_secs: u64,
+    /// Longest the authority waits for the next piece of a request body, seconds, and the
+    /// base of the body's whole waiting budget (`alc_service::Limits`): a body cut off is
+    /// answered `408`.
+    #[serde(default = "default_body_read_timeout")]
+    pub body_read_timeout_secs: u64,
+    /// Bytes per second of request body that each add a second to that budget: the
+    /// slowest average rate a body may arrive at (0: a whole body's waits stay within
+    /// `body_read_timeout_secs`).
+    #[serde(default = "default_body_min_bytes_per_sec")]
+    pub body_min_bytes_per_sec: u64,
     /// Most connections open at once from one IP address (0: no limit, behind a proxy).
     #[serde(default = "default_max_connections_per_ip")]
     pub max_connections_per_ip: usize,
@@ -204,6 +214,12 @@ fn default_status_interval() -> u64 {
 fn default_header_read_timeout() -> u64 {
     10
 }
+fn default_body_read_timeout() -> u64 {
+    10
+}
+fn default_body_min_bytes_per_sec() -> u64 {
+    1024
+}
 fn default_max_connections_per_ip() -> usize {
     256
 }
@@ -230,6 +246,8 @@ impl Default for Config {
             status_interval_secs: default_status_interval(),
             body_limit_bytes: default_body_limit(),
             header_read_timeout_secs: default_header_read_timeout(),
+            body_read_timeout_secs: default_body_read_timeout(),
+            body_min_bytes_per_sec: default_body_min_bytes_per_sec(),
             max_connections_per_ip: default_max_connections_per_ip(),
         }
     }
@@ -294,8 +312,8 @@ impl Config {
         if i64::try_from(p.grace_period_secs).is_err() {
             return bad("permits.grace_period_secs must be below 2^63");
         }
-        if self.header_read_timeout_secs == 0 {
-            return bad("header_read_timeout_secs must be positive");
+        if self.header_read_timeout_secs == 0 || self.body_read_timeout_secs == 0 {
+            return bad("header_read_timeout_secs and body_read_timeout_secs must be positive");
         }
         if self.body_limit_bytes < 1024 {
             return bad("body_limit_bytes must be at least 1024");

@@ -160,9 +160,12 @@ pub async fn serve(opts: ServeOptions) -> Result<(), ServiceError> {
         let a = authority.clone();
         tokio::spawn(async move { a.enforcement_loop().await })
     };
+    let c = authority.config();
     let limits = alc_service::Limits {
-        header_read_timeout: Duration::from_secs(authority.config().header_read_timeout_secs),
-        max_connections_per_ip: authority.config().max_connections_per_ip,
+        header_read_timeout: Duration::from_secs(c.header_read_timeout_secs),
+        body_read_timeout: Duration::from_secs(c.body_read_timeout_secs),
+        body_min_rate: c.body_min_bytes_per_sec,
+        max_connections_per_ip: c.max_connections_per_ip,
     };
     let app = crate::api::app(authority);
     alc_service::serve(listener, app, limits, alc_service::shutdown()).await;

@@ -283,6 +283,36 @@ async fn bad_input_gets_clear_json_errors() {
     );
 }
 
+/// A cooling-off's `429` says when to come back in the header too (RFC 9110
+/// `Retry-After`, an HTTP-date), not only in the body's `retry_at`.
+#[tokio::test]
+async fn a_cooling_off_answer_carries_retry_after() {
+    let h = harness().await;
+    let s = h.login("carol").await;
+    for _ in 0..2 {
+        assert_eq!(h.sit(&s, false).await.0, StatusCode::OK);
+    }
+    let req = Request::post("/v1/assessment/attempts")
+        .header("authorization", format!("Bearer {s}"))
+        .body(Body::empty())
+        .unwrap();
+    let resp = h.app.clone().oneshot(req).await.unwrap();
+    assert_eq!(resp.status(), StatusCode::TOO_MANY_REQUESTS);
+    // T0 + 24 hours.
+    assert_eq!(
+        resp.headers()
+            .get("retry-after")
+            .map(|v| v.to_str().unwrap()),
+        Some("Tue, 22 Sep 2026 14:13:20 GMT")
+    );
+    let bytes = resp.into_body().collect().await.unwrap().to_bytes();
+    let v: Value = serde_json::from_slice(&bytes).unwrap();
+    assert_eq!(
+        (v["error"].as_str(), v["retry_at"].as_u64()),
+        (Some("cooling_off"), Some(T0 + 86_400))
+    );
+}
+
 #[tokio::test]
 async fn cooling_off_and_lock_follow_the_rules() {
     let h = harness().await;

@@ -9,8 +9,8 @@ use serde::{Deserialize, Serialize};
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ErrorBody {
     /// A stable code: `bad_request`, `unauthorized`, `forbidden`, `not_found`,
-    /// `conflict`, `cooling_off`, `too_large`, `rate_limited`, `unavailable`,
-    /// `internal`, or a domain's own (`insurance_expired`, ...).
+    /// `conflict`, `cooling_off`, `too_large`, `rate_limited`, `request_timeout` (a body
+    /// too slow), `unavailable`, `internal`, or a domain's own (`insurance_expired`, ...).
     pub error: String,
     /// What happened, in a sentence.
     pub message: String,

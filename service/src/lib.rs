@@ -4,14 +4,16 @@
 //! * [`Json`]: a JSON body extractor whose rejections answer in the protocol's one error
 //!   body: `413 too_large` over the body limit, `400 bad_request` otherwise.
 //! * [`Problem`] and [`error_response`]: an error answer `{"error", "message",
-//!   "retry_at"?}` with its status; a server-side failure carries its detail to
+//!   "retry_at"?}` with its status (a `429` or `503` with `retry_at` also carries it as
+//!   `Retry-After`, RFC 9110); a server-side failure carries its detail to
 //!   [`log_server_errors`], never to the client.
 //! * [`log_server_errors`]: the one place server errors are logged (a middleware, as in
 //!   axum's `examples/error-handling`), with the request's method and path.
 //! * [`bearer_token`]: the `Bearer` scheme, case-insensitively.
 //! * [`shutdown`]: the signal both services stop on (Ctrl-C or SIGTERM), gracefully.
 //! * [`serve`]: serving a router within [`Limits`]: a header-read timeout (against
-//!   slowloris) and a cap on connections per address.
+//!   slowloris), a body rule (no long pause, a minimum average rate: `408` otherwise)
+//!   and a cap on connections per address.
 //! * [`openapi::Conventions`]: what every operation's OpenAPI description shares (the
 //!   `bearer` scheme, the error answers).
 #![forbid(unsafe_code)]
@@ -24,7 +26,7 @@ pub use serve::{serve, Limits};
 use alc_protocol::error::ErrorBody;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequest, Request};
-use axum::http::StatusCode;
+use axum::http::{header, HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde::de::DeserializeOwned;
@@ -69,7 +71,8 @@ impl Problem {
         }
     }
 
-    /// With a `retry_at` (unix seconds).
+    /// With a `retry_at` (unix seconds): in the body, and, for a `429` or `503`, as the
+    /// `Retry-After` header (an HTTP-date, so no clock is read to make it).
     pub fn retry_at(mut self, at: u64) -> Self {
         self.body.retry_at = Some(at);
         self
@@ -79,13 +82,36 @@ impl Problem {
 impl IntoResponse for Problem {
     fn into_response(self) -> Response {
         let code = ProblemCode(self.body.error.clone());
+        let retry_after = self
+            .body
+            .retry_at
+            .filter(|_| {
+                matches!(
+                    self.status,
+                    StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE
+                )
+            })
+            .and_then(http_date);
         let mut resp = (self.status, axum::Json(self.body)).into_response();
+        if let Some(v) = retry_after {
+            resp.headers_mut().insert(header::RETRY_AFTER, v);
+        }
         resp.extensions_mut().insert(code);
         if let Some(d) = self.detail {
             resp.extensions_mut().insert(ServerError(d));
         }
         resp
     }
+}
+
+/// `at` (unix seconds) as an HTTP-date (RFC 9110, section 5.6.7); none past the year
+/// 9999.
+fn http_date(at: u64) -> Option<HeaderValue> {
+    if at >= 253_402_300_800 {
+        return None;
+    }
+    let t = std::time::UNIX_EPOCH.checked_add(std::time::Duration::from_secs(at))?;
+    HeaderValue::from_str(&httpdate::fmt_http_date(t)).ok()
 }
 
 /// The answer for `status`, `code` and `message`.
@@ -261,6 +287,29 @@ mod tests {
             assert_eq!(v["error"], code, "{v}");
             assert!(v["message"].is_string(), "{v}");
         }
+    }
+
+    #[test]
+    fn retry_at_is_retry_after_on_a_429_or_503_only() {
+        let header = |status| {
+            Problem::new(status, "x", "y")
+                .retry_at(1_790_086_400)
+                .into_response()
+                .headers()
+                .get(header::RETRY_AFTER)
+                .map(|v| v.to_str().unwrap().to_owned())
+        };
+        let date = Some("Tue, 22 Sep 2026 14:13:20 GMT".to_owned());
+        assert_eq!(header(StatusCode::TOO_MANY_REQUESTS), date);
+        assert_eq!(header(StatusCode::SERVICE_UNAVAILABLE), date);
+        assert_eq!(header(StatusCode::FORBIDDEN), None);
+        // Past the year 9999 an HTTP-date cannot say it: the body alone does.
+        let far = Problem::new(StatusCode::TOO_MANY_REQUESTS, "x", "y").retry_at(u64::MAX);
+        assert!(far
+            .into_response()
+            .headers()
+            .get(header::RETRY_AFTER)
+            .is_none());
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! What every operation of both services' OpenAPI descriptions shares, added by one
 //! modifier: the `bearer` security scheme (`Authorization: Bearer <token>`), and the
-//! answers any operation may give in the one error body: `400`, `413` and `415` for one
-//! that takes a body, `401` for one that needs a token, `404`, `429` (the gateway) and
+//! answers any operation may give in the one error body: `400`, `408`, `413` and `415`
+//! for one that takes a body, `401` for one that needs a token, `404`, `429` (the gateway) and
 //! `500` for every one.
 
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
@@ -46,6 +46,10 @@ impl utoipa::Modify for Conventions {
                 if op.request_body.is_some() {
                     answers.extend([
                         ("400", "a malformed body or a value out of range"),
+                        (
+                            "408",
+                            "a body that pauses too long or arrives below the minimum rate",
+                        ),
                         ("413", too_large.as_str()),
                         ("415", "a body without Content-Type: application/json"),
                     ]);

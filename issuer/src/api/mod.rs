@@ -298,7 +298,7 @@ async fn login(State(a): S, Body(l): Body<Login>) -> Result<Json<Session>, ApiEr
     Ok(Json(a.login(&l.id_token).await?))
 }
 
-#[utoipa::path(post, path = "/v1/assessment/attempts", responses((status = 200, body = Attempt), (status = 429), (status = 403), (status = 409)), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/v1/assessment/attempts", responses((status = 200, body = Attempt), (status = 429, description = "cooling off: come back at `retry_at` (also the `Retry-After` header, an HTTP-date)"), (status = 403), (status = 409)), security(("bearer" = [])))]
 async fn start(State(a): S, bearer: Bearer) -> Result<Json<Attempt>, ApiError> {
     Ok(Json(a.start_attempt(&bearer.0).await?))
 }
