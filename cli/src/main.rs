@@ -30,7 +30,7 @@ enum Command {
     ///
     /// Example: alc setup --keys alc-keys
     /// Example: alc setup --keys alc-keys-v2 --escrow-key escrow-key.json
-    /// Example: alc setup --keys alc-keys --from-zkey ceremony_final.zkey
+    /// Example: alc setup --keys alc-keys --from-zkey final.zkey --ptau pot14.ptau
     Setup(commands::setup::SetupArgs),
     /// Write a fresh example: issuer key, holder secret, credential, status list, request.
     ///
@@ -61,6 +61,14 @@ enum Command {
     Circuit {
         #[command(subcommand)]
         what: commands::info::CircuitCommand,
+    },
+    /// A multi-party trusted setup run with snarkjs: check its final .zkey against the
+    /// Powers of Tau and ALC's circuit (docs/ceremony.md).
+    ///
+    /// Example: alc ceremony verify final.zkey --ptau pot14.ptau
+    Ceremony {
+        #[command(subcommand)]
+        what: commands::ceremony::CeremonyCommand,
     },
     /// Insurers: keys, and certificates of a permit's liability cover.
     ///
@@ -151,6 +159,7 @@ fn main() -> ExitCode {
         Command::ExportSnarkjs(a) => a.run(),
         Command::VerifySnarkjs(a) => a.run(),
         Command::Circuit { what } => what.run(),
+        Command::Ceremony { what } => what.run(),
         Command::Insurer { what } => commands::insurance::insurer(what),
         Command::Permit { what } => commands::insurance::permit(what),
         Command::Authority { what } => what.run(),

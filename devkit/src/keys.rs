@@ -78,6 +78,8 @@ pub fn write_key_dir(dir: &std::path::Path) -> std::io::Result<()> {
         proving_key_fast: hex(&fast),
         verifying_key: hex(&vk),
         escrow_key: None,
+        zkey: None,
+        ceremony: None,
     };
     std::fs::write(
         dir.join("digests.json"),

@@ -253,6 +253,14 @@ pub struct Digests {
     /// key as a constant, and the key directory keeps the file it was made from.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub escrow_key: Option<String>,
+    /// SHA-256 of the snarkjs `.zkey` the keys were imported from (hex), for keys from
+    /// a multi-party ceremony (`alc setup --from-zkey`, `docs/ceremony.md`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub zkey: Option<String>,
+    /// That ceremony's transcript hash (BLAKE2b-512 over the circuit hash and every
+    /// contribution, hex), as `alc ceremony verify` prints it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ceremony: Option<String>,
 }
 
 /// The digests (hex) of verifying keys whose setup randomness is public: the pinned

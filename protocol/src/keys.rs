@@ -109,6 +109,8 @@ mod tests {
                 proving_key_fast: "22".repeat(32),
                 verifying_key: "33".repeat(32),
                 escrow_key: Some("44".repeat(32)),
+                zkey: None,
+                ceremony: None,
             }],
         }
     }

@@ -369,6 +369,8 @@ mod authority {
                 proving_key_fast: "22".repeat(32),
                 verifying_key: "33".repeat(32),
                 escrow_key: None,
+                zkey: None,
+                ceremony: None,
             }],
         };
         serde_json::to_string(&SignedKeyDescriptor::sign(&d, by)).unwrap()

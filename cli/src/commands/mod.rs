@@ -2,6 +2,7 @@
 
 pub mod admin;
 pub mod authority;
+pub mod ceremony;
 pub mod demo;
 pub mod escrow;
 pub mod example;

@@ -1,7 +1,9 @@
 //! `alc setup`: the single-party Groth16 setup of circuit v1, or of circuit v2 under the
 //! trustees' escrow key (`--escrow-key`, the public file of `alc escrow key`); or, with
-//! `--from-zkey`, the keys of a snarkjs ceremony's final `.zkey` (`docs/ceremony.md`).
+//! `--from-zkey`, the keys of a snarkjs ceremony's final `.zkey`, once its ceremony
+//! verifies against the Powers of Tau (`alc ceremony verify`, `docs/ceremony.md`).
 
+use super::ceremony::CeremonyArgs;
 use super::{human, timed};
 use crate::fsio::read_string;
 use crate::fsio::{write, Mode};
@@ -10,7 +12,6 @@ use alc_circuits::tags::{CIRCUIT_ID, CIRCUIT_V2_ID};
 use alc_escrow::dkg::EscrowPublic;
 use alc_protocol::escrow::{JointKey, JOINT_KEY};
 use alc_protocol::files::parse;
-use alc_prover::circom::zkey::{import, ContributionKind};
 use alc_prover::keys::{digest_hex, setup, setup_v2, Circuit};
 use anyhow::{bail, Context, Result};
 use std::path::{Path, PathBuf};
@@ -18,7 +19,7 @@ use std::path::{Path, PathBuf};
 /// The setup without its report (for the demo, which tells its own story), of circuit
 /// v2 under the escrow key file `escrow` if given.
 pub fn run_quiet(dir: &Path, escrow: Option<&Path>) -> Result<String> {
-    run_with(dir, false, false, escrow, None)
+    run_with(dir, false, false, escrow, None, None)
 }
 
 /// The circuit: v1, or v2 under the escrow key file `escrow`.
@@ -45,6 +46,7 @@ fn run_with(
     report: bool,
     escrow: Option<&Path>,
     zkey: Option<&Path>,
+    ceremony: Option<&CeremonyArgs>,
 ) -> Result<String> {
     if !force && dir.join(DIGESTS).exists() {
         bail!(
@@ -54,19 +56,13 @@ fn run_with(
     }
     let escrow = escrow.map(escrow_key).transpose()?;
     let (keys, took) = timed(|| -> Result<_> {
-        if let Some(path) = zkey {
-            let bytes = std::fs::read(path).with_context(|| format!("{}", path.display()))?;
+        if let (Some(path), Some(ceremony)) = (zkey, ceremony) {
             let circuit = match &escrow {
                 None => Circuit::V1,
                 Some((key, _)) => Circuit::V2(*key.key()),
             };
-            let z = import(&bytes, &circuit).with_context(|| format!("{}", path.display()))?;
-            let source = Imported {
-                sha256: digest_hex(&bytes),
-                circuit_hash: hex::encode(&z.circuit_hash),
-                contributions: z.contributions,
-            };
-            return Ok((z.pk, z.vk, Some(source)));
+            let v = ceremony.verify(path, &circuit)?;
+            return Ok((v.zkey.pk.clone(), v.zkey.vk.clone(), Some(v)));
         }
         let (pk, vk) = match &escrow {
             None => setup(&mut rand::rngs::OsRng),
@@ -89,6 +85,8 @@ fn run_with(
         proving_key_fast: digest_hex(&fast),
         verifying_key: digest_hex(&vk_bytes),
         escrow_key: escrow.as_ref().map(|(_, text)| digest_hex(text.as_bytes())),
+        zkey: imported.as_ref().map(|v| v.sha256.clone()),
+        ceremony: imported.as_ref().map(|v| hex::encode(v.chain.transcript)),
     };
     if let Some((_, text)) = &escrow {
         write(&dir.join(ESCROW_KEY), text.as_bytes(), Mode::Public, true)?;
@@ -108,25 +106,9 @@ fn run_with(
     }
     match &imported {
         None => println!("setup of {circuit} in {} ({})", dir.display(), human(took)),
-        Some(z) => {
-            println!(
-                "keys of {circuit} in {} from the zkey (sha256 {}), checked for this circuit ({})",
-                dir.display(),
-                z.sha256,
-                human(took)
-            );
-            println!("  circuit hash {}", z.circuit_hash);
-            for (i, c) in z.contributions.iter().enumerate() {
-                let kind = match c.kind {
-                    ContributionKind::Beacon => "beacon",
-                    _ => "contribution",
-                };
-                println!(
-                    "  #{:<3} {kind:<12} {}",
-                    i + 1,
-                    c.name.as_deref().unwrap_or("(no name)")
-                );
-            }
+        Some(v) => {
+            v.report();
+            println!("keys of {circuit} in {}, from the zkey", dir.display());
         }
     }
     if let Some((key, _)) = &escrow {
@@ -158,19 +140,8 @@ fn run_with(
         println!(
             "single-party setup: whoever ran it could forge proofs; see the README's trust assumptions"
         );
-    } else {
-        println!(
-            "the contributions are listed as the zkey records them: check the chain with snarkjs zkey verify (docs/ceremony.md)"
-        );
     }
     Ok(digests.verifying_key)
-}
-
-/// Where imported keys came from.
-struct Imported {
-    sha256: String,
-    circuit_hash: String,
-    contributions: Vec<alc_prover::circom::zkey::Contribution>,
 }
 
 /// `alc setup`.
@@ -187,10 +158,13 @@ pub struct SetupArgs {
     #[arg(long)]
     escrow_key: Option<PathBuf>,
     /// Take the keys from a snarkjs .zkey (a ceremony's final key) instead of a
-    /// single-party setup: checked to be for the circuit (with --escrow-key: circuit v2
-    /// under that key), refused without a phase-2 contribution.
-    #[arg(long)]
+    /// single-party setup, once its ceremony verifies (as `alc ceremony verify`, with
+    /// --ptau): for the circuit (with --escrow-key: circuit v2 under that key), every
+    /// contribution and query point checked.
+    #[arg(long, requires = "ptau")]
     from_zkey: Option<PathBuf>,
+    #[command(flatten)]
+    ceremony: CeremonyArgs,
 }
 
 impl SetupArgs {
@@ -202,6 +176,7 @@ impl SetupArgs {
             true,
             self.escrow_key.as_deref(),
             self.from_zkey.as_deref(),
+            Some(&self.ceremony),
         )
         .map(|_| ())
     }

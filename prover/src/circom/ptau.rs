@@ -92,7 +92,7 @@ pub fn read<R: Read + Seek>(r: &mut R, domain: usize) -> Result<Ptau, PtauError>
         }
     };
     let (pos, len) = at(1, "the header")?;
-    if len != 40 {
+    if len != 44 {
         return Err(FormatError::SectionLength("the header").into());
     }
     let header = slice(r, pos, 0, len)?;
@@ -193,4 +193,22 @@ fn slice<R: Read + Seek>(r: &mut R, pos: u64, offset: u64, len: u64) -> Result<V
     let mut b = vec![0u8; usize::try_from(len).map_err(|_| FormatError::Truncated("a section"))?];
     r.read_exact(&mut b)?;
     Ok(b)
+}
+
+/// The BLAKE2b-512 of a whole file, as `b2sum` prints it and as the public Powers of
+/// Tau are published (snarkjs's README lists them so).
+///
+/// # Errors
+/// The reader's.
+pub fn blake2b<R: Read>(mut r: R) -> std::io::Result<[u8; 64]> {
+    use blake2::{Blake2b512, Digest};
+    let mut h = Blake2b512::new();
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        let n = r.read(&mut buf)?;
+        if n == 0 {
+            return Ok(h.finalize().into());
+        }
+        h.update(&buf[..n]);
+    }
 }

@@ -90,6 +90,8 @@ pub struct Zkey {
     pub pk: ProvingKey,
     /// Its verifying key.
     pub vk: VerifyingKey,
+    /// The size of the circuit's evaluation domain.
+    pub domain: usize,
     /// snarkjs's circuit hash (BLAKE2b-512 of the initial key's points).
     pub circuit_hash: Vec<u8>,
     /// The phase-2 contributions, in order.
@@ -205,6 +207,7 @@ pub fn import(bytes: &[u8], circuit: &Circuit) -> Result<Zkey, ZkeyError> {
     Ok(Zkey {
         pk,
         vk,
+        domain,
         circuit_hash,
         contributions,
     })

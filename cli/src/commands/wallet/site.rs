@@ -209,6 +209,8 @@ mod tests {
             proving_key_fast: String::new(),
             verifying_key: String::new(),
             escrow_key: None,
+            zkey: None,
+            ceremony: None,
         };
         std::fs::write(dir.join("digests.json"), serde_json::to_vec(&d).unwrap()).unwrap();
     }
