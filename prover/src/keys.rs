@@ -13,9 +13,11 @@
 //! every point decompressed and checked on load, and the circuit synthesised for its
 //! matrices: hundreds of milliseconds) and the fast-load form (the key uncompressed
 //! followed by the circuit's constraint matrices, deserialised without curve or
-//! subgroup checks: milliseconds). The fast form is only read after its SHA-256 equals
-//! a digest the caller pinned, so a tampered or corrupted file is refused before any
-//! point or coefficient is trusted.
+//! subgroup checks but for the points the structure check relies on, and the matrices'
+//! shape checked: milliseconds). The fast form is only read after its SHA-256 equals a
+//! digest the caller pinned, so a tampered or corrupted file is refused before any point
+//! or coefficient is trusted; the structure check then refuses what a dishonest
+//! publisher could pin.
 
 use alc_circuits::escrow::EscrowKey;
 use alc_circuits::presentation::{v2, PresentationCircuit, NUM_PUBLIC_INPUTS};
@@ -71,6 +73,26 @@ pub(crate) struct Matrices {
 }
 
 impl Matrices {
+    /// Refuses matrices the prover would index out of bounds: other than three (A, B,
+    /// C), of another number of rows than the constraints, or naming a variable past the
+    /// last. Only the fast form's matrices need it (they are read from the file; the
+    /// others are synthesised here).
+    fn check_shape(&self) -> Result<(), KeyError> {
+        let vars = self.num_instance.saturating_add(self.num_witness);
+        if self.abc.len() != 3 || self.abc.iter().any(|m| m.len() != self.num_constraints) {
+            return Err(KeyError::Malformed(
+                "the matrices are not three of one row per constraint".into(),
+            ));
+        }
+        let rows = self.abc.iter().flatten();
+        if rows.flatten().any(|(_, i)| *i >= vars) {
+            return Err(KeyError::Malformed(format!(
+                "a matrix names a variable past the circuit's {vars}"
+            )));
+        }
+        Ok(())
+    }
+
     /// The size of the Groth16 evaluation domain: the constraints and one row per
     /// instance variable, rounded up to a power of two.
     pub(crate) fn domain_size(&self) -> Result<usize, KeyError> {
@@ -297,6 +319,7 @@ impl ProvingKey {
                 reader.len()
             )));
         }
+        m.check_shape()?;
         Self::with_matrices(pk, Arc::new(m))
     }
 }
@@ -307,6 +330,10 @@ impl ProvingKey {
 ///
 /// * the verifying key inside is not degenerate (`alc_verifier::check_not_degenerate`:
 ///   no identity `alpha`, `beta`, `gamma`, `delta` or input point, `gamma != delta`);
+/// * `alpha`, `beta`, `gamma`, `delta` (in G1 and G2), the input points and the reference
+///   pair below are on their curves and in the prime-order subgroups: the fast form is
+///   read without checking any point, and the checks below mean nothing for points off
+///   the curve (a few points, microseconds; the queries stay unchecked);
 /// * `beta_g1` and `delta_g1` are not the identity, and are the G1 twins of `beta_g2` and
 ///   `delta_g2`. arkworks' setup draws its G1 and G2 generators at random, so the twin
 ///   relation is checked against a reference pair of the key itself, `(p, q) =
@@ -337,6 +364,14 @@ fn check_structure(pk: &ark_groth16::ProvingKey<Bn254>) -> Result<(), KeyError> 
         .zip(&pk.b_g2_query)
         .find(|(p, q)| !p.is_zero() && !q.is_zero())
         .ok_or(KeyError::Degenerate("every B query point is the identity"))?;
+    // The fast form is read unchecked: the points these checks rely on are checked here.
+    let g1 = [pk.vk.alpha_g1, pk.beta_g1, pk.delta_g1, *p];
+    let g2 = [pk.vk.beta_g2, pk.vk.gamma_g2, pk.vk.delta_g2, *q];
+    if !g1.iter().chain(&pk.vk.gamma_abc_g1).all(in_subgroup) || !g2.iter().all(in_subgroup) {
+        return Err(KeyError::Malformed(
+            "a point of alpha, beta, gamma, delta, the inputs or the B query's reference pair is not on its curve or not in its subgroup".into(),
+        ));
+    }
     let mut h = Sha256::new();
     h.update(b"alc/v1/proving-key-twins\0");
     let mut bytes = Vec::new();
@@ -358,6 +393,11 @@ fn check_structure(pk: &ark_groth16::ProvingKey<Bn254>) -> Result<(), KeyError> 
         ));
     }
     Ok(())
+}
+
+/// Whether `p` is on its curve and in the prime-order subgroup.
+fn in_subgroup<P: ark_ec::AffineRepr>(p: &P) -> bool {
+    p.check().is_ok()
 }
 
 fn check_digest(found: [u8; 32], expected: &[u8; 32]) -> Result<(), KeyError> {

@@ -323,3 +323,155 @@ fn degenerate_proving_keys_are_refused() {
         }
     }
 }
+
+/// A fast-load key is read without curve or subgroup checks, and its digest is whatever
+/// its publisher computed: the points the structure check relies on (alpha, beta, gamma,
+/// delta, the input points and the reference B-query pair) are each checked to be on
+/// their curve and in the prime-order subgroup. Twin: the honest fast key loads.
+#[test]
+fn fast_keys_with_points_off_the_curve_are_refused() {
+    use ark_bn254::{Fq, Fq2, G1Affine, G2Affine};
+    use ark_ec::AffineRepr;
+    use ark_serialize::{CanonicalDeserialize, CanonicalSerialize};
+    type Pk = ark_groth16::ProvingKey<ark_bn254::Bn254>;
+    let fast = keys().0.to_fast_bytes();
+    let honest = Pk::deserialize_uncompressed_unchecked(&*fast).unwrap();
+    let matrices = fast[honest.uncompressed_size()..].to_vec();
+    let digest = |b: &[u8]| -> [u8; 32] {
+        sha2::Digest::finalize(sha2::Digest::chain_update(sha2::Sha256::default(), b)).into()
+    };
+    let load = |k: &Pk| {
+        let mut f = Vec::new();
+        k.serialize_uncompressed(&mut f).unwrap();
+        f.extend_from_slice(&matrices);
+        ProvingKey::from_fast_bytes(&f, &digest(&f))
+    };
+    // The same x, another y: off the curve.
+    let off = |p: G1Affine| G1Affine::new_unchecked(p.x, p.y + Fq::one());
+    let off2 = |p: G2Affine| G2Affine::new_unchecked(p.x, p.y + Fq2::one());
+    // On the twist, outside the prime-order subgroup.
+    let outside = (1u64..)
+        .find_map(|i| {
+            let p = G2Affine::get_point_from_x_unchecked(Fq2::new(Fq::from(i), Fq::one()), false)?;
+            (!p.is_in_correct_subgroup_assuming_on_curve()).then_some(p)
+        })
+        .unwrap();
+    let j = (0..honest.b_g1_query.len())
+        .find(|&j| !honest.b_g1_query[j].is_zero() && !honest.b_g2_query[j].is_zero())
+        .unwrap();
+    type Mutation<'a> = (&'static str, Box<dyn Fn(&mut Pk) + 'a>);
+    let mutations: [Mutation<'_>; 11] = [
+        ("none", Box::new(|_| {})),
+        (
+            "delta_g1 off the curve",
+            Box::new(|k| k.delta_g1 = off(k.delta_g1)),
+        ),
+        (
+            "beta_g1 off the curve",
+            Box::new(|k| k.beta_g1 = off(k.beta_g1)),
+        ),
+        (
+            "alpha_g1 off the curve",
+            Box::new(|k| k.vk.alpha_g1 = off(k.vk.alpha_g1)),
+        ),
+        (
+            "IC_0 off the curve",
+            Box::new(|k| k.vk.gamma_abc_g1[0] = off(k.vk.gamma_abc_g1[0])),
+        ),
+        (
+            "beta_g2 off the twist",
+            Box::new(|k| k.vk.beta_g2 = off2(k.vk.beta_g2)),
+        ),
+        (
+            "gamma_g2 outside the subgroup",
+            Box::new(move |k| k.vk.gamma_g2 = outside),
+        ),
+        (
+            "delta_g2 outside the subgroup",
+            Box::new(move |k| k.vk.delta_g2 = outside),
+        ),
+        (
+            "delta_g2 off the twist",
+            Box::new(|k| k.vk.delta_g2 = off2(k.vk.delta_g2)),
+        ),
+        (
+            "B query p off the curve",
+            Box::new(move |k| k.b_g1_query[j] = off(k.b_g1_query[j])),
+        ),
+        (
+            "B query q outside the subgroup",
+            Box::new(move |k| k.b_g2_query[j] = outside),
+        ),
+    ];
+    for (what, mutate) in mutations {
+        let mut k = honest.clone();
+        mutate(&mut k);
+        let r = load(&k);
+        if what == "none" {
+            r.unwrap();
+        } else {
+            assert!(
+                matches!(
+                    r,
+                    Err(keys::KeyError::Malformed(_) | keys::KeyError::Degenerate(_))
+                ),
+                "{what}: {:?}",
+                r.err()
+            );
+        }
+    }
+}
+
+/// The fast form carries its circuit's matrices, read from the file: matrices the prover
+/// would index out of bounds (a term naming a variable past the last, a missing row, a
+/// missing matrix) are refused on load, not a panic in the first proof. Twin: the honest
+/// matrices load.
+#[test]
+fn fast_keys_whose_matrices_do_not_fit_are_refused() {
+    use ark_serialize::{CanonicalDeserialize, CanonicalSerialize};
+    type Pk = ark_groth16::ProvingKey<ark_bn254::Bn254>;
+    type Matrices = (
+        Vec<Vec<Vec<(alc_circuits::Fr, usize)>>>,
+        usize,
+        usize,
+        usize,
+    );
+    let fast = keys().0.to_fast_bytes();
+    let pk_len = Pk::deserialize_uncompressed_unchecked(&*fast)
+        .unwrap()
+        .uncompressed_size();
+    let honest = Matrices::deserialize_uncompressed_unchecked(&fast[pk_len..]).unwrap();
+    let vars = honest.1 + honest.2;
+    type Mutation = (&'static str, fn(&mut Matrices, usize));
+    let mutations: [Mutation; 4] = [
+        ("none", |_, _| {}),
+        ("a term names no variable", |m, vars| {
+            let row = m.0[2].iter_mut().find(|r| !r.is_empty()).unwrap();
+            row[0].1 = vars;
+        }),
+        ("a row short", |m, _| {
+            m.0[1].pop();
+        }),
+        ("no C matrix", |m, _| {
+            m.0.pop();
+        }),
+    ];
+    for (what, mutate) in mutations {
+        let mut m = honest.clone();
+        mutate(&mut m, vars);
+        let mut f = fast[..pk_len].to_vec();
+        m.serialize_uncompressed(&mut f).unwrap();
+        let digest: [u8; 32] =
+            sha2::Digest::finalize(sha2::Digest::chain_update(sha2::Sha256::default(), &f)).into();
+        let r = ProvingKey::from_fast_bytes(&f, &digest);
+        if what == "none" {
+            r.unwrap();
+        } else {
+            assert!(
+                matches!(r, Err(keys::KeyError::Malformed(_))),
+                "{what}: {:?}",
+                r.err()
+            );
+        }
+    }
+}
