@@ -303,14 +303,29 @@ fn degenerate_keys_are_refused() {
             "{what} from bytes"
         );
     }
-    // snarkjs JSON: delta set to gamma (a zkey with no contribution), and delta = O.
-    let mut v: serde_json::Value =
-        serde_json::from_str(&snarkjs::export_verifying_key(vk)).unwrap();
+    // snarkjs JSON: delta set to gamma (a zkey with no contribution); gamma or delta the
+    // identity, as snarkjs writes it (projective, z = 0: `[["0","0"],["1","0"],["0","0"]]`)
+    // and as an affine (0, 0), which no G2 point is. Twin: the exported key imports.
+    let json = snarkjs::export_verifying_key(vk);
+    assert_eq!(&snarkjs::import_verifying_key(&json).unwrap(), vk);
+    let good: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let mut v = good.clone();
     v["vk_delta_2"] = v["vk_gamma_2"].clone();
     let e = snarkjs::import_verifying_key(&v.to_string()).unwrap_err();
     assert!(e.to_string().contains("gamma equals delta"), "{e}");
-    v["vk_delta_2"] = serde_json::json!([["0", "0"], ["1", "0"], ["0", "0"]]);
-    assert!(snarkjs::import_verifying_key(&v.to_string()).is_err());
+    let infinity = serde_json::json!([["0", "0"], ["1", "0"], ["0", "0"]]);
+    let affine_zero = serde_json::json!([["0", "0"], ["0", "0"], ["1", "0"]]);
+    for key in ["vk_gamma_2", "vk_delta_2"] {
+        for o in [&infinity, &affine_zero] {
+            let mut v = good.clone();
+            v[key] = o.clone();
+            assert_eq!(
+                snarkjs::import_verifying_key(&v.to_string()),
+                Err(SnarkjsError::Point(key)),
+                "{key} = {o}"
+            );
+        }
+    }
 }
 
 /// An RNG that has failed: every byte zero.
