@@ -3,7 +3,8 @@
 # target, the npm packages for circomlibjs and snarkjs; for the browser wallet Debian's
 # chromium, wasm-bindgen-cli and playwright-core), checks formatting and lints, builds
 # the browser wallet (the prover for wasm32) and tests its bindings under Node, and runs the
-# whole workspace's tests (the browser test among them, in headless Chromium), then
+# whole workspace's tests (the browser test among them, in headless Chromium; the storage
+# tests on SQLite and on a throwaway PostgreSQL, Debian's), then
 # fuzzes every parser of outside input for a few seconds each (scripts/fuzz.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -43,6 +44,46 @@ step "the browser wallet: the WebAssembly package, and its bindings under Node"
 wasm/build.sh
 CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
   cargo test --locked -p alc-wasm --target wasm32-unknown-unknown
+
+step "a throwaway PostgreSQL for the storage tests (loopback, a temporary folder, a random port)"
+# Debian's postgresql if no initdb is found; its programs are in /usr/lib/postgresql/N/bin.
+pg_bin() {
+  local d
+  for d in $(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V -r); do
+    if [ -x "$d/initdb" ] && [ -x "$d/pg_ctl" ]; then echo "$d"; return; fi
+  done
+  if command -v initdb >/dev/null 2>&1 && command -v pg_ctl >/dev/null 2>&1; then
+    dirname "$(command -v initdb)"
+  fi
+}
+if [ -z "$(pg_bin)" ]; then
+  if [ "$(id -u)" = 0 ]; then apt=(apt-get); else apt=(sudo apt-get); fi
+  DEBIAN_FRONTEND=noninteractive "${apt[@]}" update -qq
+  DEBIAN_FRONTEND=noninteractive "${apt[@]}" install -y -qq --no-install-recommends postgresql >/dev/null
+fi
+pg="$(pg_bin)"
+pg_dir="$(mktemp -d "${TMPDIR:-/tmp}/alc-pg.XXXXXX")"
+# PostgreSQL refuses to run as root: then it runs as the postgres user (Debian's package
+# creates it), which owns the temporary folder.
+if [ "$(id -u)" = 0 ]; then
+  id postgres >/dev/null 2>&1 || useradd --system --no-create-home postgres
+  chown postgres "$pg_dir"
+  as_pg() { runuser -u postgres -- "$@"; }
+else
+  as_pg() { "$@"; }
+fi
+for _ in $(seq 50); do
+  pg_port=$((20000 + RANDOM % 40000))
+  (exec 3<>"/dev/tcp/127.0.0.1/$pg_port") 2>/dev/null || break
+done
+as_pg "$pg/initdb" -D "$pg_dir/data" -U postgres -A trust --no-sync >/dev/null
+as_pg "$pg/pg_ctl" -D "$pg_dir/data" -l "$pg_dir/log" -w -s \
+  -o "-p $pg_port -k $pg_dir -h 127.0.0.1" start
+stop_pg() { as_pg "$pg/pg_ctl" -D "$pg_dir/data" -m fast -s stop || true; rm -rf "$pg_dir"; }
+trap stop_pg EXIT
+export ALC_TEST_POSTGRES="postgres://postgres@127.0.0.1:$pg_port/postgres"
+# The PostgreSQL tests fail, rather than pass unrun, without that server.
+export ALC_REQUIRE_POSTGRES=1
 
 step "tests (unit, gadgets, outside vectors, proofs, snarkjs, end to end)"
 # One process per test binary (not nextest's one per test), so a binary sets up its

@@ -80,6 +80,12 @@ pub struct Config {
     /// fixed-seed test keys, `alc_verifier::PUBLIC_TEST_KEYS`): anyone can forge proofs
     /// under it.
     pub allow_test_keys: bool,
+    /// Where the shared state (replay set, lease index, kill set, registry outbox) lives:
+    /// empty for `gateway.db` in the data folder (SQLite, shared by the processes on one
+    /// host), or `postgres://user:password@host/db` for a fleet of gateways on one
+    /// PostgreSQL (`docs/fleet.md`). The environment's `ALC_GATEWAY_DATABASE` overrides
+    /// it. Never logged with its password.
+    pub database: DatabaseSetting,
 }
 
 impl Default for Config {
@@ -109,7 +115,19 @@ impl Default for Config {
             body_min_bytes_per_sec: 1024,
             max_connections_per_ip: 256,
             wallet_origins: Vec::new(),
+            database: DatabaseSetting::default(),
         }
+    }
+}
+
+/// The `database` setting: a connection URL, whose password its `Debug` form hides.
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct DatabaseSetting(pub String);
+
+impl std::fmt::Debug for DatabaseSetting {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&crate::store::redact(&self.0))
     }
 }
 

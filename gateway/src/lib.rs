@@ -8,7 +8,7 @@
 //! | [`lease`] | Biscuit lease tokens: minting, attenuating, parsing |
 //! | [`status`] | the verified view of the authority's status, its watcher, the SSE parser |
 //! | [`batch`] | batch verification of lease proofs |
-//! | [`store`] | the shared state in SQLite: challenges, lease index, kills, registry outbox |
+//! | [`store`] | the shared state, in SQLite or PostgreSQL: challenges, lease index, kills, registry outbox |
 //! | [`registry`] | the outbox's submitter to the authority's registry |
 //! | [`api`] | the HTTP edge: routes, refusals as answers, CORS for wallet sites |
 //! | [`proxy`] | forwarding to the upstream (a URL, or a router offered in process) |

@@ -1,6 +1,7 @@
 //! Running the gateway from a data folder: `gateway.toml`, `keys/lease.key` (the Biscuit
 //! root key, 0600), `keys/registry.key` (the Ed25519 key its registry entries are signed
-//! with, 0600), `gateway.db` (shared by the gateway processes on this host),
+//! with, 0600), `gateway.db` (shared by the gateway processes on this host; or a
+//! PostgreSQL database shared by a fleet, `database` in `gateway.toml`, `docs/fleet.md`),
 //! `authority.json` (the authority's keys, pinned on first contact) and `admin-token`.
 
 use crate::api::{app, AppState};
@@ -11,7 +12,7 @@ use crate::lease::Minter;
 use crate::proxy::{InProcess, Proxy, Routes, Upstream};
 use crate::registry::spawn_submitter;
 use crate::status::{spawn_watcher, StatusView};
-use crate::store::Store;
+use crate::store::{Database, Store};
 use alc_circuits::babyjubjub::Point;
 use alc_protocol::authority::{AuthorityInfo, AuthorityKeys};
 use alc_protocol::fsio::{self, FsError, Mode};
@@ -376,9 +377,15 @@ pub async fn open(opts: &ServeOptions, clock: Arc<dyn Clock>) -> Result<AppState
     )
     .await?;
 
-    let store = Store::open(&data.join("gateway.db"))
+    // The shared state: gateway.toml's `database`, overridden by the environment.
+    if let Ok(d) = std::env::var("ALC_GATEWAY_DATABASE") {
+        cfg.database = crate::config::DatabaseSetting(d);
+    }
+    let database = Database::from_setting(&cfg.database.0, data).map_err(err("database"))?;
+    let store = Store::connect(&database)
         .await
-        .map_err(err("gateway.db"))?;
+        .map_err(err(database.display()))?;
+    tracing::info!(database = %database.display(), "gateway store open");
     let lease_secret = secret32(&data.join("keys").join("lease.key"))?;
     let minter = Minter::from_secret(&lease_secret).map_err(err("lease key"))?;
     let binding = binding_secret(&lease_secret);
@@ -420,19 +427,21 @@ pub async fn open(opts: &ServeOptions, clock: Arc<dyn Clock>) -> Result<AppState
     );
     gateway.refresh_kills().await.map_err(err("kill set"))?;
     {
-        // Kills made by other gateway processes on this host arrive within 200 ms.
+        // Kills made by other gateway processes (on this host with SQLite, anywhere in
+        // the fleet with PostgreSQL) arrive at their notification, or within
+        // `store::KILL_POLL` (200 ms) at the latest.
         let g = Arc::downgrade(&gateway);
+        let store = gateway.store().clone();
         tokio::spawn(async move {
-            let mut tick = tokio::time::interval(Duration::from_millis(200));
-            let mut n = 0u64;
+            let mut last_sweep = std::time::Instant::now();
             loop {
-                tick.tick().await;
+                store.kills_changed().await;
                 let Some(g) = g.upgrade() else { break };
                 if let Err(e) = g.refresh_kills().await {
                     tracing::warn!(error = %e, "cannot refresh the kill set");
                 }
-                n += 1;
-                if n % 300 == 0 {
+                if last_sweep.elapsed() >= Duration::from_secs(60) {
+                    last_sweep = std::time::Instant::now();
                     g.sweep();
                 }
             }
