@@ -15,9 +15,10 @@
 //!   statement with ALC's own fixed-seed key and with the imported zkey (snarkjs's `H`
 //!   convention, the odd-coset quotient), side by side in one run.
 //!
-//! snarkjs's prover on the same zkey and witness (written by the first run as
-//! `final.zkey` and `w.wtns` beside the ptau) is timed in the same session by
-//! `node tools/js/snarkjs-prove-bench.mjs DIR` (BENCHMARKS.md).
+//! Then snarkjs's prover on the same zkey and witness (`final.zkey` and `w.wtns`
+//! beside the ptau), in the same run: `node tools/js/snarkjs-prove-bench.mjs DIR`
+//! (one node process, the files read once, 10 proofs after a warm-up), its line
+//! printed after criterion's.
 
 use alc_benches::{fixture, keys, rng};
 use alc_prover::circom::{ceremony, ptau, wtns, zkey};
@@ -155,6 +156,19 @@ fn ceremony_checks(c: &mut Criterion) {
         });
     }
     g.finish();
+
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tools/js/snarkjs-prove-bench.mjs");
+    let out = Command::new("node")
+        .arg(script)
+        .arg(&dir)
+        .output()
+        .expect("node runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    println!("{}", String::from_utf8_lossy(&out.stdout).trim());
 }
 
 criterion_group!(benches, ceremony_checks);
