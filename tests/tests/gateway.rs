@@ -144,28 +144,59 @@ fn proof_lease_call_and_the_kill_switch_across_real_processes() {
     let presented = t.path().join("presented.json");
     let p = holder.present(&manifest_digest(b"x"));
     std::fs::write(&presented, serde_json::to_string(&p).unwrap()).unwrap();
-    let verify_at = |authority: &str| {
-        alc_e2e::alc(
-            t.path(),
-            &[
-                "verify",
-                "--keys",
-                &keys,
-                presented.to_str().unwrap(),
-                "--authority",
-                authority,
-            ],
-        )
+    let verify_with = |file: &std::path::Path, extra: &[&str]| {
+        let mut args = vec!["verify", "--keys", &keys, file.to_str().unwrap()];
+        args.extend_from_slice(extra);
+        alc_e2e::alc(t.path(), &args)
     };
+    let verify_at = |authority: &str| verify_with(&presented, &["--authority", authority]);
     let out = alc_e2e::ok(verify_at(&auth.url));
     assert!(out.contains("valid: a credential of authority"), "{out}");
     // Twins: plain http to a host other than loopback; no anchor at all says so.
     alc_e2e::fails(verify_at("http://authority.example"), "plain http");
-    let out = alc_e2e::ok(alc_e2e::alc(
-        t.path(),
-        &["verify", "--keys", &keys, presented.to_str().unwrap()],
-    ));
+    let out = alc_e2e::ok(verify_with(&presented, &[]));
     assert!(out.contains("NOT checked"), "{out}");
+    // The authority's keys pinned by their digest: the right one passes, another not.
+    let info: alc_protocol::authority::AuthorityInfo = c
+        .get(format!("{}/v1/authority", auth.url))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    let digest = alc_protocol::authority::AuthorityKeys::from(&info).digest();
+    let pinned = |d: &str| {
+        verify_with(
+            &presented,
+            &["--authority", &auth.url, "--authority-digest", d],
+        )
+    };
+    alc_e2e::ok(pinned(&digest));
+    let wrong = format!(
+        "{}{}",
+        if digest.starts_with('0') { '1' } else { '0' },
+        &digest[1..]
+    );
+    alc_e2e::fails(pinned(&wrong), "presents keys with digest");
+    // A proof from the same credential signed by a key of the holder's own making: a
+    // valid proof (checked alone it passes), but not under the authority's issuer key.
+    let own = alc_circuits::eddsa::SecretKey::from_bytes([9; 32]);
+    let forged = alc_circuits::files::CredentialFile::new(
+        own.public_key(),
+        alc_circuits::credential::SignedCredential::sign(cred.signed.credential, &own).unwrap(),
+    );
+    let self_signed = t.path().join("self-signed.json");
+    let p = Holder {
+        cred: &forged,
+        ..holder
+    }
+    .present(&manifest_digest(b"x"));
+    std::fs::write(&self_signed, serde_json::to_string(&p).unwrap()).unwrap();
+    let out = alc_e2e::ok(verify_with(&self_signed, &[]));
+    assert!(out.contains("valid proof only"), "{out}");
+    alc_e2e::fails(
+        verify_with(&self_signed, &["--authority", &auth.url]),
+        "another issuer key",
+    );
     let (s, v) = post(
         &c,
         &format!("{}/v1/autonomous/chat", gw.url),
