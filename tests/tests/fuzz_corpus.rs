@@ -10,6 +10,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a failed unwrap is a failed test
 
 use alc_circuits::status::StatusList;
+use alc_circuits::Fr;
 use alc_gateway::lease::{Lease, Minter};
 use alc_gateway::status::sse::SseParser;
 use alc_insurance::{certify, prove_cover, CoverCertificate, CoverOpening, CoverProof, Evidence};
@@ -19,12 +20,19 @@ use alc_protocol::gateway::{AcceptedRoot, Challenge, Policy, TierPolicy};
 use alc_protocol::gateways::{check_challenge, GatewayList, RegisteredGateway, SignedGatewayList};
 use alc_protocol::signature::{parse_signature, signature_header, Params};
 use alc_protocol::status::{SignedStatus, StatusResponse};
+use alc_prover::circom::{zkey::ZkeyError, FormatError};
 use alc_registry::checkpoint::{verify_checkpoint, Checkpoint, NoteSigner};
 use alc_registry::entry::{Entry, Permissions, Spawn};
 use alc_registry::submission::{sign, GatewayKey, Submission};
 use alc_verifier::{snarkjs, Presentation, PresentationV2, Proof, VerifyingKey};
+use ark_relations::gr1cs::{
+    ConstraintSynthesizer, ConstraintSystem, ConstraintSystemRef, OptimizationGoal, SynthesisError,
+    SynthesisMode, R1CS_PREDICATE_LABEL,
+};
+use ark_serialize::{CanonicalDeserialize, CanonicalSerialize};
 use ed25519_dalek::{Signer, SigningKey};
 use rand_chacha::rand_core::SeedableRng;
+use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 
 /// The fuzz targets' fixed keys and values (as in `fuzz/fuzz_targets/`).
@@ -158,6 +166,17 @@ fn seeds() -> Vec<(&'static str, &'static str, Vec<u8>)> {
     out.push(("proof", "v2-hex", p2.proof.to_hex().into_bytes()));
     out.push(("verifying_key", "v1", pinned_key("v1").to_bytes()));
     out.push(("proving_key", "prefix", proving_key_prefix()));
+    out.push(("fast_proving_key", "tiny", tiny_fast_key()));
+    out.push(("zkey", "header", zkey_header()));
+    out.push((
+        "wtns",
+        "small",
+        alc_prover::circom::wtns::wtns(&[
+            alc_circuits::Fr::from(1u64),
+            alc_circuits::Fr::from(7u64),
+            -alc_circuits::Fr::from(1u64),
+        ]),
+    ));
     out.push(("verifying_key", "v2", pinned_key("v2").to_bytes()));
     out.push(("presentation", "v1", v1.into_bytes()));
     out.push(("presentation", "v2", v2.into_bytes()));
@@ -322,6 +341,99 @@ fn proving_key_prefix() -> Vec<u8> {
     bytes
 }
 
+/// A circuit with ten public inputs (circuit v1's count), one witness and one constraint
+/// `w * x_0 = x_1`: small enough that its Groth16 key in the fast-load form is a seed of a
+/// few kilobytes, where circuit v1's is megabytes.
+struct Tiny;
+
+impl ConstraintSynthesizer<Fr> for Tiny {
+    fn generate_constraints(self, cs: ConstraintSystemRef<Fr>) -> Result<(), SynthesisError> {
+        let x = (0..10)
+            .map(|_| cs.new_input_variable(|| Ok(Fr::from(1u64))))
+            .collect::<Result<Vec<_>, _>>()?;
+        let w = cs.new_witness_variable(|| Ok(Fr::from(1u64)))?;
+        cs.enforce_r1cs_constraint(|| w.into(), || x[0].into(), || x[1].into())
+    }
+}
+
+/// [`Tiny`]'s key from a fixed-seed setup, in the fast-load form (`ProvingKey::to_fast_bytes`:
+/// the key uncompressed, then the matrices as `alc_prover::keys` serialises them: the A, B
+/// and C matrices, the instance, witness and constraint counts).
+fn tiny_fast_key() -> Vec<u8> {
+    let pk = ark_groth16::Groth16::<ark_bn254::Bn254>::generate_random_parameters_with_reduction(
+        Tiny,
+        &mut rand_chacha::ChaCha20Rng::seed_from_u64(15),
+    )
+    .unwrap();
+    let cs = ConstraintSystem::<Fr>::new_ref();
+    cs.set_optimization_goal(OptimizationGoal::Constraints);
+    cs.set_mode(SynthesisMode::Setup);
+    Tiny.generate_constraints(cs.clone()).unwrap();
+    cs.finalize();
+    let abc = cs
+        .to_matrices()
+        .unwrap()
+        .remove(R1CS_PREDICATE_LABEL)
+        .unwrap();
+    let mut out = Vec::new();
+    pk.serialize_uncompressed(&mut out).unwrap();
+    (
+        abc,
+        cs.num_instance_variables(),
+        cs.num_witness_variables(),
+        cs.num_constraints(),
+    )
+        .serialize_uncompressed(&mut out)
+        .unwrap();
+    out
+}
+
+/// An iden3 binary file (`prover/src/circom/binfile.rs`): magic, version 1, sections.
+fn binfile(magic: &[u8; 4], sections: &[(u32, Vec<u8>)]) -> Vec<u8> {
+    let mut out = magic.to_vec();
+    out.extend_from_slice(&1u32.to_le_bytes());
+    out.extend_from_slice(&(sections.len() as u32).to_le_bytes());
+    for (kind, body) in sections {
+        out.extend_from_slice(&kind.to_le_bytes());
+        out.extend_from_slice(&(body.len() as u64).to_le_bytes());
+        out.extend_from_slice(body);
+    }
+    out
+}
+
+/// The head of a zkey for circuit v1 (a real one is megabytes): the protocol, the Groth16
+/// header with circuit v1's sizes and the test key's points (coordinates in Montgomery
+/// form, as snarkjs writes them), and no coefficients: the import reads it up to the
+/// coefficients' section.
+fn zkey_header() -> Vec<u8> {
+    use ark_ff::{BigInteger, PrimeField};
+    let compressed = alc_devkit::keys::test_keys().0.to_compressed_bytes();
+    let pk =
+        ark_groth16::ProvingKey::<ark_bn254::Bn254>::deserialize_compressed(&*compressed).unwrap();
+    let fq = |x: &ark_bn254::Fq| x.0.to_bytes_le();
+    let g1 = |p: &ark_bn254::G1Affine| [fq(&p.x), fq(&p.y)].concat();
+    let g2 =
+        |p: &ark_bn254::G2Affine| [fq(&p.x.c0), fq(&p.x.c1), fq(&p.y.c0), fq(&p.y.c1)].concat();
+    let mut h = Vec::new();
+    for modulus in [
+        ark_bn254::Fq::MODULUS.to_bytes_le(),
+        ark_bn254::Fr::MODULUS.to_bytes_le(),
+    ] {
+        h.extend_from_slice(&32u32.to_le_bytes());
+        h.extend_from_slice(&modulus);
+    }
+    for n in [pk.a_query.len(), 10, 8192] {
+        h.extend_from_slice(&(n as u32).to_le_bytes());
+    }
+    h.extend(g1(&pk.vk.alpha_g1));
+    h.extend(g1(&pk.beta_g1));
+    h.extend(g2(&pk.vk.beta_g2));
+    h.extend(g2(&pk.vk.gamma_g2));
+    h.extend(g1(&pk.delta_g1));
+    h.extend(g2(&pk.vk.delta_g2));
+    binfile(b"zkey", &[(1, 1u32.to_le_bytes().to_vec()), (2, h)])
+}
+
 /// Whether `target`'s parser takes `data` all the way (as its fuzz target would); for
 /// `proving_key`, whether `data` is the prefix of a real key its parser refuses cleanly.
 fn accepted(target: &str, data: &[u8]) -> bool {
@@ -335,6 +447,20 @@ fn accepted(target: &str, data: &[u8]) -> bool {
             data == proving_key_prefix().as_slice()
                 && alc_prover::ProvingKey::from_compressed_bytes(data).is_err()
         }
+        "fast_proving_key" => {
+            let digest: [u8; 32] = Sha256::digest(data).into();
+            alc_prover::ProvingKey::from_fast_bytes(data, &digest).is_ok()
+        }
+        // A zkey whose header passed (circuit v1's sizes, points on their curves) and whose
+        // coefficients are missing.
+        "zkey" => matches!(
+            alc_prover::circom::zkey::import(data, &alc_prover::Circuit::V1),
+            Err(ZkeyError::Format(FormatError::MissingSection(
+                "the coefficients"
+            )))
+        ),
+        "wtns" => alc_prover::circom::wtns::read_wtns(data).is_ok(),
+        "ptau" => alc_prover::circom::ptau::read(&mut std::io::Cursor::new(data), 4).is_ok(),
         "presentation" => text.is_some_and(|s| {
             Presentation::from_json(s).is_ok() || PresentationV2::from_json(s).is_ok()
         }),
