@@ -217,6 +217,11 @@ pub fn import(bytes: &[u8], circuit: &Circuit) -> Result<Zkey, ZkeyError> {
 /// any order.
 fn check_coefficients(s: &mut Cursor<'_>, m: &crate::keys::Matrices) -> Result<(), ZkeyError> {
     let n = s.count()?;
+    // Each term is 44 bytes: the count must be what the section holds before anything
+    // is reserved for it (a count of 2^32 - 1 in a short file would abort the process).
+    if n.checked_mul(44).is_none_or(|need| need > s.rest().len()) {
+        return Err(FormatError::Truncated("the coefficients").into());
+    }
     let mut found = Vec::with_capacity(n);
     for _ in 0..n {
         let (matrix, row, wire) = (s.u32()?, s.u32()?, s.u32()?);
@@ -303,4 +308,29 @@ fn ceremony(s: &mut Cursor<'_>) -> Result<(Vec<u8>, Vec<Contribution>), ZkeyErro
     }
     s.end()?;
     Ok((circuit_hash, out))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_coefficient_count_beyond_the_file_is_refused_before_anything_is_reserved() {
+        // A v1 zkey's head with a section 4 holding only the count 2^32 - 1 (found while
+        // writing the fuzz seed): it once aborted the process reserving 206 GB.
+        let bytes = include_bytes!("../../../fuzz/regressions/zkey/huge-coefficient-count");
+        match import(bytes, &Circuit::V1) {
+            Err(ZkeyError::Format(FormatError::Truncated("the coefficients"))) => {}
+            other => panic!("{other:?}"),
+        }
+        // Twin: the same head with an empty section 4 (count 0) gets past the count, to
+        // the comparison with the circuit's terms.
+        let mut zero = bytes.to_vec();
+        let at = zero.len() - 4;
+        zero[at..].copy_from_slice(&0u32.to_le_bytes());
+        match import(&zero, &Circuit::V1) {
+            Err(ZkeyError::OtherCircuit(why)) => assert!(why.contains("coefficients"), "{why}"),
+            other => panic!("{other:?}"),
+        }
+    }
 }
