@@ -299,3 +299,16 @@ pub fn relay(upstream: &str) -> String {
     });
     url
 }
+
+/// The proving key of a key directory (`alc setup`): `proving_key.fast`, loaded under
+/// the digest its `digests.json` pins.
+pub fn fast_proving_key(keys: &Path) -> alc_prover::ProvingKey {
+    let text = std::fs::read_to_string(keys.join("digests.json")).expect("digests.json");
+    let digests: alc_protocol::files::Digests = serde_json::from_str(&text).expect("digests");
+    let digest: [u8; 32] = hex::decode(&digests.proving_key_fast)
+        .ok()
+        .and_then(|d| d.try_into().ok())
+        .expect("a SHA-256 in hex");
+    let bytes = std::fs::read(keys.join("proving_key.fast")).expect("proving_key.fast");
+    alc_prover::ProvingKey::from_fast_bytes(&bytes, &digest).expect("the pinned key loads")
+}

@@ -13,7 +13,7 @@
 
 #![allow(clippy::unwrap_used)] // test helpers: a failed unwrap is a failed test
 
-use alc_e2e::{alc, fails, ok, shared_keys_v2, workspace};
+use alc_e2e::{alc, fails, fast_proving_key, ok, shared_keys_v2, workspace};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
@@ -205,22 +205,7 @@ fn a_snarkjs_ceremony_gives_alc_its_keys() {
         .find_map(|l| l.split("blake2b-512 ").nth(1))
         .unwrap()
         .to_owned();
-    ok(alc(
-        d,
-        &[
-            "ceremony",
-            "verify",
-            "cfinal.zkey",
-            "--ptau",
-            pot,
-            "--ptau-blake2b",
-            &ptau_hash,
-        ],
-    ));
-    // The twins of the ceremony: another Powers of Tau than the one required; an A and
-    // an H query point moved (each still on the curve); alice's proof of knowledge
-    // replaced by bob's; no Powers of Tau at all.
-    fails(
+    let requiring = |hash: &str| {
         alc(
             d,
             &[
@@ -230,11 +215,15 @@ fn a_snarkjs_ceremony_gives_alc_its_keys() {
                 "--ptau",
                 pot,
                 "--ptau-blake2b",
-                &"0".repeat(128),
+                hash,
             ],
-        ),
-        "not the 0000",
-    );
+        )
+    };
+    ok(requiring(&ptau_hash));
+    // The twins of the ceremony: another Powers of Tau than the one required; an A and
+    // an H query point moved (each still on the curve); alice's proof of knowledge
+    // replaced by bob's; no Powers of Tau at all.
+    fails(requiring(&"0".repeat(128)), "not the 0000");
     let zkey = std::fs::read(d.join("cfinal.zkey")).unwrap();
     for (kind, name, twin) in [(5, "A query", "a.zkey"), (9, "H query", "h.zkey")] {
         std::fs::write(d.join(twin), swap_points(&zkey, kind, 64, 100, 101)).unwrap();
@@ -477,17 +466,7 @@ fn a_circuit_v2_ceremony_on_the_same_powers_of_tau() {
     // A v2 proof with the imported key verifies in ALC and under the zkey's own key in
     // snarkjs.
     let keys = d.join("k");
-    let digests: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(keys.join("digests.json")).unwrap()).unwrap();
-    let digest: [u8; 32] = hex::decode(digests["proving_key_fast"].as_str().unwrap())
-        .unwrap()
-        .try_into()
-        .unwrap();
-    let pk = alc_prover::ProvingKey::from_fast_bytes(
-        &std::fs::read(keys.join("proving_key.fast")).unwrap(),
-        &digest,
-    )
-    .unwrap();
+    let pk = fast_proving_key(&keys);
     let vk = alc_verifier::VerifyingKey::from_bytes(
         &std::fs::read(keys.join("verifying_key.bin")).unwrap(),
     )

@@ -11,7 +11,7 @@
 #![allow(clippy::unwrap_used)] // test helpers: a failed unwrap is a failed test
 
 use alc_e2e::licensing::{authority_with_dev_idp_and, credential, post};
-use alc_e2e::{alc, ok, shared_keys_v2, Service};
+use alc_e2e::{alc, fast_proving_key, ok, shared_keys_v2, Service};
 use alc_protocol::authority::{GatewayRegistration, Incident, OpeningRequest};
 use alc_protocol::files::ProofRequest;
 use alc_protocol::gateway::{Challenge, DelegateRequest, Issued, LeaseRequest, Route};
@@ -25,18 +25,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 fn prover() -> ProverKeys {
-    let keys = &shared_keys_v2().keys;
-    let digests: Value =
-        serde_json::from_str(&std::fs::read_to_string(keys.join("digests.json")).unwrap()).unwrap();
-    let digest: [u8; 32] = hex::decode(digests["proving_key_fast"].as_str().unwrap())
-        .unwrap()
-        .try_into()
-        .unwrap();
-    let pk = alc_prover::ProvingKey::from_fast_bytes(
-        &std::fs::read(keys.join("proving_key.fast")).unwrap(),
-        &digest,
-    )
-    .unwrap();
+    let pk = fast_proving_key(&shared_keys_v2().keys);
     let joint = std::fs::read_to_string(&shared_keys_v2().joint_key).unwrap();
     let public =
         alc_escrow::dkg::EscrowPublic::from_text(&serde_json::from_str(&joint).unwrap()).unwrap();
