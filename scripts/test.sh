@@ -97,6 +97,22 @@ export ALC_BIN="${CARGO_TARGET_DIR:-$PWD/target}/debug/alc"
 # playwright-core or the wallet package is missing.
 ALC_REQUIRE_BROWSER=1 cargo test --workspace --locked --no-fail-fast
 
+step "the authority's suite again, every test authority on PostgreSQL"
+# The binaries just built (`-p alc-issuer` would resolve features anew and rebuild):
+# each TestAuthority gets a fresh database on the throwaway server, so every rule the
+# suite checks on SQLite is checked there too.
+mapfile -t issuer_tests < <(cargo test --workspace --locked --no-run --message-format=json 2>/dev/null |
+  python3 -c 'import json, sys
+for line in sys.stdin:
+    m = json.loads(line)
+    if m.get("reason") == "compiler-artifact" and m["profile"]["test"] and m.get("executable") \
+            and m["manifest_path"].endswith("/issuer/Cargo.toml"):
+        print(m["executable"])')
+[ "${#issuer_tests[@]}" -gt 0 ] || { echo "no test binaries of alc-issuer found" >&2; exit 1; }
+for t in "${issuer_tests[@]}"; do
+  (cd issuer && ALC_TEST_AUTHORITY_ON_POSTGRES=1 "$t" -q)
+done
+
 step "fuzzing every parser of outside input, ${ALC_FUZZ_SECS:=5} s each from the committed corpus"
 # Unoptimised: the build is most of this step's time, and runs of seconds want coverage
 # more than speed (by hand, scripts/fuzz.sh builds at fuzz/Cargo.toml's opt-level).

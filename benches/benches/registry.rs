@@ -160,7 +160,7 @@ fn million(rt: &tokio::runtime::Runtime) -> Arc<Authority> {
     a
 }
 
-async fn rt_size(pool: &sqlx::SqlitePool) -> u64 {
+async fn rt_size(pool: &sqlx::AnyPool) -> u64 {
     let n: Option<i64> = sqlx::query_scalar("SELECT MAX(idx) + 1 FROM registry_leaves")
         .fetch_one(pool)
         .await

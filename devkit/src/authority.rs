@@ -87,7 +87,16 @@ impl AuthorityBuilder {
     pub async fn start(self) -> TestAuthority {
         let dir = tempfile::tempdir().expect("a temporary folder");
         let idp = DevIdp::generate(IDP.into());
-        let mut toml = format!("name = \"{NAME}\"\n{}", self.config);
+        // The database first: the test's own keys may end in a table.
+        let database = if crate::postgres::authority_on_postgres() {
+            let server = crate::postgres::server()
+                .expect("ALC_TEST_AUTHORITY_ON_POSTGRES=1 needs ALC_TEST_POSTGRES");
+            let url = crate::postgres::fresh_database(&server, "alc_auth").await;
+            format!("database = \"{url}\"\n")
+        } else {
+            String::new()
+        };
+        let mut toml = format!("name = \"{NAME}\"\n{database}{}", self.config);
         let table = |idp: &DevIdp, file: &str, link: &Option<String>| {
             let jwks = dir.path().join(file);
             std::fs::write(&jwks, idp.jwks().to_string()).expect("a JWKS file");

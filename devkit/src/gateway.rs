@@ -56,6 +56,7 @@ impl TestGateway {
             listen: "127.0.0.1:0".parse().expect("a loopback address"),
             authority: Some(authority.to_owned()),
             upstream: Some(crate::upstream::ECHO.into()),
+            database: None,
             in_process: crate::upstream::offered(),
             verifying_key: vk.clone(),
         };

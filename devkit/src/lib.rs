@@ -20,4 +20,5 @@ pub mod http;
 pub mod idp;
 pub mod insurance;
 pub mod keys;
+pub mod postgres;
 pub mod upstream;

@@ -120,16 +120,7 @@ impl Default for Config {
     }
 }
 
-/// The `database` setting: a connection URL, whose password its `Debug` form hides.
-#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct DatabaseSetting(pub String);
-
-impl std::fmt::Debug for DatabaseSetting {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&crate::store::redact(&self.0))
-    }
-}
+pub use alc_service::DatabaseSetting;
 
 /// A configuration that cannot be used.
 #[derive(Debug, thiserror::Error)]

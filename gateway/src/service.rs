@@ -50,6 +50,9 @@ pub struct ServeOptions {
     pub authority_digest: Option<String>,
     /// The upstream (overrides the configuration).
     pub upstream: Option<String>,
+    /// The shared state's database (overrides `ALC_GATEWAY_DATABASE` and the
+    /// configuration).
+    pub database: Option<String>,
     /// The in-process upstreams `upstream` may name.
     pub in_process: InProcess,
     /// The presentation circuit's verifying key.
@@ -377,8 +380,10 @@ pub async fn open(opts: &ServeOptions, clock: Arc<dyn Clock>) -> Result<AppState
     )
     .await?;
 
-    // The shared state: gateway.toml's `database`, overridden by the environment.
-    if let Ok(d) = std::env::var("ALC_GATEWAY_DATABASE") {
+    // The shared state: the flag, else the environment, else gateway.toml's `database`.
+    if let Some(d) = opts.database.clone() {
+        cfg.database = crate::config::DatabaseSetting(d);
+    } else if let Ok(d) = std::env::var("ALC_GATEWAY_DATABASE") {
         cfg.database = crate::config::DatabaseSetting(d);
     }
     let database = Database::from_setting(&cfg.database.0, data).map_err(err("database"))?;

@@ -26,21 +26,13 @@ impl Db {
     /// A fresh database on the test server, or none (the test is skipped) when no server
     /// is given and none is required.
     async fn postgres() -> Option<Self> {
-        let Ok(base) = std::env::var("ALC_TEST_POSTGRES") else {
-            if std::env::var("ALC_REQUIRE_POSTGRES").as_deref() == Ok("1") {
-                panic!("ALC_REQUIRE_POSTGRES=1 but ALC_TEST_POSTGRES names no server");
-            }
+        let Some(base) = alc_devkit::postgres::server() else {
             eprintln!("skipped: set ALC_TEST_POSTGRES=postgres://... to run on PostgreSQL");
             return None;
         };
-        let name = format!("alc_gw_{}", hex::encode(rand::random::<[u8; 8]>()));
-        let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(&base)
-            .await
-            .expect("ALC_TEST_POSTGRES accepts a connection");
-        sqlx::Executor::execute(&mut conn, format!("CREATE DATABASE {name}").as_str())
-            .await
-            .expect("the test may create a database");
-        Some(Db::Postgres(with_database(&base, &name)))
+        Some(Db::Postgres(
+            alc_devkit::postgres::fresh_database(&base, "alc_gw").await,
+        ))
     }
 
     /// A new handle: a pool of its own, as another process would open.
@@ -50,17 +42,6 @@ impl Db {
             Db::Postgres(url) => Store::open_postgres(url).await.unwrap(),
         }
     }
-}
-
-/// `base` with its database replaced by `name`.
-fn with_database(base: &str, name: &str) -> String {
-    let (scheme, rest) = base.split_once("://").expect("a URL");
-    let (rest, query) = match rest.split_once('?') {
-        Some((r, q)) => (r, format!("?{q}")),
-        None => (rest, String::new()),
-    };
-    let host = rest.split_once('/').map_or(rest, |(h, _)| h);
-    format!("{scheme}://{host}/{name}{query}")
 }
 
 /// Runs a scenario on SQLite and on PostgreSQL.
@@ -362,18 +343,4 @@ async fn postgres_kills_are_append_only() {
     sqlx::Executor::execute(&mut conn, "UPDATE registry_outbox SET refused = 'x'")
         .await
         .unwrap();
-}
-
-#[test]
-fn test_databases_are_named_in_the_url() {
-    assert_eq!(
-        with_database("postgres://postgres@127.0.0.1:5/postgres", "x"),
-        "postgres://postgres@127.0.0.1:5/x"
-    );
-    assert_eq!(
-        with_database("postgres://u:p@h/postgres?sslmode=disable", "x"),
-        "postgres://u:p@h/x?sslmode=disable"
-    );
-    // The twin: a URL naming no database gets one too.
-    assert_eq!(with_database("postgres://h:5", "x"), "postgres://h:5/x");
 }

@@ -824,6 +824,7 @@ async fn gateway_processes_on_one_host_share_kills_and_challenges() {
         listen: "127.0.0.1:0".parse().unwrap(),
         authority: Some(w.auth_url.clone()),
         upstream: Some("echo".into()),
+        database: None,
         in_process: alc_devkit::upstream::offered(),
         verifying_key: keys().1.clone(),
     };
@@ -897,6 +898,7 @@ async fn the_gateway_refuses_to_start_without_a_scope_or_a_trusted_authority() {
             listen: "127.0.0.1:0".parse().unwrap(),
             authority: Some(url.to_owned()),
             upstream: Some("echo".into()),
+            database: None,
             in_process: alc_devkit::upstream::offered(),
             verifying_key: keys().1.clone(),
         }
@@ -976,6 +978,7 @@ async fn the_gateway_refuses_a_key_other_than_the_authoritys() {
             listen: "127.0.0.1:0".parse().unwrap(),
             authority: Some(auth_url),
             upstream: Some("echo".into()),
+            database: None,
             in_process: alc_devkit::upstream::offered(),
             verifying_key: keys().1.clone(),
         };

@@ -86,7 +86,7 @@ impl Authority {
     /// The token behind a bearer value.
     pub async fn actor(&self, bearer: &str) -> Result<Actor, AdminError> {
         let row: Option<(String, String)> = sqlx::query_as(
-            "SELECT id, scopes FROM admin_tokens WHERE token_hash = ? AND revoked_at IS NULL",
+            "SELECT id, scopes FROM admin_tokens WHERE token_hash = $1 AND revoked_at IS NULL",
         )
         .bind(token_hash(bearer))
         .fetch_optional(&self.db)
@@ -120,7 +120,7 @@ impl Authority {
         let (token, hash) = new_token();
         let mut w = self.write().await?;
         let done = sqlx::query(
-            "INSERT INTO admin_tokens (id, token_hash, scopes, created_at) VALUES (?, ?, ?, ?)",
+            "INSERT INTO admin_tokens (id, token_hash, scopes, created_at) VALUES ($1, $2, $3, $4)",
         )
         .bind(&req.id)
         .bind(&hash)

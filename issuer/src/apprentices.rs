@@ -103,8 +103,8 @@ impl Authority {
             return Err(ApprenticeError::Licensed);
         }
         let open: Option<i64> = sqlx::query_scalar(
-            "SELECT id FROM apprenticeships WHERE apprentice = ? AND ended_at IS NULL
-             AND (accepted_at IS NOT NULL OR expires_at > ?) LIMIT 1",
+            "SELECT id FROM apprenticeships WHERE apprentice = $1 AND ended_at IS NULL
+             AND (accepted_at IS NOT NULL OR expires_at > $2) LIMIT 1",
         )
         .bind(apprentice)
         .bind(now as i64)
@@ -121,7 +121,7 @@ impl Authority {
         let hash = token_hash(&code);
         let expires_at = now + self.cfg.apprentices.request_ttl_secs;
         sqlx::query(
-            "INSERT INTO apprenticeships (code_hash, apprentice, requested_at, expires_at) VALUES (?, ?, ?, ?)",
+            "INSERT INTO apprenticeships (code_hash, apprentice, requested_at, expires_at) VALUES ($1, $2, $3, $4)",
         )
         .bind(&hash)
         .bind(apprentice)
@@ -151,8 +151,8 @@ impl Authority {
         let now = self.now();
         let mut w = self.write().await?;
         let found: Option<(i64, Vec<u8>)> = sqlx::query_as(
-            "SELECT id, apprentice FROM apprenticeships WHERE code_hash = ?
-             AND accepted_at IS NULL AND ended_at IS NULL AND expires_at > ?",
+            "SELECT id, apprentice FROM apprenticeships WHERE code_hash = $1
+             AND accepted_at IS NULL AND ended_at IS NULL AND expires_at > $2",
         )
         .bind(token_hash(code))
         .bind(now as i64)
@@ -167,7 +167,7 @@ impl Authority {
             .ok_or(ApprenticeError::NotLicensed)?;
         let max = self.cfg.apprentices.max_per_supervisor;
         let running: i64 = sqlx::query_scalar(
-            "SELECT count(*) FROM apprenticeships WHERE supervisor = ? AND accepted_at IS NOT NULL AND ended_at IS NULL",
+            "SELECT count(*) FROM apprenticeships WHERE supervisor = $1 AND accepted_at IS NOT NULL AND ended_at IS NULL",
         )
         .bind(supervisor)
         .fetch_one(&mut *w.tx)
@@ -176,7 +176,7 @@ impl Authority {
             return Err(ApprenticeError::Full(max));
         }
         sqlx::query(
-            "UPDATE apprenticeships SET supervisor = ?, supervisor_serial = ?, accepted_at = ? WHERE id = ?",
+            "UPDATE apprenticeships SET supervisor = $1, supervisor_serial = $2, accepted_at = $3 WHERE id = $4",
         )
         .bind(supervisor)
         .bind(i64::from(serial))
@@ -200,10 +200,10 @@ impl Authority {
 
     async fn row(
         &self,
-        tx: &mut sqlx::Transaction<'static, sqlx::Sqlite>,
+        tx: &mut sqlx::Transaction<'static, sqlx::Any>,
         id: i64,
     ) -> Result<Row, Internal> {
-        Ok(sqlx::query_as(&format!("{SELECT} WHERE id = ?"))
+        Ok(sqlx::query_as(&format!("{SELECT} WHERE id = $1"))
             .bind(id)
             .fetch_one(&mut **tx)
             .await?)
@@ -214,7 +214,7 @@ impl Authority {
     pub async fn apprenticeships(&self, me: &IdKey) -> Result<Vec<Apprenticeship>, Internal> {
         let now = self.now();
         let rows: Vec<Row> = sqlx::query_as(&format!(
-            "{SELECT} WHERE apprentice = ?1 OR supervisor = ?1 ORDER BY id DESC LIMIT 100"
+            "{SELECT} WHERE apprentice = $1 OR supervisor = $1 ORDER BY id DESC LIMIT 100"
         ))
         .bind(me)
         .fetch_all(&self.db)

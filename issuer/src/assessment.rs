@@ -14,7 +14,7 @@ use crate::error::{internal_from_sqlx, Internal};
 use crate::identity::{identity_status, IdKey, IdentityError};
 use crate::questions::Drawn;
 use alc_protocol::authority::{Answer, Attempt, IdentityStatus, Marked};
-use sqlx::{Sqlite, Transaction};
+use sqlx::{Any, Transaction};
 
 /// Why an attempt cannot be started or submitted.
 #[derive(Debug, thiserror::Error)]
@@ -93,24 +93,24 @@ impl Authority {
     /// Records one failure and applies the rules.
     async fn fail(
         &self,
-        tx: &mut Transaction<'static, Sqlite>,
+        tx: &mut Transaction<'static, Any>,
         id_key: &[u8],
         now: u64,
     ) -> Result<(), AssessmentError> {
         let r = &self.cfg.assessment;
         let failures: i64 = sqlx::query_scalar(
-            "UPDATE identities SET failures = failures + 1 WHERE id_key = ? RETURNING failures",
+            "UPDATE identities SET failures = failures + 1 WHERE id_key = $1 RETURNING failures",
         )
         .bind(id_key)
         .fetch_one(&mut **tx)
         .await?;
         if failures as u32 >= r.max_failures {
-            sqlx::query("UPDATE identities SET locked = 1 WHERE id_key = ?")
+            sqlx::query("UPDATE identities SET locked = 1 WHERE id_key = $1")
                 .bind(id_key)
                 .execute(&mut **tx)
                 .await?;
         } else if failures as u32 % r.failures_before_cooling_off == 0 {
-            sqlx::query("UPDATE identities SET cooling_until = ? WHERE id_key = ?")
+            sqlx::query("UPDATE identities SET cooling_until = $1 WHERE id_key = $2")
                 .bind((now + r.cooling_off_secs) as i64)
                 .bind(id_key)
                 .execute(&mut **tx)
@@ -122,13 +122,13 @@ impl Authority {
     /// Fails attempts that expired unanswered.
     async fn expire_attempts(
         &self,
-        tx: &mut Transaction<'static, Sqlite>,
+        tx: &mut Transaction<'static, Any>,
         id_key: &[u8],
         now: u64,
     ) -> Result<(), AssessmentError> {
         let lapsed: Vec<i64> = sqlx::query_scalar(
             "UPDATE attempts SET submitted_at = expires_at, passed = 0, correct = 0, total = 0
-             WHERE id_key = ? AND submitted_at IS NULL AND expires_at <= ? RETURNING id",
+             WHERE id_key = $1 AND submitted_at IS NULL AND expires_at <= $2 RETURNING id",
         )
         .bind(id_key)
         .bind(now as i64)
@@ -169,7 +169,7 @@ impl Authority {
             return Err(e);
         }
         let open: Option<i64> = sqlx::query_scalar(
-            "SELECT expires_at FROM attempts WHERE id_key = ? AND submitted_at IS NULL",
+            "SELECT expires_at FROM attempts WHERE id_key = $1 AND submitted_at IS NULL",
         )
         .bind(id_key)
         .fetch_optional(&mut *w.tx)
@@ -182,7 +182,7 @@ impl Authority {
         let questions = self.bank.present(&drawn).map_err(Internal::new)?;
         let (attempt, hash) = new_token();
         let expires_at = now + self.cfg.assessment.attempt_ttl_secs;
-        sqlx::query("INSERT INTO attempts (token_hash, id_key, questions, created_at, expires_at, session_hash) VALUES (?, ?, ?, ?, ?, ?)")
+        sqlx::query("INSERT INTO attempts (token_hash, id_key, questions, created_at, expires_at, session_hash) VALUES ($1, $2, $3, $4, $5, $6)")
             .bind(&hash)
             .bind(id_key)
             .bind(serde_json::to_string(&drawn).map_err(Internal::new)?)
@@ -212,7 +212,7 @@ impl Authority {
         let now = self.now();
         let mut w = self.write().await?;
         let row: Option<AttemptRow> = sqlx::query_as(
-            "SELECT id, id_key, questions, expires_at, submitted_at, session_hash FROM attempts WHERE token_hash = ?",
+            "SELECT id, id_key, questions, expires_at, submitted_at, session_hash FROM attempts WHERE token_hash = $1",
         )
         .bind(token_hash(token))
         .fetch_optional(&mut *w.tx)
@@ -264,12 +264,12 @@ impl Authority {
         let pass_mark = self.cfg.assessment.pass_mark_percent;
         let passed = correct * 100 >= total * pass_mark as usize;
         sqlx::query(
-            "UPDATE attempts SET submitted_at = ?, correct = ?, total = ?, passed = ? WHERE id = ?",
+            "UPDATE attempts SET submitted_at = $1, correct = $2, total = $3, passed = $4 WHERE id = $5",
         )
         .bind(now as i64)
         .bind(correct as i64)
         .bind(total as i64)
-        .bind(passed)
+        .bind(i64::from(passed))
         .bind(id)
         .execute(&mut *w.tx)
         .await?;
@@ -277,7 +277,7 @@ impl Authority {
             drawn.iter().map(|d| d.id.as_str()).zip(marks).collect();
         crate::bank_review::record_marks(&mut w.tx, id, &by_question).await?;
         if passed {
-            sqlx::query("UPDATE identities SET passed_at = ? WHERE id_key = ?")
+            sqlx::query("UPDATE identities SET passed_at = $1 WHERE id_key = $2")
                 .bind(now as i64)
                 .bind(&id_key)
                 .execute(&mut *w.tx)
@@ -322,7 +322,7 @@ impl Authority {
             Some(AssessmentError::NoEvidence)
         } else {
             let locked: Option<i64> =
-                sqlx::query_scalar("SELECT locked FROM identities WHERE id_key = ?")
+                sqlx::query_scalar("SELECT locked FROM identities WHERE id_key = $1")
                     .bind(id_key)
                     .fetch_optional(&mut *w.tx)
                     .await?;
@@ -350,7 +350,7 @@ impl Authority {
         }
         // The failures, the cooling-off they caused and the lock: nothing else (a pass
         // still needs an attempt).
-        sqlx::query("UPDATE identities SET failures = 0, cooling_until = 0, locked = 0, training_at = ? WHERE id_key = ?")
+        sqlx::query("UPDATE identities SET failures = 0, cooling_until = 0, locked = 0, training_at = $1 WHERE id_key = $2")
             .bind(now as i64)
             .bind(id_key)
             .execute(&mut *w.tx)

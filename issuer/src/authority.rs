@@ -2,6 +2,7 @@
 //! single writer, random tokens, the audit log).
 
 use crate::config::Config;
+use crate::db::{Backend, Db};
 use crate::error::Internal;
 use crate::keys::Keys;
 use crate::oidc::Verifier;
@@ -9,12 +10,14 @@ use crate::questions::Bank;
 use crate::status::StatusState;
 use alc_protocol::time::Clock;
 use sha2::{Digest, Sha256};
-use sqlx::{Sqlite, SqlitePool, Transaction};
+use sqlx::{Any, AnyPool, Transaction};
 use std::sync::Arc;
 
 /// The licensing authority.
 pub struct Authority {
-    pub(crate) db: SqlitePool,
+    pub(crate) db: AnyPool,
+    pub(crate) backend: Backend,
+    pub(crate) location: crate::db::Location,
     pub(crate) cfg: Config,
     pub(crate) keys: Keys,
     pub(crate) clock: Arc<dyn Clock>,
@@ -33,12 +36,12 @@ pub struct Authority {
 /// A write transaction, holding the single-writer lock until it ends.
 pub struct WriteTx<'a> {
     /// The transaction (`BEGIN IMMEDIATE`).
-    pub tx: Transaction<'static, Sqlite>,
+    pub tx: Transaction<'static, Any>,
     pub(crate) guard: tokio::sync::MutexGuard<'a, ()>,
 }
 
 impl WriteTx<'_> {
-    /// Commits (durably: WAL with `synchronous = FULL`).
+    /// Commits (durably: `crate::db`).
     pub async fn commit(self) -> Result<(), Internal> {
         Ok(self.tx.commit().await?)
     }
@@ -57,7 +60,7 @@ pub struct Anchors {
 impl Authority {
     /// Builds the authority and restores its status list from the database.
     pub async fn new(
-        db: SqlitePool,
+        db: Db,
         cfg: Config,
         keys: Keys,
         clock: Arc<dyn Clock>,
@@ -67,7 +70,9 @@ impl Authority {
     ) -> Result<Arc<Self>, Internal> {
         let status = StatusState::restore(&db, &cfg, &keys, clock.now()).await?;
         Ok(Arc::new(Self {
-            db,
+            db: db.pool,
+            backend: db.backend,
+            location: db.location,
             cfg,
             keys,
             clock,
@@ -110,8 +115,22 @@ impl Authority {
     }
 
     /// The database (for tools and tests that read it directly).
-    pub fn db_pool(&self) -> SqlitePool {
+    pub fn db_pool(&self) -> AnyPool {
         self.db.clone()
+    }
+
+    /// The engine the database runs on.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// The database: its pool, engine and location (for tools and tests).
+    pub fn database(&self) -> Db {
+        Db {
+            pool: self.db.clone(),
+            backend: self.backend,
+            location: self.location.clone(),
+        }
     }
 
     /// Its name and public keys, as `/v1/authority` publishes them and gateways and
@@ -134,7 +153,7 @@ impl Authority {
     /// Starts a write transaction (one writer at a time).
     pub async fn write(&self) -> Result<WriteTx<'_>, Internal> {
         let guard = self.write.lock().await;
-        let tx = self.db.begin_with("BEGIN IMMEDIATE").await?;
+        let tx = crate::db::begin_write(&self.db, self.backend).await?;
         Ok(WriteTx { tx, guard })
     }
 }
@@ -169,20 +188,22 @@ pub fn token_hash(token: &str) -> Vec<u8> {
 
 /// Appends to the audit log inside the caller's transaction.
 pub async fn audit(
-    tx: &mut Transaction<'static, Sqlite>,
+    tx: &mut Transaction<'static, Any>,
     actor: &str,
     at: u64,
     action: &str,
     reason: &str,
     details: serde_json::Value,
 ) -> Result<(), Internal> {
-    sqlx::query("INSERT INTO audit (actor, at, action, reason, details) VALUES (?, ?, ?, ?, ?)")
-        .bind(actor)
-        .bind(at as i64)
-        .bind(action)
-        .bind(reason)
-        .bind(details.to_string())
-        .execute(&mut **tx)
-        .await?;
+    sqlx::query(
+        "INSERT INTO audit (actor, at, action, reason, details) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(actor)
+    .bind(at as i64)
+    .bind(action)
+    .bind(reason)
+    .bind(details.to_string())
+    .execute(&mut **tx)
+    .await?;
     Ok(())
 }

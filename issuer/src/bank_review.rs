@@ -14,7 +14,7 @@
 use crate::authority::{audit, Authority};
 use crate::error::{internal_from_sqlx, Internal};
 use alc_protocol::authority::{AreaReview, BankReview, QuestionReview, Retired};
-use sqlx::{Sqlite, Transaction};
+use sqlx::{Any, Transaction};
 use std::collections::{BTreeSet, HashMap};
 
 /// Showings below which a question's figures are not judged.
@@ -53,7 +53,7 @@ pub enum QuestionError {
 internal_from_sqlx!(QuestionError);
 
 /// The retired questions.
-pub async fn retired(tx: &mut Transaction<'static, Sqlite>) -> Result<BTreeSet<String>, Internal> {
+pub async fn retired(tx: &mut Transaction<'static, Any>) -> Result<BTreeSet<String>, Internal> {
     let ids: Vec<String> = sqlx::query_scalar("SELECT question FROM retired_questions")
         .fetch_all(&mut **tx)
         .await?;
@@ -62,17 +62,19 @@ pub async fn retired(tx: &mut Transaction<'static, Sqlite>) -> Result<BTreeSet<S
 
 /// Records the marks of attempt `attempt`.
 pub async fn record_marks(
-    tx: &mut Transaction<'static, Sqlite>,
+    tx: &mut Transaction<'static, Any>,
     attempt: i64,
     marks: &[(&str, bool)],
 ) -> Result<(), Internal> {
     for (question, correct) in marks {
-        sqlx::query("INSERT INTO attempt_marks (attempt_id, question, correct) VALUES (?, ?, ?)")
-            .bind(attempt)
-            .bind(question)
-            .bind(*correct)
-            .execute(&mut **tx)
-            .await?;
+        sqlx::query(
+            "INSERT INTO attempt_marks (attempt_id, question, correct) VALUES ($1, $2, $3)",
+        )
+        .bind(attempt)
+        .bind(question)
+        .bind(i64::from(*correct))
+        .execute(&mut **tx)
+        .await?;
     }
     Ok(())
 }
@@ -105,13 +107,14 @@ impl Authority {
     pub async fn bank_review(&self) -> Result<BankReview, Internal> {
         let mut tx = self.db.begin().await?;
         let (attempts, passed): (i64, i64) = sqlx::query_as(
-            "SELECT COUNT(*), COALESCE(SUM(passed), 0) FROM attempts
+            "SELECT COUNT(*), CAST(COALESCE(SUM(passed), 0) AS BIGINT) FROM attempts
              WHERE EXISTS (SELECT 1 FROM attempt_marks WHERE attempt_id = attempts.id)",
         )
         .fetch_one(&mut *tx)
         .await?;
         let rows: Vec<(String, i64, i64, i64, i64)> = sqlx::query_as(
-            "SELECT m.question, COUNT(*), SUM(m.correct), SUM(a.passed), SUM(m.correct * a.passed)
+            "SELECT m.question, COUNT(*), CAST(SUM(m.correct) AS BIGINT), CAST(SUM(a.passed) AS BIGINT),
+                    CAST(SUM(m.correct * a.passed) AS BIGINT)
              FROM attempt_marks m JOIN attempts a ON a.id = m.attempt_id
              GROUP BY m.question",
         )
@@ -200,7 +203,7 @@ impl Authority {
             .check_pool(&set)
             .map_err(|e| QuestionError::PoolTooSmall(e.0))?;
         sqlx::query(
-            "INSERT INTO retired_questions (question, retired_at, reason) VALUES (?, ?, ?)",
+            "INSERT INTO retired_questions (question, retired_at, reason) VALUES ($1, $2, $3)",
         )
         .bind(id)
         .bind(now as i64)

@@ -75,6 +75,13 @@ pub struct Config {
     /// key directories of the fixed-seed test keys, under which anyone can forge proofs.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub allow_test_keys: bool,
+    /// Where the records live: empty for `authority.db` in the data folder (SQLite),
+    /// `sqlite://PATH`, or `postgres://user:password@host/db` for PostgreSQL, which
+    /// several authority processes may share (`docs/scaling.md`). The environment's
+    /// `ALC_AUTHORITY_DATABASE` overrides it, and `--database` both. Never logged with
+    /// its password.
+    #[serde(default)]
+    pub database: alc_service::DatabaseSetting,
 }
 
 /// FCA-style assessment rules.
@@ -238,6 +245,7 @@ impl Default for Config {
             circuit_keys: Vec::new(),
             wallet_dir: None,
             allow_test_keys: false,
+            database: alc_service::DatabaseSetting::default(),
             assessment: AssessmentRules::default(),
             permits: PermitRules::default(),
             apprentices: ApprenticeRules::default(),

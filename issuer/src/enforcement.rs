@@ -48,7 +48,7 @@ pub(crate) async fn notify(
 ) -> Result<(), Internal> {
     for c in contacts {
         sqlx::query(
-            "INSERT INTO permit_notices (permit_id, contact, body, created_at) VALUES (?, ?, ?, ?)",
+            "INSERT INTO permit_notices (permit_id, contact, body, created_at) VALUES ($1, $2, $3, $4)",
         )
         .bind(permit)
         .bind(c)
@@ -96,7 +96,7 @@ impl Authority {
             (None, None) => w.commit().await,
             (None, Some(lapse)) => {
                 sqlx::query(
-                    "UPDATE permits SET unmet_since = NULL, unmet_reason = NULL WHERE id = ?",
+                    "UPDATE permits SET unmet_since = NULL, unmet_reason = NULL WHERE id = $1",
                 )
                 .bind(id)
                 .execute(&mut *w.tx)
@@ -117,7 +117,7 @@ impl Authority {
                 w.commit().await
             }
             (Some(why), None) => {
-                sqlx::query("UPDATE permits SET unmet_since = ?, unmet_reason = ? WHERE id = ?")
+                sqlx::query("UPDATE permits SET unmet_since = $1, unmet_reason = $2 WHERE id = $3")
                     .bind(now as i64)
                     .bind(&why)
                     .bind(id)
@@ -136,12 +136,12 @@ impl Authority {
                 w.commit().await
             }
             (Some(why), Some(lapse)) if now >= lapse.suspend_at => {
-                sqlx::query("UPDATE permits SET status = 'suspended' WHERE id = ?")
+                sqlx::query("UPDATE permits SET status = 'suspended' WHERE id = $1")
                     .bind(id)
                     .execute(&mut *w.tx)
                     .await?;
                 let serials: Vec<i64> = sqlx::query_scalar(
-                    "SELECT serial FROM credentials WHERE permit_id = ? AND revoked_at IS NULL",
+                    "SELECT serial FROM credentials WHERE permit_id = $1 AND revoked_at IS NULL",
                 )
                 .bind(id)
                 .fetch_all(&mut *w.tx)
@@ -178,7 +178,7 @@ impl Authority {
             }
             (Some(why), Some(lapse)) => {
                 if why != lapse.why {
-                    sqlx::query("UPDATE permits SET unmet_reason = ? WHERE id = ?")
+                    sqlx::query("UPDATE permits SET unmet_reason = $1 WHERE id = $2")
                         .bind(&why)
                         .bind(id)
                         .execute(&mut *w.tx)
@@ -195,7 +195,7 @@ impl Authority {
     pub async fn deliver_notices(&self) -> Result<usize, Internal> {
         let pending: Vec<(i64, String, String)> = sqlx::query_as(
             "SELECT id, contact, body FROM permit_notices
-             WHERE delivered_at IS NULL AND attempts < ? ORDER BY id LIMIT 100",
+             WHERE delivered_at IS NULL AND attempts < $1 ORDER BY id LIMIT 100",
         )
         .bind(MAX_DELIVERIES)
         .fetch_all(&self.db)
@@ -220,14 +220,14 @@ impl Authority {
                 .unwrap_or(false);
             let mut w = self.write().await?;
             if ok {
-                sqlx::query("UPDATE permit_notices SET attempts = attempts + 1, delivered_at = ? WHERE id = ?")
+                sqlx::query("UPDATE permit_notices SET attempts = attempts + 1, delivered_at = $1 WHERE id = $2")
                     .bind(self.now() as i64)
                     .bind(id)
                     .execute(&mut *w.tx)
                     .await?;
                 delivered += 1;
             } else {
-                sqlx::query("UPDATE permit_notices SET attempts = attempts + 1 WHERE id = ?")
+                sqlx::query("UPDATE permit_notices SET attempts = attempts + 1 WHERE id = $1")
                     .bind(id)
                     .execute(&mut *w.tx)
                     .await?;

@@ -57,11 +57,11 @@ impl Authority {
     pub async fn nonce(&self) -> Result<Nonce, IdentityError> {
         let now = self.now();
         let (nonce, _) = new_token();
-        sqlx::query("DELETE FROM nonces WHERE expires_at <= ?")
+        sqlx::query("DELETE FROM nonces WHERE expires_at <= $1")
             .bind(now as i64)
             .execute(&self.db)
             .await?;
-        sqlx::query("INSERT INTO nonces (nonce, expires_at) VALUES (?, ?)")
+        sqlx::query("INSERT INTO nonces (nonce, expires_at) VALUES ($1, $2)")
             .bind(&nonce)
             .bind((now + NONCE_TTL) as i64)
             .execute(&self.db)
@@ -92,7 +92,7 @@ impl Authority {
         let (session, hash) = new_token();
         let expires_at = now + self.cfg.assessment.session_ttl_secs;
         let mut w = self.write().await?;
-        let used = sqlx::query("DELETE FROM nonces WHERE nonce = ? AND expires_at > ?")
+        let used = sqlx::query("DELETE FROM nonces WHERE nonce = $1 AND expires_at > $2")
             .bind(&nonce)
             .bind(now as i64)
             .execute(&mut *w.tx)
@@ -100,15 +100,17 @@ impl Authority {
         if used.rows_affected() != 1 {
             return Err(IdentityError::NonceSpent);
         }
-        sqlx::query("INSERT OR IGNORE INTO identities (id_key, created_at) VALUES (?, ?)")
-            .bind(&id_key)
-            .bind(now as i64)
-            .execute(&mut *w.tx)
-            .await?;
+        sqlx::query(
+            "INSERT INTO identities (id_key, created_at) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+        )
+        .bind(&id_key)
+        .bind(now as i64)
+        .execute(&mut *w.tx)
+        .await?;
         let person = self
             .person_at_login(&mut w.tx, &id_key, verified.link.as_ref(), now)
             .await?;
-        sqlx::query("INSERT INTO sessions (token_hash, id_key, expires_at) VALUES (?, ?, ?)")
+        sqlx::query("INSERT INTO sessions (token_hash, id_key, expires_at) VALUES ($1, $2, $3)")
             .bind(&hash)
             .bind(&person)
             .bind(expires_at as i64)
@@ -125,7 +127,7 @@ impl Authority {
 
     /// The identity behind a session token.
     pub async fn session_identity(&self, bearer: &str) -> Result<IdKey, IdentityError> {
-        sqlx::query_scalar("SELECT id_key FROM sessions WHERE token_hash = ? AND expires_at > ?")
+        sqlx::query_scalar("SELECT id_key FROM sessions WHERE token_hash = $1 AND expires_at > $2")
             .bind(token_hash(bearer))
             .bind(self.now() as i64)
             .fetch_optional(&self.db)
@@ -136,11 +138,11 @@ impl Authority {
 
 /// Reads an identity's standing.
 pub async fn identity_status(
-    tx: &mut sqlx::Transaction<'static, sqlx::Sqlite>,
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
     id_key: &[u8],
 ) -> Result<IdentityStatus, IdentityError> {
     let row: Option<(i64, i64, i64, Option<i64>)> = sqlx::query_as(
-        "SELECT failures, cooling_until, locked, passed_at FROM identities WHERE id_key = ?",
+        "SELECT failures, cooling_until, locked, passed_at FROM identities WHERE id_key = $1",
     )
     .bind(id_key)
     .fetch_optional(&mut **tx)

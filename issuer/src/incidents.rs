@@ -64,7 +64,7 @@ impl Authority {
         let now = self.now();
         let mut w = self.write().await?;
         let id: i64 = sqlx::query_scalar(
-            "INSERT INTO incidents (pseudonym, gateway, chain, description, reported_by, created_at, escrow) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+            "INSERT INTO incidents (pseudonym, gateway, chain, description, reported_by, created_at, escrow) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
         )
         .bind(&r.pseudonym)
         .bind(&r.gateway)
@@ -190,7 +190,7 @@ impl Authority {
     ) -> Result<(), IncidentError> {
         let now = self.now();
         let mut w = self.write().await?;
-        let done = sqlx::query("UPDATE incidents SET resolved_at = ?, resolution = ? WHERE id = ? AND resolved_at IS NULL")
+        let done = sqlx::query("UPDATE incidents SET resolved_at = $1, resolution = $2 WHERE id = $3 AND resolved_at IS NULL")
             .bind(now as i64)
             .bind(&r.resolution)
             .bind(id)
@@ -203,7 +203,7 @@ impl Authority {
         // permit (the fleet liable) and the chain of custody the gateway reported.
         let (chain, serial, permit): (String, Option<i64>, Option<String>) = sqlx::query_as(
             "SELECT i.chain, i.opened_serial, c.permit_id FROM incidents i
-             LEFT JOIN credentials c ON c.serial = i.opened_serial WHERE i.id = ?",
+             LEFT JOIN credentials c ON c.serial = i.opened_serial WHERE i.id = $1",
         )
         .bind(id)
         .fetch_one(&mut *w.tx)

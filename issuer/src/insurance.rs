@@ -25,7 +25,7 @@ use alc_protocol::authority::{
     CoverRenewal, InsuranceRequirements, InsurerRegistration, Permit, RegisteredInsurer,
 };
 use alc_protocol::insurance::CoverEvidence;
-use sqlx::{Sqlite, Transaction};
+use sqlx::{Any, Transaction};
 
 /// Why a permit's insurance evidence is refused (HTTP 422, with [`CoverRefusal::code`]
 /// as the error code).
@@ -198,7 +198,7 @@ impl AcceptedCover {
     /// Appends the cover to the permit's record inside the caller's transaction.
     pub(crate) async fn store(
         &self,
-        tx: &mut Transaction<'static, Sqlite>,
+        tx: &mut Transaction<'static, Any>,
         now: u64,
         actor: &str,
     ) -> Result<(), Internal> {
@@ -206,7 +206,7 @@ impl AcceptedCover {
         let certificate = serde_json::to_string(c).map_err(Internal::new)?;
         sqlx::query(
             "INSERT INTO permit_covers (permit_id, insurer, policy_id, expires, commitment, certificate, proof, tier, minimum, accepted_at, accepted_by)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
         )
         .bind(c.permit_id())
         .bind(c.insurer().to_bytes().as_slice())
@@ -255,7 +255,7 @@ impl Authority {
         let now = self.now();
         let mut w = self.write().await?;
         let existing: Option<(String, Vec<u8>, i64)> = sqlx::query_as(
-            "SELECT id, key, registered_at FROM insurers WHERE id = ? OR key = ? ORDER BY id = ? DESC LIMIT 1",
+            "SELECT id, key, registered_at FROM insurers WHERE id = $1 OR key = $2 ORDER BY id = $3 DESC LIMIT 1",
         )
         .bind(&r.id)
         .bind(key_bytes.as_slice())
@@ -275,7 +275,7 @@ impl Authority {
             None => {}
         }
         sqlx::query(
-            "INSERT INTO insurers (id, key, registered_at, registered_by) VALUES (?, ?, ?, ?)",
+            "INSERT INTO insurers (id, key, registered_at, registered_by) VALUES ($1, $2, $3, $4)",
         )
         .bind(&r.id)
         .bind(key_bytes.as_slice())
@@ -359,7 +359,7 @@ impl Authority {
             .into());
         }
         let insurer = *certificate.insurer();
-        let registered: Option<i64> = sqlx::query_scalar("SELECT 1 FROM insurers WHERE key = ?")
+        let registered: Option<i64> = sqlx::query_scalar("SELECT 1 FROM insurers WHERE key = $1")
             .bind(insurer.to_bytes().as_slice())
             .fetch_optional(&self.db)
             .await?;
@@ -407,7 +407,7 @@ impl Authority {
         let now = self.now();
         let mut w = self.write().await?;
         let registered: Option<String> =
-            sqlx::query_scalar("SELECT id FROM insurers WHERE key = ?")
+            sqlx::query_scalar("SELECT id FROM insurers WHERE key = $1")
                 .bind(insurer.as_slice())
                 .fetch_optional(&mut *w.tx)
                 .await?;
@@ -433,7 +433,7 @@ impl Authority {
         }
         sqlx::query(
             "INSERT INTO cover_revocations (insurer, permit_id, policy_id, revoked_at, statement, received_at)
-             VALUES (?, ?, ?, ?, ?, ?)",
+             VALUES ($1, $2, $3, $4, $5, $6)",
         )
         .bind(insurer.as_slice())
         .bind(rev.permit_id())
@@ -475,7 +475,7 @@ impl Authority {
     ) -> Result<Permit, PermitError> {
         let now = self.now();
         let found: Option<(i64, String)> =
-            sqlx::query_as("SELECT tier, status FROM permits WHERE id = ?")
+            sqlx::query_as("SELECT tier, status FROM permits WHERE id = $1")
                 .bind(permit)
                 .fetch_optional(&self.db)
                 .await?;

@@ -80,7 +80,7 @@ impl Authority {
         permit_id: Option<&str>,
         supervisor: Option<u32>,
     ) -> Result<CredentialFile, IssuanceError> {
-        let next: i64 = sqlx::query_scalar("SELECT ifnull(max(serial) + 1, 0) FROM credentials")
+        let next: i64 = sqlx::query_scalar("SELECT coalesce(max(serial) + 1, 0) FROM credentials")
             .fetch_one(&mut *w.tx)
             .await?;
         if next as usize >= STATUS_CAPACITY {
@@ -89,7 +89,7 @@ impl Authority {
         credential.serial = next as u32;
         let holder = field::to_decimal(&credential.holder);
         let other: Option<String> = sqlx::query_scalar(
-            "SELECT holder FROM credentials WHERE id_key = ? AND revoked_at IS NULL AND expires > ? AND holder <> ? LIMIT 1",
+            "SELECT holder FROM credentials WHERE id_key = $1 AND revoked_at IS NULL AND expires > $2 AND holder <> $3 LIMIT 1",
         )
         .bind(id_key)
         .bind(self.now() as i64)
@@ -103,7 +103,7 @@ impl Authority {
             .map_err(|e| IssuanceError::Fields(e.to_string()))?;
         let inserted = sqlx::query(
             "INSERT INTO credentials (serial, id_key, permit_id, tier, permit_tier, not_before, expires, holder, signature, supervisor, issued_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
         )
         .bind(next)
         .bind(id_key)
@@ -137,7 +137,7 @@ impl Authority {
         let now = self.now();
         let mut w = self.write().await?;
         let passed: Option<Option<i64>> =
-            sqlx::query_scalar("SELECT passed_at FROM identities WHERE id_key = ?")
+            sqlx::query_scalar("SELECT passed_at FROM identities WHERE id_key = $1")
                 .bind(id_key)
                 .fetch_optional(&mut *w.tx)
                 .await?;
@@ -192,7 +192,7 @@ impl Authority {
         let mut w = self.write().await?;
         let running: Option<(i64, Vec<u8>)> = sqlx::query_as(
             "SELECT supervisor_serial, supervisor FROM apprenticeships
-             WHERE apprentice = ? AND accepted_at IS NOT NULL AND ended_at IS NULL",
+             WHERE apprentice = $1 AND accepted_at IS NOT NULL AND ended_at IS NULL",
         )
         .bind(id_key)
         .fetch_optional(&mut *w.tx)

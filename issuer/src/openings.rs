@@ -64,11 +64,11 @@ impl Authority {
     /// The incident's ciphertext, refused if there is none.
     async fn incident_escrow(
         &self,
-        tx: &mut sqlx::Transaction<'static, sqlx::Sqlite>,
+        tx: &mut sqlx::Transaction<'static, sqlx::Any>,
         id: i64,
     ) -> Result<EscrowCiphertext, OpeningError> {
         let row: Option<Option<String>> =
-            sqlx::query_scalar("SELECT escrow FROM incidents WHERE id = ?")
+            sqlx::query_scalar("SELECT escrow FROM incidents WHERE id = $1")
                 .bind(id)
                 .fetch_optional(&mut **tx)
                 .await?;
@@ -95,7 +95,7 @@ impl Authority {
         let mut w = self.write().await?;
         let ct = self.incident_escrow(&mut w.tx, id).await?;
         let known: Option<i64> = sqlx::query_scalar(
-            "SELECT registry_index FROM openings WHERE incident = ? AND trustee = ?",
+            "SELECT registry_index FROM openings WHERE incident = $1 AND trustee = $2",
         )
         .bind(id)
         .bind(i64::from(trustee))
@@ -119,7 +119,7 @@ impl Authority {
             .map_err(Internal::new)?;
         let index: u64 = appended.index.parse().map_err(Internal::new)?;
         sqlx::query(
-            "INSERT INTO openings (incident, trustee, registry_index, opened_at, actor) VALUES (?, ?, ?, ?, ?)",
+            "INSERT INTO openings (incident, trustee, registry_index, opened_at, actor) VALUES ($1, $2, $3, $4, $5)",
         )
         .bind(id)
         .bind(i64::from(trustee))
@@ -162,7 +162,7 @@ impl Authority {
         let ciphertext = alc_escrow::text::statement_ciphertext(&ct).map_err(Internal::new)?;
         let trustee = partial.trustee;
         let row: Option<Option<String>> =
-            sqlx::query_scalar("SELECT partial FROM openings WHERE incident = ? AND trustee = ?")
+            sqlx::query_scalar("SELECT partial FROM openings WHERE incident = $1 AND trustee = $2")
                 .bind(id)
                 .bind(i64::from(trustee))
                 .fetch_optional(&mut *w.tx)
@@ -179,14 +179,14 @@ impl Authority {
         }
         let _decryption_share = alc_escrow::open::check_partial(escrow, &ciphertext.c1, partial)
             .map_err(|_| OpeningError::BadPartial(trustee))?;
-        sqlx::query("UPDATE openings SET partial = ? WHERE incident = ? AND trustee = ?")
+        sqlx::query("UPDATE openings SET partial = $1 WHERE incident = $2 AND trustee = $3")
             .bind(serde_json::to_string(partial).map_err(Internal::new)?)
             .bind(id)
             .bind(i64::from(trustee))
             .execute(&mut *w.tx)
             .await?;
         let texts: Vec<String> = sqlx::query_scalar(
-            "SELECT partial FROM openings WHERE incident = ? AND partial IS NOT NULL ORDER BY trustee",
+            "SELECT partial FROM openings WHERE incident = $1 AND partial IS NOT NULL ORDER BY trustee",
         )
         .bind(id)
         .fetch_all(&mut *w.tx)
@@ -211,7 +211,7 @@ impl Authority {
             Err(e) => return Err(Internal::new(e).into()),
         };
         let credential: Option<(Option<String>, Option<i64>)> =
-            sqlx::query_as("SELECT permit_id, revoked_at FROM credentials WHERE serial = ?")
+            sqlx::query_as("SELECT permit_id, revoked_at FROM credentials WHERE serial = $1")
                 .bind(i64::from(serial))
                 .fetch_optional(&mut *w.tx)
                 .await?;
@@ -251,7 +251,7 @@ impl Authority {
         } else {
             current + 1
         };
-        sqlx::query("UPDATE incidents SET opened_serial = ?, opened_epoch = ? WHERE id = ?")
+        sqlx::query("UPDATE incidents SET opened_serial = $1, opened_epoch = $2 WHERE id = $3")
             .bind(i64::from(serial))
             .bind(epoch as i64)
             .bind(id)

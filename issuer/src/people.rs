@@ -20,7 +20,7 @@ use crate::authority::{audit, Authority};
 use crate::error::{internal_from_sqlx, Internal};
 use crate::identity::{identity_status, IdKey, IdentityError};
 use alc_protocol::authority::{IdentityLink, IdentityStatus};
-use sqlx::{Sqlite, Transaction};
+use sqlx::{Any, Transaction};
 
 /// Why two identities cannot be linked.
 #[derive(Debug, thiserror::Error)]
@@ -46,12 +46,9 @@ pub enum LinkError {
 internal_from_sqlx!(LinkError);
 
 /// The person an identity belongs to (itself when unlinked or never seen).
-pub async fn person(
-    tx: &mut Transaction<'static, Sqlite>,
-    id_key: &[u8],
-) -> Result<IdKey, Internal> {
+pub async fn person(tx: &mut Transaction<'static, Any>, id_key: &[u8]) -> Result<IdKey, Internal> {
     let p: Option<Option<Vec<u8>>> =
-        sqlx::query_scalar("SELECT person FROM identities WHERE id_key = ?")
+        sqlx::query_scalar("SELECT person FROM identities WHERE id_key = $1")
             .bind(id_key)
             .fetch_optional(&mut **tx)
             .await?;
@@ -75,7 +72,7 @@ pub enum How<'a> {
 
 /// Links the person of `from` into the person `into` (both persons' own keys), in `tx`.
 pub async fn merge(
-    tx: &mut Transaction<'static, Sqlite>,
+    tx: &mut Transaction<'static, Any>,
     from: &[u8],
     into: &[u8],
     max_failures: u32,
@@ -87,7 +84,7 @@ pub async fn merge(
     }
     let live = |key: &[u8]| {
         sqlx::query_scalar::<_, i64>(
-            "SELECT COUNT(*) FROM credentials WHERE id_key = ? AND revoked_at IS NULL",
+            "SELECT COUNT(*) FROM credentials WHERE id_key = $1 AND revoked_at IS NULL",
         )
         .bind(key.to_vec())
     };
@@ -98,15 +95,19 @@ pub async fn merge(
     sqlx::query(
         "UPDATE identities SET
            failures = identities.failures + f.failures,
-           cooling_until = max(identities.cooling_until, f.cooling_until),
-           locked = (identities.locked OR f.locked OR identities.failures + f.failures >= ?3),
+           cooling_until = CASE WHEN f.cooling_until > identities.cooling_until
+             THEN f.cooling_until ELSE identities.cooling_until END,
+           locked = CASE WHEN identities.locked <> 0 OR f.locked <> 0
+             OR identities.failures + f.failures >= $3 THEN 1 ELSE 0 END,
            passed_at = CASE
              WHEN identities.passed_at IS NULL THEN f.passed_at
              WHEN f.passed_at IS NULL THEN identities.passed_at
-             ELSE min(identities.passed_at, f.passed_at) END,
-           training_at = max(ifnull(identities.training_at, 0), ifnull(f.training_at, 0))
-         FROM (SELECT * FROM identities WHERE id_key = ?1) AS f
-         WHERE identities.id_key = ?2",
+             WHEN f.passed_at < identities.passed_at THEN f.passed_at
+             ELSE identities.passed_at END,
+           training_at = CASE WHEN coalesce(f.training_at, 0) > coalesce(identities.training_at, 0)
+             THEN coalesce(f.training_at, 0) ELSE coalesce(identities.training_at, 0) END
+         FROM (SELECT * FROM identities WHERE id_key = $1) AS f
+         WHERE identities.id_key = $2",
     )
     .bind(from)
     .bind(into)
@@ -117,43 +118,53 @@ pub async fn merge(
     // (and counts, as any lapsed attempt does).
     let open = |key: &[u8]| {
         sqlx::query_scalar::<_, i64>(
-            "SELECT COUNT(*) FROM attempts WHERE id_key = ? AND submitted_at IS NULL AND expires_at > ?",
+            "SELECT COUNT(*) FROM attempts WHERE id_key = $1 AND submitted_at IS NULL AND expires_at > $2",
         )
         .bind(key.to_vec())
         .bind(now as i64)
     };
     if open(from).fetch_one(&mut **tx).await? > 0 && open(into).fetch_one(&mut **tx).await? > 0 {
-        sqlx::query("UPDATE attempts SET expires_at = ? WHERE id_key = ? AND submitted_at IS NULL")
-            .bind(now as i64)
-            .bind(from)
-            .execute(&mut **tx)
-            .await?;
+        sqlx::query(
+            "UPDATE attempts SET expires_at = $1 WHERE id_key = $2 AND submitted_at IS NULL",
+        )
+        .bind(now as i64)
+        .bind(from)
+        .execute(&mut **tx)
+        .await?;
     }
     // Records move to the person; a permit role held by both is held once, as the
     // stronger of the two.
     sqlx::query(
-        "UPDATE permit_operators SET principal = 1 WHERE id_key = ?2 AND permit_id IN
-           (SELECT permit_id FROM permit_operators WHERE id_key = ?1 AND principal = 1)",
+        "UPDATE permit_operators SET principal = 1 WHERE id_key = $2 AND permit_id IN
+           (SELECT permit_id FROM permit_operators WHERE id_key = $1 AND principal = 1)",
     )
     .bind(from)
     .bind(into)
     .execute(&mut **tx)
     .await?;
+    // (A role the person already holds on that permit stays as it is.)
+    sqlx::query(
+        "INSERT INTO permit_operators (permit_id, id_key, principal)
+         SELECT permit_id, $2, principal FROM permit_operators WHERE id_key = $1
+         ON CONFLICT DO NOTHING",
+    )
+    .bind(from)
+    .bind(into)
+    .execute(&mut **tx)
+    .await?;
+    sqlx::query("DELETE FROM permit_operators WHERE id_key = $1")
+        .bind(from)
+        .execute(&mut **tx)
+        .await?;
     for sql in [
-        "UPDATE OR IGNORE permit_operators SET id_key = ?2 WHERE id_key = ?1",
-        "DELETE FROM permit_operators WHERE id_key = ?1",
-        "UPDATE credentials SET id_key = ?2 WHERE id_key = ?1",
-        "UPDATE attempts SET id_key = ?2 WHERE id_key = ?1",
-        "UPDATE sessions SET id_key = ?2 WHERE id_key = ?1",
-        "UPDATE agent_systems SET principal = ?2 WHERE principal = ?1",
-        "UPDATE apprenticeships SET apprentice = ?2 WHERE apprentice = ?1",
-        "UPDATE apprenticeships SET supervisor = ?2 WHERE supervisor = ?1",
-        "UPDATE person_claims SET person = ?2 WHERE person = ?1",
-        "UPDATE identities SET person = ?2 WHERE id_key = ?1 OR person = ?1",
-        // The linked side's own row fails closed: a request that read its key before
-        // the link (a session looked up, then the writer awaited) finds it locked and
-        // unpassed, so it can neither sit nor obtain a licence outside the person.
-        "UPDATE identities SET passed_at = NULL, locked = 1 WHERE id_key = ?1",
+        "UPDATE credentials SET id_key = $2 WHERE id_key = $1",
+        "UPDATE attempts SET id_key = $2 WHERE id_key = $1",
+        "UPDATE sessions SET id_key = $2 WHERE id_key = $1",
+        "UPDATE agent_systems SET principal = $2 WHERE principal = $1",
+        "UPDATE apprenticeships SET apprentice = $2 WHERE apprentice = $1",
+        "UPDATE apprenticeships SET supervisor = $2 WHERE supervisor = $1",
+        "UPDATE person_claims SET person = $2 WHERE person = $1",
+        "UPDATE identities SET person = $2 WHERE id_key = $1 OR person = $1",
     ] {
         sqlx::query(sql)
             .bind(from)
@@ -161,9 +172,16 @@ pub async fn merge(
             .execute(&mut **tx)
             .await?;
     }
+    // The linked side's own row fails closed: a request that read its key before the
+    // link (a session looked up, then the writer awaited) finds it locked and unpassed,
+    // so it can neither sit nor obtain a licence outside the person.
+    sqlx::query("UPDATE identities SET passed_at = NULL, locked = 1 WHERE id_key = $1")
+        .bind(from)
+        .execute(&mut **tx)
+        .await?;
     // One person cannot supervise themselves.
     sqlx::query(
-        "UPDATE apprenticeships SET ended_at = ?, ended_reason = 'the apprentice and the supervisor are one person'
+        "UPDATE apprenticeships SET ended_at = $1, ended_reason = 'the apprentice and the supervisor are one person'
          WHERE apprentice = supervisor AND ended_at IS NULL",
     )
     .bind(now as i64)
@@ -199,7 +217,7 @@ impl Authority {
     /// claim's name: only providers linking by the same claim link each other.
     pub(crate) async fn person_at_login(
         &self,
-        tx: &mut Transaction<'static, Sqlite>,
+        tx: &mut Transaction<'static, Any>,
         id_key: &[u8],
         claim: Option<&(String, String)>,
         now: u64,
@@ -215,14 +233,14 @@ impl Authority {
             .identity_key(&format!("urn:alc:link-claim {name}"), value)
             .to_vec();
         let theirs: Option<Vec<u8>> =
-            sqlx::query_scalar("SELECT person FROM person_claims WHERE claim_key = ?")
+            sqlx::query_scalar("SELECT person FROM person_claims WHERE claim_key = $1")
                 .bind(&claim_key)
                 .fetch_optional(&mut **tx)
                 .await?;
         match theirs {
             None => {
                 sqlx::query(
-                    "INSERT INTO person_claims (claim_key, person, created_at) VALUES (?, ?, ?)",
+                    "INSERT INTO person_claims (claim_key, person, created_at) VALUES ($1, $2, $3)",
                 )
                 .bind(&claim_key)
                 .bind(&mine)
@@ -264,10 +282,11 @@ impl Authority {
         let now = self.now();
         let mut w = self.write().await?;
         for (k, which) in [(&from, "identity"), (&to, "to")] {
-            let seen: Option<i64> = sqlx::query_scalar("SELECT 1 FROM identities WHERE id_key = ?")
-                .bind(k)
-                .fetch_optional(&mut *w.tx)
-                .await?;
+            let seen: Option<i64> =
+                sqlx::query_scalar("SELECT 1 FROM identities WHERE id_key = $1")
+                    .bind(k)
+                    .fetch_optional(&mut *w.tx)
+                    .await?;
             if seen.is_none() {
                 return Err(LinkError::NeverSignedIn(which));
             }

@@ -23,7 +23,7 @@ use alc_protocol::authority::{
     AgentSystem, Insurance, NewAgentSystem, NewOperator, NewPermit, Permit, PermitConditions,
     PermitLapse, PermitStatusChange,
 };
-use sqlx::{Sqlite, Transaction};
+use sqlx::{Any, Transaction};
 
 #[derive(sqlx::FromRow)]
 struct CoverRow {
@@ -126,12 +126,12 @@ struct PermitRow {
 /// Loads a permit with its insurance in force and, while it misses a requirement, when
 /// it is suspended (after `grace` seconds).
 pub async fn load(
-    tx: &mut Transaction<'static, Sqlite>,
+    tx: &mut Transaction<'static, Any>,
     id: &str,
     grace: u64,
 ) -> Result<Permit, PermitError> {
     let row: Option<PermitRow> = sqlx::query_as(
-        "SELECT id, name, tier, status, contacts, unmet_since, unmet_reason, incident_contact, reporting FROM permits WHERE id = ?",
+        "SELECT id, name, tier, status, contacts, unmet_since, unmet_reason, incident_contact, reporting FROM permits WHERE id = $1",
     )
     .bind(id)
     .fetch_optional(&mut **tx)
@@ -158,13 +158,13 @@ pub async fn load(
                  WHERE r.insurer = c.insurer AND r.permit_id = c.permit_id AND r.policy_id = c.policy_id
                  AND r.received_at >= c.accepted_at) AS revoked_at
          FROM permit_covers c JOIN insurers i ON i.key = c.insurer
-         WHERE c.permit_id = ? ORDER BY c.id DESC LIMIT 1",
+         WHERE c.permit_id = $1 ORDER BY c.id DESC LIMIT 1",
     )
     .bind(&id)
     .fetch_optional(&mut **tx)
     .await?;
     let systems: Vec<(String, Option<String>)> = sqlx::query_as(
-        "SELECT name, system_id FROM agent_systems WHERE permit_id = ? ORDER BY name",
+        "SELECT name, system_id FROM agent_systems WHERE permit_id = $1 ORDER BY name",
     )
     .bind(&id)
     .fetch_all(&mut **tx)
@@ -200,17 +200,17 @@ pub async fn load(
 /// The condition, in SQL over `permit_operators o`, that the operator holds a live
 /// personal operator licence at `?1`, the enclosing query's first parameter (now).
 const LICENSED: &str = "EXISTS (SELECT 1 FROM credentials l WHERE l.id_key = o.id_key
-    AND l.permit_id IS NULL AND l.tier >= 1 AND l.revoked_at IS NULL AND l.expires > ?1)";
+    AND l.permit_id IS NULL AND l.tier >= 1 AND l.revoked_at IS NULL AND l.expires > $1)";
 
 /// The live personal operator licence of an identity: its serial and expiry.
 pub(crate) async fn licence(
-    tx: &mut sqlx::Transaction<'static, sqlx::Sqlite>,
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
     id_key: &[u8],
     now: u64,
 ) -> Result<Option<(u32, u64)>, Internal> {
     let row: Option<(i64, i64)> = sqlx::query_as(
-        "SELECT serial, expires FROM credentials WHERE id_key = ? AND permit_id IS NULL
-         AND tier >= 1 AND revoked_at IS NULL AND expires > ?",
+        "SELECT serial, expires FROM credentials WHERE id_key = $1 AND permit_id IS NULL
+         AND tier >= 1 AND revoked_at IS NULL AND expires > $2",
     )
     .bind(id_key)
     .bind(now as i64)
@@ -222,11 +222,11 @@ pub(crate) async fn licence(
 /// Refuses unless the identity is an operator of the permit.
 pub async fn require_operator(
     permit: &Permit,
-    tx: &mut Transaction<'static, Sqlite>,
+    tx: &mut Transaction<'static, Any>,
     id_key: &IdKey,
 ) -> Result<(), PermitError> {
     let is: Option<i64> = sqlx::query_scalar(
-        "SELECT principal FROM permit_operators WHERE permit_id = ? AND id_key = ?",
+        "SELECT principal FROM permit_operators WHERE permit_id = $1 AND id_key = $2",
     )
     .bind(&permit.id)
     .bind(id_key)
@@ -239,7 +239,7 @@ pub async fn require_operator(
 /// Refuses unless the permit is active and meets its tier's requirements.
 pub async fn require_met(
     permit: &Permit,
-    tx: &mut Transaction<'static, Sqlite>,
+    tx: &mut Transaction<'static, Any>,
     cfg: &Config,
     now: u64,
 ) -> Result<(), PermitError> {
@@ -261,7 +261,7 @@ pub async fn require_met(
 /// aside).
 pub async fn unmet(
     permit: &Permit,
-    tx: &mut Transaction<'static, Sqlite>,
+    tx: &mut Transaction<'static, Any>,
     cfg: &Config,
     now: u64,
 ) -> Result<Option<String>, Internal> {
@@ -308,7 +308,7 @@ pub async fn unmet(
     let rules = &cfg.permits;
     let (principals, licensed): (i64, i64) = sqlx::query_as(&format!(
         "SELECT count(*), count(*) FILTER (WHERE {LICENSED})
-         FROM permit_operators o WHERE o.permit_id = ?2 AND o.principal = 1"
+         FROM permit_operators o WHERE o.permit_id = $2 AND o.principal = 1"
     ))
     .bind(now as i64)
     .bind(&permit.id)
@@ -324,8 +324,8 @@ pub async fn unmet(
         let (systems, unnamed): (i64, i64) = sqlx::query_as(&format!(
             "SELECT count(*), count(*) FILTER (WHERE principal IS NULL OR principal NOT IN
                (SELECT o.id_key FROM permit_operators o
-                WHERE o.permit_id = ?2 AND o.principal = 1 AND {LICENSED}))
-             FROM agent_systems WHERE permit_id = ?2"
+                WHERE o.permit_id = $2 AND o.principal = 1 AND {LICENSED}))
+             FROM agent_systems WHERE permit_id = $2"
         ))
         .bind(now as i64)
         .bind(&permit.id)
@@ -406,7 +406,7 @@ impl Authority {
         let mut w = self.write().await?;
         let done = sqlx::query(
             "INSERT INTO permits (id, name, tier, status, created_at, contacts, incident_contact, reporting)
-             VALUES (?, ?, ?, 'active', ?, ?, ?, ?)",
+             VALUES ($1, $2, $3, 'active', $4, $5, $6, $7)",
         )
         .bind(&p.id)
         .bind(&p.name)
@@ -450,7 +450,7 @@ impl Authority {
         let now = self.now();
         let mut w = self.write().await?;
         load(&mut w.tx, permit, self.cfg.permits.grace_period_secs).await?;
-        sqlx::query("UPDATE permits SET incident_contact = ?, reporting = ? WHERE id = ?")
+        sqlx::query("UPDATE permits SET incident_contact = $1, reporting = $2 WHERE id = $3")
             .bind(&c.incident_contact)
             .bind(serde_json::to_string(&c.reporting).map_err(Internal::new)?)
             .bind(permit)
@@ -502,18 +502,20 @@ impl Authority {
         if op.principal && licence(&mut w.tx, &id_key, now).await?.is_none() {
             return Err(PermitError::NotLicensed);
         }
-        sqlx::query("INSERT OR IGNORE INTO identities (id_key, created_at) VALUES (?, ?)")
-            .bind(&id_key)
-            .bind(now as i64)
-            .execute(&mut *w.tx)
-            .await?;
         sqlx::query(
-            "INSERT INTO permit_operators (permit_id, id_key, principal) VALUES (?, ?, ?)
+            "INSERT INTO identities (id_key, created_at) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+        )
+        .bind(&id_key)
+        .bind(now as i64)
+        .execute(&mut *w.tx)
+        .await?;
+        sqlx::query(
+            "INSERT INTO permit_operators (permit_id, id_key, principal) VALUES ($1, $2, $3)
              ON CONFLICT (permit_id, id_key) DO UPDATE SET principal = excluded.principal",
         )
         .bind(permit)
         .bind(&id_key)
-        .bind(op.principal)
+        .bind(i64::from(op.principal))
         .execute(&mut *w.tx)
         .await?;
         let details = serde_json::json!({ "permit": permit, "identity": hex::encode(&id_key), "principal": op.principal });
@@ -549,7 +551,7 @@ impl Authority {
         let id_key = crate::people::person(&mut w.tx, &id_key).await?;
         load(&mut w.tx, permit, self.cfg.permits.grace_period_secs).await?;
         let principal: Option<i64> = sqlx::query_scalar(
-            "SELECT principal FROM permit_operators WHERE permit_id = ? AND id_key = ?",
+            "SELECT principal FROM permit_operators WHERE permit_id = $1 AND id_key = $2",
         )
         .bind(permit)
         .bind(&id_key)
@@ -559,7 +561,7 @@ impl Authority {
             return Err(PermitError::NotPrincipal);
         }
         sqlx::query(
-            "INSERT INTO agent_systems (permit_id, name, principal, system_id) VALUES (?, ?, ?, ?)
+            "INSERT INTO agent_systems (permit_id, name, principal, system_id) VALUES ($1, $2, $3, $4)
              ON CONFLICT (permit_id, name) DO UPDATE SET principal = excluded.principal,
                system_id = coalesce(agent_systems.system_id, excluded.system_id)",
         )
@@ -606,7 +608,7 @@ impl Authority {
             }
         }
         sqlx::query(
-            "UPDATE permits SET status = ?, unmet_since = NULL, unmet_reason = NULL WHERE id = ?",
+            "UPDATE permits SET status = $1, unmet_since = NULL, unmet_reason = NULL WHERE id = $2",
         )
         .bind(&change.status)
         .bind(permit)
@@ -616,7 +618,7 @@ impl Authority {
             Vec::new()
         } else {
             sqlx::query_scalar(
-                "SELECT serial FROM credentials WHERE permit_id = ? AND revoked_at IS NULL",
+                "SELECT serial FROM credentials WHERE permit_id = $1 AND revoked_at IS NULL",
             )
             .bind(permit)
             .fetch_all(&mut *w.tx)

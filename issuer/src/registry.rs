@@ -23,7 +23,7 @@ use alc_registry::entry::Entry;
 use alc_registry::merkle::{self, Hash, NodeId};
 use alc_registry::submission::{Submission, SubmissionError};
 use sqlx::pool::PoolConnection;
-use sqlx::{Sqlite, SqliteConnection, Transaction};
+use sqlx::{Any, AnyConnection, Transaction};
 use std::collections::HashMap;
 
 use alc_protocol::encoding::base64 as b64;
@@ -90,13 +90,16 @@ fn hash_from(v: Vec<u8>) -> Result<Hash, Internal> {
 
 /// Reads the given nodes in one query.
 async fn nodes(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     ids: &[NodeId],
 ) -> Result<HashMap<NodeId, Hash>, Internal> {
     let mut out = HashMap::with_capacity(ids.len());
     // SQLite's default limit on bound parameters is 32766; proofs need at most ~130.
     for chunk in ids.chunks(200) {
-        let values = vec!["(?, ?)"; chunk.len()].join(", ");
+        let values = (0..chunk.len())
+            .map(|i| format!("(${}, ${})", 2 * i + 1, 2 * i + 2))
+            .collect::<Vec<_>>()
+            .join(", ");
         let sql = format!(
             "SELECT level, idx, hash FROM registry_nodes WHERE (level, idx) IN (VALUES {values})"
         );
@@ -118,7 +121,7 @@ async fn nodes(
     Ok(out)
 }
 
-async fn size(conn: &mut SqliteConnection) -> Result<u64, Internal> {
+async fn size(conn: &mut AnyConnection) -> Result<u64, Internal> {
     let n: Option<i64> = sqlx::query_scalar("SELECT MAX(idx) + 1 FROM registry_leaves")
         .fetch_one(&mut *conn)
         .await?;
@@ -132,7 +135,7 @@ fn internal(e: impl std::fmt::Display) -> Internal {
 /// Appends `leaf` (canonical bytes of `entry`) inside `tx`; an identical leaf already
 /// present gives its index instead.
 pub(crate) async fn append_in(
-    tx: &mut Transaction<'static, Sqlite>,
+    tx: &mut Transaction<'static, Any>,
     entry: &Entry,
 ) -> Result<Appended, RegistryError> {
     let leaf = entry
@@ -140,7 +143,7 @@ pub(crate) async fn append_in(
         .map_err(|e| RegistryError::Entry(e.to_string()))?;
     let hash = merkle::leaf_hash(&leaf);
     let existing: Option<i64> =
-        sqlx::query_scalar("SELECT idx FROM registry_leaves WHERE hash = ?")
+        sqlx::query_scalar("SELECT idx FROM registry_leaves WHERE hash = $1")
             .bind(hash.as_slice())
             .fetch_optional(&mut **tx)
             .await?;
@@ -167,7 +170,7 @@ pub(crate) async fn append_in(
         _ => ("other", None, None, None),
     };
     sqlx::query(
-        "INSERT INTO registry_leaves (idx, leaf, hash, kind, gateway, lease_id, agent, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO registry_leaves (idx, leaf, hash, kind, gateway, lease_id, agent, at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
     )
     .bind(n as i64)
     .bind(&leaf)
@@ -180,7 +183,7 @@ pub(crate) async fn append_in(
     .execute(&mut **tx)
     .await?;
     for (id, h) in new_nodes {
-        sqlx::query("INSERT INTO registry_nodes (level, idx, hash) VALUES (?, ?, ?)")
+        sqlx::query("INSERT INTO registry_nodes (level, idx, hash) VALUES ($1, $2, $3)")
             .bind(i64::from(id.level))
             .bind(id.index as i64)
             .bind(h.as_slice())
@@ -231,7 +234,7 @@ impl Authority {
         let now = self.now();
         let mut w = self.write().await?;
         let existing: Option<(Vec<u8>, String)> =
-            sqlx::query_as("SELECT key, url FROM registry_gateways WHERE id = ?")
+            sqlx::query_as("SELECT key, url FROM registry_gateways WHERE id = $1")
                 .bind(&r.id)
                 .fetch_optional(&mut *w.tx)
                 .await?;
@@ -239,7 +242,7 @@ impl Authority {
             Some((k, _)) if k != key => return Err(RegistryError::OtherKey(r.id.clone())),
             Some((_, u)) if u == url => return Ok(()),
             Some(_) => {
-                sqlx::query("UPDATE registry_gateways SET url = ? WHERE id = ?")
+                sqlx::query("UPDATE registry_gateways SET url = $1 WHERE id = $2")
                     .bind(url)
                     .bind(&r.id)
                     .execute(&mut *w.tx)
@@ -248,7 +251,7 @@ impl Authority {
             }
             None => {
                 sqlx::query(
-                    "INSERT INTO registry_gateways (id, key, registered_at, registered_by, url) VALUES (?, ?, ?, ?, ?)",
+                    "INSERT INTO registry_gateways (id, key, registered_at, registered_by, url) VALUES ($1, $2, $3, $4, $5)",
                 )
                 .bind(&r.id)
                 .bind(key.as_slice())
@@ -297,7 +300,7 @@ impl Authority {
     /// Appends a gateway's signed entry: durable before it returns.
     pub async fn submit(&self, s: &Submission) -> Result<Appended, RegistryError> {
         let key: Option<Vec<u8>> =
-            sqlx::query_scalar("SELECT key FROM registry_gateways WHERE id = ?")
+            sqlx::query_scalar("SELECT key FROM registry_gateways WHERE id = $1")
                 .bind(&s.gateway)
                 .fetch_optional(&self.db)
                 .await?;
@@ -341,7 +344,7 @@ impl Authority {
     /// Entry `index`.
     pub async fn entry(&self, index: u64) -> Result<StoredEntry, RegistryError> {
         let leaf: Option<Vec<u8>> =
-            sqlx::query_scalar("SELECT leaf FROM registry_leaves WHERE idx = ?")
+            sqlx::query_scalar("SELECT leaf FROM registry_leaves WHERE idx = $1")
                 .bind(index as i64)
                 .fetch_optional(&self.db)
                 .await?;
@@ -356,17 +359,18 @@ impl Authority {
 
     /// The index of the entry with leaf hash `hash`.
     pub async fn index_of(&self, hash: &Hash) -> Result<u64, RegistryError> {
-        let idx: Option<i64> = sqlx::query_scalar("SELECT idx FROM registry_leaves WHERE hash = ?")
-            .bind(hash.as_slice())
-            .fetch_optional(&self.db)
-            .await?;
+        let idx: Option<i64> =
+            sqlx::query_scalar("SELECT idx FROM registry_leaves WHERE hash = $1")
+                .bind(hash.as_slice())
+                .fetch_optional(&self.db)
+                .await?;
         idx.map(|i| i as u64).ok_or(RegistryError::NoLeaf)
     }
 
     /// Spawn entries for a lease id or an agent id, oldest first.
     pub async fn spawns_of(&self, id: &str) -> Result<Vec<StoredEntry>, RegistryError> {
         let rows: Vec<(i64, Vec<u8>)> = sqlx::query_as(
-            "SELECT idx, leaf FROM registry_leaves WHERE kind = 'spawn' AND (lease_id = ?1 OR agent = ?1) ORDER BY idx LIMIT 100",
+            "SELECT idx, leaf FROM registry_leaves WHERE kind = 'spawn' AND (lease_id = $1 OR agent = $1) ORDER BY idx LIMIT 100",
         )
         .bind(id)
         .fetch_all(&self.db)
@@ -386,7 +390,7 @@ impl Authority {
         &self,
         needed: u64,
         requested: Option<u64>,
-    ) -> Result<(PoolConnection<Sqlite>, u64), RegistryError> {
+    ) -> Result<(PoolConnection<Any>, u64), RegistryError> {
         let mut conn = self.db.acquire().await?;
         let current = size(&mut conn).await?;
         let n = requested.unwrap_or(current);

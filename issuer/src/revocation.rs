@@ -56,7 +56,7 @@ impl Authority {
         let mut w = self.write().await?;
         let locked = started.elapsed();
         let revoked: Option<Option<i64>> =
-            sqlx::query_scalar("SELECT revoked_at FROM credentials WHERE serial = ?")
+            sqlx::query_scalar("SELECT revoked_at FROM credentials WHERE serial = $1")
                 .bind(req.serial as i64)
                 .fetch_optional(&mut *w.tx)
                 .await?;
@@ -99,24 +99,27 @@ impl Authority {
         let mut serials = serials.to_vec();
         // One query each, indexed, whatever the number of serials (a permit's suspension).
         let list = serde_json::to_string(&serials).map_err(Internal::new)?;
-        let mut apprentices: Vec<u32> = sqlx::query_scalar::<_, i64>(
-            "SELECT serial FROM credentials WHERE revoked_at IS NULL
-             AND supervisor IN (SELECT value FROM json_each(?))",
-        )
-        .bind(&list)
-        .fetch_all(&mut *w.tx)
-        .await?
-        .into_iter()
-        .map(|a| a as u32)
-        .collect();
-        sqlx::query(
-            "UPDATE apprenticeships SET ended_at = ?, ended_reason = 'the supervisor''s licence was revoked'
-             WHERE ended_at IS NULL AND supervisor_serial IN (SELECT value FROM json_each(?))",
-        )
-        .bind(now as i64)
-        .bind(&list)
-        .execute(&mut *w.tx)
-        .await?;
+        let supervised = format!(
+            "SELECT serial FROM credentials WHERE revoked_at IS NULL AND supervisor IN ({})",
+            crate::db::json_integers(self.backend, 1)
+        );
+        let mut apprentices: Vec<u32> = sqlx::query_scalar::<_, i64>(&supervised)
+            .bind(&list)
+            .fetch_all(&mut *w.tx)
+            .await?
+            .into_iter()
+            .map(|a| a as u32)
+            .collect();
+        let ended = format!(
+            "UPDATE apprenticeships SET ended_at = $1, ended_reason = 'the supervisor''s licence was revoked'
+             WHERE ended_at IS NULL AND supervisor_serial IN ({})",
+            crate::db::json_integers(self.backend, 2)
+        );
+        sqlx::query(&ended)
+            .bind(now as i64)
+            .bind(&list)
+            .execute(&mut *w.tx)
+            .await?;
         apprentices.retain(|a| !serials.contains(a));
         if !apprentices.is_empty() {
             let details = serde_json::json!({ "supervisors": serials, "apprentices": apprentices });
@@ -141,12 +144,15 @@ impl Authority {
                 status,
             });
         }
+        // Another process on the database may have recorded epochs since this one last
+        // looked: the writer lock is held, so the list caught up here is the latest.
+        self.status.catch_up(&mut w.tx, now).await?;
         let (mut list, epoch) = self.status.snapshot();
         let epoch = epoch + 1;
         for s in serials {
             list.revoke(*s).map_err(Internal::new)?;
             sqlx::query(
-                "UPDATE credentials SET revoked_at = ?, revoked_epoch = ?, revocation_reason = ? WHERE serial = ? AND revoked_at IS NULL",
+                "UPDATE credentials SET revoked_at = $1, revoked_epoch = $2, revocation_reason = $3 WHERE serial = $4 AND revoked_at IS NULL",
             )
             .bind(now as i64)
             .bind(epoch as i64)
@@ -155,17 +161,18 @@ impl Authority {
             .execute(&mut *w.tx)
             .await?;
         }
-        sqlx::query("INSERT INTO epochs (epoch, root, produced_at, emergency, reason) VALUES (?, ?, ?, ?, ?)")
+        sqlx::query("INSERT INTO epochs (epoch, root, produced_at, emergency, reason) VALUES ($1, $2, $3, $4, $5)")
             .bind(epoch as i64)
             .bind(field::to_decimal(&list.root()))
             .bind(now as i64)
-            .bind(emergency)
+            .bind(i64::from(emergency))
             .bind(reason)
             .execute(&mut *w.tx)
             .await?;
         crate::registry::append_in(&mut w.tx, &epoch_entry(epoch, &list, emergency, now))
             .await
             .map_err(Internal::new)?;
+        crate::status::announce(&mut w.tx, self.backend, epoch).await?;
         // The single writer is still held: nothing else can install an epoch until the
         // commit and the installation below are both done.
         let WriteTx { tx, guard } = w;

@@ -29,10 +29,23 @@ pub struct ServeOptions {
     pub data: PathBuf,
     /// Where to listen.
     pub listen: SocketAddr,
+    /// The database (`--database`), over `ALC_AUTHORITY_DATABASE` and authority.toml's.
+    pub database: Option<String>,
 }
 
-/// Opens (creating on first start) the authority in `data`.
+/// Opens (creating on first start) the authority in `data`, on the database its
+/// configuration names (`ALC_AUTHORITY_DATABASE` over authority.toml's `database`).
 pub async fn open(data: &Path, clock: Arc<dyn Clock>) -> Result<Arc<Authority>, ServiceError> {
+    open_on(data, clock, None).await
+}
+
+/// [`open`], with `database` (a setting, as `--database` gives it) over the
+/// configuration's.
+pub async fn open_on(
+    data: &Path,
+    clock: Arc<dyn Clock>,
+    database: Option<&str>,
+) -> Result<Arc<Authority>, ServiceError> {
     // The database holds identity hashes and the keys folder secrets: owner only.
     fsio::private_dir(data).map_err(|e| fail("cannot create the data folder")(&e))?;
     let config_path = data.join("authority.toml");
@@ -81,12 +94,21 @@ pub async fn open(data: &Path, clock: Arc<dyn Clock>) -> Result<Arc<Authority>, 
             .map_err(|e| fail("identity providers")(&e))?;
         Some(v)
     };
-    let db = crate::db::open(&data.join("authority.db"))
+    // The database: the flag, else the environment, else authority.toml.
+    let setting = match (database, std::env::var("ALC_AUTHORITY_DATABASE")) {
+        (Some(d), _) => d.to_owned(),
+        (None, Ok(d)) => d,
+        (None, Err(_)) => cfg.database.0.clone(),
+    };
+    let location =
+        crate::db::Location::from_setting(&setting, data).map_err(|e| fail("database")(&e))?;
+    let db = crate::db::open(&location)
         .await
-        .map_err(|e| fail("database")(&e))?;
+        .map_err(|e| fail(&format!("database {}", location.display()))(&e))?;
+    tracing::info!(database = %location.display(), "authority database open");
     // Questions retired since the bank was written still are (a bank replaced without
     // new questions can leave an area's pool too small to draw from).
-    let mut tx = db.begin().await.map_err(|e| fail("database")(&e))?;
+    let mut tx = db.pool.begin().await.map_err(|e| fail("database")(&e))?;
     let retired = crate::bank_review::retired(&mut tx)
         .await
         .map_err(|e| fail("database")(&e))?;
@@ -134,7 +156,7 @@ pub async fn open(data: &Path, clock: Arc<dyn Clock>) -> Result<Arc<Authority>, 
 
 /// Serves until interrupted (SIGINT or SIGTERM).
 pub async fn serve(opts: ServeOptions) -> Result<(), ServiceError> {
-    let authority = open(&opts.data, Arc::new(SystemClock)).await?;
+    let authority = open_on(&opts.data, Arc::new(SystemClock), opts.database.as_deref()).await?;
     let listener = tokio::net::TcpListener::bind(opts.listen)
         .await
         .map_err(|e| fail(&format!("cannot listen on {}", opts.listen))(&e))?;
@@ -155,6 +177,11 @@ pub async fn serve(opts: ServeOptions) -> Result<(), ServiceError> {
             }
         })
     };
+    // Epochs other processes on the database record (`docs/scaling.md`).
+    let follower = {
+        let a = authority.clone();
+        tokio::spawn(async move { a.follow_status().await })
+    };
     // Permit requirements, for as long as permits live.
     let enforcer = {
         let a = authority.clone();
@@ -170,6 +197,7 @@ pub async fn serve(opts: ServeOptions) -> Result<(), ServiceError> {
     let app = crate::api::app(authority);
     alc_service::serve(listener, app, limits, alc_service::shutdown()).await;
     refresher.abort();
+    follower.abort();
     enforcer.abort();
     Ok(())
 }

@@ -42,7 +42,7 @@ impl Authority {
         // One answer for a permit or a system that does not exist and for one that is
         // not the caller's: nobody probes others' permits through this.
         let system: Option<Option<String>> = sqlx::query_scalar(
-            "SELECT system_id FROM agent_systems WHERE permit_id = ? AND name = ? AND principal = ?",
+            "SELECT system_id FROM agent_systems WHERE permit_id = $1 AND name = $2 AND principal = $3",
         )
         .bind(permit)
         .bind(name)
@@ -72,7 +72,7 @@ impl Authority {
                 // A system registered before ids existed gets one now.
                 let s = new_system_id();
                 sqlx::query(
-                    "UPDATE agent_systems SET system_id = ? WHERE permit_id = ? AND name = ?",
+                    "UPDATE agent_systems SET system_id = $1 WHERE permit_id = $2 AND name = $3",
                 )
                 .bind(&s)
                 .bind(permit)

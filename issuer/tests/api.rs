@@ -540,7 +540,7 @@ async fn fifty_concurrent_submissions_never_exceed_the_limits() {
 }
 
 impl H {
-    fn authority_db(&self) -> sqlx::SqlitePool {
+    fn authority_db(&self) -> sqlx::AnyPool {
         self.authority.db_pool()
     }
 }
@@ -978,10 +978,14 @@ async fn revocation_updates_the_signed_status_and_is_audited() {
     assert_eq!(n, 2);
     assert!(sqlx::query("DELETE FROM audit").execute(&db).await.is_err());
     // A restart rebuilds the same root.
-    let restored =
-        alc_issuer::status::StatusState::restore(&db, h.authority.config(), h.authority.keys(), T0)
-            .await
-            .unwrap();
+    let restored = alc_issuer::status::StatusState::restore(
+        &h.authority.database(),
+        h.authority.config(),
+        h.authority.keys(),
+        T0,
+    )
+    .await
+    .unwrap();
     assert_eq!(restored.snapshot().0.root(), list.root());
 }
 

@@ -619,7 +619,7 @@ async fn a_refused_request_leaves_an_audit_row_without_the_amount() {
         let db = t.authority.db_pool();
         async move {
             sqlx::query_as::<_, (String, String)>(
-                "SELECT actor, details FROM audit WHERE action = ? ORDER BY id",
+                "SELECT actor, details FROM audit WHERE action = $1 ORDER BY id",
             )
             .bind(action)
             .fetch_all(&db)

@@ -46,11 +46,86 @@ struct H {
 }
 
 fn write_config(dir: &Path, min2: u64, min3: u64) {
+    // The database the authority was on, if its configuration named one.
+    let database = std::fs::read_to_string(dir.join("authority.toml"))
+        .unwrap_or_default()
+        .lines()
+        .find(|l| l.starts_with("database = "))
+        .map(|l| format!("{l}\n"))
+        .unwrap_or_default();
     let config = format!(
-        "name = \"test-authority\"\n\n[insurance]\nmin_cover = {{ \"2\" = {min2}, \"3\" = {min3} }}\n\n[[identity_providers]]\nissuer = \"{IDP}\"\naudience = \"{AUD}\"\njwks = {{ file = \"{}\" }}\n",
+        "name = \"test-authority\"\n{database}\n[insurance]\nmin_cover = {{ \"2\" = {min2}, \"3\" = {min3} }}\n\n[[identity_providers]]\nissuer = \"{IDP}\"\naudience = \"{AUD}\"\njwks = {{ file = \"{}\" }}\n",
         dir.join("jwks.json").display()
     );
     std::fs::write(dir.join("authority.toml"), config).unwrap();
+}
+
+/// The permits table's columns, and everything the database holds as bytes to search:
+/// on SQLite the database file and its WAL; on PostgreSQL every row of every table in its
+/// text form, where a byte string also appears as hex.
+async fn stored_bytes(
+    a: &alc_issuer::authority::Authority,
+    data: &Path,
+) -> (Vec<String>, Vec<Vec<u8>>) {
+    let db = a.db_pool();
+    match a.backend() {
+        alc_issuer::db::Backend::Postgres => {
+            let columns = sqlx::query_scalar(
+                "SELECT column_name::text FROM information_schema.columns WHERE table_name = 'permits'",
+            )
+            .fetch_all(&db)
+            .await
+            .unwrap();
+            let tables: Vec<String> = sqlx::query_scalar(
+                "SELECT table_name::text FROM information_schema.tables WHERE table_schema = 'public'",
+            )
+            .fetch_all(&db)
+            .await
+            .unwrap();
+            let mut text = String::new();
+            for t in tables {
+                let rows: Vec<String> =
+                    sqlx::query_scalar(&format!("SELECT CAST(t AS TEXT) FROM {t} t"))
+                        .fetch_all(&db)
+                        .await
+                        .unwrap();
+                text.push_str(&rows.join("\n"));
+            }
+            // A byte string's hex, as PostgreSQL writes it, is what a search finds.
+            let hex_form = text.clone().into_bytes();
+            (columns, vec![text.into_bytes(), hex_decode_runs(&hex_form)])
+        }
+        _ => {
+            let columns = sqlx::query_scalar("SELECT name FROM pragma_table_info('permits')")
+                .fetch_all(&db)
+                .await
+                .unwrap();
+            let file = std::fs::read(data.join("authority.db")).unwrap();
+            let wal = std::fs::read(data.join("authority.db-wal")).unwrap_or_default();
+            (columns, vec![file, wal])
+        }
+    }
+}
+
+/// The bytes of every `\\x...` hex run in `text` (PostgreSQL's form of a `BYTEA`).
+fn hex_decode_runs(text: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i + 1 < text.len() {
+        if text[i] == b'\\' && text[i + 1] == b'x' {
+            let run: Vec<u8> = text[i + 2..]
+                .iter()
+                .take_while(|c| c.is_ascii_hexdigit())
+                .copied()
+                .collect();
+            out.extend(hex::decode(&run[..run.len() / 2 * 2]).unwrap_or_default());
+            out.push(0);
+            i += 2 + run.len();
+        } else {
+            i += 1;
+        }
+    }
+    out
 }
 
 /// An authority with the insurer `lloyds-1` registered.
@@ -493,32 +568,23 @@ async fn insured_permit_is_registered_storing_commitment_certificate_and_proof_o
     assert_eq!(hex::encode(stored_commitment), commitment);
     assert_eq!(minimum as u64, MIN2);
     // Never an amount: not in the permits table, not anywhere in the database.
-    let columns: Vec<String> = sqlx::query_scalar("SELECT name FROM pragma_table_info('permits')")
-        .fetch_all(&h.authority.db_pool())
-        .await
-        .unwrap();
+    let (columns, stored) = stored_bytes(&h.authority, h.dir.path()).await;
+    assert!(columns.iter().any(|c| c == "tier"), "{columns:?}");
     assert!(!columns.iter().any(|c| c == "cover"), "{columns:?}");
-    let db = std::fs::read(h.dir.path().join("authority.db")).unwrap();
-    let wal = std::fs::read(h.dir.path().join("authority.db-wal")).unwrap_or_default();
     let has = |needle: &[u8]| {
-        [&db, &wal]
+        stored
             .iter()
             .any(|b| b.windows(needle.len()).any(|w| w == needle))
     };
     // (The search does find what is stored.)
     assert!(has(cert.commitment().as_bytes()));
     assert!(has(commitment.as_bytes()));
-    for bytes in [&db, &wal] {
-        for needle in [
-            AMOUNT.to_string().into_bytes(),
-            AMOUNT.to_be_bytes().to_vec(),
-            AMOUNT.to_le_bytes().to_vec(),
-        ] {
-            assert!(
-                !bytes.windows(needle.len()).any(|w| w == needle.as_slice()),
-                "the cover amount reached the database"
-            );
-        }
+    for needle in [
+        AMOUNT.to_string().into_bytes(),
+        AMOUNT.to_be_bytes().to_vec(),
+        AMOUNT.to_le_bytes().to_vec(),
+    ] {
+        assert!(!has(&needle), "the cover amount reached the database");
     }
     assert!(!v.to_string().contains(&AMOUNT.to_string()));
     // The permit gates credentials: two principals, then issued.
@@ -934,13 +1000,13 @@ async fn a_database_with_self_declared_insurance_is_migrated_without_its_amounts
             .run(&pool)
             .await
             .unwrap();
-        sqlx::query("INSERT INTO permits (id, name, tier, status, insurer, policy_id, cover, insurance_expires, created_at) VALUES ('acme', 'Acme', 2, 'active', 'Old Mutual', 'POL-0', 7654321987, ?, ?)")
+        sqlx::query("INSERT INTO permits (id, name, tier, status, insurer, policy_id, cover, insurance_expires, created_at) VALUES ('acme', 'Acme', 2, 'active', 'Old Mutual', 'POL-0', 7654321987, $1, $2)")
             .bind((T0 + YEAR) as i64)
             .bind(T0 as i64)
             .execute(&pool)
             .await
             .unwrap();
-        sqlx::query("INSERT INTO admin_tokens (id, token_hash, scopes, created_at) VALUES ('initial', ?, 'revoke,gateways,permits,training,incidents,report,tokens', ?)")
+        sqlx::query("INSERT INTO admin_tokens (id, token_hash, scopes, created_at) VALUES ('initial', $1, 'revoke,gateways,permits,training,incidents,report,tokens', $2)")
             .bind(alc_issuer::authority::token_hash("old-token"))
             .bind(T0 as i64)
             .execute(&pool)

@@ -227,7 +227,7 @@ async fn an_administrator_links_two_identities_with_evidence() {
         Err(AssessmentError::Locked)
     ));
     let person = t.authority.session_identity(&first.session).await.unwrap();
-    let roles: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM permit_operators WHERE id_key = ?")
+    let roles: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM permit_operators WHERE id_key = $1")
         .bind(&person)
         .fetch_one(&t.authority.db_pool())
         .await

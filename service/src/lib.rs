@@ -14,6 +14,8 @@
 //! * [`serve`]: serving a router within [`Limits`]: a header-read timeout (against
 //!   slowloris), a body rule (no long pause, a minimum average rate: `408` otherwise)
 //!   and a cap on connections per address.
+//! * [`redact_url`] and [`DatabaseSetting`]: a database URL fit for a log line (its
+//!   password hidden).
 //! * [`openapi::Conventions`]: what every operation's OpenAPI description shares (the
 //!   `bearer` scheme, the error answers).
 #![forbid(unsafe_code)]
@@ -189,6 +191,50 @@ pub async fn shutdown() {
     tokio::select! {
         _ = ctrl_c => {},
         _ = term => {},
+    }
+}
+
+/// A `database` setting (a file of a service's configuration): a connection URL, whose
+/// password its `Debug` form hides.
+#[derive(Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(transparent)]
+pub struct DatabaseSetting(pub String);
+
+impl std::fmt::Debug for DatabaseSetting {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&redact_url(&self.0))
+    }
+}
+
+/// A connection URL without its password (`postgres://user:***@host/db`).
+pub fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let (authority, tail) = match rest.find(['/', '?']) {
+        Some(i) => rest.split_at(i),
+        None => (rest, ""),
+    };
+    // The query may carry a password too (`?password=...`).
+    let tail = match tail.split_once('?') {
+        Some((path, query)) => {
+            let query: Vec<String> = query
+                .split('&')
+                .map(|kv| match kv.split_once('=') {
+                    Some((k, _)) if k.eq_ignore_ascii_case("password") => format!("{k}=***"),
+                    _ => kv.to_owned(),
+                })
+                .collect();
+            format!("{path}?{}", query.join("&"))
+        }
+        None => tail.to_owned(),
+    };
+    match authority.rsplit_once('@') {
+        Some((user, host)) => match user.split_once(':') {
+            Some((user, _)) => format!("{scheme}://{user}:***@{host}{tail}"),
+            None => format!("{scheme}://{user}@{host}{tail}"),
+        },
+        None => format!("{scheme}://{authority}{tail}"),
     }
 }
 

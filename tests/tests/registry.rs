@@ -223,7 +223,10 @@ enum Tamper {
 /// node, as a careful forger would.
 fn rewrite(db: &Path, tamper: Tamper) {
     tokio::runtime::Runtime::new().unwrap().block_on(async {
-        let pool = alc_issuer::db::open(db).await.unwrap();
+        let pool = alc_issuer::db::open(&alc_issuer::db::Location::Sqlite(db.to_owned()))
+            .await
+            .unwrap()
+            .pool;
         for t in [
             "registry_leaves_append_only_update",
             "registry_leaves_append_only_delete",

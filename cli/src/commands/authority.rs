@@ -157,6 +157,11 @@ pub enum AuthorityCommand {
         /// Data folder: database, keys, configuration.
         #[arg(long, env = "ALC_AUTHORITY_DATA", default_value = "alc-authority")]
         data: PathBuf,
+        /// Where the records live: `postgres://...` (several authority processes may
+        /// share it), `sqlite://PATH` [default: ALC_AUTHORITY_DATABASE, else
+        /// authority.toml's, else authority.db in the data folder].
+        #[arg(long)]
+        database: Option<String>,
     },
 }
 
@@ -385,7 +390,11 @@ impl AuthorityCommand {
     /// Runs the command.
     pub fn run(self) -> Result<()> {
         match self {
-            AuthorityCommand::Serve { listen, data } => super::services::authority(listen, data),
+            AuthorityCommand::Serve {
+                listen,
+                data,
+                database,
+            } => super::services::authority(listen, data, database),
             AuthorityCommand::Init { data } => authority_init(&data),
             AuthorityCommand::Info { data } => authority_info(&data),
             AuthorityCommand::Revoke {

@@ -519,6 +519,7 @@ async fn gateway(
             listen: "127.0.0.1:0".parse()?,
             authority: Some(auth.url().to_owned()),
             upstream: Some(alc_devkit::upstream::ECHO.into()),
+            database: None,
             in_process: alc_devkit::upstream::offered(),
             verifying_key: vk.clone(),
         },

@@ -16,9 +16,13 @@ fn runtime() -> Result<tokio::runtime::Runtime> {
 }
 
 /// `alc authority serve`.
-pub fn authority(listen: SocketAddr, data: PathBuf) -> Result<()> {
+pub fn authority(listen: SocketAddr, data: PathBuf, database: Option<String>) -> Result<()> {
     runtime()?.block_on(alc_issuer::service::serve(
-        alc_issuer::service::ServeOptions { data, listen },
+        alc_issuer::service::ServeOptions {
+            data,
+            listen,
+            database,
+        },
     ))?;
     Ok(())
 }
@@ -60,6 +64,11 @@ pub struct GatewayArgs {
     /// Key directory holding the circuit's verifying key (from `alc setup`).
     #[arg(long, env = "ALC_KEYS", default_value_os_t = crate::keydir::default_cache())]
     pub keys: PathBuf,
+    /// Where the shared state lives: `postgres://...` for a fleet of gateways,
+    /// `sqlite://PATH` [default: ALC_GATEWAY_DATABASE, else gateway.toml's, else
+    /// gateway.db in the data folder].
+    #[arg(long)]
+    pub database: Option<String>,
 }
 
 /// `alc gateway serve`.
@@ -72,6 +81,7 @@ pub fn gateway(args: GatewayArgs) -> Result<()> {
         authority_digest,
         upstream,
         keys,
+        database,
     } = args;
     let verifying_key = crate::keydir::load_any_verifying_key(&keys)?;
     let opts = alc_gateway::service::ServeOptions {
@@ -81,6 +91,7 @@ pub fn gateway(args: GatewayArgs) -> Result<()> {
         scope,
         authority_digest,
         upstream,
+        database,
         in_process: alc_devkit::upstream::offered(),
         verifying_key,
     };

@@ -87,36 +87,7 @@ impl Database {
 }
 
 /// A connection URL without its password (`postgres://user:***@host/db`).
-pub fn redact(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else {
-        return url.to_owned();
-    };
-    let (authority, tail) = match rest.find(['/', '?']) {
-        Some(i) => rest.split_at(i),
-        None => (rest, ""),
-    };
-    // The query may carry a password too (`?password=...`).
-    let tail = match tail.split_once('?') {
-        Some((path, query)) => {
-            let query: Vec<String> = query
-                .split('&')
-                .map(|kv| match kv.split_once('=') {
-                    Some((k, _)) if k.eq_ignore_ascii_case("password") => format!("{k}=***"),
-                    _ => kv.to_owned(),
-                })
-                .collect();
-            format!("{path}?{}", query.join("&"))
-        }
-        None => tail.to_owned(),
-    };
-    match authority.rsplit_once('@') {
-        Some((user, host)) => match user.split_once(':') {
-            Some((user, _)) => format!("{scheme}://{user}:***@{host}{tail}"),
-            None => format!("{scheme}://{user}@{host}{tail}"),
-        },
-        None => format!("{scheme}://{authority}{tail}"),
-    }
-}
+pub use alc_service::redact_url as redact;
 
 /// A kill as recorded.
 #[derive(Clone, Debug, PartialEq, Eq)]
