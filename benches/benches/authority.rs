@@ -1,9 +1,11 @@
-//! The licensing authority, in process with its real SQLite database (WAL, fsync on
-//! commit) in a temporary folder: issuing one credential, and one revocation from the
-//! request to the new signed status response.
+//! The licensing authority, in process with its real database: issuing one credential,
+//! and one revocation from the request to the new signed status response.
 //!
-//! Ids: `authority/issue`, `authority/revoke` (each iteration's identity, assessment and
-//! credential are set up outside the timing).
+//! Ids: `authority/issue`, `authority/revoke` on SQLite in a temporary folder (WAL, fsync
+//! on commit), and `authority-postgres/issue`, `authority-postgres/revoke` in the same
+//! run on a fresh database of the server `ALC_TEST_POSTGRES` names, if it names one
+//! (`synchronous_commit` on: the commit is flushed to the server's WAL). Each
+//! iteration's identity, assessment and credential are set up outside the timing.
 
 use alc_circuits::credential::HolderSecret;
 use alc_circuits::field::to_decimal;
@@ -30,13 +32,21 @@ struct Fixture {
 }
 
 impl Fixture {
-    fn new() -> Self {
+    /// An authority on SQLite, or on a fresh PostgreSQL database of `postgres`.
+    fn new(postgres: Option<&str>) -> Self {
         let rt = tokio::runtime::Runtime::new().unwrap();
         let dir = tempfile::tempdir().unwrap();
         let idp = DevIdp::generate("https://idp.bench".into());
         std::fs::write(dir.path().join("jwks.json"), idp.jwks().to_string()).unwrap();
+        let database = match postgres {
+            Some(server) => format!(
+                "database = \"{}\"\n",
+                rt.block_on(alc_devkit::postgres::fresh_database(server, "alc_bench"))
+            ),
+            None => String::new(),
+        };
         let config = format!(
-            "[[identity_providers]]\nissuer = \"https://idp.bench\"\naudience = \"{AUD}\"\njwks = {{ file = \"{}\" }}\n",
+            "{database}[[identity_providers]]\nissuer = \"https://idp.bench\"\naudience = \"{AUD}\"\njwks = {{ file = \"{}\" }}\n",
             dir.path().join("jwks.json").display()
         );
         std::fs::write(dir.path().join("authority.toml"), config).unwrap();
@@ -104,8 +114,14 @@ impl Fixture {
 }
 
 fn authority(c: &mut Criterion) {
-    let f = Fixture::new();
-    let mut g = c.benchmark_group("authority");
+    group(c, "authority", &Fixture::new(None));
+    if let Some(server) = alc_devkit::postgres::server() {
+        group(c, "authority-postgres", &Fixture::new(Some(&server)));
+    }
+}
+
+fn group(c: &mut Criterion, name: &str, f: &Fixture) {
+    let mut g = c.benchmark_group(name);
     g.sample_size(30);
     g.bench_function("issue", |b| {
         b.iter_batched(

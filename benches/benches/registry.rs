@@ -2,7 +2,9 @@
 //! fsync on commit):
 //!
 //! * `registry/append`: one gateway submission, from the signed entry to the durable
-//!   commit of the leaf and its new nodes (signature check included);
+//!   commit of the leaf and its new nodes (signature check included); and
+//!   `registry-postgres/append` in the same run on a fresh database of the server
+//!   `ALC_TEST_POSTGRES` names, if it names one;
 //! * `registry/1m/{inclusion,consistency,checkpoint}`: proofs and a signed checkpoint
 //!   from a log of 1,000,000 entries, each reading O(log n) stored nodes.
 //!
@@ -34,9 +36,18 @@ fn kill(i: u64) -> Entry {
 }
 
 fn open(rt: &tokio::runtime::Runtime, dir: &Path) -> Arc<Authority> {
+    open_on(rt, dir, "")
+}
+
+/// The authority in `dir`, its configuration's first lines `head` on first use.
+fn open_on(rt: &tokio::runtime::Runtime, dir: &Path, head: &str) -> Arc<Authority> {
     std::fs::create_dir_all(dir).unwrap();
     if !dir.join("authority.toml").exists() {
-        std::fs::write(dir.join("authority.toml"), "name = \"bench\"\n").unwrap();
+        std::fs::write(
+            dir.join("authority.toml"),
+            format!("name = \"bench\"\n{head}"),
+        )
+        .unwrap();
     }
     rt.block_on(alc_issuer::service::open(dir, Arc::new(SystemClock)))
         .unwrap()
@@ -56,13 +67,26 @@ fn register(rt: &tokio::runtime::Runtime, a: &Authority, key: &GatewayKey) {
 }
 
 fn append(c: &mut Criterion) {
+    append_on(c, "registry/append", "");
+    if let Some(server) = alc_devkit::postgres::server() {
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        let url = rt.block_on(alc_devkit::postgres::fresh_database(&server, "alc_bench"));
+        append_on(
+            c,
+            "registry-postgres/append",
+            &format!("database = \"{url}\"\n"),
+        );
+    }
+}
+
+fn append_on(c: &mut Criterion, id: &str, head: &str) {
     let rt = tokio::runtime::Runtime::new().unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let a = open(&rt, dir.path());
+    let a = open_on(&rt, dir.path(), head);
     let key = GatewayKey::from_seed(GW, &[1; 32]);
     register(&rt, &a, &key);
     let next = AtomicU64::new(0);
-    c.bench_function("registry/append", |b| {
+    c.bench_function(id, |b| {
         b.iter_batched(
             || sign(&key, kill(next.fetch_add(1, Ordering::Relaxed))).unwrap(),
             |s| rt.block_on(a.submit(&s)).unwrap(),

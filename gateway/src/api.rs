@@ -370,6 +370,9 @@ async fn forward(State(s): S, class: &'static str, req: Request) -> Response {
         if let Err(e) = admitted {
             return e.into_response();
         }
+        if let Err(e) = s.gateway.charge(&c, Some(&path)).await {
+            return e.into_response();
+        }
         set(&mut extra, "x-alc-pseudonym", &c.lease.pseudonym);
         set(&mut extra, "x-alc-lease", &c.lease.id);
         set(&mut extra, "x-alc-agent", &c.lease.agent);

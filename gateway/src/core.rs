@@ -21,7 +21,7 @@ use alc_registry::entry::{self as registry, Entry, KillTarget};
 use alc_verifier::{Presentation, PresentationV2, Statement};
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, RwLock};
 use zeroize::Zeroizing;
 
 pub use alc_protocol::gateway::{AUTONOMOUS, PUBLIC, SANDBOX};
@@ -74,8 +74,9 @@ pub struct Checked {
     alive_at: AtomicU64,
     /// This lease's rate counter.
     lease_rate: AtomicU64,
-    /// Its pseudonym's rate counter, shared by all its leases.
-    nym_rate: Arc<AtomicU64>,
+    /// Its pseudonym's rate counter, shared by all its leases (and, through the
+    /// store, by the fleet: [`crate::rate`]).
+    nym_rate: Arc<crate::rate::NymRate>,
     /// The key its requests are tagged with (none: a bearer lease).
     request_key: Option<RequestKey>,
 }
@@ -132,7 +133,7 @@ pub struct Gateway {
     cache: RwLock<HashMap<String, Arc<Checked>>>,
     kills: RwLock<KillSet>,
     kill_generation: AtomicU64,
-    nym_rates: Mutex<HashMap<String, Arc<AtomicU64>>>,
+    rates: crate::rate::FleetRates,
 }
 
 fn digest(s: &str, what: &str) -> Result<[u8; 32], Deny> {
@@ -195,6 +196,7 @@ impl Gateway {
         v2: bool,
     ) -> Arc<Self> {
         let scope = encode_scope(&cfg.scope);
+        let cfg_rate = cfg.rate_per_min;
         let binding_public = alc_protocol::signature::binding_public(&binding);
         Arc::new(Self {
             cfg,
@@ -212,7 +214,7 @@ impl Gateway {
             cache: RwLock::new(HashMap::new()),
             kills: RwLock::new(KillSet::default()),
             kill_generation: AtomicU64::new(0),
-            nym_rates: Mutex::new(HashMap::new()),
+            rates: crate::rate::FleetRates::new(cfg_rate, random_id()),
         })
     }
 
@@ -640,6 +642,40 @@ impl Gateway {
             .contains(p)
     }
 
+    /// Says this process is counting calls, and learns how many are
+    /// ([`crate::rate`]; called every [`crate::rate::HEARTBEAT`]).
+    pub async fn rate_heartbeat(&self) -> Result<(), crate::store::StoreError> {
+        self.rates.heartbeat(&self.store, self.now()).await
+    }
+
+    /// Charges one call of a lease admitted for `route` ([`Gateway::admit`]) to its
+    /// pseudonym's rate limit, which the fleet holds together ([`crate::rate`]): from
+    /// this process's allowance, or after claiming more of the fleet's.
+    pub async fn charge(&self, c: &Checked, route: Option<&str>) -> Result<(), Deny> {
+        if route.is_none() {
+            return Ok(());
+        }
+        let now = self.now();
+        let minute = now / 60;
+        if self
+            .rates
+            .admit(&self.store, &c.lease.pseudonym, &c.nym_rate, minute)
+            .await?
+        {
+            return Ok(());
+        }
+        let retry_at = (minute + 1) * 60;
+        Err(Deny::RateLimited {
+            retry_at,
+            wait: retry_at.saturating_sub(now).max(1),
+        })
+    }
+
+    /// The gateway processes counting calls, as this one last heard.
+    pub fn fleet_size(&self) -> u64 {
+        self.rates.fleet_size()
+    }
+
     /// Drops cached tokens that have expired, and idle rate counters (called periodically).
     pub fn sweep(&self) {
         let now = self.now();
@@ -647,14 +683,7 @@ impl Gateway {
             .write()
             .unwrap_or_else(|p| p.into_inner())
             .retain(|_, c| c.lease.expires > now);
-        let minute = (now / 60) & 0xffff_ffff;
-        self.nym_rates
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .retain(|_, c| {
-                Arc::strong_count(c) > 1
-                    || c.load(Ordering::Relaxed) >> 32 >= minute.saturating_sub(1)
-            });
+        self.rates.sweep(now / 60);
     }
 
     /// The lease behind a token: from the cache, or parsed (signature) and resolved in
@@ -674,13 +703,7 @@ impl Gateway {
             .parse(bearer)
             .map_err(|_| Deny::Unauthenticated("not a lease of this gateway"))?;
         let (chain, lease) = self.index(&parsed).await?;
-        let nym_rate = self
-            .nym_rates
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .entry(lease.pseudonym.clone())
-            .or_default()
-            .clone();
+        let nym_rate = self.rates.of(&lease.pseudonym);
         let request_key = match &lease.key {
             Some(k) => Some(
                 RequestKey::for_gateway(
@@ -763,6 +786,7 @@ impl Gateway {
     ) -> Result<Arc<Checked>, Deny> {
         let c = self.load(bearer, route).await?;
         self.admit(&c, route, signed)?;
+        self.charge(&c, route).await?;
         Ok(c)
     }
 
@@ -808,9 +832,7 @@ impl Gateway {
                 ));
             }
             let minute = now / 60;
-            if !count(&c.nym_rate, self.cfg.rate_per_min, minute)
-                || !count(&c.lease_rate, l.rate_per_min, minute)
-            {
+            if !count(&c.lease_rate, l.rate_per_min, minute) {
                 let retry_at = (minute + 1) * 60;
                 return Err(Deny::RateLimited {
                     retry_at,

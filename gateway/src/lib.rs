@@ -22,6 +22,7 @@ pub mod core;
 pub mod lease;
 pub mod possession;
 pub mod proxy;
+pub mod rate;
 pub mod registry;
 pub mod service;
 pub mod state;

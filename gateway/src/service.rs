@@ -452,6 +452,35 @@ pub async fn open(opts: &ServeOptions, clock: Arc<dyn Clock>) -> Result<AppState
             }
         });
     }
+    // Per-pseudonym rate limits, fleet-wide (`crate::rate`): the fleet's size heard
+    // before serving, so that this process's first claims are its share.
+    if let Err(e) = gateway.rate_heartbeat().await {
+        tracing::warn!(error = %e, "cannot reach the store for rate limits");
+    }
+    {
+        let g = Arc::downgrade(&gateway);
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(crate::rate::HEARTBEAT);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            let mut failing = false;
+            loop {
+                tick.tick().await;
+                let Some(g) = g.upgrade() else { break };
+                // Said once when it starts failing and once when it recovers.
+                match g.rate_heartbeat().await {
+                    Err(e) if !failing => {
+                        failing = true;
+                        tracing::warn!(error = %e, "cannot reach the store for rate limits");
+                    }
+                    Ok(()) if failing => {
+                        failing = false;
+                        tracing::info!("the store for rate limits is reachable again");
+                    }
+                    _ => {}
+                }
+            }
+        });
+    }
     let registry_seed = secret32(&data.join("keys").join("registry.key"))?;
     let registry_key = GatewayKey::from_seed(&gateway.config().scope, &registry_seed);
     let signer = Arc::new(GatewayKey::from_seed(

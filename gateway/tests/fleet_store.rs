@@ -344,3 +344,50 @@ async fn postgres_kills_are_append_only() {
         .await
         .unwrap();
 }
+
+/// Per-pseudonym rate limits across three processes, claiming concurrently: the claims
+/// of a minute add up to the limit exactly.
+async fn rate_claims_hold_the_limit(db: Db, _engine: &str) {
+    let stores = [db.open().await, db.open().await, db.open().await];
+    for (i, s) in stores.iter().enumerate() {
+        s.rate_heartbeat(&format!("p{i}"), NOW).await.unwrap();
+    }
+    assert_eq!(stores[0].rate_heartbeat("p0", NOW).await.unwrap(), 3);
+    let minute = NOW / 60;
+    let claims = futures::future::join_all(stores.iter().map(|s| async move {
+        let mut got = 0;
+        loop {
+            let g = s.rate_claim("nym", minute, 1000, 3).await.unwrap();
+            if g == 0 {
+                return got;
+            }
+            got += g;
+        }
+    }))
+    .await;
+    assert_eq!(claims.iter().sum::<u64>(), 1000, "{claims:?}");
+    // The twin: another minute, and another pseudonym, are claimed afresh.
+    assert_eq!(
+        stores[1]
+            .rate_claim("nym", minute + 1, 1000, 3)
+            .await
+            .unwrap(),
+        334
+    );
+    assert_eq!(
+        stores[2]
+            .rate_claim("other", minute, 1000, 3)
+            .await
+            .unwrap(),
+        334
+    );
+    // A process silent for longer than RATE_LIVE_SECS no longer counts.
+    let later = NOW + alc_gateway::store::RATE_LIVE_SECS + 1;
+    assert_eq!(stores[0].rate_heartbeat("p0", later).await.unwrap(), 1);
+}
+
+both!(
+    rate_claims_hold_the_limit,
+    sqlite_rate_claims_hold_the_limit,
+    postgres_rate_claims_hold_the_limit
+);

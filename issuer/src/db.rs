@@ -5,8 +5,8 @@
 //!
 //! SQLite: WAL with `synchronous = FULL`, so a committed transaction survives a crash (a
 //! revocation that returned 200 is durable), foreign keys on. PostgreSQL: a commit is
-//! durable as the server's `synchronous_commit` makes it (on, its default: flushed to
-//! the server's WAL before the commit returns).
+//! flushed to the primary's WAL before it returns (`synchronous_commit` is kept on: a
+//! server or URL that turns it off is overridden for the authority's sessions).
 //!
 //! Writers are serialised. In one process the authority holds a mutex around every
 //! write transaction; across processes SQLite's `BEGIN IMMEDIATE` takes the database's
@@ -128,6 +128,21 @@ pub async fn open(location: &Location) -> Result<Db, sqlx::Error> {
             let pool = AnyPoolOptions::new()
                 .max_connections(16)
                 .acquire_timeout(Duration::from_secs(10))
+                .after_connect(|conn, _| {
+                    Box::pin(async move {
+                        // Durable before acknowledged: a server or URL that turns
+                        // synchronous_commit off is overridden for these sessions.
+                        let sync: String =
+                            sqlx::query_scalar("SELECT current_setting('synchronous_commit')")
+                                .fetch_one(&mut *conn)
+                                .await?;
+                        if sync == "off" {
+                            sqlx::Executor::execute(&mut *conn, "SET synchronous_commit = on")
+                                .await?;
+                        }
+                        Ok(())
+                    })
+                })
                 .connect_with(AnyConnectOptions::from_str(url)?)
                 .await?;
             sqlx::migrate!("./migrations-postgres").run(&pool).await?;

@@ -328,7 +328,35 @@ impl Store {
     pub async fn refuse(&self, id: i64, reason: &str) -> Result<(), StoreError> {
         dispatch!(self.refuse(id, reason))
     }
+
+    /// Claims calls of `pseudonym`'s `minute` for this process: a share of what the
+    /// fleet has not claimed yet (`limit` in all, `fleet` processes sharing it), at
+    /// least one while any is left. Returns the calls granted (0: the minute is spent).
+    pub async fn rate_claim(
+        &self,
+        pseudonym: &str,
+        minute: u64,
+        limit: u64,
+        fleet: u64,
+    ) -> Result<u64, StoreError> {
+        dispatch!(self.rate_claim(pseudonym, minute, limit, fleet))
+    }
+
+    /// Says this process (`instance`) is counting, and forgets old claims: the number
+    /// of processes that said so within [`RATE_LIVE_SECS`] (this one included).
+    pub async fn rate_heartbeat(&self, instance: &str, now: u64) -> Result<u64, StoreError> {
+        dispatch!(self.rate_heartbeat(instance, now))
+    }
 }
+
+/// What a process claims: its share of what is left, at least one call while any is.
+pub(crate) fn claim_size(limit: u64, claimed: u64, fleet: u64) -> u64 {
+    let left = limit.saturating_sub(claimed);
+    left.div_ceil(fleet.max(1)).min(left)
+}
+
+/// A process that has not reported for this long no longer counts as one of the fleet.
+pub const RATE_LIVE_SECS: u64 = 3;
 
 /// An entry's JSON for the outbox (entries serialise infallibly: plain strings and
 /// numbers).

@@ -291,4 +291,68 @@ impl Postgres {
             .await?;
         Ok(())
     }
+
+    pub(super) async fn rate_claim(
+        &self,
+        pseudonym: &str,
+        minute: u64,
+        limit: u64,
+        fleet: u64,
+    ) -> Result<u64, StoreError> {
+        let mut tx = self.db.begin().await?;
+        // Claims need no durability (a crash forgets at most a minute's): no flush.
+        tx.execute("SET LOCAL synchronous_commit = off").await?;
+        sqlx::query(
+            "INSERT INTO rate_claims (pseudonym, minute, claimed) VALUES ($1, $2, 0)
+             ON CONFLICT (pseudonym, minute) DO NOTHING",
+        )
+        .bind(pseudonym)
+        .bind(minute as i64)
+        .execute(&mut *tx)
+        .await?;
+        // The row locked until the commit: claims of one pseudonym's minute queue here.
+        let claimed: i64 = sqlx::query_scalar(
+            "SELECT claimed FROM rate_claims WHERE pseudonym = $1 AND minute = $2 FOR UPDATE",
+        )
+        .bind(pseudonym)
+        .bind(minute as i64)
+        .fetch_one(&mut *tx)
+        .await?;
+        let granted = super::claim_size(limit, claimed as u64, fleet);
+        sqlx::query(
+            "UPDATE rate_claims SET claimed = claimed + $3 WHERE pseudonym = $1 AND minute = $2",
+        )
+        .bind(pseudonym)
+        .bind(minute as i64)
+        .bind(granted as i64)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(granted)
+    }
+
+    pub(super) async fn rate_heartbeat(&self, instance: &str, now: u64) -> Result<u64, StoreError> {
+        let mut tx = self.db.begin().await?;
+        tx.execute("SET LOCAL synchronous_commit = off").await?;
+        sqlx::query("INSERT INTO rate_instances (id, seen_at) VALUES ($1, $2) ON CONFLICT (id) DO UPDATE SET seen_at = excluded.seen_at")
+            .bind(instance)
+            .bind(now as i64)
+            .execute(&mut *tx)
+            .await?;
+        let live = now.saturating_sub(super::RATE_LIVE_SECS) as i64;
+        let n: i64 = sqlx::query_scalar("SELECT count(*) FROM rate_instances WHERE seen_at >= $1")
+            .bind(live)
+            .fetch_one(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM rate_instances WHERE seen_at < $1")
+            .bind(live - 60)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM rate_claims WHERE minute < $1")
+            .bind((now / 60) as i64 - 1)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(n as u64)
+    }
 }

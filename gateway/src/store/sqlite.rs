@@ -237,4 +237,59 @@ impl Sqlite {
             .await?;
         Ok(())
     }
+
+    pub(super) async fn rate_claim(
+        &self,
+        pseudonym: &str,
+        minute: u64,
+        limit: u64,
+        fleet: u64,
+    ) -> Result<u64, StoreError> {
+        let _writer = self.write.lock().await;
+        let mut tx = self.db.begin_with("BEGIN IMMEDIATE").await?;
+        let claimed: Option<i64> = sqlx::query_scalar(
+            "SELECT claimed FROM rate_claims WHERE pseudonym = ? AND minute = ?",
+        )
+        .bind(pseudonym)
+        .bind(minute as i64)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let granted = super::claim_size(limit, claimed.unwrap_or(0) as u64, fleet);
+        sqlx::query(
+            "INSERT INTO rate_claims (pseudonym, minute, claimed) VALUES (?, ?, ?)
+             ON CONFLICT (pseudonym, minute) DO UPDATE SET claimed = claimed + excluded.claimed",
+        )
+        .bind(pseudonym)
+        .bind(minute as i64)
+        .bind(granted as i64)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(granted)
+    }
+
+    pub(super) async fn rate_heartbeat(&self, instance: &str, now: u64) -> Result<u64, StoreError> {
+        let _writer = self.write.lock().await;
+        let mut tx = self.db.begin_with("BEGIN IMMEDIATE").await?;
+        sqlx::query("INSERT INTO rate_instances (id, seen_at) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET seen_at = excluded.seen_at")
+            .bind(instance)
+            .bind(now as i64)
+            .execute(&mut *tx)
+            .await?;
+        let live = now.saturating_sub(super::RATE_LIVE_SECS) as i64;
+        let n: i64 = sqlx::query_scalar("SELECT count(*) FROM rate_instances WHERE seen_at >= ?")
+            .bind(live)
+            .fetch_one(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM rate_instances WHERE seen_at < ?")
+            .bind(live - 60)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM rate_claims WHERE minute < ?")
+            .bind((now / 60) as i64 - 1)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(n as u64)
+    }
 }
