@@ -519,3 +519,222 @@ fn kill_switch_latency_at_random_offsets() {
     assert!(total.2 < Duration::from_secs(1), "{latencies:?}");
     assert!(gateway.2 < Duration::from_millis(100), "{after_answer:?}");
 }
+
+/// A v1 gateway of the fleet `gateway.e2e` on the database `database`, its data folder
+/// `gdata` (holding the fleet's keys if the first gateway made them).
+fn fleet_gateway(
+    t: &std::path::Path,
+    gdata: &std::path::Path,
+    authority: &str,
+    database: &str,
+) -> Service {
+    alc_e2e::allow_v1(gdata);
+    Service::start(
+        t,
+        &[
+            "gateway",
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--scope",
+            "gateway.e2e",
+            "--data",
+            gdata.to_str().unwrap(),
+            "--authority",
+            authority,
+            "--upstream",
+            "echo",
+            "--keys",
+            shared_keys().to_str().unwrap(),
+            "--database",
+            database,
+        ],
+    )
+}
+
+/// Copies the fleet's keys (the lease key and the registry key) from one gateway's data
+/// folder to another's.
+fn copy_keys(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to.join("keys")).unwrap();
+    for k in ["lease.key", "registry.key"] {
+        std::fs::copy(from.join("keys").join(k), to.join("keys").join(k)).unwrap();
+    }
+}
+
+fn call(c: &Client, gw: &str, lease: &str) -> u16 {
+    post(
+        c,
+        &format!("{gw}/v1/autonomous/chat"),
+        Some(lease),
+        &json!({}),
+    )
+    .0
+}
+
+/// Three gateway processes on one PostgreSQL database in front of an authority on
+/// another (issue 18, `docs/fleet.md`): a lease made at one is used at the others, a
+/// challenge answered at one is refused at another, a kill at one holds at the others
+/// within a second (the test prints p50, p99 and max over many trials), and a SIGKILLed
+/// gateway loses no kill it acknowledged.
+#[test]
+fn a_fleet_of_three_gateways_on_postgresql() {
+    let Some(server) = alc_devkit::postgres::server() else {
+        eprintln!("skipped: set ALC_TEST_POSTGRES=postgres://... to run on PostgreSQL");
+        return;
+    };
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let (adb, gdb) = rt.block_on(async {
+        (
+            alc_devkit::postgres::fresh_database(&server, "alc_e2e_auth").await,
+            alc_devkit::postgres::fresh_database(&server, "alc_e2e_gw").await,
+        )
+    });
+    let t = tempfile::tempdir().unwrap();
+    let (idp, auth, adata) = alc_e2e::licensing::authority_with_dev_idp_and(
+        t.path(),
+        &format!("database = \"{adb}\"\n"),
+    );
+    let gdata: Vec<_> = (1..=3)
+        .map(|i| t.path().join(format!("gateway-{i}")))
+        .collect();
+    let mut gws = vec![fleet_gateway(t.path(), &gdata[0], &auth.url, &gdb)];
+    for d in &gdata[1..] {
+        copy_keys(&gdata[0], d);
+        gws.push(fleet_gateway(t.path(), d, &auth.url, &gdb));
+    }
+    let urls: Vec<String> = gws.iter().map(|g| g.url.clone()).collect();
+    let c = Client::new();
+    // One registration for the fleet: its scope and registry key are the same at all.
+    let admin = std::fs::read_to_string(adata.join("admin-token")).unwrap();
+    alc_e2e::licensing::register_gateway(&c, &auth.url, admin.trim(), &urls[0]);
+    let (cred, secret) = credential(&c, &idp.url, &auth.url, "fleet-operator");
+    let pk = ProverKeys::new(proving_key(shared_keys()), None).unwrap();
+    let at = |gw: usize| Holder {
+        c: &c,
+        gw: &urls[gw],
+        auth: &auth.url,
+        pk: &pk,
+        cred: &cred,
+        secret: &secret,
+    };
+
+    // A lease made at gateway 1 is used at gateways 2 and 3.
+    let lease = at(0).lease("agent-1");
+    for gw in &urls {
+        assert_eq!(call(&c, gw, &lease), 200, "{gw}");
+    }
+    // The twin: a token of another gateway's making is refused at every one.
+    assert_eq!(call(&c, &urls[1], &format!("{lease}x")), 401);
+
+    // A challenge of gateway 1, answered at gateway 2, is refused when replayed at 3.
+    let manifest = manifest_digest(b"agent-2");
+    let body = LeaseRequest {
+        presentation: at(0).present(&manifest),
+        agent: "agent-2".into(),
+        manifest,
+        key: None,
+        system: None,
+    };
+    let (s, v) = post(&c, &format!("{}/v1/lease", urls[1]), None, &body);
+    assert_eq!(s, 200, "{v}");
+    let (s, _) = post(&c, &format!("{}/v1/lease", urls[2]), None, &body);
+    assert_eq!(s, 403, "a replayed challenge is accepted once fleet-wide");
+
+    // Kills at gateway 2, enforced at 1 and 3: trials on delegated leases (no proof).
+    let gadmin = |i: usize| {
+        std::fs::read_to_string(gdata[i].join("admin-token"))
+            .unwrap()
+            .trim()
+            .to_owned()
+    };
+    let admin2 = gadmin(1);
+    let delegate = |agent: &str| -> (String, String) {
+        let (s, v) = post(
+            &c,
+            &format!("{}/v1/lease/delegate", urls[0]),
+            Some(&lease),
+            &DelegateRequest {
+                agent: agent.into(),
+                manifest: hex::encode(Sha256::digest(agent.as_bytes())),
+                rights: vec!["/v1/autonomous/".into()],
+                ttl_secs: 600,
+                rate_per_min: None,
+                key: None,
+            },
+        );
+        assert_eq!(s, 200, "{v}");
+        (
+            v["lease"].as_str().unwrap().to_owned(),
+            v["lease_id"].as_str().unwrap().to_owned(),
+        )
+    };
+    let mut latencies = Vec::new();
+    for trial in 0..40 {
+        let (child, child_id) = delegate(&format!("agent-k{trial}"));
+        let watch = [0, 2][trial % 2];
+        assert_eq!(call(&c, &urls[watch], &child), 200);
+        let started = Instant::now();
+        let (s, v) = post(
+            &c,
+            &format!("{}/v1/admin/kill", urls[1]),
+            Some(&admin2),
+            &KillRequest {
+                lease: Some(child_id),
+                pseudonym: None,
+                reason: "fleet kill".into(),
+            },
+        );
+        assert_eq!(s, 204, "{v}");
+        loop {
+            let s = call(&c, &urls[watch], &child);
+            if s == 403 {
+                latencies.push(started.elapsed());
+                break;
+            }
+            assert_eq!(s, 200);
+            assert!(
+                started.elapsed() < Duration::from_secs(1),
+                "a kill at gateway 2 was not enforced at gateway {} within 1 s",
+                watch + 1
+            );
+            std::thread::sleep(Duration::from_millis(1));
+        }
+    }
+    latencies.sort();
+    let pick = |q: f64| latencies[((latencies.len() - 1) as f64 * q).round() as usize];
+    println!(
+        "fleet kill propagation (kill at gateway 2 -> 403 at gateway 1 or 3, {} trials): p50 {:?}, p99 {:?}, max {:?}",
+        latencies.len(),
+        pick(0.5),
+        pick(0.99),
+        pick(1.0)
+    );
+    // The twin: the parent lease, not killed, still works everywhere.
+    for gw in &urls {
+        assert_eq!(call(&c, gw, &lease), 200, "{gw}");
+    }
+
+    // SIGKILL gateway 3 right after it acknowledged a kill: the kill holds at 1 and 2.
+    let (child, child_id) = delegate("agent-last");
+    let (s, v) = post(
+        &c,
+        &format!("{}/v1/admin/kill", urls[2]),
+        Some(&gadmin(2)),
+        &KillRequest {
+            lease: Some(child_id),
+            pseudonym: None,
+            reason: "kill, then SIGKILL".into(),
+        },
+    );
+    assert_eq!(s, 204, "{v}");
+    gws[2].kill();
+    let started = Instant::now();
+    for gw in &urls[..2] {
+        while call(&c, gw, &child) != 403 {
+            assert!(started.elapsed() < Duration::from_secs(1), "{gw}");
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+    // A lease gateway 3 made before it died is in the index the others read.
+    assert_eq!(call(&c, &urls[0], &lease), 200);
+}
