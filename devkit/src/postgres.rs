@@ -40,14 +40,40 @@ pub fn authority_on_postgres() -> bool {
 ///
 /// If the server refuses the connection or the database.
 pub async fn fresh_database(base: &str, prefix: &str) -> String {
+    create_database(base, prefix)
+        .await
+        .expect("the test server lets the test create a database")
+}
+
+/// [`fresh_database`], its failure returned (`prefix`: ASCII letters, digits, `_`).
+pub async fn create_database(base: &str, prefix: &str) -> Result<String, sqlx::Error> {
     let name = format!("{prefix}_{}", hex::encode(rand::random::<[u8; 8]>()));
-    let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(base)
-        .await
-        .expect("the test server accepts a connection");
-    sqlx::Executor::execute(&mut conn, format!("CREATE DATABASE {name}").as_str())
-        .await
-        .expect("the test server lets the test create a database");
-    with_database(base, &name)
+    let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(base).await?;
+    sqlx::Executor::execute(&mut conn, format!("CREATE DATABASE {name}").as_str()).await?;
+    Ok(with_database(base, &name))
+}
+
+/// Drops the database of `url` (made by [`fresh_database`] on the server `base`), even
+/// with connections still open to it: best effort, for cleaning up.
+pub async fn drop_database(base: &str, url: &str) -> Result<(), sqlx::Error> {
+    let name = url
+        .rsplit_once('/')
+        .map_or(url, |(_, n)| n)
+        .split('?')
+        .next()
+        .unwrap_or_default();
+    if name.is_empty() || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+        return Err(sqlx::Error::Configuration(
+            format!("not a test database: {name:?}").into(),
+        ));
+    }
+    let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(base).await?;
+    sqlx::Executor::execute(
+        &mut conn,
+        format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str(),
+    )
+    .await?;
+    Ok(())
 }
 
 /// `base` with its database replaced by `name`.

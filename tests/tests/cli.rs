@@ -404,6 +404,47 @@ fn demo_tells_the_whole_story() {
     assert!(refused >= 6, "{refused}");
     assert_eq!(events.last().unwrap()["event"], "done");
     assert_eq!(events.last().unwrap()["ok"], true);
+
+    // The same story on PostgreSQL (issue 18), when the test command's server is there:
+    // fresh databases for the authority and each gateway, dropped at the end.
+    if let Some(server) = alc_devkit::postgres::server() {
+        let demo_databases = || -> i64 {
+            tokio::runtime::Runtime::new().unwrap().block_on(async {
+                let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(&server)
+                    .await
+                    .unwrap();
+                sqlx::query_scalar(
+                    "SELECT count(*) FROM pg_database WHERE datname LIKE 'alc_demo_%'",
+                )
+                .fetch_one(&mut conn)
+                .await
+                .unwrap()
+            })
+        };
+        let before = demo_databases();
+        let out = ok(alc(
+            t.path(),
+            &["demo", "--keys", s(&keys), "--database", &server],
+        ));
+        assert!(out.contains("on PostgreSQL"), "{out}");
+        assert!(out.contains("The compact held at every step"), "{out}");
+        assert_eq!(demo_databases(), before, "the demo's databases are dropped");
+        // The twin: a server that is not there fails the demo clearly.
+        let err = fails(
+            alc(
+                t.path(),
+                &[
+                    "demo",
+                    "--keys",
+                    s(&keys),
+                    "--database",
+                    "postgres://alc@127.0.0.1:1/x",
+                ],
+            ),
+            "cannot create a database",
+        );
+        assert_eq!(err.trim().lines().count(), 1, "{err}");
+    }
 }
 
 #[test]

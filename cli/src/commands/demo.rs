@@ -155,20 +155,54 @@ pub struct DemoArgs {
     /// Print the story as JSON events, one per line.
     #[arg(long)]
     json: bool,
+    /// A PostgreSQL server (`postgres://user@host/db`, a role that may create
+    /// databases): the authority and each gateway get a fresh database of their own
+    /// there, dropped at the end [default: SQLite files in the temporary folder].
+    #[arg(long)]
+    database: Option<String>,
 }
 
 impl DemoArgs {
     /// Tells the story.
     pub fn run(self) -> Result<()> {
-        run(&self.keys, self.json)
+        run(&self.keys, self.json, self.database.as_deref())
     }
 }
 
-/// `alc demo`.
-pub fn run(keys: &Path, json: bool) -> Result<()> {
+/// `alc demo`, on SQLite or on fresh databases of the PostgreSQL server `database`.
+pub fn run(keys: &Path, json: bool, database: Option<&str>) -> Result<()> {
     let story = Story::new(json);
     let rt = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
-    let result = rt.block_on(tell(&story, keys));
+    let result = rt.block_on(async {
+        let Some(server) = database else {
+            return tell(&story, keys, None).await;
+        };
+        let mut made = Vec::new();
+        let mut databases = Databases::default();
+        for slot in [
+            &mut databases.authority,
+            &mut databases.gateway_a,
+            &mut databases.gateway_b,
+        ] {
+            let url = alc_devkit::postgres::create_database(server, "alc_demo")
+                .await
+                .with_context(|| {
+                    format!(
+                        "cannot create a database on {}",
+                        alc_service::redact_url(server)
+                    )
+                })?;
+            made.push(url.clone());
+            *slot = Some(url);
+        }
+        let told = tell(&story, keys, Some(&databases)).await;
+        for url in made {
+            if let Err(e) = alc_devkit::postgres::drop_database(server, &url).await {
+                eprintln!("could not drop {}: {e}", alc_service::redact_url(&url));
+            }
+        }
+        told
+    });
     let total = story.start.elapsed();
     match &result {
         Ok(()) if story.json => {
@@ -247,10 +281,25 @@ struct Agents {
     checkpoint: SignedCheckpoint,
 }
 
-async fn tell(story: &Story, keys: &Path) -> Result<()> {
+/// The PostgreSQL databases of a demo on PostgreSQL (none: SQLite).
+#[derive(Default)]
+struct Databases {
+    authority: Option<String>,
+    gateway_a: Option<String>,
+    gateway_b: Option<String>,
+}
+
+async fn tell(story: &Story, keys: &Path, databases: Option<&Databases>) -> Result<()> {
     story.chapter("ALC: licensing operators of autonomous AI agents, in zero knowledge");
     story.detail("a development identity provider, an authority with three escrow trustees and two gateways start on 127.0.0.1 with temporary data");
-    let stage = set_up(story, keys).await?;
+    if let Some(d) = databases {
+        story.detail(&format!(
+            "on PostgreSQL: the authority on {}, the gateways on databases of their own",
+            alc_service::redact_url(d.authority.as_deref().unwrap_or_default())
+        ));
+    }
+    let none = Databases::default();
+    let stage = set_up(story, keys, databases.unwrap_or(&none)).await?;
     story.chapter("1. Licensing the operator");
     let alice = licensing(story, &stage).await?;
     story.chapter("2. Proving the licence and working through gateway A");
@@ -265,7 +314,7 @@ async fn tell(story: &Story, keys: &Path) -> Result<()> {
 
 /// The keys (set up on the first run), the development identity provider, the
 /// authority and the gateway, the gateway registered with the registry.
-async fn set_up(story: &Story, keys: &Path) -> Result<Stage> {
+async fn set_up(story: &Story, keys: &Path, databases: &Databases) -> Result<Stage> {
     if !keys.join(DIGESTS).exists() {
         let start = Instant::now();
         demo_trustees(keys)?;
@@ -325,9 +374,13 @@ async fn set_up(story: &Story, keys: &Path) -> Result<Stage> {
             keys.join(ESCROW_KEY).to_string_lossy()
         ),
     )?;
-    let authority = alc_issuer::service::open(&adata, Arc::new(SystemClock))
-        .await
-        .map_err(|e| anyhow!("the authority: {e}"))?;
+    let authority = alc_issuer::service::open_on(
+        &adata,
+        Arc::new(SystemClock),
+        databases.authority.as_deref(),
+    )
+    .await
+    .map_err(|e| anyhow!("the authority: {e}"))?;
     let digest = authority.public_keys().digest();
     let auth_url = serve(alc_issuer::api::app(authority)).await?;
     let admin = std::fs::read_to_string(adata.join("admin-token"))?
@@ -335,9 +388,30 @@ async fn set_up(story: &Story, keys: &Path) -> Result<Stage> {
         .to_owned();
     let http = Http::new()?;
     let auth = AuthorityClient::new(&http, &auth_url);
-    let (gw_url, _) = gateway(&work, "demo.gateway", &digest, &vk, &admin, &http, &auth).await?;
-    let (gw_b_url, gw_b_admin) =
-        gateway(&work, "demo.gateway-b", &digest, &vk, &admin, &http, &auth).await?;
+    let at = |scope: &'static str, database: &Option<String>| Place {
+        scope,
+        database: database.clone(),
+    };
+    let (gw_url, _) = gateway(
+        &work,
+        &at("demo.gateway", &databases.gateway_a),
+        &digest,
+        &vk,
+        &admin,
+        &http,
+        &auth,
+    )
+    .await?;
+    let (gw_b_url, gw_b_admin) = gateway(
+        &work,
+        &at("demo.gateway-b", &databases.gateway_b),
+        &digest,
+        &vk,
+        &admin,
+        &http,
+        &auth,
+    )
+    .await?;
     story.ok("services", &format!("identity provider {idp}, authority {auth_url}, gateways A {gw_url} and B {gw_b_url} (registered with the registry)"), None);
     Ok(Stage {
         work,
@@ -495,18 +569,25 @@ fn demo_trustees(keys: &Path) -> Result<()> {
     Ok(())
 }
 
-/// A gateway on circuit v2 at `scope`, registered with the registry, filing incidents
+/// Where a demo gateway serves: its scope, and its PostgreSQL database (none: SQLite).
+struct Place {
+    scope: &'static str,
+    database: Option<String>,
+}
+
+/// A gateway on circuit v2 at `place`'s scope, registered with the registry, filing incidents
 /// with the authority's token, and given the digest of the authority's keys (`digest`:
 /// the demo runs the authority, so it knows them first hand): its URL and its admin token.
 async fn gateway(
     work: &tempfile::TempDir,
-    scope: &str,
+    place: &Place,
     digest: &str,
     vk: &alc_verifier::VerifyingKey,
     admin: &str,
     http: &Http,
     auth: &AuthorityClient,
 ) -> Result<(String, String)> {
+    let scope = place.scope;
     let gdata = work.path().join(scope);
     std::fs::create_dir_all(&gdata)?;
     std::fs::write(gdata.join("gateway.toml"), format!("scope = \"{scope}\"\n"))?;
@@ -519,7 +600,7 @@ async fn gateway(
             listen: "127.0.0.1:0".parse()?,
             authority: Some(auth.url().to_owned()),
             upstream: Some(alc_devkit::upstream::ECHO.into()),
-            database: None,
+            database: place.database.clone(),
             in_process: alc_devkit::upstream::offered(),
             verifying_key: vk.clone(),
         },
