@@ -124,6 +124,18 @@ impl Authority {
         self.backend
     }
 
+    /// The published status list.
+    pub fn status(&self) -> &StatusState {
+        &self.status
+    }
+
+    /// Catches the status list up with the epochs other processes on the database have
+    /// recorded, publishing each ([`StatusState::catch_up`]): whether it moved.
+    pub async fn catch_up_status(&self) -> Result<bool, Internal> {
+        let mut conn = self.db.acquire().await?;
+        self.status.catch_up(&mut conn, self.now()).await
+    }
+
     /// The database: its pool, engine and location (for tools and tests).
     pub fn database(&self) -> Db {
         Db {

@@ -97,28 +97,37 @@ impl StatusState {
     }
 
     /// Brings the list up to the database's latest epoch, which another process sharing
-    /// the database may have recorded (`docs/scaling.md`): the credentials revoked in
-    /// later epochs are applied and the root checked against the recorded one before the
-    /// epoch is installed and published. Returns whether the list moved.
+    /// the database may have recorded (`docs/scaling.md`): each missed epoch in turn,
+    /// its credentials applied and its root checked against the recorded one, is
+    /// installed and published, so subscribers see every epoch, an emergency among them
+    /// included. Returns whether the list moved.
     pub async fn catch_up(&self, conn: &mut AnyConnection, now: u64) -> Result<bool, Internal> {
-        let Some((epoch, root, emergency)) = latest(conn).await? else {
-            return Ok(false);
-        };
         let (mut list, mine) = self.snapshot();
-        if epoch <= mine {
+        let missed: Vec<(i64, String, i64)> = sqlx::query_as(
+            "SELECT epoch, root, emergency FROM epochs WHERE epoch > $1 ORDER BY epoch",
+        )
+        .bind(mine as i64)
+        .fetch_all(&mut *conn)
+        .await?;
+        if missed.is_empty() {
             return Ok(false);
         }
-        let revoked: Vec<i64> =
-            sqlx::query_scalar("SELECT serial FROM credentials WHERE revoked_epoch > $1")
-                .bind(mine as i64)
-                .fetch_all(&mut *conn)
-                .await?;
-        for s in revoked {
-            list.revoke(s as u32).map_err(Internal::new)?;
+        let revoked: Vec<(i64, i64)> = sqlx::query_as(
+            "SELECT serial, revoked_epoch FROM credentials WHERE revoked_epoch > $1",
+        )
+        .bind(mine as i64)
+        .fetch_all(&mut *conn)
+        .await?;
+        let mut moved = false;
+        for (epoch, root, emergency) in missed {
+            for (serial, _) in revoked.iter().filter(|(_, e)| *e == epoch) {
+                list.revoke(*serial as u32).map_err(Internal::new)?;
+            }
+            check_root(&list, epoch as u64, &root)?;
+            // Another task may have installed it (or a later one) meanwhile.
+            moved |= self.install_newer(list.clone(), epoch as u64, emergency != 0, now);
         }
-        check_root(&list, epoch, &root)?;
-        // Another task may have installed it (or a later one) meanwhile.
-        Ok(self.install_newer(list, epoch, emergency, now))
+        Ok(moved)
     }
 
     /// A copy of the list (for a revocation to work on).
@@ -281,11 +290,7 @@ impl crate::authority::Authority {
                 }
                 None => tokio::time::sleep(FOLLOW_POLL).await,
             }
-            let caught = match self.db.acquire().await {
-                Ok(mut conn) => self.status.catch_up(&mut conn, self.now()).await,
-                Err(e) => Err(e.into()),
-            };
-            match caught {
+            match self.catch_up_status().await {
                 Ok(true) => tracing::info!(epoch = self.status.epoch(), "status list caught up"),
                 Ok(false) => {}
                 Err(e) => tracing::error!(error = %e, "status list: cannot catch up"),
