@@ -216,11 +216,22 @@ impl Minter {
             now = time(now),
             route = route.to_owned(),
         )
+        .set_limits(AUTHORIZER_LIMITS)
         .build(&parsed.token)
         .map_err(|_| LeaseError::Invalid)?;
         a.authorize().map(|_| ()).map_err(|_| LeaseError::Invalid)
     }
 }
+
+/// The authorizer's bounds. biscuit-auth's default time limit (1 ms) is a wall-clock
+/// bound: a busy machine (a gateway under load, a debug build) exceeded it and refused
+/// valid leases as not covering their route. A token's work is bounded by its size (8 KB)
+/// and these fact and iteration limits; the time limit is only the last guard.
+const AUTHORIZER_LIMITS: biscuit_auth::AuthorizerLimits = biscuit_auth::AuthorizerLimits {
+    max_facts: 1000,
+    max_iterations: 100,
+    max_time: std::time::Duration::from_millis(100),
+};
 
 fn finish(token: &Biscuit) -> Result<(String, String), LeaseError> {
     let s = token

@@ -4,17 +4,18 @@
 //! A process admits a pseudonym's calls against an *allowance* it has claimed from the
 //! store: one atomic word per pseudonym (the minute, the calls admitted, the allowance
 //! left), so a call is admitted by one compare-and-swap. When the allowance is spent the
-//! process claims more ([`Store::rate_claim`]): a share of what the fleet has not claimed
-//! of that minute, `ceil((L - claimed) / N)` for a limit `L` and `N` processes counting
-//! (at least one call while any is left). Claims are serialised per pseudonym and minute
-//! in the store and never add up to more than `L`, so **the fleet never admits more than
-//! `L` calls of a pseudonym in a minute**, whatever its size or membership.
+//! process claims more ([`Store::rate_claim`]): `ceil(L / 8N)` calls of that minute for a
+//! limit `L` and `N` processes counting, or what the fleet has left if less. Claims are
+//! serialised per pseudonym and minute in the store and never add up to more than `L`,
+//! so **the fleet never admits more than `L` calls of a pseudonym in a minute**, whatever
+//! its size or membership.
 //!
 //! What it costs: one store round trip when an allowance runs out, the first call of each
-//! minute at each process included (claims shrink geometrically, so a burst at one
-//! process of a fleet of `N` reaches the limit in about `N ln L` claims); and calls
-//! claimed but not made by the minute's end are lost to it (at most what the processes
-//! last claimed and did not use). With the store unreachable, a process admits only what
+//! minute at each process included (a process taking the whole limit alone makes `8N`
+//! claims a minute); and calls claimed but not made by the minute's end are lost to it (at
+//! most one claim per process, about `L / 8` over the fleet). Claims are small so that a
+//! process whose view of the fleet is stale (a member started since its last heartbeat)
+//! cannot take the others' share. With the store unreachable, a process admits only what
 //! it had claimed: a pseudonym's calls are refused rather than counted wrong.
 
 use crate::store::{Store, StoreError};
@@ -192,13 +193,14 @@ mod tests {
     }
 
     #[test]
-    fn claims_are_a_share_of_what_is_left() {
+    fn claims_are_an_eighth_of_a_share_or_what_is_left() {
         use crate::store::claim_size;
-        assert_eq!(claim_size(10, 0, 3), 4);
+        assert_eq!(claim_size(6000, 0, 3), 250);
+        assert_eq!(claim_size(6000, 5900, 3), 100);
         assert_eq!(claim_size(10, 9, 3), 1);
         assert_eq!(claim_size(10, 10, 3), 0);
         // The twin: a fleet size of 0 (never heard) is one process.
-        assert_eq!(claim_size(10, 0, 0), 10);
+        assert_eq!(claim_size(6000, 0, 0), 750);
     }
 
     /// Three processes on one store, limit 100: calls at all of them, interleaved, are

@@ -561,14 +561,18 @@ fn copy_keys(from: &std::path::Path, to: &std::path::Path) {
     }
 }
 
+/// A call through `gw` with `lease`: its status (a refusal's answer printed).
 fn call(c: &Client, gw: &str, lease: &str) -> u16 {
-    post(
+    let (s, v) = post(
         c,
         &format!("{gw}/v1/autonomous/chat"),
         Some(lease),
         &json!({}),
-    )
-    .0
+    );
+    if s != 200 {
+        eprintln!("{gw}: {s} {v}");
+    }
+    s
 }
 
 /// Three gateway processes on one PostgreSQL database in front of an authority on

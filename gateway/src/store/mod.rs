@@ -329,9 +329,9 @@ impl Store {
         dispatch!(self.refuse(id, reason))
     }
 
-    /// Claims calls of `pseudonym`'s `minute` for this process: a share of what the
-    /// fleet has not claimed yet (`limit` in all, `fleet` processes sharing it), at
-    /// least one while any is left. Returns the calls granted (0: the minute is spent).
+    /// Claims calls of `pseudonym`'s `minute` for this process (`limit` in all, `fleet`
+    /// processes sharing it: [`claim_size`]), at least one while any is left. Returns the
+    /// calls granted (0: the minute is spent).
     pub async fn rate_claim(
         &self,
         pseudonym: &str,
@@ -349,10 +349,13 @@ impl Store {
     }
 }
 
-/// What a process claims: its share of what is left, at least one call while any is.
+/// What a process claims: an eighth of its share of the limit, `ceil(limit / 8N)`, or
+/// what is left if that is less. Small claims keep a process with a stale view of the
+/// fleet (a new member not counted yet) from taking the others' calls, and bound what
+/// claims left unused at a minute's end can withhold to about an eighth of the limit.
 pub(crate) fn claim_size(limit: u64, claimed: u64, fleet: u64) -> u64 {
     let left = limit.saturating_sub(claimed);
-    left.div_ceil(fleet.max(1)).min(left)
+    left.min(limit.div_ceil(8 * fleet.max(1)))
 }
 
 /// A process that has not reported for this long no longer counts as one of the fleet.
