@@ -671,11 +671,6 @@ impl Gateway {
         })
     }
 
-    /// The gateway processes counting calls, as this one last heard.
-    pub fn fleet_size(&self) -> u64 {
-        self.rates.fleet_size()
-    }
-
     /// Drops cached tokens that have expired, and idle rate counters (called periodically).
     pub fn sweep(&self) {
         let now = self.now();
