@@ -49,7 +49,9 @@ impl std::fmt::Debug for Location {
 
 /// A `database` setting that names no database ALC can use.
 #[derive(Debug, thiserror::Error)]
-#[error("{0}: expected postgres://..., sqlite://PATH, or nothing (authority.db in the data folder)")]
+#[error(
+    "{0}: expected postgres://..., sqlite://PATH, or nothing (authority.db in the data folder)"
+)]
 pub struct LocationError(String);
 
 impl Location {
