@@ -1,0 +1,90 @@
+//! Lease issuance on a gateway fleet sharing one PostgreSQL store (issue 18,
+//! `docs/fleet.md`), in one run: 96 proved lease requests fired at once at one gateway on
+//! SQLite, at one on PostgreSQL, and spread over three on one PostgreSQL database
+//! (batched verification, up to 64 per batch, in each gateway).
+//!
+//! Run: `ALC_TEST_POSTGRES=postgres://... cargo run --release -p alc-benches --example
+//! fleet_leases`. The authority and the gateways run in this process (devkit's, the echo
+//! upstream; each gateway its own data folder and lease key, one scope, one database): on
+//! a 2-core machine they share the same cores, so the three-gateway figure says what
+//! sharing the store costs, not what three hosts would gain.
+
+use alc_circuits::credential::HolderSecret;
+use alc_devkit::authority::TestAuthority;
+use alc_devkit::gateway::TestGateway;
+use alc_wallet::lease::ProverKeys;
+use rand::SeedableRng;
+use std::time::Instant;
+
+const REQUESTS: usize = 96;
+
+#[tokio::main]
+async fn main() {
+    let server = alc_devkit::postgres::server()
+        .expect("ALC_TEST_POSTGRES names a PostgreSQL server (a role that may create databases)");
+    let authority = TestAuthority::start().await;
+    let (auth, _server) = authority.serve().await;
+    let secret = HolderSecret::generate(&mut rand::rngs::OsRng);
+    let cred = authority.credential("fleet-load", &secret).await;
+    let (pk, vk) =
+        alc_prover::keys::setup(&mut rand_chacha::ChaCha20Rng::seed_from_u64(1)).unwrap();
+    let pk = ProverKeys::new(pk, None).unwrap();
+    let c = reqwest::Client::builder().no_proxy().build().unwrap();
+    let unlimited = "rate_per_min = 1000000\n";
+    for (name, gateways, postgres) in [
+        ("SQLite, 1 gateway", 1, false),
+        ("PostgreSQL, 1 gateway", 1, true),
+        ("PostgreSQL, 3 gateways", 3, true),
+    ] {
+        let database = if postgres {
+            let url = alc_devkit::postgres::fresh_database(&server, "alc_bench_fleet").await;
+            format!("database = \"{url}\"\n")
+        } else {
+            String::new()
+        };
+        let mut fleet = Vec::new();
+        let mut urls = Vec::new();
+        for _ in 0..gateways {
+            let g = TestGateway::start(
+                &auth,
+                &authority.clock,
+                &vk,
+                &format!("{unlimited}{database}"),
+            )
+            .await;
+            urls.push(g.serve().await.0);
+            fleet.push(g);
+        }
+        let mut reqs = Vec::with_capacity(REQUESTS);
+        for i in 0..REQUESTS {
+            let gw = urls[i % gateways].clone();
+            let (req, _) =
+                alc_benches::lease_request(&c, &gw, &auth, &pk, &cred, &secret, None).await;
+            reqs.push((gw, req));
+        }
+        let start = Instant::now();
+        let tasks: Vec<_> = reqs
+            .into_iter()
+            .map(|(gw, r)| {
+                let c = c.clone();
+                tokio::spawn(async move {
+                    c.post(format!("{gw}/v1/lease"))
+                        .json(&r)
+                        .send()
+                        .await
+                        .unwrap()
+                        .status()
+                        .as_u16()
+                })
+            })
+            .collect();
+        for t in tasks {
+            assert_eq!(t.await.unwrap(), 200);
+        }
+        let took = start.elapsed();
+        println!(
+            "{REQUESTS} lease requests at once, {name}: {took:?}, {:.0} leases/s",
+            REQUESTS as f64 / took.as_secs_f64()
+        );
+    }
+}
