@@ -578,8 +578,9 @@ fn call(c: &Client, gw: &str, lease: &str) -> u16 {
 /// Three gateway processes on one PostgreSQL database in front of an authority on
 /// another (issue 18, `docs/fleet.md`): a lease made at one is used at the others, a
 /// challenge answered at one is refused at another, a kill at one holds at the others
-/// within a second (the test prints p50, p99 and max over many trials), and a SIGKILLed
-/// gateway loses no kill it acknowledged.
+/// within a second (the test prints p50, p99 and max over many trials), a SIGKILLed
+/// gateway loses no kill it acknowledged, and an emergency revocation at the authority
+/// holds at every gateway within a second.
 #[test]
 fn a_fleet_of_three_gateways_on_postgresql() {
     let Some(server) = alc_devkit::postgres::server() else {
@@ -741,4 +742,29 @@ fn a_fleet_of_three_gateways_on_postgresql() {
     }
     // A lease gateway 3 made before it died is in the index the others read.
     assert_eq!(call(&c, &urls[0], &lease), 200);
+
+    // An emergency revocation at the authority: every gateway left refuses the lease
+    // within a second (each follows the authority's status stream itself).
+    let (s, v) = post(
+        &c,
+        &format!("{}/v1/admin/revoke", auth.url),
+        Some(admin.trim()),
+        &RevokeRequest {
+            serial: cred.signed.credential.serial,
+            reason: "fleet emergency".into(),
+            emergency: true,
+        },
+    );
+    assert_eq!(s, 200, "{v}");
+    let started = Instant::now();
+    for gw in &urls[..2] {
+        while call(&c, gw, &lease) != 403 {
+            assert!(started.elapsed() < Duration::from_secs(1), "{gw}");
+            std::thread::sleep(Duration::from_millis(2));
+        }
+    }
+    println!(
+        "fleet emergency floor: both gateways refuse within {:?}",
+        started.elapsed()
+    );
 }
