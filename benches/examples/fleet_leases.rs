@@ -109,17 +109,7 @@ async fn main() {
         // Checked calls: one lease per gateway, every gateway loaded at once.
         let mut leases = Vec::new();
         for gw in &urls {
-            let (req, _) =
-                alc_benches::lease_request(&c, gw, &auth, &pk, &cred, &secret, None).await;
-            let issued: alc_protocol::gateway::Issued = c
-                .post(format!("{gw}/v1/lease"))
-                .json(&req)
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
+            let (issued, _) = alc_benches::lease(&c, gw, &auth, &pk, &cred, &secret, None).await;
             leases.push((format!("{gw}/v1/autonomous/ping"), issued.lease));
         }
         let per = 32 / gateways;

@@ -10,7 +10,7 @@
 use alc_circuits::credential::HolderSecret;
 use alc_devkit::authority::TestAuthority;
 use alc_devkit::gateway::TestGateway;
-use alc_protocol::gateway::{Issued, LeaseRequest};
+use alc_protocol::gateway::LeaseRequest;
 use alc_wallet::lease::ProverKeys;
 use rand::SeedableRng;
 use std::process::Command;
@@ -81,16 +81,7 @@ async fn main() {
     let c = reqwest::Client::builder().no_proxy().build().unwrap();
 
     // Requests through the gateway, checked and unchecked, in the same run.
-    let req = lease_request(&c, &batched, &auth, &pk, &cred, &secret).await;
-    let issued: Issued = c
-        .post(format!("{batched}/v1/lease"))
-        .json(&req)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (issued, _) = alc_benches::lease(&c, &batched, &auth, &pk, &cred, &secret, None).await;
     let lease = issued.lease;
     // The per-request check alone, in process (a cached token).
     let route = Some("/v1/autonomous/ping");

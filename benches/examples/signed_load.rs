@@ -16,7 +16,6 @@ use alc_circuits::field::{from_decimal, to_decimal};
 use alc_devkit::authority::TestAuthority;
 use alc_devkit::gateway::TestGateway;
 use alc_devkit::keys::{test_escrow_key, test_keys, test_keys_v2};
-use alc_protocol::gateway::{Challenge, Issued};
 use alc_protocol::signature::{CONTENT_DIGEST, SIGNATURE, SIGNATURE_INPUT};
 use alc_wallet::keys::{AgentKey, Signer};
 use alc_wallet::lease::ProverKeys;
@@ -28,29 +27,6 @@ const CONNECTIONS: usize = 32;
 const SECONDS: u64 = 5;
 const RUNS: usize = 5;
 const PATH: &str = "/v1/autonomous/ping";
-
-/// A lease at `gw`, bound to `key` (circuit v2) or a bearer lease (v1).
-async fn lease(
-    c: &reqwest::Client,
-    gw: &str,
-    auth: &str,
-    keys: &ProverKeys,
-    cred: &alc_circuits::files::CredentialFile,
-    secret: &HolderSecret,
-    key: Option<&AgentKey>,
-) -> (Issued, Challenge) {
-    let (body, ch) = alc_benches::lease_request(c, gw, auth, keys, cred, secret, key).await;
-    let issued = c
-        .post(format!("{gw}/v1/lease"))
-        .json(&body)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    (issued, ch)
-}
 
 /// The generator's side: `--generate ADDR TOKEN [SECRET SALT BINDING LEASE_ID NOW]`
 /// (`NOW`: the gateway's clock, which is the test authority's manual one).
@@ -210,10 +186,10 @@ fn main() {
 
         let v1_keys = ProverKeys::new(test_keys().0.clone(), None).unwrap();
         let v2_keys = ProverKeys::new(test_keys_v2().0.clone(), Some(test_escrow_key())).unwrap();
-        let (bearer, _) = lease(&c, &v1_url, &auth, &v1_keys, &cred, &secret, None).await;
+        let (bearer, _) = alc_benches::lease(&c, &v1_url, &auth, &v1_keys, &cred, &secret, None).await;
         let salt = [5u8; 16];
         let key = AgentKey::derive(&secret, &salt);
-        let (bound, ch) = lease(&c, &v2_url, &auth, &v2_keys, &cred, &secret, Some(&key)).await;
+        let (bound, ch) = alc_benches::lease(&c, &v2_url, &auth, &v2_keys, &cred, &secret, Some(&key)).await;
         assert_eq!(bound.key, Some(key.public_hex()));
 
         let addr = |u: &str| u.trim_start_matches("http://").to_owned();

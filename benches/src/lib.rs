@@ -127,3 +127,34 @@ pub async fn lease_request(
     };
     (body, ch)
 }
+
+/// A lease from the gateway at `gw`: [`lease_request`] posted to `/v1/lease`. The lease
+/// issued and the challenge it answered.
+///
+/// # Panics
+///
+/// If a service does not answer or refuses: a broken bench.
+pub async fn lease(
+    c: &reqwest::Client,
+    gw: &str,
+    auth: &str,
+    keys: &alc_wallet::lease::ProverKeys,
+    cred: &alc_circuits::files::CredentialFile,
+    secret: &alc_circuits::credential::HolderSecret,
+    key: Option<&alc_wallet::keys::AgentKey>,
+) -> (
+    alc_protocol::gateway::Issued,
+    alc_protocol::gateway::Challenge,
+) {
+    let (body, ch) = lease_request(c, gw, auth, keys, cred, secret, key).await;
+    let issued = c
+        .post(format!("{gw}/v1/lease"))
+        .json(&body)
+        .send()
+        .await
+        .expect("the gateway answers")
+        .json()
+        .await
+        .expect("a lease");
+    (issued, ch)
+}

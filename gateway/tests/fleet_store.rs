@@ -366,6 +366,10 @@ async fn rate_claims_hold_the_limit(db: Db, _engine: &str) {
     }))
     .await;
     assert_eq!(claims.iter().sum::<u64>(), 1000, "{claims:?}");
+    // Spent: every process is refused more of that minute.
+    for s in &stores {
+        assert_eq!(s.rate_claim("nym", minute, 1000, 3).await.unwrap(), 0);
+    }
     // The twin: another minute, and another pseudonym, are claimed afresh.
     assert_eq!(
         stores[1]

@@ -38,27 +38,36 @@ fn proving_key(dir: &std::path::Path) -> alc_prover::ProvingKey {
 /// echo upstream and the shared v1 keys: the process and its data folder.
 fn v1_gateway(t: &std::path::Path, authority: &str) -> (Service, std::path::PathBuf) {
     let gdata = t.join("gateway");
-    alc_e2e::allow_v1(&gdata);
-    let gw = Service::start(
-        t,
-        &[
-            "gateway",
-            "serve",
-            "--listen",
-            "127.0.0.1:0",
-            "--scope",
-            "gateway.e2e",
-            "--data",
-            gdata.to_str().unwrap(),
-            "--authority",
-            authority,
-            "--upstream",
-            "echo",
-            "--keys",
-            shared_keys().to_str().unwrap(),
-        ],
-    );
-    (gw, gdata)
+    (gateway_at(t, &gdata, authority, &[]), gdata)
+}
+
+/// A v1 gateway of scope `gateway.e2e` with its data folder `gdata` and the flags `more`.
+fn gateway_at(
+    t: &std::path::Path,
+    gdata: &std::path::Path,
+    authority: &str,
+    more: &[&str],
+) -> Service {
+    alc_e2e::allow_v1(gdata);
+    let keys = shared_keys().to_str().unwrap();
+    let mut args = vec![
+        "gateway",
+        "serve",
+        "--listen",
+        "127.0.0.1:0",
+        "--scope",
+        "gateway.e2e",
+        "--data",
+        gdata.to_str().unwrap(),
+        "--authority",
+        authority,
+        "--upstream",
+        "echo",
+        "--keys",
+        keys,
+    ];
+    args.extend_from_slice(more);
+    Service::start(t, &args)
 }
 
 /// A holder's wallet at one gateway: its keys, credential and secret.
@@ -528,28 +537,7 @@ fn fleet_gateway(
     authority: &str,
     database: &str,
 ) -> Service {
-    alc_e2e::allow_v1(gdata);
-    Service::start(
-        t,
-        &[
-            "gateway",
-            "serve",
-            "--listen",
-            "127.0.0.1:0",
-            "--scope",
-            "gateway.e2e",
-            "--data",
-            gdata.to_str().unwrap(),
-            "--authority",
-            authority,
-            "--upstream",
-            "echo",
-            "--keys",
-            shared_keys().to_str().unwrap(),
-            "--database",
-            database,
-        ],
-    )
+    gateway_at(t, gdata, authority, &["--database", database])
 }
 
 /// Copies the fleet's keys (the lease key and the registry key) from one gateway's data
